@@ -1,0 +1,14 @@
+# Every dependency comes from a Debian package (packaging/debian-packages.txt).
+# Order matters: Qt6 before QCustomPlotQt6, whose config does not find Qt itself.
+if(HEADSCOPE_BUILD_GUI OR BUILD_TESTING)
+  find_package(Qt6 6.4 REQUIRED COMPONENTS Core Widgets Test Concurrent PrintSupport Svg)
+endif()
+if(HEADSCOPE_BUILD_GUI)
+  find_package(QCustomPlotQt6 REQUIRED)
+endif()
+find_package(Torch REQUIRED)
+find_package(HDF5 REQUIRED COMPONENTS C CXX)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
+find_package(Threads REQUIRED)
