@@ -1,0 +1,99 @@
+// headscope-cli make-test-model: a random-weight checkpoint in genuine Hugging Face layout,
+// deterministic for a seed. Used by the tests, the benchmarks and the headless demo.
+#include "arg_parser.h"
+#include "cli_command.h"
+
+#include "headscope/core/checkpoint.h"
+#include "headscope/core/errors.h"
+
+#include <iostream>
+
+namespace headscope::cli {
+
+namespace {
+
+Architecture parseArch(const std::string& s)
+{
+    if (s == "llama")
+        return Architecture::Llama;
+    if (s == "mistral")
+        return Architecture::Mistral;
+    if (s == "qwen2")
+        return Architecture::Qwen2;
+    throw UsageError("--arch: expected llama, mistral or qwen2, got '" + s + "'");
+}
+
+int runMakeTestModel(const std::vector<std::string>& args)
+{
+    ArgParser p("make-test-model", "Write a random-weight checkpoint (config.json + safetensors) in HF layout.");
+    p.option("arch", "llama|mistral|qwen2", "architecture", true)
+        .option("layers", "N", "decoder layers", true)
+        .option("hidden", "H", "hidden size", true)
+        .option("heads", "A", "query heads", true)
+        .option("kv-heads", "K", "key/value heads (GQA)", true)
+        .option("intermediate", "I", "MLP intermediate size", true)
+        .option("tokenizer", "DIR", "copy tokenizer.json (+ tokenizer_config.json) from DIR; vocab = its size")
+        .option("vocab", "V", "vocabulary size when no tokenizer is given")
+        .flag("tie-embeddings", "tie lm_head to the embedding table")
+        .option("shards", "S", "number of safetensors shards (writes an index when > 1)", false, "1")
+        .option("dtype", "f32|bf16|f16", "stored dtype", false, "f32")
+        .option("head-dim", "D", "head dimension (default hidden / heads)")
+        .option("rope-theta", "T", "RoPE base", false, "10000")
+        .option("rope-scaling", "none|linear|llama3", "RoPE scaling type (factor 8 for llama3, 2 for linear)", false, "none")
+        .option("sliding-window", "W", "sliding window (mistral)")
+        .option("seed", "S", "random seed", true)
+        .option("out", "DIR", "output directory", true)
+        .note("One of --tokenizer or --vocab is required.");
+    if (!p.parse(args))
+        return 0;
+    TestModelSpec spec;
+    spec.architecture = parseArch(p.value("arch"));
+    spec.layers = p.intValue("layers");
+    spec.hidden = p.intValue("hidden");
+    spec.heads = p.intValue("heads");
+    spec.kvHeads = p.intValue("kv-heads");
+    spec.intermediate = p.intValue("intermediate");
+    if (p.has("tokenizer"))
+        spec.tokenizerDir = p.value("tokenizer");
+    else if (p.has("vocab"))
+        spec.vocab = p.intValue("vocab");
+    else
+        throw UsageError("make-test-model: one of --tokenizer DIR or --vocab V is required");
+    spec.tieEmbeddings = p.has("tie-embeddings");
+    spec.shards = p.intValue("shards");
+    const std::string dtype = p.value("dtype");
+    if (dtype == "f32")
+        spec.dtype = ElementType::F32;
+    else if (dtype == "bf16")
+        spec.dtype = ElementType::BF16;
+    else if (dtype == "f16")
+        spec.dtype = ElementType::F16;
+    else
+        throw UsageError("--dtype: expected f32, bf16 or f16, got '" + dtype + "'");
+    if (p.has("head-dim"))
+        spec.headDim = p.intValue("head-dim");
+    spec.ropeTheta = p.doubleValue("rope-theta");
+    const std::string scaling = p.value("rope-scaling");
+    if (scaling == "llama3") {
+        spec.ropeScaling.type = RopeScalingType::Llama3;
+        spec.ropeScaling.factor = 8.0;
+        spec.ropeScaling.originalMaxPositionEmbeddings = 64;
+    } else if (scaling == "linear") {
+        spec.ropeScaling.type = RopeScalingType::Linear;
+        spec.ropeScaling.factor = 2.0;
+    } else if (scaling != "none") {
+        throw UsageError("--rope-scaling: expected none, linear or llama3, got '" + scaling + "'");
+    }
+    if (p.has("sliding-window"))
+        spec.slidingWindow = p.intValue("sliding-window");
+    spec.seed = static_cast<uint64_t>(std::stoull(p.value("seed")));
+    writeTestModel(spec, p.value("out"));
+    std::cout << "wrote " << p.value("out") << "\n";
+    return 0;
+}
+
+} // namespace
+
+HEADSCOPE_CLI_COMMAND("make-test-model", "write a random-weight checkpoint in Hugging Face layout", runMakeTestModel);
+
+} // namespace headscope::cli

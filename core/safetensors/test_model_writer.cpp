@@ -1,0 +1,226 @@
+// Random-weight checkpoints in genuine HF layout, for tests, the CLI's make-test-model and the
+// headless demo. Deterministic for a seed on every platform: the PRNG (splitmix64) and the
+// normal sampler (Box–Muller) are written out here rather than taken from <random>, whose
+// distributions differ between standard libraries.
+#include "headscope/core/checkpoint.h"
+#include "headscope/core/errors.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cmath>
+#include <fstream>
+#include <numbers>
+
+namespace headscope {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+class NormalSampler {
+public:
+    explicit NormalSampler(uint64_t seed) : m_state(seed * 0x9e3779b97f4a7c15ULL + 0x2545f4914f6cdd1dULL) {}
+
+    float next(double stddev)
+    {
+        if (m_hasSpare) {
+            m_hasSpare = false;
+            return static_cast<float>(m_spare * stddev);
+        }
+        const double u1 = (static_cast<double>(nextBits() >> 11) + 1.0) / 9007199254740993.0; // (0, 1]
+        const double u2 = static_cast<double>(nextBits() >> 11) / 9007199254740992.0;         // [0, 1)
+        const double r = std::sqrt(-2.0 * std::log(u1));
+        m_spare = r * std::sin(2.0 * std::numbers::pi * u2);
+        m_hasSpare = true;
+        return static_cast<float>(r * std::cos(2.0 * std::numbers::pi * u2) * stddev);
+    }
+
+private:
+    uint64_t nextBits()
+    {
+        uint64_t z = (m_state += 0x9e3779b97f4a7c15ULL);
+        z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+        z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+        return z ^ (z >> 31);
+    }
+    uint64_t m_state;
+    double m_spare = 0.0;
+    bool m_hasSpare = false;
+};
+
+nlohmann::json readJson(const fs::path& p)
+{
+    std::ifstream in(p);
+    if (!in)
+        throw LoadError(p.string() + ": cannot open");
+    try {
+        return nlohmann::json::parse(in);
+    } catch (const nlohmann::json::exception& e) {
+        throw FormatError(p.string() + ": not valid JSON: " + e.what());
+    }
+}
+
+struct TokenizerFacts {
+    int64_t vocab = 0;
+    std::optional<int32_t> bos;
+    std::vector<int32_t> eos;
+};
+
+std::string tokenText(const nlohmann::json& v)
+{
+    if (v.is_string())
+        return v.get<std::string>();
+    if (v.is_object() && v.contains("content") && v["content"].is_string())
+        return v["content"].get<std::string>();
+    return {};
+}
+
+TokenizerFacts readTokenizerFacts(const fs::path& dir)
+{
+    const fs::path tj = dir / "tokenizer.json";
+    const nlohmann::json tok = readJson(tj);
+    TokenizerFacts facts;
+    std::map<std::string, int32_t> added;
+    int64_t maxId = -1;
+    if (auto vocab = tok.find("model"); vocab != tok.end() && vocab->contains("vocab") && (*vocab)["vocab"].is_object()) {
+        for (const auto& [piece, id] : (*vocab)["vocab"].items())
+            maxId = std::max<int64_t>(maxId, id.get<int64_t>());
+    } else {
+        throw FormatError(tj.string() + ": key \"model.vocab\": expected an object of token ids");
+    }
+    if (auto at = tok.find("added_tokens"); at != tok.end() && at->is_array()) {
+        for (const auto& t : *at) {
+            const auto id = t.value("id", int64_t(-1));
+            maxId = std::max(maxId, id);
+            added[t.value("content", std::string())] = static_cast<int32_t>(id);
+        }
+    }
+    facts.vocab = maxId + 1;
+    std::error_code ec;
+    if (fs::exists(dir / "tokenizer_config.json", ec)) {
+        const nlohmann::json cfg = readJson(dir / "tokenizer_config.json");
+        if (auto it = added.find(tokenText(cfg.value("bos_token", nlohmann::json()))); it != added.end())
+            facts.bos = it->second;
+        if (auto it = added.find(tokenText(cfg.value("eos_token", nlohmann::json()))); it != added.end())
+            facts.eos.push_back(it->second);
+    }
+    return facts;
+}
+
+} // namespace
+
+void writeTestModel(const TestModelSpec& spec, const fs::path& outDir)
+{
+    if (spec.layers <= 0 || spec.hidden <= 0 || spec.heads <= 0 || spec.kvHeads <= 0 || spec.intermediate <= 0)
+        throw UsageError("make-test-model: layers, hidden, heads, kv-heads and intermediate must be positive");
+    if (spec.heads % spec.kvHeads != 0)
+        throw UsageError("make-test-model: heads (" + std::to_string(spec.heads) + ") must be a multiple of kv-heads (" +
+                         std::to_string(spec.kvHeads) + ")");
+    if (!spec.headDim && spec.hidden % spec.heads != 0)
+        throw UsageError("make-test-model: hidden (" + std::to_string(spec.hidden) + ") must be divisible by heads (" +
+                         std::to_string(spec.heads) + ") unless --head-dim is given");
+    if (spec.shards < 1)
+        throw UsageError("make-test-model: shards must be at least 1");
+
+    ModelConfig c;
+    c.architecture = spec.architecture;
+    c.hiddenSize = spec.hidden;
+    c.intermediateSize = spec.intermediate;
+    c.numLayers = spec.layers;
+    c.numHeads = spec.heads;
+    c.numKvHeads = spec.kvHeads;
+    c.headDim = spec.headDim.value_or(spec.hidden / spec.heads);
+    if (c.headDim % 2 != 0)
+        throw UsageError("make-test-model: head_dim must be even, got " + std::to_string(c.headDim));
+    c.maxPositionEmbeddings = 131072;
+    c.ropeTheta = spec.ropeTheta;
+    c.ropeScaling = spec.ropeScaling;
+    c.rmsNormEps = 1e-5;
+    c.tieWordEmbeddings = spec.tieEmbeddings;
+    c.attentionBias = spec.architecture == Architecture::Qwen2;
+    c.slidingWindow = spec.slidingWindow;
+    c.torchDtype = spec.dtype == ElementType::BF16 ? "bfloat16" : spec.dtype == ElementType::F16 ? "float16" : "float32";
+    c.vocabSize = spec.vocab;
+    fs::create_directories(outDir);
+    if (!spec.tokenizerDir.empty()) {
+        const TokenizerFacts facts = readTokenizerFacts(spec.tokenizerDir);
+        c.vocabSize = facts.vocab;
+        c.bosTokenId = facts.bos;
+        c.eosTokenIds = facts.eos;
+        for (const char* name : {"tokenizer.json", "tokenizer_config.json"}) {
+            std::error_code ec;
+            if (fs::exists(spec.tokenizerDir / name, ec))
+                fs::copy_file(spec.tokenizerDir / name, outDir / name, fs::copy_options::overwrite_existing);
+        }
+    } else {
+        c.bosTokenId = 1;
+        c.eosTokenIds = {2};
+    }
+    if (c.vocabSize <= 2)
+        throw UsageError("make-test-model: vocabulary must have more than 2 tokens");
+    if (spec.slidingWindow && spec.architecture == Architecture::Llama)
+        throw UsageError("make-test-model: Llama has no sliding window; use --arch mistral");
+
+    // Scales chosen so a random model's attention is peaked enough to test (q/k gain 2), its
+    // residual stream stays O(1) and its logits are not all equal.
+    NormalSampler rng(spec.seed);
+    const double h = static_cast<double>(c.hiddenSize);
+    auto fill = [&](const ExpectedTensor& e) {
+        TensorToWrite t;
+        t.name = e.name;
+        t.dtype = spec.dtype;
+        t.shape = e.shape;
+        int64_t n = 1;
+        for (int64_t d : e.shape)
+            n *= d;
+        t.values.resize(static_cast<std::size_t>(n));
+        const bool isNorm = e.name.find("norm") != std::string::npos;
+        const bool isBias = e.name.size() > 5 && e.name.compare(e.name.size() - 5, 5, ".bias") == 0;
+        double stddev = 1.0 / std::sqrt(static_cast<double>(e.shape.back()));
+        if (e.name.find("q_proj.weight") != std::string::npos || e.name.find("k_proj.weight") != std::string::npos)
+            stddev *= 2.0;
+        if (e.name == "model.embed_tokens.weight")
+            stddev = 1.0;
+        if (e.name == "lm_head.weight")
+            stddev = 1.0 / std::sqrt(h);
+        for (float& v : t.values) {
+            if (isNorm)
+                v = 1.0f + rng.next(0.1);
+            else if (isBias)
+                v = rng.next(0.1);
+            else
+                v = rng.next(stddev);
+        }
+        return t;
+    };
+    const std::vector<ExpectedTensor> expected = expectedTensors(c);
+    const std::map<std::string, std::string> meta = {{"format", "pt"}, {"producer", "headscope make-test-model"}};
+    if (spec.shards == 1) {
+        std::vector<TensorToWrite> all;
+        for (const ExpectedTensor& e : expected)
+            all.push_back(fill(e));
+        writeSafetensors(outDir / "model.safetensors", all, meta);
+    } else {
+        nlohmann::ordered_json weightMap;
+        int64_t totalBytes = 0;
+        const std::size_t perShard = (expected.size() + static_cast<std::size_t>(spec.shards) - 1) / static_cast<std::size_t>(spec.shards);
+        for (int s = 0; s < spec.shards; ++s) {
+            char name[64];
+            std::snprintf(name, sizeof name, "model-%05d-of-%05d.safetensors", s + 1, spec.shards);
+            std::vector<TensorToWrite> part;
+            for (std::size_t i = static_cast<std::size_t>(s) * perShard; i < std::min(expected.size(), (static_cast<std::size_t>(s) + 1) * perShard); ++i) {
+                part.push_back(fill(expected[i]));
+                weightMap[part.back().name] = name;
+                totalBytes += static_cast<int64_t>(part.back().values.size() * elementSize(spec.dtype));
+            }
+            writeSafetensors(outDir / name, part, meta);
+        }
+        nlohmann::ordered_json index;
+        index["metadata"] = {{"total_size", totalBytes}};
+        index["weight_map"] = weightMap;
+        std::ofstream(outDir / "model.safetensors.index.json") << index.dump(2) << "\n";
+    }
+    std::ofstream(outDir / "config.json") << modelConfigToJson(c);
+}
+
+} // namespace headscope
