@@ -1,0 +1,3 @@
+target_sources(headscope-cli PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/cmd_generate.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/head_list.cpp)

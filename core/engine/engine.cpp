@@ -1,0 +1,265 @@
+// Engine::Impl: loads a checkpoint into the shared decoder and runs greedy generation with
+// chunked prefill, a preallocated KV cache and the scored-query observer. The torch-free
+// facade (engine.h) is all that callers see; c10::Error is translated to headscope::Error here.
+#include "headscope/core/engine.h"
+
+#include "model/decoder.h"
+
+#include "headscope/core/checkpoint.h"
+#include "headscope/core/errors.h"
+#include "headscope/core/runtime_setup.h"
+
+#include <ATen/Context.h>  // at::hasCUDA
+#include <ATen/Parallel.h> // at::set_num_threads
+
+#include <chrono>
+#include <sstream>
+
+namespace headscope {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double msSince(Clock::time_point t0)
+{
+    return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+// Scores of a prefill block are [heads, block, keys] float32; keep them under ~256 MiB.
+int64_t queryBlockFor(int64_t requested, int64_t heads, int64_t keys)
+{
+    const int64_t budget = (int64_t(256) << 20) / 4;
+    const int64_t fit = std::max<int64_t>(16, budget / std::max<int64_t>(1, heads * keys));
+    return std::max<int64_t>(1, std::min(requested, fit));
+}
+
+std::vector<std::vector<int>> maskTable(const std::vector<HeadRef>& masked, const ModelConfig& c)
+{
+    std::vector<std::vector<int>> table(static_cast<std::size_t>(c.numLayers));
+    for (const HeadRef& h : masked) {
+        if (h.layer < 0 || h.layer >= c.numLayers || h.head < 0 || h.head >= c.numHeads)
+            throw UsageError("masked head " + std::to_string(h.layer) + "-" + std::to_string(h.head) +
+                             " is outside the model (" + std::to_string(c.numLayers) + " layers × " +
+                             std::to_string(c.numHeads) + " heads)");
+        table[static_cast<std::size_t>(h.layer)].push_back(h.head);
+    }
+    return table;
+}
+
+} // namespace
+
+struct Engine::Impl {
+    LoadOptions options;
+    std::filesystem::path dir;
+    std::unique_ptr<Checkpoint> checkpoint;
+    std::unique_ptr<model::Decoder> decoder;
+    at::TensorOptions tensorOptions;
+
+    model::ScoredQuery scoredQuery(ForwardObserver* observer, int step) const
+    {
+        model::ScoredQuery s;
+        s.observer = observer;
+        s.step = step;
+        if (observer) {
+            s.wanted.resize(kAllHookPoints.size());
+            bool any = false;
+            for (HookPoint p : kAllHookPoints) {
+                s.wanted[static_cast<std::size_t>(p)] = observer->wants(p);
+                any = any || observer->wants(p);
+            }
+            if (!any)
+                s.wanted.clear();
+        }
+        return s;
+    }
+
+    GenerateResult generate(std::span<const int32_t> promptIds, const GenerateOptions& o, ForwardObserver* observer,
+                            std::stop_token stop);
+};
+
+Engine::Engine() : m_impl(std::make_unique<Impl>()) {}
+Engine::~Engine() = default;
+
+bool Engine::cudaAvailable()
+{
+    return at::hasCUDA();
+}
+
+void Engine::load(const std::filesystem::path& checkpointDir, const LoadOptions& options)
+{
+    at::set_num_threads(options.threads > 0 ? options.threads : availableCores());
+    at::Device device(at::kCPU);
+    if (options.device == Device::Cuda) {
+        if (!cudaAvailable())
+            throw UsageError("--device cuda: this build's LibTorch has no CUDA support or no GPU is visible "
+                             "(Debian's LibTorch is CPU-only; see README \"CUDA build\"); use --device cpu");
+        device = at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(options.gpuIndex));
+    }
+    auto impl = std::make_unique<Impl>();
+    impl->options = options;
+    impl->dir = checkpointDir;
+    impl->checkpoint = std::make_unique<Checkpoint>(Checkpoint::open(checkpointDir));
+    impl->tensorOptions =
+        at::TensorOptions().device(device).dtype(options.dtype == DType::BF16 ? at::kBFloat16 : at::kFloat);
+    try {
+        auto weights = model::loadWeights(*impl->checkpoint, impl->tensorOptions);
+        impl->decoder = std::make_unique<model::Decoder>(impl->checkpoint->config(), std::move(weights), device);
+    } catch (const c10::Error& e) {
+        throw LoadError(checkpointDir.string() + ": converting weights failed: " + e.what_without_backtrace());
+    }
+    m_impl = std::move(impl);
+}
+
+bool Engine::isLoaded() const
+{
+    return m_impl->decoder != nullptr;
+}
+
+const ModelConfig& Engine::config() const
+{
+    if (!isLoaded())
+        throw UsageError("no model loaded");
+    return m_impl->decoder->config();
+}
+
+const LoadOptions& Engine::loadOptions() const
+{
+    return m_impl->options;
+}
+
+std::filesystem::path Engine::checkpointDir() const
+{
+    return m_impl->dir;
+}
+
+std::string Engine::deviceDescription() const
+{
+    std::ostringstream os;
+    os << deviceName(m_impl->options.device);
+    if (m_impl->options.device == Device::Cpu)
+        os << " (" << at::get_num_threads() << " threads)";
+    else
+        os << ":" << m_impl->options.gpuIndex;
+    os << ", " << dtypeName(m_impl->options.dtype);
+    return os.str();
+}
+
+int64_t Engine::weightBytes() const
+{
+    return isLoaded() ? m_impl->decoder->weights().bytes : 0;
+}
+
+GenerateResult Engine::generate(std::span<const int32_t> promptIds, const GenerateOptions& options,
+                                ForwardObserver* observer, std::stop_token stop)
+{
+    if (!isLoaded())
+        throw UsageError("generate: no model loaded");
+    try {
+        return m_impl->generate(promptIds, options, observer, stop);
+    } catch (const c10::Error& e) {
+        throw Error(std::string("generation failed in LibTorch: ") + e.what_without_backtrace());
+    }
+}
+
+GenerateResult Engine::Impl::generate(std::span<const int32_t> promptIds, const GenerateOptions& o,
+                                      ForwardObserver* observer, std::stop_token stop)
+{
+    const ModelConfig& c = decoder->config();
+    if (promptIds.empty())
+        throw UsageError("generate: empty prompt");
+    if (o.maxNewTokens < 1)
+        throw UsageError("generate: max new tokens must be at least 1");
+    for (int32_t id : promptIds) {
+        if (id < 0 || id >= c.vocabSize)
+            throw UsageError("generate: token id " + std::to_string(id) + " is outside the vocabulary (0.." +
+                             std::to_string(c.vocabSize - 1) + ")");
+    }
+    if (o.compression)
+        throw UsageError("generate: compressed KV caches are not available in this build yet (issue 4)");
+    at::NoGradGuard noGrad;
+    const auto masked = maskTable(o.maskedHeads, c);
+    const int64_t promptLen = static_cast<int64_t>(promptIds.size());
+    auto caches = decoder->makeCaches(promptLen + o.maxNewTokens);
+    auto ids = at::tensor(std::vector<int64_t>(promptIds.begin(), promptIds.end()), at::kLong).to(tensorOptions.device());
+
+    GenerateResult result;
+    result.promptIds.assign(promptIds.begin(), promptIds.end());
+    const auto t0 = Clock::now();
+    const int64_t chunk = std::max<int64_t>(1, o.prefillChunk);
+    at::Tensor hidden;
+    for (int64_t s = 0; s < promptLen; s += chunk) {
+        if (stop.stop_requested())
+            throw CancelledError();
+        const int64_t n = std::min(chunk, promptLen - s);
+        const bool lastChunk = s + n == promptLen;
+        const auto scored = scoredQuery(lastChunk ? observer : nullptr, 0);
+        hidden = decoder->forward(ids.narrow(0, s, n), caches, queryBlockFor(chunk, c.numHeads, s + n), scored, masked);
+    }
+    for (const auto& cache : caches)
+        result.kvBytes += cache->storedBytes();
+
+    auto isStop = [&](int32_t token) {
+        for (int32_t t : o.stopTokens)
+            if (t == token)
+                return true;
+        if (o.stopAtEos)
+            for (int32_t t : c.eosTokenIds)
+                if (t == token)
+                    return true;
+        return false;
+    };
+
+    Clock::time_point decodeStart;
+    for (int step = 0; step < o.maxNewTokens; ++step) {
+        if (stop.stop_requested())
+            throw CancelledError();
+        if (step > 0) {
+            auto next = at::full({1}, static_cast<int64_t>(result.generatedIds.back()), ids.options());
+            hidden = decoder->forward(next, caches, 1, scoredQuery(observer, step), masked);
+        }
+        auto logits = decoder->logits(hidden, scoredQuery(observer, step)).squeeze(0); // [vocab] f32
+        const auto token = static_cast<int32_t>(logits.argmax().item<int64_t>());
+        if (o.keepLogProbs) {
+            auto lp = at::log_softmax(logits, -1).to(at::kCPU).contiguous();
+            result.stepLogProbs.emplace_back(lp.data_ptr<float>(), lp.data_ptr<float>() + lp.numel());
+        }
+        result.generatedIds.push_back(token);
+        if (step == 0) {
+            result.prefillMs = msSince(t0);
+            decodeStart = Clock::now();
+        }
+        if (observer)
+            observer->onStepComplete(step, token);
+        if (o.onToken)
+            o.onToken(step, token);
+        if (isStop(token)) {
+            result.stoppedOnToken = true;
+            break;
+        }
+    }
+    const auto decodeSteps = static_cast<double>(result.generatedIds.size() - 1);
+    result.decodeMsPerToken = decodeSteps > 0 ? msSince(decodeStart) / decodeSteps : 0.0;
+    return result;
+}
+
+std::vector<float> Engine::forwardLogits(std::span<const int32_t> ids)
+{
+    if (!isLoaded())
+        throw UsageError("forwardLogits: no model loaded");
+    if (ids.empty())
+        throw UsageError("forwardLogits: empty input");
+    try {
+        at::NoGradGuard noGrad;
+        const int64_t n = static_cast<int64_t>(ids.size());
+        auto caches = m_impl->decoder->makeCaches(n);
+        auto t = at::tensor(std::vector<int64_t>(ids.begin(), ids.end()), at::kLong).to(m_impl->tensorOptions.device());
+        auto hidden = m_impl->decoder->forward(t, caches, n, {}, {}, /*allPositions=*/true);
+        auto logits = m_impl->decoder->logits(hidden, {}).to(at::kCPU).contiguous(); // [n, vocab]
+        return std::vector<float>(logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel());
+    } catch (const c10::Error& e) {
+        throw Error(std::string("forward pass failed in LibTorch: ") + e.what_without_backtrace());
+    }
+}
+
+} // namespace headscope
