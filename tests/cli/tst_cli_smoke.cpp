@@ -1,0 +1,96 @@
+// headscope-cli as a user meets it: --version matches the project version, every command
+// has --help, errors exit non-zero with a message on stderr, and make-test-model → info →
+// generate work end to end with --json output.
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+namespace {
+struct Result {
+    int code;
+    QString out, err;
+};
+Result cli(const QStringList& args)
+{
+    QProcess p;
+    p.start(QStringLiteral(HEADSCOPE_CLI_PATH), args);
+    p.waitForFinished(120000);
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1, QString::fromUtf8(p.readAllStandardOutput()),
+            QString::fromUtf8(p.readAllStandardError())};
+}
+} // namespace
+
+class TestCliSmoke : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+
+private Q_SLOTS:
+    void version()
+    {
+        const Result r = cli({QStringLiteral("--version")});
+        QCOMPARE(r.code, 0);
+        QCOMPARE(r.out.trimmed(), QStringLiteral("headscope-cli " HEADSCOPE_VERSION));
+    }
+
+    void helpForEveryCommand()
+    {
+        const Result r = cli({QStringLiteral("--help")});
+        QCOMPARE(r.code, 0);
+        for (const char* c : {"info", "make-test-model", "generate", "tokenize"}) {
+            QVERIFY2(r.out.contains(QLatin1String(c)), c);
+            const Result h = cli({QLatin1String(c), QStringLiteral("--help")});
+            QCOMPARE(h.code, 0);
+            QVERIFY(h.out.startsWith(QStringLiteral("usage: headscope-cli ") + QLatin1String(c)));
+        }
+    }
+
+    void errorsExitNonZero()
+    {
+        Result r = cli({QStringLiteral("frobnicate")});
+        QCOMPARE(r.code, 2);
+        QVERIFY(r.err.contains(QStringLiteral("unknown command 'frobnicate'")));
+        r = cli({QStringLiteral("info"), QStringLiteral("--model"), m_dir.filePath(QStringLiteral("none"))});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(QStringLiteral("not a directory")), qPrintable(r.err));
+        r = cli({QStringLiteral("generate"), QStringLiteral("--bogus")});
+        QCOMPARE(r.code, 2);
+        QVERIFY(r.err.contains(QStringLiteral("unknown option --bogus")));
+    }
+
+    void makeInfoGenerate()
+    {
+        const QString model = m_dir.filePath(QStringLiteral("m"));
+        Result r = cli({QStringLiteral("make-test-model"), QStringLiteral("--arch"), QStringLiteral("mistral"),
+                        QStringLiteral("--layers"), QStringLiteral("2"), QStringLiteral("--hidden"), QStringLiteral("32"),
+                        QStringLiteral("--heads"), QStringLiteral("4"), QStringLiteral("--kv-heads"), QStringLiteral("2"),
+                        QStringLiteral("--intermediate"), QStringLiteral("64"), QStringLiteral("--vocab"), QStringLiteral("64"),
+                        QStringLiteral("--shards"), QStringLiteral("2"), QStringLiteral("--seed"), QStringLiteral("3"),
+                        QStringLiteral("--out"), model});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        r = cli({QStringLiteral("info"), QStringLiteral("--model"), model, QStringLiteral("--json")});
+        QCOMPARE(r.code, 0);
+        const QJsonObject info = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        QCOMPARE(info.value(QStringLiteral("architecture")).toString(), QStringLiteral("MistralForCausalLM"));
+        QCOMPARE(info.value(QStringLiteral("kv_heads")).toInt(), 2);
+        QCOMPARE(info.value(QStringLiteral("weight_files")).toInt(), 2);
+        r = cli({QStringLiteral("generate"), QStringLiteral("--model"), model, QStringLiteral("--prompt-ids"),
+                 QStringLiteral("1,5,9,13"), QStringLiteral("--max-new-tokens"), QStringLiteral("5"), QStringLiteral("--json")});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const QJsonObject gen = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        QCOMPARE(gen.value(QStringLiteral("prompt_ids")).toArray().size(), 4);
+        QCOMPARE(gen.value(QStringLiteral("generated_ids")).toArray().size(), 5);
+        QVERIFY(gen.contains(QStringLiteral("prefill_ms")) && gen.contains(QStringLiteral("decode_ms_per_token")));
+        r = cli({QStringLiteral("generate"), QStringLiteral("--model"), model, QStringLiteral("--prompt-ids"),
+                 QStringLiteral("1,5"), QStringLiteral("--device"), QStringLiteral("cuda")});
+        QCOMPARE(r.code, 2);
+        QVERIFY(r.err.contains(QStringLiteral("CUDA")));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCliSmoke)
+#include "tst_cli_smoke.moc"
