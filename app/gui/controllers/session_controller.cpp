@@ -1,0 +1,79 @@
+#include "controllers/session_controller.h"
+
+#include "controllers/score_file_loader.h"
+
+#include "headscope/core/errors.h"
+
+#include <QFileInfo>
+#include <QFutureWatcher>
+#include <QtConcurrent/QtConcurrentRun>
+
+#include <variant>
+
+namespace headscope::app {
+
+namespace {
+using Outcome = std::variant<std::shared_ptr<const OpenedDocument>, QString>;
+
+Outcome readDocument(const QString& path)
+{
+    try {
+        auto doc = std::make_shared<OpenedDocument>();
+        doc->path = path;
+        const QString suffix = QFileInfo(path).suffix().toLower();
+        if (suffix == QLatin1String("json")) {
+            doc->kind = OpenedDocument::Kind::ScoreFile;
+            doc->scores = loadScoreFile(path);
+        } else {
+            doc->kind = OpenedDocument::Kind::Session;
+            throw UsageError(withFile("probe sessions cannot be opened in this build yet (the session reader is "
+                                      "not available)",
+                                      path.toStdString()));
+        }
+        return std::shared_ptr<const OpenedDocument>(std::move(doc));
+    } catch (const Error& e) {
+        return QString::fromStdString(e.what());
+    } catch (const std::exception& e) {
+        return QStringLiteral("unexpected error: %1").arg(QString::fromStdString(e.what()));
+    }
+}
+} // namespace
+
+SessionController::SessionController(QObject* parent) : QObject(parent)
+{
+    qRegisterMetaType<std::shared_ptr<const OpenedDocument>>();
+}
+
+bool SessionController::canOpen(const QString& path)
+{
+    const QString suffix = QFileInfo(path).suffix().toLower();
+    return suffix == QLatin1String("json") || suffix == QLatin1String("h5") || suffix == QLatin1String("hdf5");
+}
+
+bool SessionController::open(const QString& path)
+{
+    const QString what = QStringLiteral("Opening %1").arg(path);
+    if (!canOpen(path)) {
+        Q_EMIT failed(what, QStringLiteral("%1: unknown file type (expected a score file .json or a probe "
+                                           "session .h5)")
+                                .arg(path));
+        return false;
+    }
+    ++m_busy;
+    auto* watcher = new QFutureWatcher<Outcome>(this);
+    connect(watcher, &QFutureWatcher<Outcome>::finished, this, [this, watcher, what] {
+        --m_busy;
+        const Outcome outcome = watcher->result();
+        watcher->deleteLater();
+        if (const auto* doc = std::get_if<std::shared_ptr<const OpenedDocument>>(&outcome)) {
+            m_current = *doc;
+            Q_EMIT opened(*doc);
+        } else {
+            Q_EMIT failed(what, std::get<QString>(outcome));
+        }
+    });
+    watcher->setFuture(QtConcurrent::run(readDocument, path));
+    return true;
+}
+
+} // namespace headscope::app

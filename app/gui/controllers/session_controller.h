@@ -1,0 +1,46 @@
+#pragma once
+// SessionController: opens score files and probe sessions off the GUI thread (QtConcurrent)
+// and hands the result to the GUI as an immutable OpenedDocument. Errors from the readers
+// (headscope::Error) are caught here and reported through failed(what, message).
+// GUI thread only; the reading itself runs on Qt's global pool and touches no widget.
+#include "models/score_set.h"
+#include "models/session_source.h"
+
+#include <QObject>
+#include <QString>
+
+#include <memory>
+
+namespace headscope::app {
+
+struct OpenedDocument {
+    enum class Kind { ScoreFile, Session };
+    Kind kind = Kind::ScoreFile;
+    QString path;
+    views::ScoreSet scores;                                // score files
+    std::shared_ptr<const views::SessionSource> session;   // sessions (null for score files)
+};
+
+class SessionController : public QObject {
+    Q_OBJECT
+public:
+    explicit SessionController(QObject* parent = nullptr);
+
+    // .json → score file; .h5/.hdf5 → session. Returns false (and emits failed) for other suffixes.
+    bool open(const QString& path);
+    static bool canOpen(const QString& path);
+    const OpenedDocument* current() const { return m_current.get(); }
+    bool isBusy() const { return m_busy > 0; }
+
+Q_SIGNALS:
+    void opened(std::shared_ptr<const headscope::app::OpenedDocument> document);
+    void failed(const QString& what, const QString& message);
+
+private:
+    std::shared_ptr<const OpenedDocument> m_current;
+    int m_busy = 0;
+};
+
+} // namespace headscope::app
+
+Q_DECLARE_METATYPE(std::shared_ptr<const headscope::app::OpenedDocument>)

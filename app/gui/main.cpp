@@ -1,0 +1,73 @@
+// headscope: the desktop workbench. Parses the command line, sets up the process (allocator,
+// application identity, icon, style sheet) and opens the main window; everything else lives
+// in MainWindow and controllers/.
+//
+//   headscope [FILE.h5|FILE.json] [--model DIR] [--screenshots DIR]
+#include "main_window.h"
+
+#include "headscope/core/runtime_setup.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QFile>
+#include <QIcon>
+#include <QTimer>
+
+#include <cstdio>
+
+int main(int argc, char** argv)
+{
+    headscope::configureAllocator();
+    // --version must work without a display (packaging tests run it headless).
+    for (int i = 1; i < argc; ++i) {
+        if (qstrcmp(argv[i], "--version") == 0) {
+            std::printf("headscope %s\n", HEADSCOPE_VERSION);
+            return 0;
+        }
+    }
+
+    QApplication app(argc, argv);
+    QApplication::setApplicationName(QStringLiteral("HeadScope"));
+    QApplication::setOrganizationName(QStringLiteral("HeadScope"));
+    QApplication::setApplicationVersion(QStringLiteral(HEADSCOPE_VERSION));
+    QApplication::setWindowIcon(QIcon(QStringLiteral(":/icons/headscope.svg")));
+    if (QFile qss(QStringLiteral(":/style/headscope.qss")); qss.open(QIODevice::ReadOnly))
+        app.setStyleSheet(QString::fromUtf8(qss.readAll()));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral("HeadScope: which attention heads matter, and per-head KV budgets."));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption modelOption(QStringLiteral("model"), QStringLiteral("Show the card of the checkpoint in <dir>."),
+                                         QStringLiteral("dir"));
+    const QCommandLineOption shotsOption(QStringLiteral("screenshots"),
+                                         QStringLiteral("Save one PNG per main view into <dir> and exit."),
+                                         QStringLiteral("dir"));
+    parser.addOption(modelOption);
+    parser.addOption(shotsOption);
+    parser.addPositionalArgument(QStringLiteral("file"), QStringLiteral("A probe session (.h5) or score file (.json)."));
+    parser.process(app);
+
+    headscope::app::MainWindow window;
+    const QStringList files = parser.positionalArguments();
+    for (const QString& f : files)
+        window.openFile(f);
+    if (parser.isSet(modelOption))
+        window.loadCheckpoint(parser.value(modelOption));
+
+    if (parser.isSet(shotsOption)) {
+        qputenv("HEADSCOPE_NO_DIALOGS", "1");
+        window.resize(1280, 800);
+        window.show();
+        // Let the queued open/load finish before grabbing.
+        QTimer::singleShot(1500, &window, [&window, dir = parser.value(shotsOption)] {
+            const QStringList written = window.saveScreenshots(dir);
+            for (const QString& p : written)
+                std::printf("%s\n", qPrintable(p));
+            QApplication::exit(written.isEmpty() ? 1 : 0);
+        });
+        return QApplication::exec();
+    }
+    window.show();
+    return QApplication::exec();
+}

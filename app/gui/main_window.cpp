@@ -1,0 +1,428 @@
+#include "main_window.h"
+
+#include "controllers/engine_controller.h"
+#include "controllers/session_controller.h"
+#include "plots/plot_widget.h"
+#include "models/table_csv.h"
+#include "widgets/budget_panel.h"
+#include "widgets/param_slider.h"
+#include "widgets/category_panel.h"
+#include "widgets/compare_panel.h"
+#include "widgets/probe_panel.h"
+#include "widgets/needle_grid_panel.h"
+#include "widgets/session_filter_panel.h"
+#include "widgets/statistics_panel.h"
+#include "widgets/model_card.h"
+#include "widgets/scores_panel.h"
+
+#include "headscope/core/install_paths.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QClipboard>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QDockWidget>
+#include <QDir>
+#include <QFile>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QMimeData>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTimer>
+
+namespace headscope::app {
+
+namespace {
+// Resident memory of this process from /proc/self/statm (Linux), in MiB; -1 if unknown.
+double residentMiB()
+{
+    QFile f(QStringLiteral("/proc/self/statm"));
+    if (!f.open(QIODevice::ReadOnly))
+        return -1.0;
+    const QList<QByteArray> parts = f.readAll().split(' ');
+    if (parts.size() < 2)
+        return -1.0;
+    return parts[1].toDouble() * 4096.0 / (1024.0 * 1024.0);
+}
+} // namespace
+
+MainWindow::MainWindow(QWidget* parent)
+    : QMainWindow(parent), m_engine(new EngineController(this)), m_sessions(new SessionController(this)),
+      m_tabs(new QTabWidget(this)), m_scores(new views::ScoresPanel(this)),
+      m_budget(new views::BudgetPanel(this)), m_modelCard(new views::ModelCard(this)),
+      m_filters(new views::SessionFilterPanel(this)), m_grid(new views::NeedleGridPanel(this)),
+      m_categories(new views::CategoryPanel(this)), m_statistics(new views::StatisticsPanel(this)),
+      m_probe(new views::ProbePanel(this)), m_compare(new views::ComparePanel(this))
+{
+    setWindowTitle(QStringLiteral("HeadScope"));
+    setAcceptDrops(true);
+    m_tabs->setDocumentMode(true);
+    m_tabs->addTab(m_scores, QStringLiteral("Heads"));
+    m_tabs->addTab(m_grid, QStringLiteral("Needle grid"));
+    m_tabs->addTab(m_categories, QStringLiteral("Categories"));
+    m_tabs->addTab(m_statistics, QStringLiteral("Statistics"));
+    m_tabs->addTab(m_budget, QStringLiteral("Budget"));
+    m_tabs->addTab(m_probe, QStringLiteral("Probe"));
+    m_tabs->addTab(m_compare, QStringLiteral("Compare"));
+    m_tabs->addTab(m_modelCard, QStringLiteral("Model"));
+    setCentralWidget(m_tabs);
+    m_filterDock = new QDockWidget(QStringLiteral("Session filters"), this);
+    m_filterDock->setObjectName(QStringLiteral("sessionFilters"));
+    m_filterDock->setWidget(m_filters);
+    addDockWidget(Qt::LeftDockWidgetArea, m_filterDock);
+    m_filterDock->hide();
+
+    m_sourceLabel = new QLabel(QStringLiteral("No file open"), this);
+    m_deviceLabel = new QLabel(this);
+    m_memoryLabel = new QLabel(this);
+    statusBar()->addWidget(m_sourceLabel, 1);
+    statusBar()->addPermanentWidget(m_deviceLabel);
+    statusBar()->addPermanentWidget(m_memoryLabel);
+    m_statusTimer = new QTimer(this);
+    m_statusTimer->setInterval(2000);
+    connect(m_statusTimer, &QTimer::timeout, this, &MainWindow::updateStatus);
+    m_statusTimer->start();
+
+    connect(m_sessions, &SessionController::opened, this, &MainWindow::onDocumentOpened);
+    connect(m_sessions, &SessionController::failed, this, &MainWindow::showError);
+    connect(m_engine, &EngineController::checkpointLoaded, this, &MainWindow::onCheckpointLoaded);
+    connect(m_engine, &EngineController::failed, this, &MainWindow::showError);
+    connect(m_budget, &views::BudgetPanel::exportFailed, this, &MainWindow::showError);
+    connect(m_filters, &views::SessionFilterPanel::scoreSetChanged, this, &MainWindow::showScoreSet);
+    connect(m_filters->gateBox(), &QComboBox::currentIndexChanged, this,
+            [this] { m_grid->setGate(m_filters->gateBox()->currentData().toInt()); });
+    connect(m_scores, &views::ScoresPanel::headSelected, m_grid, &views::NeedleGridPanel::selectHead);
+    connect(m_scores, &views::ScoresPanel::headSelected, this,
+            [this](int layer, int head) { m_compare->setSelectedHeads({{layer, head}}); });
+    connect(m_probe, &views::ProbePanel::problem, this, &MainWindow::showError);
+    // Probe runs and comparisons execute on the engine worker once the probe runner and the
+    // comparison API are part of the build; until then the request is refused with a reason.
+    connect(m_probe, &views::ProbePanel::startRequested, this, [this] {
+        showError(QStringLiteral("Starting the probe"),
+                  QStringLiteral("This build has no probe runner (core/probe_run); run probes with headscope-cli "
+                                 "and open the session file here."));
+    });
+    connect(m_compare, &views::ComparePanel::runRequested, this, [this] {
+        showError(QStringLiteral("Comparing full and compressed generation"),
+                  QStringLiteral("This build has no comparison engine (core/compare); use headscope-cli compare."));
+    });
+    connect(m_scores, &views::ScoresPanel::metricChanged, this, [this] {
+        if (const views::MetricMap* map = m_scores->currentMap())
+            m_budget->setScores(map->matrix);
+    });
+    connect(m_scores, &views::ScoresPanel::headSelected, this, [this](int layer, int head) {
+        statusBar()->showMessage(QStringLiteral("Selected layer %1, head %2").arg(layer).arg(head), 4000);
+    });
+
+    buildMenus();
+    resize(1200, 780);
+    restoreGeometry(m_settings.windowGeometry());
+    restoreState(m_settings.windowState());
+    m_tabs->setCurrentIndex(m_settings.value(QStringLiteral("window/tab"), 0).toInt());
+    m_budget->setMethod(m_settings.value(QStringLiteral("budget/method"), QStringLiteral("uniform")).toString());
+    m_budget->capacitySlider()->setValue(m_settings.value(QStringLiteral("budget/capacity"), 128).toDouble());
+    m_budget->windowSlider()->setValue(m_settings.value(QStringLiteral("budget/window"), 8).toDouble());
+    m_budget->betaSlider()->setValue(m_settings.value(QStringLiteral("budget/beta"), 1.5).toDouble());
+    m_budget->tempSlider()->setValue(m_settings.value(QStringLiteral("budget/temp"), 1.0).toDouble());
+    updateStatus();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::buildMenus()
+{
+    QMenu* file = menuBar()->addMenu(QStringLiteral("&File"));
+    QAction* open = file->addAction(QStringLiteral("&Open session or score file…"), this, &MainWindow::openDialog);
+    open->setShortcut(QKeySequence::Open);
+    m_recentMenu = file->addMenu(QStringLiteral("Open &recent"));
+    rebuildRecentMenu();
+    QAction* model = file->addAction(QStringLiteral("&Load model checkpoint…"), this, &MainWindow::loadCheckpointDialog);
+    model->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_M));
+    file->addAction(QStringLiteral("Load model &weights into the engine"), this, [this] {
+        const CheckpointInfo* ckpt = m_engine->checkpoint();
+        if (!ckpt) {
+            showError(QStringLiteral("Loading model weights"),
+                      QStringLiteral("Load a model checkpoint first (File ▸ Load model checkpoint…)."));
+            return;
+        }
+        statusBar()->showMessage(QStringLiteral("Loading weights from %1…").arg(ckpt->directory));
+        m_engine->loadCheckpoint(ckpt->directory, true);
+    });
+    file->addSeparator();
+    QAction* exportPlot = file->addAction(QStringLiteral("&Export plot (PNG/SVG/PDF)…"), this, &MainWindow::exportPlotDialog);
+    exportPlot->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
+    QAction* exportTable = file->addAction(QStringLiteral("Export &table as CSV…"), this, &MainWindow::exportTableDialog);
+    exportTable->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
+    QAction* copy = file->addAction(QStringLiteral("&Copy plot or table"), this, &MainWindow::copyToClipboard);
+    copy->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
+    file->addSeparator();
+    QAction* quit = file->addAction(QStringLiteral("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+
+    QMenu* help = menuBar()->addMenu(QStringLiteral("&Help"));
+    help->addAction(QStringLiteral("Open &sample session"), this, &MainWindow::openSample);
+    help->addAction(QStringLiteral("&About HeadScope"), this, &MainWindow::about);
+}
+
+void MainWindow::rebuildRecentMenu()
+{
+    m_recentMenu->clear();
+    const QStringList files = m_settings.recentFiles();
+    for (int i = 0; i < files.size(); ++i) {
+        const QString path = files[i];
+        QAction* a = m_recentMenu->addAction(QStringLiteral("&%1 %2").arg((i + 1) % 10).arg(QFileInfo(path).fileName()),
+                                             this, [this, path] { openFile(path); });
+        a->setToolTip(path);
+    }
+    m_recentMenu->addSeparator();
+    m_recentMenu->addAction(QStringLiteral("Clear list"), this, [this] {
+        m_settings.clearRecentFiles();
+        rebuildRecentMenu();
+    });
+    m_recentMenu->setEnabled(!files.isEmpty());
+}
+
+void MainWindow::showError(const QString& what, const QString& message)
+{
+    Q_EMIT errorShown(what, message);
+    statusBar()->showMessage(QStringLiteral("Error: %1").arg(message), 8000);
+    // Tests and screenshot runs set this to keep modal dialogs from blocking.
+    if (qEnvironmentVariableIsSet("HEADSCOPE_NO_DIALOGS"))
+        return;
+    QMessageBox box(QMessageBox::Warning, QStringLiteral("HeadScope"), what, QMessageBox::Ok, this);
+    box.setInformativeText(message);
+    box.exec();
+}
+
+void MainWindow::openFile(const QString& path)
+{
+    statusBar()->showMessage(QStringLiteral("Opening %1…").arg(path));
+    m_sessions->open(path);
+}
+
+void MainWindow::onDocumentOpened(const std::shared_ptr<const OpenedDocument>& doc)
+{
+    m_settings.addRecentFile(doc->path);
+    rebuildRecentMenu();
+    m_grid->setSource(doc->session);
+    m_statistics->setSource(doc->session);
+    m_filterDock->setVisible(doc->session != nullptr);
+    if (doc->session)
+        m_filters->setSource(doc->session); // emits scoreSetChanged → showScoreSet
+    else
+        showScoreSet(doc->scores);
+    m_sourceLabel->setText(doc->path);
+    setWindowTitle(QStringLiteral("%1 — HeadScope").arg(QFileInfo(doc->path).fileName()));
+    m_tabs->setCurrentWidget(m_scores);
+    statusBar()->showMessage(QStringLiteral("Opened %1").arg(doc->path), 4000);
+}
+
+void MainWindow::showScoreSet(const views::ScoreSet& set)
+{
+    m_scores->setScoreSet(set);
+    if (const views::MetricMap* map = m_scores->currentMap())
+        m_budget->setScores(map->matrix);
+    // The four categories, as counts, when this source has them.
+    const QStringList ids = {QStringLiteral("diligent"), QStringLiteral("distracted"), QStringLiteral("subconscious"),
+                             QStringLiteral("diffuse")};
+    std::array<ScoreMatrix, views::CategoryPanel::kCategories> maps;
+    bool complete = true;
+    for (int c = 0; c < views::CategoryPanel::kCategories; ++c) {
+        const views::MetricMap* m = set.find(ids[c]);
+        complete = complete && m;
+        if (m)
+            maps[static_cast<std::size_t>(c)] = m->matrix;
+    }
+    m_categories->setEnabled(complete);
+    if (complete)
+        m_categories->setCategories(maps, QStringLiteral("count"));
+    if (m_filters->source())
+        m_statistics->setBaseQuery(m_filters->query(QString()));
+}
+
+void MainWindow::loadCheckpoint(const QString& directory)
+{
+    statusBar()->showMessage(QStringLiteral("Reading checkpoint %1…").arg(directory));
+    m_engine->loadCheckpoint(directory, false);
+}
+
+void MainWindow::onCheckpointLoaded(const std::shared_ptr<const CheckpointInfo>& info)
+{
+    const auto arch = architectureLabel(info->config.architecture);
+    m_modelCard->setModel(info->config, QString::fromLatin1(arch.data(), static_cast<qsizetype>(arch.size())),
+                          info->directory, info->storedDtype, info->config.parameterCount(), info->weightBytes);
+    const ModelConfig& c = info->config;
+    m_budget->setModelDims({static_cast<int>(c.numLayers), static_cast<int>(c.numHeads),
+                            static_cast<int>(c.numKvHeads), static_cast<int>(c.headDim)});
+    m_tabs->setCurrentWidget(m_modelCard);
+    updateStatus();
+}
+
+void MainWindow::updateStatus()
+{
+    const CheckpointInfo* ckpt = m_engine->checkpoint();
+    if (!ckpt)
+        m_deviceLabel->setText(QStringLiteral("device: cpu · no model"));
+    else if (ckpt->engineLoaded)
+        m_deviceLabel->setText(QStringLiteral("device: %1").arg(ckpt->device));
+    else
+        m_deviceLabel->setText(QStringLiteral("device: cpu · dtype: %1 (card only)").arg(ckpt->storedDtype.toLower()));
+    const double mib = residentMiB();
+    m_memoryLabel->setText(mib < 0 ? QString() : QStringLiteral("memory: %1 MiB").arg(mib, 0, 'f', 0));
+}
+
+void MainWindow::openDialog()
+{
+    const QString path = QFileDialog::getOpenFileName(
+        this, QStringLiteral("Open session or score file"), m_settings.lastDirectory(QStringLiteral("open")),
+        QStringLiteral("HeadScope files (*.h5 *.hdf5 *.json);;Probe sessions (*.h5 *.hdf5);;Score files (*.json)"));
+    if (path.isEmpty())
+        return;
+    m_settings.setLastDirectory(QStringLiteral("open"), QFileInfo(path).absolutePath());
+    openFile(path);
+}
+
+void MainWindow::loadCheckpointDialog()
+{
+    const QString dir = QFileDialog::getExistingDirectory(this, QStringLiteral("Load model checkpoint (directory with config.json)"),
+                                                          m_settings.lastDirectory(QStringLiteral("model")));
+    if (dir.isEmpty())
+        return;
+    m_settings.setLastDirectory(QStringLiteral("model"), dir);
+    loadCheckpoint(dir);
+}
+
+views::PlotWidget* MainWindow::currentPlot() const
+{
+    for (QWidget* w = QApplication::focusWidget(); w; w = w->parentWidget())
+        if (auto* plot = qobject_cast<views::PlotWidget*>(w))
+            return plot;
+    QWidget* tab = m_tabs->currentWidget();
+    if (!tab)
+        return nullptr;
+    for (auto* plot : tab->findChildren<views::PlotWidget*>())
+        if (plot->isVisibleTo(tab))
+            return plot;
+    return nullptr;
+}
+
+void MainWindow::exportPlotDialog()
+{
+    views::PlotWidget* plot = currentPlot();
+    if (!plot) {
+        showError(QStringLiteral("Export plot"), QStringLiteral("This tab has no plot to export."));
+        return;
+    }
+    const QString path = QFileDialog::getSaveFileName(this, QStringLiteral("Export plot"),
+                                                      m_settings.lastDirectory(QStringLiteral("export")),
+                                                      QStringLiteral("PNG image (*.png);;SVG drawing (*.svg);;PDF (*.pdf)"));
+    if (path.isEmpty())
+        return;
+    m_settings.setLastDirectory(QStringLiteral("export"), QFileInfo(path).absolutePath());
+    QString error;
+    if (!plot->exportTo(path, &error))
+        showError(QStringLiteral("Exporting the plot to %1").arg(path), error);
+}
+
+void MainWindow::exportTableDialog()
+{
+    QWidget* tab = m_tabs->currentWidget();
+    auto* table = tab ? tab->findChild<QTableView*>() : nullptr;
+    if (!table || !table->model()) {
+        showError(QStringLiteral("Export table"), QStringLiteral("This tab has no table to export."));
+        return;
+    }
+    const QString path = QFileDialog::getSaveFileName(this, QStringLiteral("Export table as CSV"),
+                                                      m_settings.lastDirectory(QStringLiteral("export")),
+                                                      QStringLiteral("CSV (*.csv)"));
+    if (path.isEmpty())
+        return;
+    QString error;
+    if (!views::writeTableCsv(*table->model(), path, &error))
+        showError(QStringLiteral("Exporting the table to %1").arg(path), error);
+}
+
+void MainWindow::copyToClipboard()
+{
+    QWidget* focus = QApplication::focusWidget();
+    if (auto* table = qobject_cast<QTableView*>(focus); table && table->model()) {
+        QApplication::clipboard()->setText(views::tableToCsv(*table->model()));
+        return;
+    }
+    if (views::PlotWidget* plot = currentPlot())
+        QApplication::clipboard()->setImage(plot->grab().toImage());
+}
+
+void MainWindow::openSample()
+{
+    const auto sample = sampleSessionPath();
+    if (!sample) {
+        showError(QStringLiteral("Open sample session"),
+                  QStringLiteral("No sample session was found (looked for sample_sessions/demo_probe.h5 next to "
+                                 "the installation; set HEADSCOPE_DATA_DIR to point elsewhere)."));
+        return;
+    }
+    openFile(QString::fromStdString(sample->string()));
+}
+
+void MainWindow::about()
+{
+    QMessageBox::about(this, QStringLiteral("About HeadScope"),
+                       QStringLiteral("<h3>HeadScope %1</h3><p>Find the attention heads that matter "
+                                      "(needle-in-a-haystack probes, DiliLazyKV / HeadKV scores) and turn them "
+                                      "into per-head KV-cache budgets.</p>")
+                           .arg(QStringLiteral(HEADSCOPE_VERSION)));
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    m_settings.setWindow(saveGeometry(), saveState());
+    m_settings.setValue(QStringLiteral("window/tab"), m_tabs->currentIndex());
+    m_settings.setValue(QStringLiteral("budget/method"), m_budget->method());
+    m_settings.setValue(QStringLiteral("budget/capacity"), m_budget->capacitySlider()->value());
+    m_settings.setValue(QStringLiteral("budget/window"), m_budget->windowSlider()->value());
+    m_settings.setValue(QStringLiteral("budget/beta"), m_budget->betaSlider()->value());
+    m_settings.setValue(QStringLiteral("budget/temp"), m_budget->tempSlider()->value());
+    event->accept();
+}
+
+void MainWindow::dragEnterEvent(QDragEnterEvent* event)
+{
+    const QList<QUrl> urls = event->mimeData()->urls();
+    if (!urls.isEmpty() && SessionController::canOpen(urls.first().toLocalFile()))
+        event->acceptProposedAction();
+}
+
+void MainWindow::dropEvent(QDropEvent* event)
+{
+    for (const QUrl& url : event->mimeData()->urls()) {
+        if (SessionController::canOpen(url.toLocalFile())) {
+            openFile(url.toLocalFile());
+            event->acceptProposedAction();
+            return;
+        }
+    }
+}
+
+QStringList MainWindow::saveScreenshots(const QString& dir)
+{
+    QDir().mkpath(dir);
+    QStringList written;
+    for (int i = 0; i < m_tabs->count(); ++i) {
+        m_tabs->setCurrentIndex(i);
+        QApplication::processEvents();
+        const QString name = m_tabs->tabText(i).toLower().remove(QLatin1Char('&')).replace(QLatin1Char(' '), QLatin1Char('_'));
+        const QString path = QDir(dir).filePath(name + QStringLiteral(".png"));
+        if (grab().save(path))
+            written << path;
+    }
+    return written;
+}
+
+} // namespace headscope::app

@@ -1,0 +1,110 @@
+#pragma once
+// MainWindow: menus, tabs, drag and drop, status bar and persistent window state. It wires
+// controllers (engine worker, document opening, settings) to the panels in views/ and shows
+// every failure in a dialog that names the file and the problem. Deliberately thin: the work
+// lives in controllers/ and the panels.
+#include "controllers/app_settings.h"
+
+#include <QMainWindow>
+
+#include <memory>
+
+class QDockWidget;
+class QLabel;
+class QMenu;
+class QTabWidget;
+class QTimer;
+
+namespace headscope::views {
+class PlotWidget;
+class ScoresPanel;
+class ModelCard;
+class BudgetPanel;
+class CategoryPanel;
+class NeedleGridPanel;
+class SessionFilterPanel;
+class StatisticsPanel;
+class ProbePanel;
+class ComparePanel;
+struct ScoreSet;
+}
+
+namespace headscope::app {
+
+class EngineController;
+class SessionController;
+struct OpenedDocument;
+struct CheckpointInfo;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+public:
+    explicit MainWindow(QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    void openFile(const QString& path);
+    void loadCheckpoint(const QString& directory);
+    // Writes one PNG per main view into `dir` (screenshot mode); returns the files written.
+    QStringList saveScreenshots(const QString& dir);
+
+    QTabWidget* tabs() const { return m_tabs; }
+    views::ScoresPanel* scoresPanel() const { return m_scores; }
+    views::BudgetPanel* budgetPanel() const { return m_budget; }
+    views::ModelCard* modelCard() const { return m_modelCard; }
+    views::SessionFilterPanel* sessionFilters() const { return m_filters; }
+    views::NeedleGridPanel* needleGrid() const { return m_grid; }
+    views::CategoryPanel* categories() const { return m_categories; }
+    views::StatisticsPanel* statistics() const { return m_statistics; }
+    views::ProbePanel* probePanel() const { return m_probe; }
+    views::ComparePanel* comparePanel() const { return m_compare; }
+    EngineController* engine() const { return m_engine; }
+    SessionController* sessions() const { return m_sessions; }
+    // The plot that Export plot / Copy act on: the focused one, else the first in the tab.
+    views::PlotWidget* currentPlot() const;
+
+Q_SIGNALS:
+    void errorShown(const QString& title, const QString& message);
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+    void dragEnterEvent(QDragEnterEvent* event) override;
+    void dropEvent(QDropEvent* event) override;
+
+private:
+    void buildMenus();
+    void rebuildRecentMenu();
+    void showError(const QString& what, const QString& message);
+    void onDocumentOpened(const std::shared_ptr<const OpenedDocument>& doc);
+    void showScoreSet(const views::ScoreSet& set);
+    void onCheckpointLoaded(const std::shared_ptr<const CheckpointInfo>& info);
+    void updateStatus();
+    void openDialog();
+    void loadCheckpointDialog();
+    void exportPlotDialog();
+    void exportTableDialog();
+    void copyToClipboard();
+    void openSample();
+    void about();
+
+    AppSettings m_settings;
+    EngineController* m_engine = nullptr;
+    SessionController* m_sessions = nullptr;
+    QTabWidget* m_tabs = nullptr;
+    views::ScoresPanel* m_scores = nullptr;
+    views::BudgetPanel* m_budget = nullptr;
+    views::ModelCard* m_modelCard = nullptr;
+    views::SessionFilterPanel* m_filters = nullptr;
+    views::NeedleGridPanel* m_grid = nullptr;
+    views::CategoryPanel* m_categories = nullptr;
+    views::StatisticsPanel* m_statistics = nullptr;
+    views::ProbePanel* m_probe = nullptr;
+    views::ComparePanel* m_compare = nullptr;
+    QDockWidget* m_filterDock = nullptr;
+    QMenu* m_recentMenu = nullptr;
+    QLabel* m_deviceLabel = nullptr;
+    QLabel* m_memoryLabel = nullptr;
+    QLabel* m_sourceLabel = nullptr;
+    QTimer* m_statusTimer = nullptr;
+};
+
+} // namespace headscope::app

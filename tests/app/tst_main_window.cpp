@@ -1,0 +1,147 @@
+// MainWindow: opening real score files fills the views, errors name the file, settings are
+// remembered, and every tab renders (issue 5).
+#include "main_window.h"
+
+#include "controllers/session_controller.h"
+#include "plots/heatmap_plot.h"
+#include "widgets/budget_panel.h"
+#include "widgets/param_slider.h"
+#include "widgets/scores_panel.h"
+
+#include <QMimeData>
+#include <QSet>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QTabWidget>
+#include <QtTest>
+
+using namespace headscope;
+using namespace headscope::app;
+
+namespace {
+const QString kInfList = QStringLiteral(
+    HEADSCOPE_SHARED_DIR "/data/head_scores/dililazykv/meta-llama_Meta-Llama-3-8B-Instruct_head_infscores_list_20250428_105630.json");
+} // namespace
+
+class TestMainWindow : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void initTestCase()
+    {
+        QStandardPaths::setTestModeEnabled(true);
+        QCoreApplication::setOrganizationName(QStringLiteral("HeadScopeTest"));
+        QCoreApplication::setApplicationName(QStringLiteral("tst_main_window"));
+        qputenv("HEADSCOPE_NO_DIALOGS", "1");
+        AppSettings().clearRecentFiles();
+    }
+
+    void opensRealScoreFile()
+    {
+        if (!QFileInfo::exists(kInfList))
+            QSKIP("shared head-score files not found");
+        MainWindow window;
+        QSignalSpy opened(window.sessions(), &SessionController::opened);
+        window.openFile(kInfList);
+        QVERIFY(opened.wait(10000));
+        views::HeatmapPlot* map = window.scoresPanel()->heatmap();
+        QCOMPARE(map->rows(), 32);
+        QCOMPARE(map->cols(), 32);
+        QCOMPARE(window.scoresPanel()->metric(), QStringLiteral("inf"));
+        // 6 tests per head in this file: the tooltip carries a CI.
+        QVERIFY2(map->tooltipText(16, 10).contains(QStringLiteral("6 tests")), qPrintable(map->tooltipText(16, 10)));
+        QVERIFY(window.budgetPanel()->plan().has_value());
+        QCOMPARE(window.budgetPanel()->plan()->layers, 32);
+        QCOMPARE(AppSettings().recentFiles().value(0), QDir::cleanPath(kInfList));
+    }
+
+    void dropOpensFile()
+    {
+        if (!QFileInfo::exists(kInfList))
+            QSKIP("shared head-score files not found");
+        MainWindow window;
+        QSignalSpy opened(window.sessions(), &SessionController::opened);
+        QMimeData mime;
+        mime.setUrls({QUrl::fromLocalFile(kInfList)});
+        QDragEnterEvent enter(QPoint(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QCoreApplication::sendEvent(&window, &enter);
+        QVERIFY(enter.isAccepted());
+        QDropEvent drop(QPointF(10, 10), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+        QCoreApplication::sendEvent(&window, &drop);
+        QVERIFY(opened.wait(10000));
+        QCOMPARE(window.scoresPanel()->heatmap()->rows(), 32);
+
+        QMimeData other;
+        other.setUrls({QUrl::fromLocalFile(QStringLiteral("/tmp/picture.png"))});
+        QDragEnterEvent reject(QPoint(10, 10), Qt::CopyAction, &other, Qt::LeftButton, Qt::NoModifier);
+        reject.ignore();
+        QCoreApplication::sendEvent(&window, &reject);
+        QVERIFY(!reject.isAccepted());
+    }
+
+    void errorsNameTheFile()
+    {
+        MainWindow window;
+        QSignalSpy errors(&window, &MainWindow::errorShown);
+        QTemporaryDir dir;
+        const QString broken = dir.filePath(QStringLiteral("broken_scores.json"));
+        QFile f(broken);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("{\"0-0\": [0.1], \"0-x\": [0.2]}");
+        f.close();
+        window.openFile(broken);
+        QVERIFY(errors.wait(10000));
+        QString message = errors.at(0).at(0).toString() + QLatin1Char(' ') + errors.at(0).at(1).toString();
+        QVERIFY2(message.contains(QStringLiteral("broken_scores.json")), qPrintable(message));
+
+        window.openFile(dir.filePath(QStringLiteral("notes.txt")));
+        QCOMPARE(errors.count(), 2);
+        message = errors.at(1).at(1).toString();
+        QVERIFY2(message.contains(QStringLiteral("notes.txt")) && message.contains(QStringLiteral("unknown file type")),
+                 qPrintable(message));
+    }
+
+    void geometryIsRemembered()
+    {
+        {
+            MainWindow window;
+            window.resize(900, 640);
+            window.tabs()->setCurrentIndex(1);
+            window.budgetPanel()->capacitySlider()->setValue(256);
+            window.budgetPanel()->setMethod(QStringLiteral("pyramid"));
+            window.close();
+        }
+        MainWindow again;
+        QCOMPARE(again.size(), QSize(900, 640));
+        QCOMPARE(again.tabs()->currentIndex(), 1);
+        QCOMPARE(again.budgetPanel()->capacitySlider()->value(), 256.0);
+        QCOMPARE(again.budgetPanel()->method(), QStringLiteral("pyramid"));
+    }
+
+    void everyTabRenders()
+    {
+        if (!QFileInfo::exists(kInfList))
+            QSKIP("shared head-score files not found");
+        MainWindow window;
+        QSignalSpy opened(window.sessions(), &SessionController::opened);
+        window.openFile(kInfList);
+        QVERIFY(opened.wait(10000));
+        window.resize(1100, 700);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QTemporaryDir dir;
+        const QStringList files = window.saveScreenshots(dir.path());
+        QCOMPARE(files.size(), window.tabs()->count());
+        for (const QString& file : files) {
+            const QImage image(file);
+            QCOMPARE(image.size(), QSize(1100, 700));
+            QSet<QRgb> colors;
+            for (int y = 0; y < image.height(); y += 3)
+                for (int x = 0; x < image.width(); x += 3)
+                    colors.insert(image.pixel(x, y));
+            QVERIFY2(colors.size() > 20, qPrintable(file));
+        }
+    }
+};
+
+QTEST_MAIN(TestMainWindow)
+#include "tst_main_window.moc"

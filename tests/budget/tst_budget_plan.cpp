@@ -1,0 +1,141 @@
+// BudgetPlan arithmetic: KV-group aggregation, physical bytes per layout (computed by hand in
+// the comments), context truncation, and budget-file round trips and validation errors.
+#include "headscope/core/budget_file.h"
+#include "headscope/core/budget_plan.h"
+#include "headscope/core/errors.h"
+
+#include <QtTest/QtTest>
+
+using namespace headscope;
+
+namespace {
+// 1 layer, 4 query heads in 2 KV groups, window 2.
+BudgetPlan smallPlan()
+{
+    BudgetPlan p;
+    p.layers = 1;
+    p.heads = 4;
+    p.window = 2;
+    p.capacities = {1, 4, 10, 3};
+    p.method = "headkv";
+    p.parameters = {{"base_capacity", 8}, {"window", 2}, {"beta", 1.2}};
+    return p;
+}
+const ModelDims kDims{1, 4, 2, 16};
+} // namespace
+
+class TestBudgetPlan : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void groupAggregation()
+    {
+        const BudgetPlan p = smallPlan();
+        QCOMPARE(toKvHeadPlan(p, 2, GroupAggregation::Mean).capacities, (std::vector<int64_t>{2, 6})); // 2.5→2, 6.5→6
+        QCOMPARE(toKvHeadPlan(p, 2, GroupAggregation::Max).capacities, (std::vector<int64_t>{4, 10}));
+        QCOMPARE(toKvHeadPlan(p, 2, GroupAggregation::Sum).capacities, (std::vector<int64_t>{5, 13}));
+        const BudgetPlan kv = toKvHeadPlan(p, 2, GroupAggregation::Max);
+        QCOMPARE(kv.granularity, HeadGranularity::KvHead);
+        QCOMPARE(toQueryHeadPlan(kv, 4).capacities, (std::vector<int64_t>{4, 4, 10, 10}));
+        QVERIFY_THROWS_EXCEPTION(UsageError, toKvHeadPlan(p, 3, GroupAggregation::Mean));
+        QVERIFY_THROWS_EXCEPTION(UsageError, toKvHeadPlan(kv, 1, GroupAggregation::Mean));
+    }
+
+    void physicalBytesByHand()
+    {
+        const BudgetPlan p = smallPlan();
+        QCOMPARE(p.logicalTokens(), int64_t{18 + 8}); // Σ caps 18 + 4 heads × window 2
+        // Per token: 16 dims × 2 (K, V) × 2 bytes (bf16) = 64 bytes.
+        // Query-head layout: 26 tokens → 1664 bytes; metadata int32 head_lens[4] + cu_klen[5] = 36.
+        const MemoryEstimate q = estimateMemory(p, kDims, CacheLayout::QueryHeadFlattened, KvDtype::BF16);
+        QCOMPARE(q.storedHeadsPerLayer, 4);
+        QCOMPARE(q.storedTokens, int64_t{26});
+        QCOMPARE(q.kvBytes, int64_t{1664});
+        QCOMPARE(q.metadataBytes, int64_t{36});
+        QCOMPARE(q.totalBytes, int64_t{1700});
+        QCOMPARE(physicalBytes(p, kDims, CacheLayout::QueryHeadFlattened, KvDtype::BF16), int64_t{1700});
+        // GQA-native, mean: KV caps (2, 6) + window → 4 + 8 = 12 tokens → 768 bytes; metadata 2 + 3 ints = 20.
+        const MemoryEstimate g = estimateMemory(p, kDims, CacheLayout::GqaFlattened, KvDtype::BF16);
+        QCOMPARE(g.storedTokens, int64_t{12});
+        QCOMPARE(g.kvBytes, int64_t{768});
+        QCOMPARE(g.metadataBytes, int64_t{20});
+        // Padded: both KV heads padded to 8 tokens: 16 × 64 = 1024, of which 4 tokens (256 B) padding.
+        const MemoryEstimate pad = estimateMemory(p, kDims, CacheLayout::Padded, KvDtype::BF16);
+        QCOMPARE(pad.kvBytes, int64_t{768});
+        QCOMPARE(pad.paddingBytes, int64_t{256});
+        QCOMPARE(pad.totalBytes, int64_t{1024});
+        // f32 doubles the K/V bytes; a context of 6 truncates caps to 6 − 2 = 4 and gives a full cache
+        // of 1 layer × 2 KV heads × 6 tokens × 16 × 2 × 4 = 1536 bytes.
+        const MemoryEstimate ctx = estimateMemory(p, kDims, CacheLayout::GqaFlattened, KvDtype::F32, 6);
+        QCOMPARE(ctx.storedTokens, int64_t{(2 + 2) + (4 + 2)});
+        QCOMPARE(ctx.kvBytes, int64_t{10 * 128});
+        QCOMPARE(ctx.fullCacheBytes, int64_t{1536});
+        QCOMPARE(p.logicalTokens(6), int64_t{(1 + 4 + 4 + 3) + 8});
+        // Query layout stores group-size × the KV-native bytes for equal per-head token counts.
+        BudgetPlan even = p;
+        even.capacities = {6, 6, 6, 6};
+        QCOMPARE(estimateMemory(even, kDims, CacheLayout::QueryHeadFlattened, KvDtype::BF16).kvBytes,
+                 2 * estimateMemory(even, kDims, CacheLayout::GqaFlattened, KvDtype::BF16).kvBytes);
+        QVERIFY_THROWS_EXCEPTION(UsageError, estimateMemory(p, ModelDims{2, 4, 2, 16}, CacheLayout::Padded, KvDtype::BF16));
+    }
+
+    void budgetFileRoundTrip()
+    {
+        BudgetPlan p = smallPlan();
+        p.model = kDims;
+        p.provenance = "scores:/x.json sha256:abc";
+        p.groupAggregation = GroupAggregation::Mean;
+        const std::string text = budgetPlanToJson(p);
+        const BudgetPlan back = parseBudgetPlan(text, "mem");
+        QCOMPARE(back.capacities, p.capacities);
+        QCOMPARE(back.window, 2);
+        QCOMPARE(back.method, std::string("headkv"));
+        QCOMPARE(back.parameters.at("beta"), 1.2);
+        QCOMPARE(back.provenance, p.provenance);
+        QVERIFY(back.model.has_value());
+        QCOMPARE(back.model->kvHeads, 2);
+        QCOMPARE(back.groupAggregation.value(), GroupAggregation::Mean);
+        QCOMPARE(budgetPlanToJson(back), text);
+        const std::string path = std::string(HEADSCOPE_TEST_DATA_DIR) + "/tst_budget_plan.json";
+        writeBudgetFile(path, p);
+        QCOMPARE(readBudgetFile(path).capacities, p.capacities);
+    }
+
+    void budgetFileErrors_data()
+    {
+        QTest::addColumn<QString>("from");
+        QTest::addColumn<QString>("to");
+        QTest::addColumn<QString>("key");
+        QTest::newRow("method") << "\"method\": \"headkv\"" << "\"method\": \"magic\"" << "'method'";
+        QTest::newRow("granularity") << "\"query_head\"" << "\"layer\"" << "'granularity'";
+        QTest::newRow("negative cap") << "[1, 4, 10, 3]" << "[1, -4, 10, 3]" << "'capacities[0][1]'";
+        QTest::newRow("short row") << "[1, 4, 10, 3]" << "[1, 4, 10]" << "'capacities[0]'";
+        QTest::newRow("total") << "\"total_selected\": 18" << "\"total_selected\": 19" << "'total_selected'";
+        QTest::newRow("format") << "headscope-budget" << "other" << "'format'";
+        QTest::newRow("model heads") << "\"query_heads\": 4" << "\"query_heads\": 8" << "'heads'";
+    }
+    void budgetFileErrors()
+    {
+        QFETCH(QString, from);
+        QFETCH(QString, to);
+        QFETCH(QString, key);
+        BudgetPlan p = smallPlan();
+        p.model = kDims;
+        std::string text = budgetPlanToJson(p);
+        const auto pos = text.find(from.toStdString());
+        QVERIFY(pos != std::string::npos);
+        text.replace(pos, static_cast<std::size_t>(from.size()), to.toStdString());
+        try {
+            parseBudgetPlan(text, "bad.json");
+            QFAIL("invalid budget accepted");
+        } catch (const FormatError& e) {
+            const std::string msg = e.what();
+            QVERIFY2(msg.find(key.toStdString()) != std::string::npos, msg.c_str());
+            QVERIFY2(msg.find("bad.json") != std::string::npos, msg.c_str());
+            QVERIFY2(msg.find("expected") != std::string::npos, msg.c_str());
+        }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestBudgetPlan)
+#include "tst_budget_plan.moc"

@@ -1,0 +1,71 @@
+// ComparePanel: divergence, highlighted text, KL plot, summary, mask-and-rerun (issue 5).
+#include "plots/bar_plot.h"
+#include "widgets/compare_panel.h"
+
+#include <QLabel>
+#include <QPushButton>
+#include <QSignalSpy>
+#include <QTextBrowser>
+#include <QtTest>
+
+using namespace headscope::views;
+
+class TestComparePanel : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void divergence()
+    {
+        const QStringList a = {QStringLiteral(" eat"), QStringLiteral(" a"), QStringLiteral(" sandwich")};
+        QCOMPARE(ComparePanel::firstDivergence(a, a), -1);
+        QCOMPARE(ComparePanel::firstDivergence(a, {QStringLiteral(" eat"), QStringLiteral(" the")}), 1);
+        QCOMPARE(ComparePanel::firstDivergence(a, {QStringLiteral(" eat")}), 1);
+    }
+
+    void showsComparison()
+    {
+        ComparePanel panel;
+        ComparisonData d;
+        d.fullTokens = {QStringLiteral(" eat"), QStringLiteral(" a"), QStringLiteral(" sandwich")};
+        d.compressedTokens = {QStringLiteral(" eat"), QStringLiteral(" a"), QStringLiteral(" bagel")};
+        d.klPerStep = {0.001, 0.02, 1.3};
+        d.fullPrefillMs = 41.5;
+        d.compressedPrefillMs = 43.0;
+        d.fullDecodeMsPerToken = 6.2;
+        d.compressedDecodeMsPerToken = 4.1;
+        d.fullKvBytes = 4096;
+        d.compressedKvBytes = 1024;
+        d.label = QStringLiteral("test 3");
+        panel.setComparison(d);
+        QCOMPARE(panel.divergence(), 2);
+        QVERIFY(panel.compressedView()->toHtml().contains(QStringLiteral("bagel")));
+        QVERIFY(panel.compressedView()->toHtml().contains(QStringLiteral("#fbd3c0")));
+        QCOMPARE(panel.klPlot()->barCount(), 3);
+        QCOMPARE(panel.klPlot()->stackedTotal(2), 1.3);
+        QVERIFY2(panel.summary()->text().contains(QStringLiteral("KV 4.0 → 1.0 KiB (25.0%)")), qPrintable(panel.summary()->text()));
+        QVERIFY(panel.summary()->text().contains(QStringLiteral("diverges at generated token 2")));
+        if (qEnvironmentVariableIsSet("HEADSCOPE_WRITE_SCREENSHOTS")) {
+            panel.resize(1100, 600);
+            panel.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&panel));
+            QVERIFY(panel.grab().save(QStringLiteral(HEADSCOPE_SOURCE_DIR "/docs/screenshots/compare.png")));
+        }
+    }
+
+    void maskAndRerun()
+    {
+        ComparePanel panel;
+        QVERIFY(!panel.maskButton()->isEnabled());
+        panel.setSelectedHeads({{17, 24}, {16, 10}});
+        QVERIFY(panel.maskButton()->isEnabled());
+        QSignalSpy spy(&panel, &ComparePanel::maskAndRerunRequested);
+        panel.maskButton()->click();
+        QCOMPARE(spy.count(), 1);
+        const auto heads = spy.at(0).at(0).value<QList<QPair<int, int>>>();
+        QCOMPARE(heads.size(), 2);
+        QCOMPARE(heads[0].first, 17);
+        QCOMPARE(heads[1].second, 10);
+    }
+};
+
+QTEST_MAIN(TestComparePanel)
+#include "tst_compare_panel.moc"

@@ -1,0 +1,87 @@
+// ScoresPanel: heatmap ↔ table linking and metric switching (issue 5).
+#include "models/head_score_model.h"
+#include "models/top_heads_proxy.h"
+#include "plots/heatmap_plot.h"
+#include "widgets/scores_panel.h"
+
+#include <QSignalSpy>
+#include <QTableView>
+#include <QtTest>
+
+using namespace headscope;
+using namespace headscope::views;
+
+namespace {
+MetricMap makeMetric(const QString& id, int layers, int heads, double scale)
+{
+    MetricMap m;
+    m.id = id;
+    m.matrix.layers = layers;
+    m.matrix.heads = heads;
+    for (int i = 0; i < layers * heads; ++i)
+        m.matrix.values.push_back(scale * ((i * 7919) % 101) / 100.0);
+    return m;
+}
+} // namespace
+
+class TestScoresPanel : public QObject {
+    Q_OBJECT
+private Q_SLOTS:
+    void clickOnHeatmapSelectsTableRow()
+    {
+        ScoresPanel panel;
+        ScoreSet set;
+        set.metrics.push_back(makeMetric(QStringLiteral("inf"), 8, 6, 1.0));
+        panel.setScoreSet(set);
+        panel.resize(1000, 600);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        HeatmapPlot* map = panel.heatmap();
+        map->renderImage(map->canvas()->size());
+        QSignalSpy spy(&panel, &ScoresPanel::headSelected);
+        QTest::mouseClick(map->canvas(), Qt::LeftButton, {}, map->cellCenter(3, 4));
+        QCOMPARE(spy.count(), 1);
+        QCOMPARE(spy.at(0).at(0).toInt(), 3);
+        QCOMPARE(spy.at(0).at(1).toInt(), 4);
+        const QModelIndex current = panel.table()->currentIndex();
+        QVERIFY(current.isValid());
+        const CellRef cell = panel.model()->fromIndex(panel.proxy()->mapToSource(current));
+        QCOMPARE(cell, (CellRef{3, 4}));
+        QVERIFY(panel.table()->selectionModel()->isRowSelected(current.row(), {}));
+    }
+
+    void tableSelectionFramesHeatmapCell()
+    {
+        ScoresPanel panel;
+        ScoreSet set;
+        set.metrics.push_back(makeMetric(QStringLiteral("inf"), 4, 4, 1.0));
+        panel.setScoreSet(set);
+        QSignalSpy spy(&panel, &ScoresPanel::headSelected);
+        // The top-ranked row is first in the rank-sorted table.
+        panel.table()->setCurrentIndex(panel.proxy()->index(0, 0));
+        QCOMPARE(spy.count(), 1);
+        const CellRef top = panel.model()->fromIndex(panel.proxy()->mapToSource(panel.proxy()->index(0, 0)));
+        QCOMPARE(panel.heatmap()->selectedRow(), top.layer);
+        QCOMPARE(panel.heatmap()->selectedCol(), top.head);
+        QCOMPARE(panel.heatmap()->rank(top.layer, top.head), 1);
+    }
+
+    void metricSwitchChangesValues()
+    {
+        ScoresPanel panel;
+        ScoreSet set;
+        set.metrics.push_back(makeMetric(QStringLiteral("inf"), 4, 4, 1.0));
+        set.metrics.push_back(makeMetric(QStringLiteral("lazy"), 4, 4, 3.0));
+        panel.setScoreSet(set);
+        QCOMPARE(panel.metric(), QStringLiteral("inf"));
+        const double before = panel.heatmap()->value(1, 1);
+        QVERIFY(!panel.setMetric(QStringLiteral("dili"))); // not in this set
+        QVERIFY(panel.setMetric(QStringLiteral("lazy")));
+        QCOMPARE(panel.heatmap()->value(1, 1), before * 3.0);
+        QCOMPARE(panel.model()->headerData(HeadScoreModel::ValueColumn, Qt::Horizontal).toString(),
+                 QStringLiteral("LazyScore"));
+    }
+};
+
+QTEST_MAIN(TestScoresPanel)
+#include "tst_scores_panel.moc"

@@ -1,0 +1,51 @@
+#include "models/table_csv.h"
+
+#include <QAbstractItemModel>
+#include <QSaveFile>
+
+namespace headscope::views {
+
+namespace {
+QString quoted(const QString& cell)
+{
+    if (!cell.contains(QLatin1Char(',')) && !cell.contains(QLatin1Char('"')) && !cell.contains(QLatin1Char('\n')))
+        return cell;
+    QString escaped = cell;
+    escaped.replace(QStringLiteral("\""), QStringLiteral("\"\""));
+    return QLatin1Char('"') + escaped + QLatin1Char('"');
+}
+} // namespace
+
+QString tableToCsv(const QAbstractItemModel& model)
+{
+    QString out;
+    const int cols = model.columnCount();
+    for (int c = 0; c < cols; ++c)
+        out += (c ? QStringLiteral(",") : QString()) + quoted(model.headerData(c, Qt::Horizontal).toString());
+    out += QLatin1Char('\n');
+    for (int r = 0; r < model.rowCount(); ++r) {
+        for (int c = 0; c < cols; ++c)
+            out += (c ? QStringLiteral(",") : QString()) + quoted(model.index(r, c).data().toString());
+        out += QLatin1Char('\n');
+    }
+    return out;
+}
+
+bool writeTableCsv(const QAbstractItemModel& model, const QString& path, QString* error)
+{
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Text)) {
+        if (error)
+            *error = QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
+        return false;
+    }
+    file.write(tableToCsv(model).toUtf8());
+    if (!file.commit()) {
+        if (error)
+            *error = QStringLiteral("cannot write %1: %2").arg(path, file.errorString());
+        return false;
+    }
+    return true;
+}
+
+} // namespace headscope::views

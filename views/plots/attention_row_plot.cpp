@@ -1,0 +1,174 @@
+#include "plots/attention_row_plot.h"
+
+#include <qcustomplot.h>
+
+#include <algorithm>
+
+namespace headscope::views {
+
+AttentionRowPlot::AttentionRowPlot(QWidget* parent) : PlotWidget(parent)
+{
+    applyStyle();
+    plot()->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
+    plot()->axisRect()->setRangeDrag(Qt::Horizontal);
+    plot()->axisRect()->setRangeZoom(Qt::Horizontal);
+    plot()->xAxis->setLabel(QStringLiteral("Context position (key)"));
+    plot()->yAxis->setLabel(QStringLiteral("Attention weight"));
+    plot()->legend->setVisible(false);
+    plot()->legend->setFont(plot()->xAxis->tickLabelFont());
+    plot()->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    setRow({});
+}
+
+AttentionRowPlot::~AttentionRowPlot() = default;
+
+void AttentionRowPlot::setRow(const AttentionRow& row)
+{
+    m_row = row;
+    if (m_row.keys == 0)
+        m_row.keys = static_cast<int>(m_row.weights.size());
+    QCustomPlot* p = plot();
+    p->clearPlottables();
+    p->clearItems();
+    double top = 0.0;
+
+    if (m_row.needleBegin >= 0 && m_row.needleEnd > m_row.needleBegin) {
+        auto* span = new QCPItemRect(p);
+        span->setPen(Qt::NoPen);
+        span->setBrush(QColor(245, 184, 65, 90));
+        span->topLeft->setTypeY(QCPItemPosition::ptAxisRectRatio);
+        span->bottomRight->setTypeY(QCPItemPosition::ptAxisRectRatio);
+        span->topLeft->setCoords(m_row.needleBegin - 0.5, 0.0);
+        span->bottomRight->setCoords(m_row.needleEnd - 0.5, 1.0);
+        span->setLayer(QStringLiteral("background"));
+        auto* label = new QCPItemText(p);
+        label->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
+        label->position->setCoords((m_row.needleBegin + m_row.needleEnd) / 2.0, 0.02);
+        label->setPositionAlignment(Qt::AlignHCenter | Qt::AlignTop);
+        label->setText(QStringLiteral("needle"));
+        label->setColor(QColor(150, 100, 0));
+        label->setFont(p->xAxis->tickLabelFont());
+    }
+
+    if (!m_row.weights.empty()) {
+        QVector<double> x(static_cast<int>(m_row.weights.size()));
+        QVector<double> y(x.size());
+        for (int i = 0; i < x.size(); ++i) {
+            x[i] = i;
+            y[i] = m_row.weights[static_cast<std::size_t>(i)];
+            top = std::max(top, y[i]);
+        }
+        QCPGraph* g = p->addGraph();
+        g->setName(QStringLiteral("row"));
+        g->setPen(QPen(QColor(39, 127, 142), 1.2));
+        g->setBrush(QColor(39, 127, 142, 50));
+        g->setData(x, y, true);
+    } else if (!m_row.topIndices.empty()) {
+        auto* bars = new QCPBars(p->xAxis, p->yAxis);
+        bars->setName(QStringLiteral("stored top-K"));
+        bars->setPen(QPen(QColor(39, 127, 142)));
+        bars->setBrush(QColor(39, 127, 142));
+        bars->setWidth(std::max(1.0, m_row.keys / 400.0));
+        QVector<double> x;
+        QVector<double> y;
+        for (std::size_t i = 0; i < m_row.topIndices.size() && i < m_row.topWeights.size(); ++i) {
+            x << m_row.topIndices[i];
+            y << m_row.topWeights[i];
+        }
+        bars->setData(x, y);
+    }
+    if (!m_row.topIndices.empty()) {
+        QCPGraph* marks = p->addGraph();
+        marks->setName(QStringLiteral("top-%1").arg(m_row.topIndices.size()));
+        marks->setLineStyle(QCPGraph::lsNone);
+        marks->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QColor(200, 30, 30), Qt::white, 7));
+        QVector<double> x;
+        QVector<double> y;
+        for (std::size_t i = 0; i < m_row.topIndices.size(); ++i) {
+            const int k = m_row.topIndices[i];
+            double w = i < m_row.topWeights.size() ? m_row.topWeights[i] : 0.0;
+            if (!m_row.weights.empty() && k >= 0 && k < static_cast<int>(m_row.weights.size()))
+                w = m_row.weights[static_cast<std::size_t>(k)];
+            x << k;
+            y << w;
+            top = std::max(top, w);
+        }
+        marks->setData(x, y);
+    }
+    p->legend->setVisible(p->plottableCount() > 0);
+    if (m_row.keys == 0) {
+        auto* hint = new QCPItemText(p);
+        hint->position->setType(QCPItemPosition::ptAxisRectRatio);
+        hint->position->setCoords(0.5, 0.5);
+        hint->setText(QStringLiteral("Select a test and a head to see its attention over the context"));
+        hint->setColor(QColor(0x70, 0x70, 0x70));
+    }
+    p->xAxis->setRange(-0.5, std::max(1, m_row.keys) - 0.5);
+    p->yAxis->setRange(0.0, top > 0.0 ? top * 1.1 : 1.0);
+    p->replot();
+}
+
+double AttentionRowPlot::needleMass() const
+{
+    if (m_row.needleBegin < 0)
+        return 0.0;
+    double mass = 0.0;
+    if (!m_row.weights.empty()) {
+        for (int k = std::max(0, m_row.needleBegin); k < m_row.needleEnd && k < static_cast<int>(m_row.weights.size()); ++k)
+            mass += m_row.weights[static_cast<std::size_t>(k)];
+        return mass;
+    }
+    for (std::size_t i = 0; i < m_row.topIndices.size() && i < m_row.topWeights.size(); ++i)
+        if (m_row.topIndices[i] >= m_row.needleBegin && m_row.topIndices[i] < m_row.needleEnd)
+            mass += m_row.topWeights[i];
+    return mass;
+}
+
+QStringList AttentionRowPlot::hottestContexts(int count, int radius) const
+{
+    QStringList lines;
+    if (m_row.tokens.isEmpty())
+        return lines;
+    std::vector<int> hottest = m_row.topIndices;
+    if (hottest.empty() && !m_row.weights.empty()) {
+        hottest.resize(m_row.weights.size());
+        for (std::size_t i = 0; i < hottest.size(); ++i)
+            hottest[i] = static_cast<int>(i);
+        std::stable_sort(hottest.begin(), hottest.end(), [this](int a, int b) {
+            return m_row.weights[static_cast<std::size_t>(a)] > m_row.weights[static_cast<std::size_t>(b)];
+        });
+    }
+    for (int i = 0; i < count && i < static_cast<int>(hottest.size()); ++i) {
+        const int k = hottest[static_cast<std::size_t>(i)];
+        QString text;
+        for (int j = std::max(0, k - radius); j <= std::min(static_cast<int>(m_row.tokens.size()) - 1, k + radius); ++j)
+        {
+            const QString& tok = m_row.tokens[j];
+            if (j != k)
+                text += tok;
+            else // keep the token's leading space outside the marker: "… [Paris] …"
+                text += (tok.startsWith(QLatin1Char(' ')) ? QStringLiteral(" [") : QStringLiteral("[")) +
+                        tok.trimmed() + QLatin1Char(']');
+        }
+        lines << QStringLiteral("%1: %2").arg(k).arg(text.simplified());
+    }
+    return lines;
+}
+
+void AttentionRowPlot::zoomTo(double from, double to)
+{
+    plot()->xAxis->setRange(from, to);
+    plot()->replot();
+}
+
+double AttentionRowPlot::visibleFrom() const
+{
+    return plot()->xAxis->range().lower;
+}
+
+double AttentionRowPlot::visibleTo() const
+{
+    return plot()->xAxis->range().upper;
+}
+
+} // namespace headscope::views

@@ -1,0 +1,46 @@
+#pragma once
+// AttentionRowPlot: one attention row (a query's weights over every context position) for a
+// chosen test/step/head, with the needle span shaded and the top-K keys marked. Zoom and pan
+// along positions with the mouse wheel and drag. When only top-K was stored, the row is drawn
+// as spikes at those positions. GUI thread only.
+#include "plots/plot_widget.h"
+
+#include <QStringList>
+
+#include <vector>
+
+namespace headscope::views {
+
+struct AttentionRow {
+    std::vector<float> weights;        // [keys]; empty when only top-K was stored
+    std::vector<int> topIndices;       // top-K key positions, best first
+    std::vector<float> topWeights;     // [K]
+    int needleBegin = -1;              // needle span [begin, end) in key positions, -1: none
+    int needleEnd = -1;
+    int keys = 0;                      // row length
+    QStringList tokens;                // [keys] token text, optional
+    QString title;                     // e.g. "test 3 · step 0 · L17 H24"
+};
+
+class AttentionRowPlot : public PlotWidget {
+    Q_OBJECT
+public:
+    explicit AttentionRowPlot(QWidget* parent = nullptr);
+    ~AttentionRowPlot() override;
+
+    void setRow(const AttentionRow& row);
+    const AttentionRow& row() const { return m_row; }
+    // Attention mass on the needle span (from the full row, else from the top-K entries).
+    double needleMass() const;
+    // "pos: …tokens…" lines around the `count` hottest positions (±radius tokens).
+    QStringList hottestContexts(int count, int radius) const;
+    // Zooms the position axis to [from, to].
+    void zoomTo(double from, double to);
+    double visibleFrom() const;
+    double visibleTo() const;
+
+private:
+    AttentionRow m_row;
+};
+
+} // namespace headscope::views

@@ -1,0 +1,112 @@
+#include "plots/bar_plot.h"
+
+#include <qcustomplot.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace headscope::views {
+
+BarPlot::BarPlot(QWidget* parent) : PlotWidget(parent), m_reference(std::nan(""))
+{
+    applyStyle();
+    plot()->xAxis->grid()->setVisible(false);
+    plot()->xAxis->setSubTicks(false);
+    plot()->legend->setFont(plot()->xAxis->tickLabelFont());
+    plot()->legend->setBrush(QBrush(QColor(255, 255, 255, 210)));
+    plot()->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignLeft);
+}
+
+BarPlot::~BarPlot() = default;
+
+void BarPlot::setAxisTitles(const QString& xTitle, const QString& yTitle)
+{
+    plot()->xAxis->setLabel(xTitle);
+    plot()->yAxis->setLabel(yTitle);
+    plot()->replot();
+}
+
+void BarPlot::setCategoryLabels(const QStringList& labels)
+{
+    m_labels = labels;
+    setSeries(std::vector<Series>(m_series));
+}
+
+void BarPlot::setReferenceLine(double y, const QString& label)
+{
+    m_reference = y;
+    m_referenceLabel = label;
+    setSeries(std::vector<Series>(m_series));
+}
+
+double BarPlot::stackedTotal(int bar) const
+{
+    double total = 0.0;
+    for (const Series& s : m_series)
+        if (bar >= 0 && bar < static_cast<int>(s.values.size()))
+            total += s.values[static_cast<std::size_t>(bar)];
+    return total;
+}
+
+void BarPlot::setSeries(const std::vector<Series>& series)
+{
+    QCustomPlot* p = plot();
+    p->clearPlottables();
+    p->clearItems();
+    m_series = series;
+    m_bars = 0;
+    for (const Series& s : series)
+        m_bars = std::max(m_bars, static_cast<int>(s.values.size()));
+
+    QVector<double> keys(m_bars);
+    for (int i = 0; i < m_bars; ++i)
+        keys[i] = i;
+    QCPBars* below = nullptr;
+    double top = 0.0;
+    for (const Series& s : series) {
+        auto* bars = new QCPBars(p->xAxis, p->yAxis);
+        bars->setName(s.name);
+        bars->setPen(QPen(s.color.darker(130)));
+        bars->setBrush(s.color);
+        bars->setWidth(0.8);
+        QVector<double> v(m_bars, 0.0);
+        for (std::size_t i = 0; i < s.values.size(); ++i)
+            v[static_cast<int>(i)] = s.values[i];
+        bars->setData(keys, v, true);
+        if (below)
+            bars->moveAbove(below);
+        below = bars;
+    }
+    for (int i = 0; i < m_bars; ++i)
+        top = std::max(top, stackedTotal(i));
+    if (!std::isnan(m_reference)) {
+        auto* line = new QCPItemStraightLine(p);
+        line->point1->setCoords(-1, m_reference);
+        line->point2->setCoords(m_bars + 1, m_reference);
+        line->setPen(QPen(QColor(200, 30, 30), 1.5, Qt::DashLine));
+        auto* text = new QCPItemText(p);
+        text->position->setCoords(m_bars - 0.5, m_reference);
+        text->setPositionAlignment(Qt::AlignRight | Qt::AlignBottom);
+        text->setText(m_referenceLabel);
+        text->setColor(QColor(200, 30, 30));
+        text->setFont(p->xAxis->tickLabelFont());
+        top = std::max(top, m_reference);
+    }
+    if (!m_labels.isEmpty()) {
+        auto ticker = QSharedPointer<QCPAxisTickerText>::create();
+        for (int i = 0; i < m_labels.size(); ++i)
+            ticker->addTick(i, m_labels[i]);
+        p->xAxis->setTicker(ticker);
+    } else {
+        auto ticker = QSharedPointer<QCPAxisTickerFixed>::create();
+        ticker->setTickStep(std::max(1, (m_bars + 15) / 16));
+        ticker->setScaleStrategy(QCPAxisTickerFixed::ssNone);
+        p->xAxis->setTicker(ticker);
+    }
+    p->xAxis->setRange(-0.6, m_bars - 0.4);
+    p->yAxis->setRange(0.0, top > 0.0 ? top * 1.12 : 1.0);
+    p->legend->setVisible(series.size() > 1);
+    p->replot();
+}
+
+} // namespace headscope::views

@@ -1,0 +1,328 @@
+#include "plots/heatmap_plot.h"
+
+#include <qcustomplot.h>
+
+#include <QHelpEvent>
+#include <QMouseEvent>
+#include <QToolTip>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+
+namespace headscope::views {
+
+namespace {
+
+QCPColorGradient gradientFor(HeatmapPlot::Palette palette)
+{
+    QCPColorGradient g;
+    g.clearColorStops();
+    switch (palette) {
+    case HeatmapPlot::Palette::Viridis: // matplotlib's viridis, sampled at 8 stops
+        g.setColorStopAt(0.000, QColor(68, 1, 84));
+        g.setColorStopAt(0.143, QColor(70, 50, 127));
+        g.setColorStopAt(0.286, QColor(54, 92, 141));
+        g.setColorStopAt(0.429, QColor(39, 127, 142));
+        g.setColorStopAt(0.571, QColor(31, 161, 135));
+        g.setColorStopAt(0.714, QColor(74, 194, 109));
+        g.setColorStopAt(0.857, QColor(159, 218, 58));
+        g.setColorStopAt(1.000, QColor(253, 231, 37));
+        break;
+    case HeatmapPlot::Palette::Heat:
+        g.setColorStopAt(0.0, QColor(255, 255, 229));
+        g.setColorStopAt(0.3, QColor(254, 196, 79));
+        g.setColorStopAt(0.6, QColor(236, 112, 20));
+        g.setColorStopAt(1.0, QColor(102, 37, 6));
+        break;
+    case HeatmapPlot::Palette::Diverging:
+        g.setColorStopAt(0.0, QColor(33, 102, 172));
+        g.setColorStopAt(0.5, QColor(247, 247, 247));
+        g.setColorStopAt(1.0, QColor(178, 24, 43));
+        break;
+    }
+    g.setNanHandling(QCPColorGradient::nhTransparent);
+    return g;
+}
+
+QSharedPointer<QCPAxisTicker> tickerFor(int count, const QStringList& labels)
+{
+    const int step = std::max(1, (count + 15) / 16);
+    if (!labels.isEmpty()) {
+        auto ticker = QSharedPointer<QCPAxisTickerText>::create();
+        for (int i = 0; i < labels.size(); i += step)
+            ticker->addTick(i, labels[i]);
+        return ticker;
+    }
+    auto ticker = QSharedPointer<QCPAxisTickerFixed>::create();
+    ticker->setTickStep(step);
+    ticker->setScaleStrategy(QCPAxisTickerFixed::ssNone);
+    return ticker;
+}
+
+} // namespace
+
+HeatmapPlot::HeatmapPlot(QWidget* parent) : PlotWidget(parent)
+{
+    applyStyle();
+    QCustomPlot* p = plot();
+    p->axisRect()->setupFullAxesBox(false);
+    p->xAxis->grid()->setVisible(false);
+    p->yAxis->grid()->setVisible(false);
+    p->yAxis->setRangeReversed(true);
+    p->xAxis->setSubTicks(false);
+    p->yAxis->setSubTicks(false);
+
+    m_map = new QCPColorMap(p->xAxis, p->yAxis);
+    m_map->setInterpolate(false);
+    m_map->setTightBoundary(false);
+    m_scale = new QCPColorScale(p);
+    p->plotLayout()->addElement(0, 1, m_scale);
+    m_scale->setType(QCPAxis::atRight);
+    m_scale->axis()->setTickLabelFont(p->xAxis->tickLabelFont());
+    m_scale->axis()->setLabelFont(p->xAxis->labelFont());
+    m_scale->setBarWidth(14);
+    m_map->setColorScale(m_scale);
+    auto* group = new QCPMarginGroup(p);
+    p->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, group);
+    m_scale->setMarginGroup(QCP::msBottom | QCP::msTop, group);
+
+    m_frame = new QCPItemRect(p);
+    m_frame->setPen(QPen(QColor(255, 40, 40), 2.5));
+    m_frame->setBrush(Qt::NoBrush);
+    m_frame->setVisible(false);
+    m_frame->setClipToAxisRect(true);
+
+    m_empty = new QCPItemText(p);
+    m_empty->position->setType(QCPItemPosition::ptAxisRectRatio);
+    m_empty->position->setCoords(0.5, 0.5);
+    m_empty->setText(QStringLiteral("No data"));
+    m_empty->setColor(QColor(0x70, 0x70, 0x70));
+    m_empty->setClipToAxisRect(false);
+
+    setPalette(Palette::Viridis);
+    setMouseTracking(true);
+    p->setMouseTracking(true);
+    p->installEventFilter(this);
+    p->xAxis->setLabel(m_colTitle);
+    p->yAxis->setLabel(m_rowTitle);
+    m_scale->axis()->setLabel(m_valueLabel);
+}
+
+HeatmapPlot::~HeatmapPlot() = default;
+
+void HeatmapPlot::setData(int rows, int cols, std::span<const double> values)
+{
+    m_rows = std::max(rows, 0);
+    m_cols = std::max(cols, 0);
+    m_values.assign(values.begin(), values.end());
+    m_values.resize(static_cast<std::size_t>(m_rows) * m_cols, std::nan(""));
+    if (m_ci.size() != m_values.size())
+        m_ci.clear();
+    rebuildRanks();
+
+    const bool empty = m_rows == 0 || m_cols == 0;
+    m_map->setVisible(!empty);
+    m_scale->setVisible(!empty);
+    m_empty->setVisible(empty);
+    plot()->xAxis->setTickLabels(!empty);
+    plot()->yAxis->setTickLabels(!empty);
+    QCPColorMapData* data = m_map->data();
+    data->setSize(std::max(m_cols, 1), std::max(m_rows, 1));
+    data->setRange(QCPRange(0, std::max(m_cols - 1, 0)), QCPRange(0, std::max(m_rows - 1, 0)));
+    for (int r = 0; r < m_rows; ++r)
+        for (int c = 0; c < m_cols; ++c)
+            data->setCell(c, r, m_values[static_cast<std::size_t>(r) * m_cols + c]);
+    if (m_fixedRange) {
+        m_map->setDataRange(QCPRange(m_lower, m_upper));
+    } else {
+        m_map->rescaleDataRange(true);
+        const QCPRange range = m_map->dataRange();
+        if (range.size() <= 0.0) // a constant map would otherwise get no gradient at all
+            m_map->setDataRange(QCPRange(range.lower - 0.5, range.upper + 0.5));
+    }
+    plot()->xAxis->setRange(-0.5, std::max(m_cols, 1) - 0.5);
+    plot()->yAxis->setRange(-0.5, std::max(m_rows, 1) - 0.5);
+    if (m_selRow >= m_rows || m_selCol >= m_cols)
+        m_selRow = m_selCol = -1;
+    updateTicks();
+    updateSelectionFrame();
+    plot()->replot();
+}
+
+void HeatmapPlot::setEmptyText(const QString& text)
+{
+    m_empty->setText(text);
+    plot()->replot();
+}
+
+void HeatmapPlot::setConfidence(std::span<const double> ciHalfWidth, int tests)
+{
+    m_ci.assign(ciHalfWidth.begin(), ciHalfWidth.end());
+    m_tests = tests;
+}
+
+void HeatmapPlot::setAxisTitles(const QString& rowTitle, const QString& colTitle)
+{
+    m_rowTitle = rowTitle;
+    m_colTitle = colTitle;
+    plot()->yAxis->setLabel(rowTitle);
+    plot()->xAxis->setLabel(colTitle);
+    plot()->replot();
+}
+
+void HeatmapPlot::setCategoryLabels(const QStringList& rowLabels, const QStringList& colLabels)
+{
+    m_rowLabels = rowLabels;
+    m_colLabels = colLabels;
+    updateTicks();
+    plot()->replot();
+}
+
+void HeatmapPlot::setValueLabel(const QString& label)
+{
+    m_valueLabel = label;
+    m_scale->axis()->setLabel(label);
+    plot()->replot();
+}
+
+void HeatmapPlot::setPalette(Palette palette)
+{
+    m_map->setGradient(gradientFor(palette));
+    plot()->replot();
+}
+
+void HeatmapPlot::setValueRange(double lower, double upper)
+{
+    m_fixedRange = true;
+    m_lower = lower;
+    m_upper = upper > lower ? upper : lower + 1.0;
+    m_map->setDataRange(QCPRange(m_lower, m_upper));
+    plot()->replot();
+}
+
+void HeatmapPlot::clearValueRange()
+{
+    m_fixedRange = false;
+    setData(m_rows, m_cols, std::vector<double>(m_values));
+}
+
+double HeatmapPlot::value(int row, int col) const
+{
+    if (row < 0 || col < 0 || row >= m_rows || col >= m_cols)
+        return std::nan("");
+    return m_values[static_cast<std::size_t>(row) * m_cols + col];
+}
+
+int HeatmapPlot::rank(int row, int col) const
+{
+    if (row < 0 || col < 0 || row >= m_rows || col >= m_cols)
+        return 0;
+    return m_ranks[static_cast<std::size_t>(row) * m_cols + col];
+}
+
+void HeatmapPlot::rebuildRanks()
+{
+    const std::size_t n = m_values.size();
+    std::vector<std::size_t> order(n);
+    std::iota(order.begin(), order.end(), std::size_t{0});
+    const auto key = [this](std::size_t i) { return std::isnan(m_values[i]) ? -HUGE_VAL : m_values[i]; };
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return key(a) > key(b); });
+    m_ranks.assign(n, 0);
+    for (std::size_t i = 0; i < n; ++i) {
+        const bool tie = i > 0 && key(order[i]) == key(order[i - 1]);
+        m_ranks[order[i]] = tie ? m_ranks[order[i - 1]] : static_cast<int>(i) + 1;
+    }
+}
+
+QString HeatmapPlot::tooltipText(int row, int col) const
+{
+    if (row < 0 || col < 0 || row >= m_rows || col >= m_cols)
+        return {};
+    const auto rowName = m_rowLabels.value(row, QString::number(row));
+    const auto colName = m_colLabels.value(col, QString::number(col));
+    const double v = value(row, col);
+    QString text = QStringLiteral("%1 %2, %3 %4\n%5: %6")
+                       .arg(m_rowTitle, rowName, m_colTitle.toLower(), colName, m_valueLabel,
+                            std::isnan(v) ? QStringLiteral("—") : QString::number(v, 'g', 4));
+    text += QStringLiteral("\nrank %1 of %2").arg(rank(row, col)).arg(m_rows * m_cols);
+    if (!m_ci.empty()) {
+        const double ci = m_ci[static_cast<std::size_t>(row) * m_cols + col];
+        text += QStringLiteral("\nmean %1 ± %2 (95% CI, %3 tests)")
+                    .arg(QString::number(v, 'g', 4), QString::number(ci, 'g', 3))
+                    .arg(m_tests);
+    }
+    return text;
+}
+
+bool HeatmapPlot::cellAt(const QPoint& pos, int* row, int* col) const
+{
+    if (!plot()->axisRect()->rect().contains(pos) || m_rows == 0 || m_cols == 0)
+        return false;
+    const int c = static_cast<int>(std::lround(plot()->xAxis->pixelToCoord(pos.x())));
+    const int r = static_cast<int>(std::lround(plot()->yAxis->pixelToCoord(pos.y())));
+    if (r < 0 || c < 0 || r >= m_rows || c >= m_cols)
+        return false;
+    *row = r;
+    *col = c;
+    return true;
+}
+
+QPoint HeatmapPlot::cellCenter(int row, int col) const
+{
+    return QPoint(static_cast<int>(plot()->xAxis->coordToPixel(col)),
+                  static_cast<int>(plot()->yAxis->coordToPixel(row)));
+}
+
+void HeatmapPlot::selectCell(int row, int col)
+{
+    m_selRow = row;
+    m_selCol = col;
+    updateSelectionFrame();
+    plot()->replot();
+}
+
+void HeatmapPlot::updateTicks()
+{
+    plot()->xAxis->setTicker(tickerFor(m_cols, m_colLabels));
+    plot()->yAxis->setTicker(tickerFor(m_rows, m_rowLabels));
+}
+
+void HeatmapPlot::updateSelectionFrame()
+{
+    const bool valid = m_selRow >= 0 && m_selCol >= 0 && m_selRow < m_rows && m_selCol < m_cols;
+    m_frame->setVisible(valid);
+    if (!valid)
+        return;
+    m_frame->topLeft->setCoords(m_selCol - 0.5, m_selRow - 0.5);
+    m_frame->bottomRight->setCoords(m_selCol + 0.5, m_selRow + 0.5);
+}
+
+bool HeatmapPlot::eventFilter(QObject* watched, QEvent* event)
+{
+    if (watched == plot()) {
+        int r = 0;
+        int c = 0;
+        if (event->type() == QEvent::MouseButtonPress) {
+            auto* me = static_cast<QMouseEvent*>(event);
+            if (me->button() == Qt::LeftButton && cellAt(me->position().toPoint(), &r, &c)) {
+                selectCell(r, c);
+                Q_EMIT cellClicked(r, c);
+            }
+        } else if (event->type() == QEvent::MouseMove) {
+            auto* me = static_cast<QMouseEvent*>(event);
+            if (cellAt(me->position().toPoint(), &r, &c))
+                Q_EMIT cellHovered(r, c);
+        } else if (event->type() == QEvent::ToolTip) {
+            auto* he = static_cast<QHelpEvent*>(event);
+            if (cellAt(he->pos(), &r, &c))
+                QToolTip::showText(he->globalPos(), tooltipText(r, c), plot());
+            else
+                QToolTip::hideText();
+            return true;
+        }
+    }
+    return PlotWidget::eventFilter(watched, event);
+}
+
+} // namespace headscope::views

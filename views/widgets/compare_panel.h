@@ -1,0 +1,65 @@
+#pragma once
+// ComparePanel: full-cache vs compressed-cache generation side by side. Tokens after the first
+// divergence are highlighted, the per-step KL(full ‖ compressed) is plotted, and timing and KV
+// bytes are compared. "Mask selected heads and re-run" asks app/ (through a signal) to rerun
+// with the heads selected elsewhere zeroed. Takes plain values; GUI thread only.
+#include <QStringList>
+#include <QWidget>
+
+#include <vector>
+
+class QLabel;
+class QLineEdit;
+class QPushButton;
+class QTextBrowser;
+
+namespace headscope::views {
+
+class BarPlot;
+
+struct ComparisonData {
+    QStringList fullTokens;        // generated token texts, full cache
+    QStringList compressedTokens;  // generated token texts, compressed cache
+    std::vector<double> klPerStep; // [steps] KL(full ‖ compressed) in nats
+    double fullPrefillMs = 0.0, compressedPrefillMs = 0.0;
+    double fullDecodeMsPerToken = 0.0, compressedDecodeMsPerToken = 0.0;
+    qint64 fullKvBytes = 0, compressedKvBytes = 0;
+    QString label;                 // e.g. "probe test 7, dililazykv C=128"
+};
+
+class ComparePanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit ComparePanel(QWidget* parent = nullptr);
+
+    void setComparison(const ComparisonData& data);
+    // Index of the first generated token that differs, or -1 when the outputs agree.
+    static int firstDivergence(const QStringList& a, const QStringList& b);
+    int divergence() const { return m_divergence; }
+    void setSelectedHeads(const QList<QPair<int, int>>& heads);
+    QString prompt() const;
+
+    QTextBrowser* fullView() const { return m_full; }
+    QTextBrowser* compressedView() const { return m_compressed; }
+    BarPlot* klPlot() const { return m_kl; }
+    QLabel* summary() const { return m_summary; }
+    QPushButton* maskButton() const { return m_mask; }
+
+Q_SIGNALS:
+    void runRequested(const QString& prompt);
+    void maskAndRerunRequested(const QList<QPair<int, int>>& heads);
+
+private:
+    static QString render(const QStringList& tokens, int divergence, const QString& color);
+    QLineEdit* m_prompt = nullptr;
+    QPushButton* m_run = nullptr;
+    QPushButton* m_mask = nullptr;
+    QTextBrowser* m_full = nullptr;
+    QTextBrowser* m_compressed = nullptr;
+    BarPlot* m_kl = nullptr;
+    QLabel* m_summary = nullptr;
+    QList<QPair<int, int>> m_heads;
+    int m_divergence = -1;
+};
+
+} // namespace headscope::views

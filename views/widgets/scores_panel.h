@@ -1,0 +1,60 @@
+#pragma once
+// ScoresPanel: the head heatmap (layers × heads) with its metric picker and the ranked
+// top-heads table, linked both ways: clicking a cell selects the table row, selecting a row
+// frames the cell. Talks upward only through headSelected(). GUI thread only.
+#include "models/score_set.h"
+
+#include <QWidget>
+
+class QComboBox;
+class QSpinBox;
+class QTableView;
+class QLabel;
+
+namespace headscope::views {
+
+class HeatmapPlot;
+class HeadScoreModel;
+class TopHeadsProxy;
+
+class ScoresPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit ScoresPanel(QWidget* parent = nullptr);
+    ~ScoresPanel() override;
+
+    void setScoreSet(const ScoreSet& set);
+    const ScoreSet& scoreSet() const { return m_set; }
+    // Selects a metric by id if the set has it; returns false otherwise.
+    bool setMetric(const QString& id);
+    QString metric() const;
+    const MetricMap* currentMap() const;
+
+    HeatmapPlot* heatmap() const { return m_heatmap; }
+    QTableView* table() const { return m_table; }
+    HeadScoreModel* model() const { return m_model; }
+    TopHeadsProxy* proxy() const { return m_proxy; }
+
+public Q_SLOTS:
+    void selectHead(int layer, int head);
+
+Q_SIGNALS:
+    void headSelected(int layer, int head);
+    void metricChanged(const QString& id);
+
+private:
+    void showCurrentMetric();
+    void onTableCurrentChanged();
+
+    ScoreSet m_set;
+    QComboBox* m_metricBox = nullptr;
+    QSpinBox* m_topN = nullptr;
+    QLabel* m_info = nullptr;
+    HeatmapPlot* m_heatmap = nullptr;
+    QTableView* m_table = nullptr;
+    HeadScoreModel* m_model = nullptr;
+    TopHeadsProxy* m_proxy = nullptr;
+    bool m_syncing = false;
+};
+
+} // namespace headscope::views
