@@ -1,0 +1,71 @@
+// headscope-cli inspect: a session's manifest, test and gate counts, and its top heads.
+#include "arg_parser.h"
+#include "cli_command.h"
+
+#include "headscope/core/errors.h"
+#include "headscope/core/session.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <iostream>
+#include <numeric>
+
+namespace headscope::cli {
+
+namespace {
+
+int runInspect(const std::vector<std::string>& args)
+{
+    ArgParser p("inspect", "Print a session's manifest, test count and top heads.");
+    p.positional("SESSION.h5", "probe session")
+        .option("metric", "NAME", "inf|dili|lazy|retrieval|reasoning|diligent|subconscious|distracted|diffuse", false, "inf")
+        .option("gate", "none|rouge1|qaf1", "gate applied to tests", false, "none")
+        .option("threshold", "X", "gate threshold (×100)", false, "50")
+        .option("top", "N", "heads to list", false, "10");
+    if (!p.parse(args))
+        return 0;
+    if (p.positionals().size() != 1)
+        throw UsageError("inspect: give one session file");
+    const auto reader = SessionReader::open(p.positionals()[0]);
+    const SessionManifest& m = reader->manifest();
+    int ok = 0, errors = 0, rougePass = 0, qaPass = 0;
+    for (const SessionTest& t : reader->tests()) {
+        (t.status == "ok" ? ok : errors)++;
+        rougePass += t.rouge1Recall > 50.0;
+        qaPass += t.qaF1 > 50.0;
+    }
+    std::cout << "session      " << reader->path().string() << " (format " << m.formatVersion << ", HeadScope "
+              << m.headscopeVersion << ")\n"
+              << "model        " << m.modelPath << "  [" << m.layers << " layers × " << m.heads << " heads, " << m.kvHeads
+              << " kv heads]\n"
+              << "run          " << m.device << ", " << m.dtype << ", mode " << m.mode << ", top-K " << m.topK
+              << ", chat " << m.chatTemplate << "\n"
+              << "haystack     " << m.haystack << "\n"
+              << "grid         " << m.lengths.size() << " lengths × " << m.depths.size() << " depths\n"
+              << "tests        " << ok << " ok, " << errors << " errors; rouge1 > 50: " << rougePass << ", qa-F1 > 50: "
+              << qaPass << "\n"
+              << "created      " << m.created << "\n";
+    SessionQuery q;
+    q.metric = parseHeadMetric(p.value("metric"));
+    q.gate = parseGate(p.value("gate"));
+    q.threshold = p.doubleValue("threshold");
+    const SessionAggregate a = reader->aggregate(q);
+    std::vector<int> order(a.mean.values.size());
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](int x, int y) { return a.mean.values[static_cast<std::size_t>(x)] > a.mean.values[static_cast<std::size_t>(y)]; });
+    const int top = std::min<int>(p.intValue("top"), static_cast<int>(order.size()));
+    std::cout << "\ntop " << top << " heads by " << p.value("metric") << " (" << a.testsAccepted << " of " << a.testsConsidered
+              << " tests accepted)\n  rank  head     mean      ±95% CI\n";
+    for (int i = 0; i < top; ++i) {
+        const auto c = static_cast<std::size_t>(order[static_cast<std::size_t>(i)]);
+        std::printf("  %4d  %2d-%-3d  %8.4f  %8.4f\n", i + 1, static_cast<int>(c) / a.mean.heads,
+                    static_cast<int>(c) % a.mean.heads, a.mean.values[c], a.ci95[c]);
+    }
+    return 0;
+}
+
+} // namespace
+
+HEADSCOPE_CLI_COMMAND("inspect", "manifest, test count and top heads of a session", runInspect);
+
+} // namespace headscope::cli

@@ -1,0 +1,136 @@
+// headscope-cli probe: the needle-in-a-haystack head probe. Accepts DiliLazyKV's flags as
+// written (--model_path --haystack_dir --min_len --max_len --context_intervals --gpu
+// --top_k_infscore --depths) plus HeadScope's own. Progress with ETA on stderr; Ctrl-C stops
+// between steps, discards the test in flight and leaves a valid session (--resume continues).
+#include "arg_parser.h"
+#include "cli_command.h"
+
+#include "headscope/core/errors.h"
+#include "headscope/core/probe_runner.h"
+#include "headscope/core/sha256.h"
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <stop_token>
+
+namespace headscope::cli {
+
+namespace {
+
+std::stop_source* g_stop = nullptr;
+
+extern "C" void onInterrupt(int)
+{
+    if (g_stop)
+        g_stop->request_stop();
+}
+
+int runProbe(const std::vector<std::string>& args)
+{
+    ArgParser p("probe", "Needle-in-a-haystack probe: score every attention head, record an HDF5 session.");
+    p.option("model_path", "DIR", "checkpoint directory", true)
+        .option("haystack_dir", "DIR", "directory of .txt files used as the haystack")
+        .flag("synthetic-haystack", "use HeadScope's synthetic haystack instead of --haystack_dir")
+        .option("seed", "S", "synthetic haystack seed", false, "1")
+        .option("min_len", "N", "shortest context length (tokens)", false, "1000")
+        .option("max_len", "N", "longest context length (tokens)", false, "4000")
+        .option("context_intervals", "N", "number of lengths: round(linspace(min_len, max_len, N))", false, "3")
+        .option("lengths", "L1,L2", "explicit context lengths (overrides min/max/intervals)")
+        .option("depths", "D1,D2", "needle depths as fractions or percents, e.g. 0.1,0.5,0.9 or 10,50,90", false, "0.1,0.5,0.9")
+        .option("needles", "FILE", "needles JSONL (needle, question, real_needle, answer); default: DiliLazyKV's three")
+        .option("top_k_infscore", "K", "K of the InfScore top-K", false, "10")
+        .option("mode", "all-steps|last-row", "score every decode step, or only the last prompt row (DiliLazyKV)", false, "all-steps")
+        .option("max-new-tokens", "N", "greedy tokens per test", false, "32")
+        .flag("stop-at-newline", "stop generating at a newline")
+        .flag("stop-at-answer-length", "generate as many tokens as the answer has")
+        .flag("chat", "wrap prompts in the model family's chat template")
+        .option("template", "TEXT", "prompt template with {context} and {question}")
+        .option("out", "SESSION.h5", "session file to write", true)
+        .flag("resume", "continue an interrupted session, skipping finished tests")
+        .option("shard", "i/n", "run only tests i, i+n, i+2n, … (merge shards with `merge`)", false, "0/1")
+        .option("device", "cpu|cuda", "device", false, "cpu")
+        .option("gpu", "N", "CUDA device index", false, "0")
+        .option("dtype", "f32|bf16", "compute dtype", false, "f32");
+    if (!p.parse(args))
+        return 0;
+
+    ProbeRunConfig config;
+    if (p.has("synthetic-haystack") == p.has("haystack_dir"))
+        throw UsageError("probe: give exactly one of --haystack_dir DIR or --synthetic-haystack");
+    if (p.has("synthetic-haystack")) {
+        const auto seed = static_cast<uint64_t>(std::stoull(p.value("seed")));
+        config.haystackText = syntheticHaystack(seed, 400000);
+        config.haystackDescription = "synthetic seed=" + std::to_string(seed);
+    } else {
+        config.haystackText = readHaystackDirectory(p.value("haystack_dir"));
+        config.haystackDescription = "dir " + p.value("haystack_dir") + " sha256=" + sha256Hex(config.haystackText);
+    }
+    if (p.has("lengths")) {
+        config.lengths = parseIntList(p.value("lengths"), "--lengths");
+    } else {
+        config.lengths = linspaceLengths(p.intValue("min_len"), p.intValue("max_len"), p.intValue("context_intervals"));
+    }
+    config.depths = parseDepths(p.value("depths"));
+    config.needles = p.has("needles") ? loadNeedles(p.value("needles")) : defaultNeedles();
+    config.topK = p.intValue("top_k_infscore");
+    const std::string mode = p.value("mode");
+    if (mode != "all-steps" && mode != "last-row")
+        throw UsageError("--mode: expected all-steps or last-row, got '" + mode + "'");
+    config.mode = mode == "last-row" ? ScoringMode::LastPromptRow : ScoringMode::AllRows;
+    config.maxNewTokens = p.intValue("max-new-tokens");
+    config.stopAtNewline = p.has("stop-at-newline");
+    config.stopAtAnswerLength = p.has("stop-at-answer-length");
+    if (p.has("template"))
+        config.prompt.promptTemplate = p.value("template");
+    config.out = p.value("out");
+    config.resume = p.has("resume");
+    const std::string shard = p.value("shard");
+    if (std::sscanf(shard.c_str(), "%d/%d", &config.shardIndex, &config.shardCount) != 2)
+        throw UsageError("--shard: expected i/n, got '" + shard + "'");
+
+    LoadOptions load;
+    load.device = p.value("device") == "cuda" ? Device::Cuda : Device::Cpu;
+    load.gpuIndex = p.intValue("gpu");
+    load.dtype = p.value("dtype") == "bf16" ? DType::BF16 : DType::F32;
+    Engine engine;
+    engine.load(p.value("model_path"), load);
+    const Tokenizer tokenizer = Tokenizer::fromDirectory(p.value("model_path"));
+    config.prompt.addBos = tokenizer.addsBosByDefault();
+    if (p.has("chat"))
+        config.prompt.chat = tokenizer.defaultChatTemplate();
+
+    std::stop_source stop;
+    g_stop = &stop;
+    std::signal(SIGINT, onInterrupt);
+    ProbeRunner runner(engine, tokenizer);
+    std::cerr << "probe: " << config.lengths.size() << " lengths × " << config.depths.size() << " depths × "
+              << config.needles.size() << " needles on " << engine.deviceDescription() << "\n";
+    try {
+        const ProbeSummary s = runner.run(
+            config,
+            [](const ProbeProgress& pr) {
+                const int width = 30, filled = pr.total ? width * pr.done / pr.total : width;
+                std::fprintf(stderr, "\r[%s%s] %d/%d  %.0fs elapsed, ETA %.0fs  (last: len %d depth %.2f rouge1 %.0f)   ",
+                             std::string(static_cast<std::size_t>(filled), '#').c_str(),
+                             std::string(static_cast<std::size_t>(width - filled), '.').c_str(), pr.done, pr.total,
+                             pr.elapsedSeconds, pr.etaSeconds, pr.last.length, pr.last.depth, pr.last.rouge1Recall);
+            },
+            stop.get_token());
+        std::fprintf(stderr, "\n");
+        std::cout << "wrote " << config.out.string() << ": " << s.testsWritten << " tests scored, " << s.testsFailed
+                  << " failed, " << s.testsSkipped << " skipped, " << s.seconds << " s\n";
+    } catch (const CancelledError&) {
+        std::fprintf(stderr, "\nprobe: interrupted; finished tests are in %s (continue with --resume)\n", config.out.c_str());
+        g_stop = nullptr;
+        return 130;
+    }
+    g_stop = nullptr;
+    return 0;
+}
+
+} // namespace
+
+HEADSCOPE_CLI_COMMAND("probe", "needle-in-a-haystack head probe → HDF5 session", runProbe);
+
+} // namespace headscope::cli

@@ -1,0 +1,1 @@
+target_sources(headscope-cli PRIVATE ${CMAKE_CURRENT_LIST_DIR}/cmd_probe.cpp)

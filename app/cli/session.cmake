@@ -1,0 +1,3 @@
+target_sources(headscope-cli PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/cmd_inspect.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/cmd_scores.cpp)

@@ -1,0 +1,121 @@
+#pragma once
+// HDF5 probe sessions (layout: docs/session_format.md). Value types only; HDF5 stays in
+// core/session/*.cpp. A writer appends one test at a time and flushes, so a run killed at any
+// moment keeps every finished test; a reader is lazy about per-step data and aggregates the
+// stored per-test matrices with a gate and threshold chosen at read time.
+#include "headscope/core/head_metrics.h"
+#include "headscope/core/score_matrix.h"
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace headscope {
+
+inline constexpr int kSessionFormatVersion = 1;
+
+struct SessionManifest {
+    int formatVersion = kSessionFormatVersion;
+    std::string headscopeVersion;
+    std::string modelPath;
+    std::vector<std::string> weightSha256;  // "file-name sha256"
+    std::string configJson;
+    std::string tokenizerSha256;
+    std::string haystack;        // "synthetic seed=S" or "dir PATH sha256=…"
+    std::string needlesJsonl;
+    std::vector<int> lengths;
+    std::vector<double> depths;  // fractions
+    int topK = kDefaultTopKInfScore;
+    std::string mode = "all-steps"; // | "last-row"
+    std::string promptTemplate;
+    std::string chatTemplate = "none";
+    bool addBos = true;
+    std::string device, dtype;
+    int layers = 0, heads = 0, kvHeads = 0, headDim = 0;
+    int shardIndex = 0, shardCount = 1;
+    std::string importedFrom;    // score file path + sha256 for imported sessions
+    std::string created, updated;
+};
+
+// What is kept of one scored row step for every (layer, head): enough to recompute all
+// metrics (algorithms.md decision (d)).
+struct StoredStep {
+    int32_t token = -1;
+    std::vector<RowStats> rows; // [layers, heads]
+};
+
+struct SessionTest {
+    int id = 0;
+    int length = 0;
+    double depth = 0.0;
+    int needleIndex = 0;
+    int64_t spanStart = 0, spanEnd = 0;
+    std::string spanMethod;
+    int64_t promptLength = 0;
+    std::string status = "ok";   // "ok" | "error"
+    std::string error;
+    std::vector<int32_t> generatedIds;
+    std::string text;
+    double rouge1Recall = 0.0;   // ×100
+    double qaF1 = 0.0;           // ×100
+    TestHeadScores scores;       // per-test metrics (mean/sum over scored rows)
+};
+
+enum class Gate { None, Rouge1, QaF1 };
+Gate parseGate(const std::string& name); // "none" | "rouge1" | "qaf1"
+
+struct SessionQuery {
+    HeadMetric metric = HeadMetric::Inf;
+    Gate gate = Gate::None;
+    double threshold = 50.0;     // accepted: gate value > threshold
+    std::vector<int> lengths;    // empty: all
+    std::vector<double> depths;  // empty: all
+};
+
+struct SessionAggregate {
+    ScoreMatrix mean;                          // [layers, heads]
+    std::vector<double> ci95;                  // [layers, heads] half-width of the 95 % CI
+    std::vector<std::vector<double>> lists;    // [layers*heads][accepted tests]
+    int testsAccepted = 0;
+    int testsConsidered = 0;
+};
+
+class SessionWriter {
+public:
+    // Creates a new session (fails if the file exists) or, with resume, reopens one whose
+    // manifest must agree on the grid-defining keys.
+    static std::unique_ptr<SessionWriter> create(const std::filesystem::path& path, const SessionManifest& manifest);
+    static std::unique_ptr<SessionWriter> resume(const std::filesystem::path& path, const SessionManifest& manifest);
+    ~SessionWriter();
+
+    bool hasTest(int length, double depth, int needleIndex) const;
+    int nextTestId() const;
+    // Writes the test (and its per-step statistics when given) and flushes the file.
+    void appendTest(const SessionTest& test, const std::vector<StoredStep>& steps);
+
+private:
+    SessionWriter();
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+class SessionReader {
+public:
+    static std::unique_ptr<SessionReader> open(const std::filesystem::path& path);
+    ~SessionReader();
+
+    const std::filesystem::path& path() const;
+    const SessionManifest& manifest() const;
+    const std::vector<SessionTest>& tests() const; // complete tests only, by id
+    std::vector<StoredStep> steps(int testId) const; // read on demand
+    SessionAggregate aggregate(const SessionQuery& query) const;
+
+private:
+    SessionReader();
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+} // namespace headscope

@@ -1,0 +1,32 @@
+#include "row_stats_observer.h"
+
+#include <algorithm>
+
+namespace headscope {
+
+RowStatsObserver::RowStatsObserver(int layers, int heads, NeedleSpan span, int topK, bool onlyFirstStep)
+    : m_layers(layers), m_heads(heads), m_span(span), m_topK(topK), m_onlyFirstStep(onlyFirstStep),
+      m_current(static_cast<std::size_t>(layers * heads))
+{
+}
+
+void RowStatsObserver::onHook(const HookEvent& e)
+{
+    if (e.point != HookPoint::AttnPattern || (m_onlyFirstStep && e.step > 0))
+        return;
+    const auto keys = static_cast<std::size_t>(e.shape[1]);
+    // The retrieval-reasoning score needs the top-span-length keys, InfScore the top-K.
+    const int k = std::max<int>(m_topK, static_cast<int>(m_span.length()));
+    for (int h = 0; h < m_heads; ++h)
+        m_current[static_cast<std::size_t>(e.layer * m_heads + h)] =
+            reduceAttentionRow(e.values.subspan(static_cast<std::size_t>(h) * keys, keys), m_span, k);
+}
+
+void RowStatsObserver::onStepComplete(int step, int32_t token)
+{
+    if (m_onlyFirstStep && step > 0)
+        return;
+    m_steps.push_back({token, m_current});
+}
+
+} // namespace headscope

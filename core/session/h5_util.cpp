@@ -1,0 +1,106 @@
+#include "h5_util.h"
+
+#include "headscope/core/errors.h"
+
+namespace headscope::h5 {
+
+hid_t check(hid_t id, const std::string& file, const std::string& what)
+{
+    if (id < 0)
+        throw FormatError(file + ": HDF5: " + what);
+    return id;
+}
+
+void checkStatus(herr_t status, const std::string& file, const std::string& what)
+{
+    if (status < 0)
+        throw FormatError(file + ": HDF5: " + what);
+}
+
+bool exists(hid_t loc, const std::string& name)
+{
+    return H5Lexists(loc, name.c_str(), H5P_DEFAULT) > 0;
+}
+
+Handle createGroup(hid_t loc, const std::string& name, const std::string& file)
+{
+    return Handle(check(H5Gcreate2(loc, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), file, "cannot create group " + name),
+                  &H5Gclose);
+}
+
+Handle openGroup(hid_t loc, const std::string& name, const std::string& file)
+{
+    return Handle(check(H5Gopen2(loc, name.c_str(), H5P_DEFAULT), file, "missing group " + name), &H5Gclose);
+}
+
+void writeString(hid_t loc, const std::string& name, const std::string& value, const std::string& file)
+{
+    writeArray(loc, name, H5T_NATIVE_UCHAR, {static_cast<hsize_t>(value.size())}, value.data(), file, value.size() > 4096);
+}
+
+std::string readString(hid_t loc, const std::string& name, const std::string& file)
+{
+    const auto dims = arrayDims(loc, name, file);
+    std::string out(dims.empty() ? 0 : static_cast<std::size_t>(dims[0]), '\0');
+    if (!out.empty())
+        readArray(loc, name, H5T_NATIVE_UCHAR, out.data(), file);
+    return out;
+}
+
+void writeArray(hid_t loc, const std::string& name, hid_t memType, const std::vector<hsize_t>& dims, const void* data,
+                const std::string& file, bool compress)
+{
+    std::vector<hsize_t> d = dims;
+    bool empty = false;
+    for (hsize_t& x : d)
+        empty = empty || x == 0;
+    Handle space(check(H5Screate_simple(static_cast<int>(d.size()), d.data(), nullptr), file, "dataspace for " + name), &H5Sclose);
+    Handle props(H5Pcreate(H5P_DATASET_CREATE), &H5Pclose);
+    if (compress && !empty) {
+        std::vector<hsize_t> chunk = d;
+        hsize_t total = 1;
+        for (hsize_t x : chunk)
+            total *= x;
+        // Keep chunks near 64k elements by shrinking the leading dimension.
+        if (total > 65536 && chunk[0] > 1)
+            chunk[0] = std::max<hsize_t>(1, chunk[0] * 65536 / total);
+        H5Pset_chunk(props.get(), static_cast<int>(chunk.size()), chunk.data());
+        H5Pset_deflate(props.get(), 4);
+    }
+    Handle set(check(H5Dcreate2(loc, name.c_str(), memType, space.get(), H5P_DEFAULT, props.get(), H5P_DEFAULT), file,
+                     "cannot create dataset " + name),
+               &H5Dclose);
+    if (!empty)
+        checkStatus(H5Dwrite(set.get(), memType, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), file, "cannot write " + name);
+}
+
+std::vector<hsize_t> arrayDims(hid_t loc, const std::string& name, const std::string& file)
+{
+    Handle set(check(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), file, "missing dataset " + name), &H5Dclose);
+    Handle space(H5Dget_space(set.get()), &H5Sclose);
+    const int rank = H5Sget_simple_extent_ndims(space.get());
+    std::vector<hsize_t> dims(static_cast<std::size_t>(std::max(rank, 0)));
+    H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+    return dims;
+}
+
+void readArray(hid_t loc, const std::string& name, hid_t memType, void* out, const std::string& file)
+{
+    Handle set(check(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), file, "missing dataset " + name), &H5Dclose);
+    checkStatus(H5Dread(set.get(), memType, H5S_ALL, H5S_ALL, H5P_DEFAULT, out), file, "cannot read " + name);
+}
+
+std::vector<std::string> children(hid_t group)
+{
+    std::vector<std::string> names;
+    H5Literate(
+        group, H5_INDEX_NAME, H5_ITER_INC, nullptr,
+        [](hid_t, const char* name, const H5L_info_t*, void* data) -> herr_t {
+            static_cast<std::vector<std::string>*>(data)->emplace_back(name);
+            return 0;
+        },
+        &names);
+    return names;
+}
+
+} // namespace headscope::h5

@@ -1,0 +1,59 @@
+#pragma once
+// Thin RAII and I/O helpers over the HDF5 C API for sessions. Private to core/session/.
+#include <hdf5.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace headscope::h5 {
+
+// Owns an hid_t and closes it with the right H5*close.
+class Handle {
+public:
+    using Closer = herr_t (*)(hid_t);
+    Handle() = default;
+    Handle(hid_t id, Closer closer) : m_id(id), m_close(closer) {}
+    Handle(Handle&& o) noexcept : m_id(o.m_id), m_close(o.m_close) { o.m_id = -1; }
+    Handle& operator=(Handle&& o) noexcept
+    {
+        std::swap(m_id, o.m_id);
+        std::swap(m_close, o.m_close);
+        return *this;
+    }
+    Handle(const Handle&) = delete;
+    Handle& operator=(const Handle&) = delete;
+    ~Handle()
+    {
+        if (m_id >= 0 && m_close)
+            m_close(m_id);
+    }
+    hid_t get() const { return m_id; }
+    bool valid() const { return m_id >= 0; }
+
+private:
+    hid_t m_id = -1;
+    Closer m_close = nullptr;
+};
+
+// Throws FormatError/LoadError naming `file` and `what` if id < 0.
+hid_t check(hid_t id, const std::string& file, const std::string& what);
+void checkStatus(herr_t status, const std::string& file, const std::string& what);
+
+bool exists(hid_t loc, const std::string& name);
+Handle createGroup(hid_t loc, const std::string& name, const std::string& file);
+Handle openGroup(hid_t loc, const std::string& name, const std::string& file);
+
+void writeString(hid_t loc, const std::string& name, const std::string& value, const std::string& file);
+std::string readString(hid_t loc, const std::string& name, const std::string& file);
+
+// N-d datasets of a native type; chunked + deflate when `compress`.
+void writeArray(hid_t loc, const std::string& name, hid_t memType, const std::vector<hsize_t>& dims, const void* data,
+                const std::string& file, bool compress = false);
+std::vector<hsize_t> arrayDims(hid_t loc, const std::string& name, const std::string& file);
+void readArray(hid_t loc, const std::string& name, hid_t memType, void* out, const std::string& file);
+
+// Group member names in creation-independent (name) order.
+std::vector<std::string> children(hid_t group);
+
+} // namespace headscope::h5

@@ -1,0 +1,184 @@
+#include "h5_util.h"
+#include "session_json.h"
+
+#include "headscope/core/errors.h"
+#include "headscope/core/session.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+namespace headscope {
+
+Gate parseGate(const std::string& name)
+{
+    if (name == "none" || name.empty())
+        return Gate::None;
+    if (name == "rouge1")
+        return Gate::Rouge1;
+    if (name == "qaf1")
+        return Gate::QaF1;
+    throw UsageError("--gate: expected none, rouge1 or qaf1, got '" + name + "'");
+}
+
+struct SessionReader::Impl {
+    std::filesystem::path path;
+    std::string file;
+    h5::Handle handle;
+    SessionManifest manifest;
+    std::vector<SessionTest> tests;
+};
+
+SessionReader::SessionReader() : m_impl(std::make_unique<Impl>()) {}
+SessionReader::~SessionReader() = default;
+
+std::unique_ptr<SessionReader> SessionReader::open(const std::filesystem::path& path)
+{
+    std::unique_ptr<SessionReader> r(new SessionReader());
+    Impl& d = *r->m_impl;
+    d.path = path;
+    d.file = path.string();
+    std::error_code ec;
+    if (!std::filesystem::exists(path, ec))
+        throw LoadError(d.file + ": session file not found");
+    if (H5Fis_hdf5(path.c_str()) <= 0)
+        throw FormatError(d.file + ": not an HDF5 file");
+    d.handle = h5::Handle(h5::check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), d.file, "cannot open"), &H5Fclose);
+    if (!h5::exists(d.handle.get(), "manifest"))
+        throw FormatError(d.file + ": not a HeadScope session (no /manifest)");
+    d.manifest = session_json::manifestFromJson(h5::readString(d.handle.get(), "manifest", d.file), d.file);
+    const int L = d.manifest.layers, H = d.manifest.heads;
+    h5::Handle tests = h5::openGroup(d.handle.get(), "tests", d.file);
+    for (const std::string& name : h5::children(tests.get())) {
+        h5::Handle g = h5::openGroup(tests.get(), name, d.file);
+        if (!h5::exists(g.get(), "complete"))
+            continue; // a test in flight when the run was killed
+        SessionTest t = session_json::testFromJson(h5::readString(g.get(), "record", d.file), d.file + " /tests/" + name);
+        t.scores.layers = L;
+        t.scores.heads = H;
+        if (h5::exists(g.get(), "scores")) {
+            const auto dims = h5::arrayDims(g.get(), "scores", d.file);
+            if (dims.size() != 3 || dims[0] != static_cast<hsize_t>(kHeadMetricCount) || dims[1] != static_cast<hsize_t>(L) ||
+                dims[2] != static_cast<hsize_t>(H))
+                throw FormatError(d.file + ": /tests/" + name + "/scores: expected shape [" + std::to_string(kHeadMetricCount) +
+                                  ", " + std::to_string(L) + ", " + std::to_string(H) + "]");
+            std::vector<double> flat(static_cast<std::size_t>(kHeadMetricCount * L * H));
+            h5::readArray(g.get(), "scores", H5T_NATIVE_DOUBLE, flat.data(), d.file);
+            const std::size_t cells = static_cast<std::size_t>(L * H);
+            for (int m = 0; m < kHeadMetricCount; ++m)
+                t.scores.values[static_cast<std::size_t>(m)].assign(flat.begin() + static_cast<std::ptrdiff_t>(m * cells),
+                                                                    flat.begin() + static_cast<std::ptrdiff_t>((m + 1) * cells));
+        }
+        d.tests.push_back(std::move(t));
+    }
+    std::sort(d.tests.begin(), d.tests.end(), [](const SessionTest& a, const SessionTest& b) { return a.id < b.id; });
+    return r;
+}
+
+const std::filesystem::path& SessionReader::path() const
+{
+    return m_impl->path;
+}
+
+const SessionManifest& SessionReader::manifest() const
+{
+    return m_impl->manifest;
+}
+
+const std::vector<SessionTest>& SessionReader::tests() const
+{
+    return m_impl->tests;
+}
+
+std::vector<StoredStep> SessionReader::steps(int testId) const
+{
+    const Impl& d = *m_impl;
+    char name[48];
+    std::snprintf(name, sizeof name, "tests/%06d/stats", testId);
+    if (!h5::exists(d.handle.get(), "tests") || H5Lexists(d.handle.get(), name, H5P_DEFAULT) <= 0)
+        return {};
+    h5::Handle g = h5::openGroup(d.handle.get(), name, d.file);
+    const auto dims = h5::arrayDims(g.get(), "topk_idx", d.file); // [S, L, H, K]
+    const std::size_t S = dims[0], cells = dims[1] * dims[2], K = dims[3];
+    std::vector<int32_t> idx(S * cells * K), tokens(S);
+    std::vector<float> w(S * cells * K);
+    std::vector<double> needle(S * cells), spanTop(S * cells);
+    std::vector<int64_t> rowLen(S);
+    h5::readArray(g.get(), "topk_idx", H5T_NATIVE_INT32, idx.data(), d.file);
+    h5::readArray(g.get(), "topk_w", H5T_NATIVE_FLOAT, w.data(), d.file);
+    h5::readArray(g.get(), "needle_mass", H5T_NATIVE_DOUBLE, needle.data(), d.file);
+    h5::readArray(g.get(), "span_topk_mass", H5T_NATIVE_DOUBLE, spanTop.data(), d.file);
+    h5::readArray(g.get(), "row_len", H5T_NATIVE_INT64, rowLen.data(), d.file);
+    h5::readArray(g.get(), "token", H5T_NATIVE_INT32, tokens.data(), d.file);
+    std::vector<StoredStep> steps(S);
+    for (std::size_t s = 0; s < S; ++s) {
+        steps[s].token = tokens[s];
+        steps[s].rows.resize(cells);
+        for (std::size_t c = 0; c < cells; ++c) {
+            RowStats& r = steps[s].rows[c];
+            for (std::size_t k = 0; k < K; ++k) {
+                const int32_t i = idx[(s * cells + c) * K + k];
+                if (i < 0)
+                    break;
+                r.topIndices.push_back(i);
+                r.topWeights.push_back(w[(s * cells + c) * K + k]);
+            }
+            r.needleMass = needle[s * cells + c];
+            r.spanTopMass = spanTop[s * cells + c];
+            r.rowLength = rowLen[s];
+        }
+    }
+    return steps;
+}
+
+SessionAggregate SessionReader::aggregate(const SessionQuery& q) const
+{
+    const Impl& d = *m_impl;
+    std::vector<TestHeadScores> chosen;
+    std::vector<bool> accepted;
+    SessionAggregate out;
+    for (const SessionTest& t : d.tests) {
+        if (t.status != "ok" || t.scores.values[0].empty())
+            continue;
+        if (!q.lengths.empty() && std::find(q.lengths.begin(), q.lengths.end(), t.length) == q.lengths.end())
+            continue;
+        if (!q.depths.empty() && std::none_of(q.depths.begin(), q.depths.end(), [&](double x) { return std::abs(x - t.depth) < 1e-6; }))
+            continue;
+        ++out.testsConsidered;
+        const double gateValue = q.gate == Gate::Rouge1 ? t.rouge1Recall : t.qaF1;
+        chosen.push_back(t.scores);
+        accepted.push_back(q.gate == Gate::None || gateValue > q.threshold);
+    }
+    std::vector<char> acceptedFlags(accepted.begin(), accepted.end());
+    const std::unique_ptr<bool[]> flags(new bool[acceptedFlags.size() + 1]);
+    for (std::size_t i = 0; i < acceptedFlags.size(); ++i)
+        flags[i] = acceptedFlags[i] != 0;
+    AggregatedScores a = aggregateTests(chosen, q.metric, std::span<const bool>(flags.get(), acceptedFlags.size()));
+    if (a.matrix.values.empty()) {
+        a.matrix.layers = d.manifest.layers;
+        a.matrix.heads = d.manifest.heads;
+        a.matrix.values.assign(static_cast<std::size_t>(d.manifest.layers * d.manifest.heads), 0.0);
+    }
+    out.mean = std::move(a.matrix);
+    out.mean.metric = std::string(headMetricName(q.metric));
+    out.mean.provenance = "session:" + d.file;
+    out.lists = std::move(a.lists);
+    out.testsAccepted = a.testsUsed;
+    out.ci95.assign(out.mean.values.size(), 0.0);
+    for (std::size_t c = 0; c < out.lists.size() && c < out.ci95.size(); ++c) {
+        const auto& l = out.lists[c];
+        if (l.size() < 2)
+            continue;
+        double mean = 0.0, var = 0.0;
+        for (double v : l)
+            mean += v;
+        mean /= static_cast<double>(l.size());
+        for (double v : l)
+            var += (v - mean) * (v - mean);
+        var /= static_cast<double>(l.size() - 1);
+        out.ci95[c] = 1.96 * std::sqrt(var / static_cast<double>(l.size()));
+    }
+    return out;
+}
+
+} // namespace headscope
