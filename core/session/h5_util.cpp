@@ -4,6 +4,16 @@
 
 namespace headscope::h5 {
 
+void silenceLibraryErrors()
+{
+    // HDF5 prints its error stack to stderr by default; HeadScope reports errors itself.
+    static const bool done = [] {
+        H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+        return true;
+    }();
+    (void)done;
+}
+
 hid_t check(hid_t id, const std::string& file, const std::string& what)
 {
     if (id < 0)

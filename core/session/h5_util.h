@@ -36,6 +36,9 @@ private:
     Closer m_close = nullptr;
 };
 
+// Turns off HDF5's automatic error printing (once per process).
+void silenceLibraryErrors();
+
 // Throws FormatError/LoadError naming `file` and `what` if id < 0.
 hid_t check(hid_t id, const std::string& file, const std::string& what);
 void checkStatus(herr_t status, const std::string& file, const std::string& what);

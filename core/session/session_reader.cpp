@@ -38,6 +38,7 @@ std::unique_ptr<SessionReader> SessionReader::open(const std::filesystem::path& 
     Impl& d = *r->m_impl;
     d.path = path;
     d.file = path.string();
+    h5::silenceLibraryErrors();
     std::error_code ec;
     if (!std::filesystem::exists(path, ec))
         throw LoadError(d.file + ": session file not found");

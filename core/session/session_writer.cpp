@@ -87,6 +87,7 @@ void writeSteps(hid_t group, const std::vector<StoredStep>& steps, int layers, i
 
 std::unique_ptr<SessionWriter> SessionWriter::create(const std::filesystem::path& path, const SessionManifest& manifest)
 {
+    h5::silenceLibraryErrors();
     std::unique_ptr<SessionWriter> w(new SessionWriter());
     w->m_impl->file = path.string();
     std::error_code ec;
@@ -108,24 +109,28 @@ std::unique_ptr<SessionWriter> SessionWriter::resume(const std::filesystem::path
     std::error_code ec;
     if (!std::filesystem::exists(path, ec))
         return create(path, manifest);
-    const auto reader = SessionReader::open(path);
-    const SessionManifest& old = reader->manifest();
-    auto mismatch = [&](const std::string& key, const std::string& a, const std::string& b) {
-        if (a != b)
-            throw UsageError(path.string() + ": cannot resume: manifest key \"" + key + "\" differs (session: " + a +
-                             ", this run: " + b + ")");
-    };
-    mismatch("tokenizer_sha256", old.tokenizerSha256, manifest.tokenizerSha256);
-    mismatch("needles_jsonl", old.needlesJsonl, manifest.needlesJsonl);
-    mismatch("mode", old.mode, manifest.mode);
-    mismatch("top_k", std::to_string(old.topK), std::to_string(manifest.topK));
-    mismatch("prompt_template", old.promptTemplate, manifest.promptTemplate);
-    mismatch("haystack", old.haystack, manifest.haystack);
     std::unique_ptr<SessionWriter> w(new SessionWriter());
     w->m_impl->file = path.string();
-    for (const SessionTest& t : reader->tests()) {
-        w->m_impl->done.insert({t.length, depthKey(t.depth), t.needleIndex});
-        w->m_impl->nextId = std::max(w->m_impl->nextId, t.id + 1);
+    {
+        // The reader must be closed before the file is reopened for writing: HDF5 refuses a
+        // second open of the same file with different access flags.
+        const auto reader = SessionReader::open(path);
+        const SessionManifest& old = reader->manifest();
+        auto mismatch = [&](const std::string& key, const std::string& a, const std::string& b) {
+            if (a != b)
+                throw UsageError(path.string() + ": cannot resume: manifest key \"" + key + "\" differs (session: " + a +
+                                 ", this run: " + b + ")");
+        };
+        mismatch("tokenizer_sha256", old.tokenizerSha256, manifest.tokenizerSha256);
+        mismatch("needles_jsonl", old.needlesJsonl, manifest.needlesJsonl);
+        mismatch("mode", old.mode, manifest.mode);
+        mismatch("top_k", std::to_string(old.topK), std::to_string(manifest.topK));
+        mismatch("prompt_template", old.promptTemplate, manifest.promptTemplate);
+        mismatch("haystack", old.haystack, manifest.haystack);
+        for (const SessionTest& t : reader->tests()) {
+            w->m_impl->done.insert({t.length, depthKey(t.depth), t.needleIndex});
+            w->m_impl->nextId = std::max(w->m_impl->nextId, t.id + 1);
+        }
     }
     w->m_impl->handle = h5::Handle(
         h5::check(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), path.string(), "cannot open session for writing"),

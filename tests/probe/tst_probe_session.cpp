@@ -1,0 +1,220 @@
+// End to end: a probe on a tiny checkpoint (real Llama-3 tokenizer) written to an HDF5
+// session, re-read and checked against what was computed; last-row mode against an
+// independent computation from the observer's raw rows; gates at read time; export → import
+// round trip; a killed `headscope-cli probe` resumed without losing a finished test.
+#include "tokenizer/tokenizer_fixture.h"
+
+#include "headscope/core/checkpoint.h"
+#include "headscope/core/engine.h"
+#include "headscope/core/forward_observer.h"
+#include "headscope/core/probe_runner.h"
+#include "headscope/core/score_file.h"
+#include "headscope/core/session.h"
+
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <algorithm>
+#include <cmath>
+#include <numeric>
+#include <set>
+#include <tuple>
+#include <QElapsedTimer>
+
+using namespace headscope;
+
+namespace {
+
+class RawRows : public ForwardObserver {
+public:
+    bool wants(HookPoint p) const override { return p == HookPoint::AttnPattern; }
+    void onHook(const HookEvent& e) override
+    {
+        if (e.step == 0)
+            rows[e.layer] = {std::vector<float>(e.values.begin(), e.values.end()), e.shape[1]};
+    }
+    std::map<int, std::pair<std::vector<float>, int64_t>> rows;
+};
+
+// DiliLazyKV InfScore of one row, written out directly from algorithms.md §1D.
+double infScore(const float* row, int64_t keys, int64_t s0, int64_t s1, int k)
+{
+    std::vector<int64_t> idx(static_cast<std::size_t>(keys));
+    std::iota(idx.begin(), idx.end(), 0);
+    std::stable_sort(idx.begin(), idx.end(), [&](int64_t a, int64_t b) { return row[a] > row[b]; });
+    double wtp = 0, wfp = 0, needle = 0;
+    for (int i = 0; i < std::min<int64_t>(k, keys); ++i)
+        (idx[static_cast<std::size_t>(i)] >= s0 && idx[static_cast<std::size_t>(i)] < s1 ? wtp : wfp) += row[idx[static_cast<std::size_t>(i)]];
+    for (int64_t j = s0; j < s1; ++j)
+        needle += row[j];
+    const double wfn = std::max(0.0, needle - wtp);
+    const double p = wtp + wfp < 1e-9 ? 0 : wtp / (wtp + wfp), r = wtp + wfn < 1e-9 ? 0 : wtp / (wtp + wfn);
+    return p + r < 1e-9 ? 0 : 2 * p * r / (p + r);
+}
+
+} // namespace
+
+class TestProbeSession : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+    std::string m_model;
+
+    ProbeRunConfig config(const QString& name, ScoringMode mode)
+    {
+        ProbeRunConfig c;
+        c.needles = {defaultNeedles()[0], defaultNeedles()[1]};
+        c.haystackText = syntheticHaystack(3, 30000);
+        c.haystackDescription = "synthetic seed=3";
+        c.lengths = {96, 160};
+        c.depths = {0.0, 0.5, 1.0};
+        c.maxNewTokens = 4;
+        c.mode = mode;
+        c.out = m_dir.filePath(name).toStdString();
+        return c;
+    }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        TestModelSpec s;
+        s.layers = 2;
+        s.hidden = 32;
+        s.heads = 4;
+        s.kvHeads = 2;
+        s.intermediate = 64;
+        s.tieEmbeddings = true;
+        s.seed = 11;
+        s.tokenizerDir = fetchedTokenizerDir("llama3").toStdString();
+        m_model = m_dir.filePath(QStringLiteral("model")).toStdString();
+        writeTestModel(s, m_model);
+    }
+
+    void sessionEqualsComputation()
+    {
+        Engine engine;
+        engine.load(m_model);
+        const Tokenizer tok = Tokenizer::fromDirectory(m_model);
+        ProbeRunner runner(engine, tok);
+        int progressCalls = 0;
+        const ProbeRunConfig c = config(QStringLiteral("all.h5"), ScoringMode::AllRows);
+        const ProbeSummary s = runner.run(c, [&](const ProbeProgress& p) {
+            ++progressCalls;
+            QVERIFY(p.done <= p.total);
+        });
+        QCOMPARE(s.testsWritten, 12);
+        QCOMPARE(progressCalls, 12);
+        const auto reader = SessionReader::open(c.out);
+        QCOMPARE(reader->tests().size(), std::size_t(12));
+        QCOMPARE(reader->manifest().layers, 2);
+        QCOMPARE(reader->manifest().tokenizerSha256, tok.sha256());
+        for (const SessionTest& t : reader->tests()) {
+            QCOMPARE(t.status, std::string("ok"));
+            const auto steps = reader->steps(t.id);
+            QCOMPARE(static_cast<int>(steps.size()), static_cast<int>(t.generatedIds.size()));
+            std::vector<StepStats> stepStats;
+            for (const StoredStep& st : steps)
+                stepStats.push_back({st.token, st.rows});
+            // Recompute from the stored per-step statistics with the prompt's own ids.
+            const Needle& needle = c.needles[static_cast<std::size_t>(t.needleIndex)];
+            const BuiltPrompt prompt = buildPrompt(tok, c.haystackText, needle, t.length, t.depth, c.prompt);
+            QCOMPARE(prompt.spanStart, t.spanStart);
+            const TestHeadScores again = scoreTest(stepStats, 2, 4, {t.spanStart, t.spanEnd}, prompt.ids, c.topK);
+            for (HeadMetric m : allHeadMetrics())
+                QCOMPARE(again.of(m), t.scores.of(m));
+        }
+        // Gates apply at read time: nothing passes a random model's ROUGE gate; everything passes "none".
+        SessionQuery q;
+        q.gate = Gate::Rouge1;
+        q.threshold = 50;
+        QCOMPARE(reader->aggregate(q).testsAccepted, 0);
+        q.gate = Gate::None;
+        const SessionAggregate all = reader->aggregate(q);
+        QCOMPARE(all.testsAccepted, 12);
+        q.lengths = {96};
+        QCOMPARE(reader->aggregate(q).testsAccepted, 6);
+
+        // HeadKV export → import: same matrix, same lists.
+        const std::string json = exportHeadKvJson(all.mean, all.lists);
+        const ImportedScores back = parseScoreFile(json, "roundtrip.json");
+        QCOMPARE(back.matrix.values.size(), all.mean.values.size());
+        for (std::size_t i = 0; i < all.mean.values.size(); ++i)
+            QVERIFY(std::abs(back.matrix.values[i] - all.mean.values[i]) <= 1e-12 * std::max(1.0, std::abs(all.mean.values[i])));
+        QVERIFY(back.canonicalOrder);
+    }
+
+    void lastRowModeMatchesIndependentComputation()
+    {
+        Engine engine;
+        engine.load(m_model);
+        const Tokenizer tok = Tokenizer::fromDirectory(m_model);
+        ProbeRunner runner(engine, tok);
+        const ProbeRunConfig c = config(QStringLiteral("last.h5"), ScoringMode::LastPromptRow);
+        runner.run(c);
+        const auto reader = SessionReader::open(c.out);
+        QCOMPARE(reader->manifest().mode, std::string("last-row"));
+        for (const SessionTest& t : reader->tests()) {
+            const BuiltPrompt prompt =
+                buildPrompt(tok, c.haystackText, c.needles[static_cast<std::size_t>(t.needleIndex)], t.length, t.depth, c.prompt);
+            RawRows raw;
+            GenerateOptions o;
+            o.maxNewTokens = 1;
+            engine.generate(prompt.ids, o, &raw);
+            for (int layer = 0; layer < 2; ++layer)
+                for (int head = 0; head < 4; ++head) {
+                    const auto& [rows, keys] = raw.rows.at(layer);
+                    const double expected = infScore(rows.data() + head * keys, keys, t.spanStart, t.spanEnd, c.topK);
+                    const double stored = t.scores.of(HeadMetric::Inf)[static_cast<std::size_t>(layer * 4 + head)];
+                    QVERIFY2(std::abs(expected - stored) < 1e-6,
+                             qPrintable(QStringLiteral("test %1 head %2-%3: %4 vs %5").arg(t.id).arg(layer).arg(head).arg(expected).arg(stored)));
+                }
+        }
+    }
+
+    void killedRunResumes()
+    {
+        const QString out = m_dir.filePath(QStringLiteral("killed.h5"));
+        const QStringList args = {QStringLiteral("probe"), QStringLiteral("--model_path"), QString::fromStdString(m_model),
+                                  QStringLiteral("--synthetic-haystack"), QStringLiteral("--lengths"),
+                                  QStringLiteral("400,600,800"), QStringLiteral("--depths"), QStringLiteral("0,25,50,75,100"),
+                                  QStringLiteral("--max-new-tokens"), QStringLiteral("8"), QStringLiteral("--out"), out};
+        QProcess first;
+        first.start(QStringLiteral(HEADSCOPE_CLI_PATH), args);
+        QVERIFY(first.waitForStarted());
+        // Kill as soon as a few tests are on disk (progress lines arrive on stderr).
+        QElapsedTimer timer;
+        timer.start();
+        QByteArray err;
+        while (timer.elapsed() < 60000 && first.state() == QProcess::Running) {
+            first.waitForReadyRead(100);
+            err += first.readAllStandardError();
+            if (err.count("/45") >= 3)
+                break;
+        }
+        QVERIFY2(first.state() == QProcess::Running, "probe finished before it could be killed");
+        first.kill();
+        first.waitForFinished();
+        int before = 0;
+        {
+            const auto reader = SessionReader::open(out.toStdString()); // the killed file opens
+            before = static_cast<int>(reader->tests().size());
+        }
+        QVERIFY2(before >= 3 && before < 45, qPrintable(QString::number(before)));
+        QProcess second;
+        second.start(QStringLiteral(HEADSCOPE_CLI_PATH), args + QStringList{QStringLiteral("--resume")});
+        QVERIFY(second.waitForFinished(300000));
+        QCOMPARE(second.exitCode(), 0);
+        const auto reader = SessionReader::open(out.toStdString());
+        QCOMPARE(reader->tests().size(), std::size_t(45));
+        std::set<std::tuple<int, long long, int>> cells;
+        for (const SessionTest& t : reader->tests())
+            cells.insert({t.length, std::llround(t.depth * 100), t.needleIndex});
+        QCOMPARE(cells.size(), std::size_t(45)); // every grid cell exactly once
+        QVERIFY(QString::fromUtf8(second.readAllStandardOutput()).contains(QStringLiteral("%1 skipped").arg(before)));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestProbeSession)
+#include "tst_probe_session.moc"
