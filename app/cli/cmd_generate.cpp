@@ -102,7 +102,7 @@ int runGenerate(const std::vector<std::string>& args)
         j["decode_ms_per_token"] = r.decodeMsPerToken;
         j["kv_bytes"] = r.kvBytes;
         j["device"] = engine.deviceDescription();
-        std::cout << j.dump() << "\n";
+        std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
         return 0;
     }
     std::cout << "prompt     " << r.promptIds.size() << " tokens\n";

@@ -34,6 +34,7 @@ int runMakeTestModel(const std::vector<std::string>& args)
         .option("intermediate", "I", "MLP intermediate size", true)
         .option("tokenizer", "DIR", "copy tokenizer.json (+ tokenizer_config.json) from DIR; vocab = its size")
         .option("vocab", "V", "vocabulary size when no tokenizer is given")
+        .flag("byte-tokenizer", "write a byte-level tokenizer.json (256 bytes + BOS/EOS) so text prompts work offline")
         .flag("tie-embeddings", "tie lm_head to the embedding table")
         .option("shards", "S", "number of safetensors shards (writes an index when > 1)", false, "1")
         .option("dtype", "f32|bf16|f16", "stored dtype", false, "f32")
@@ -43,7 +44,7 @@ int runMakeTestModel(const std::vector<std::string>& args)
         .option("sliding-window", "W", "sliding window (mistral)")
         .option("seed", "S", "random seed", true)
         .option("out", "DIR", "output directory", true)
-        .note("One of --tokenizer or --vocab is required.");
+        .note("One of --tokenizer, --vocab or --byte-tokenizer is required.");
     if (!p.parse(args))
         return 0;
     TestModelSpec spec;
@@ -57,8 +58,9 @@ int runMakeTestModel(const std::vector<std::string>& args)
         spec.tokenizerDir = p.value("tokenizer");
     else if (p.has("vocab"))
         spec.vocab = p.intValue("vocab");
-    else
-        throw UsageError("make-test-model: one of --tokenizer DIR or --vocab V is required");
+    else if (!p.has("byte-tokenizer"))
+        throw UsageError("make-test-model: one of --tokenizer DIR, --vocab V or --byte-tokenizer is required");
+    spec.byteTokenizer = p.has("byte-tokenizer") && !p.has("tokenizer");
     spec.tieEmbeddings = p.has("tie-embeddings");
     spec.shards = p.intValue("shards");
     const std::string dtype = p.value("dtype");

@@ -39,7 +39,7 @@ int runTokenize(const std::vector<std::string>& args)
             ids.push_back(id);
         const std::string text = tok.decode(ids);
         if (p.has("json"))
-            std::cout << nlohmann::json{{"text", text}}.dump() << "\n";
+            std::cout << nlohmann::json{{"text", text}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
         else
             std::cout << text << "\n";
         return 0;

@@ -4,6 +4,7 @@
 // distributions differ between standard libraries.
 #include "headscope/core/checkpoint.h"
 #include "headscope/core/errors.h"
+#include "tokenizer/byte_level.h"
 
 #include <nlohmann/json.hpp>
 
@@ -107,6 +108,34 @@ TokenizerFacts readTokenizerFacts(const fs::path& dir)
     return facts;
 }
 
+// A real HF tokenizer.json: GPT-2 style byte-level BPE with no merges, so every byte is a token.
+void writeByteTokenizer(const fs::path& dir)
+{
+    nlohmann::ordered_json vocab;
+    const tok::ByteLevelTable& table = tok::ByteLevelTable::instance();
+    for (int b = 0; b < 256; ++b)
+        vocab[table.encode(std::string(1, static_cast<char>(b)))] = b;
+    auto special = [](int id, const char* content) {
+        return nlohmann::ordered_json{{"id", id},        {"content", content}, {"single_word", false}, {"lstrip", false},
+                                      {"rstrip", false}, {"normalized", false}, {"special", true}};
+    };
+    nlohmann::ordered_json tok;
+    tok["version"] = "1.0";
+    tok["truncation"] = nullptr;
+    tok["padding"] = nullptr;
+    tok["added_tokens"] = {special(256, "<|begin_of_text|>"), special(257, "<|end_of_text|>")};
+    tok["normalizer"] = nullptr;
+    tok["pre_tokenizer"] = {{"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", true}, {"use_regex", true}};
+    tok["post_processor"] = nullptr;
+    tok["decoder"] = {{"type", "ByteLevel"}, {"add_prefix_space", true}, {"trim_offsets", true}, {"use_regex", true}};
+    tok["model"] = {{"type", "BPE"}, {"dropout", nullptr}, {"unk_token", nullptr}, {"fuse_unk", false},
+                    {"byte_fallback", false}, {"ignore_merges", false}, {"vocab", vocab},
+                    {"merges", nlohmann::ordered_json::array()}};
+    std::ofstream(dir / "tokenizer.json") << tok.dump(1) << "\n";
+    std::ofstream(dir / "tokenizer_config.json")
+        << R"({"bos_token": "<|begin_of_text|>", "eos_token": "<|end_of_text|>", "add_bos_token": true})" << "\n";
+}
+
 } // namespace
 
 void writeTestModel(const TestModelSpec& spec, const fs::path& outDir)
@@ -152,6 +181,11 @@ void writeTestModel(const TestModelSpec& spec, const fs::path& outDir)
             if (fs::exists(spec.tokenizerDir / name, ec))
                 fs::copy_file(spec.tokenizerDir / name, outDir / name, fs::copy_options::overwrite_existing);
         }
+    } else if (spec.byteTokenizer) {
+        writeByteTokenizer(outDir);
+        c.vocabSize = std::max<int64_t>(spec.vocab, 258);
+        c.bosTokenId = 256;
+        c.eosTokenIds = {257};
     } else {
         c.bosTokenId = 1;
         c.eosTokenIds = {2};

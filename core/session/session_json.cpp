@@ -48,7 +48,7 @@ std::string manifestToJson(const SessionManifest& m)
     j["imported_from"] = m.importedFrom;
     j["created"] = m.created;
     j["updated"] = m.updated;
-    return j.dump();
+    return j.dump(-1, ' ', false, json::error_handler_t::replace); // generated text may hold partial UTF-8
 }
 
 SessionManifest manifestFromJson(const std::string& text, const std::string& file)
@@ -108,7 +108,7 @@ std::string testToJson(const SessionTest& t)
     j["rouge1_recall"] = t.rouge1Recall;
     j["qa_f1"] = t.qaF1;
     j["scored_rows"] = t.scores.scoredRows;
-    return j.dump();
+    return j.dump(-1, ' ', false, json::error_handler_t::replace); // generated text may hold partial UTF-8
 }
 
 SessionTest testFromJson(const std::string& text, const std::string& file)

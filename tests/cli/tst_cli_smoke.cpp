@@ -1,6 +1,7 @@
 // headscope-cli as a user meets it: --version matches the project version, every command
 // has --help, errors exit non-zero with a message on stderr, and make-test-model → info →
 // generate work end to end with --json output.
+#include <QFile>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
@@ -89,6 +90,47 @@ private Q_SLOTS:
                  QStringLiteral("1,5"), QStringLiteral("--device"), QStringLiteral("cuda")});
         QCOMPARE(r.code, 2);
         QVERIFY(r.err.contains(QStringLiteral("CUDA")));
+    }
+
+    // The offline path the headless demo takes: a byte-level tokenizer written with the
+    // checkpoint, text prompts, a probe whose random output is not valid UTF-8 (regression:
+    // the session record must still be written), inspect and export.
+    void byteTokenizerProbePipeline()
+    {
+        const QString model = m_dir.filePath(QStringLiteral("bytes"));
+        Result r = cli({QStringLiteral("make-test-model"), QStringLiteral("--arch"), QStringLiteral("llama"),
+                        QStringLiteral("--layers"), QStringLiteral("2"), QStringLiteral("--hidden"), QStringLiteral("64"),
+                        QStringLiteral("--heads"), QStringLiteral("4"), QStringLiteral("--kv-heads"), QStringLiteral("2"),
+                        QStringLiteral("--intermediate"), QStringLiteral("128"), QStringLiteral("--byte-tokenizer"),
+                        QStringLiteral("--seed"), QStringLiteral("1"), QStringLiteral("--out"), model});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        r = cli({QStringLiteral("tokenize"), QStringLiteral("--model"), model, QStringLiteral("--text"),
+                 QStringLiteral("Hé"), QStringLiteral("--json")});
+        QCOMPARE(r.out.trimmed(), QStringLiteral("{\"ids\":[72,195,169]}"));
+        r = cli({QStringLiteral("generate"), QStringLiteral("--model"), model, QStringLiteral("--prompt"),
+                 QStringLiteral("The secret"), QStringLiteral("--max-new-tokens"), QStringLiteral("5"), QStringLiteral("--json")});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const QJsonObject gen = QJsonDocument::fromJson(r.out.toUtf8()).object();
+        QCOMPARE(gen.value(QStringLiteral("prompt_ids")).toArray().size(), 11); // BOS + 10 bytes
+        QCOMPARE(gen.value(QStringLiteral("prompt_ids")).toArray().first().toInt(), 256);
+        const QString session = m_dir.filePath(QStringLiteral("bytes.h5"));
+        r = cli({QStringLiteral("probe"), QStringLiteral("--model_path"), model, QStringLiteral("--synthetic-haystack"),
+                 QStringLiteral("--lengths"), QStringLiteral("300"), QStringLiteral("--depths"), QStringLiteral("0.5"),
+                 QStringLiteral("--max-new-tokens"), QStringLiteral("4"), QStringLiteral("--out"), session});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY(r.out.contains(QStringLiteral("3 tests scored")));
+        r = cli({QStringLiteral("inspect"), session, QStringLiteral("--top"), QStringLiteral("3")});
+        QCOMPARE(r.code, 0);
+        QVERIFY(r.out.contains(QStringLiteral("3 ok, 0 errors")));
+        const QString exported = m_dir.filePath(QStringLiteral("heads.json"));
+        r = cli({QStringLiteral("scores"), QStringLiteral("--session"), session, QStringLiteral("--export"),
+                 QStringLiteral("headkv"), QStringLiteral("--out"), exported});
+        QCOMPARE(r.code, 0);
+        QFile f(exported);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        const QByteArray line = f.readLine();
+        QVERIFY(line.startsWith("{\"0-0\": ["));
+        QVERIFY(QJsonDocument::fromJson(line).object().contains(QStringLiteral("1-3")));
     }
 };
 

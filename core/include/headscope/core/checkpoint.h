@@ -107,6 +107,9 @@ struct TestModelSpec {
     RopeScaling ropeScaling;
     std::optional<int64_t> slidingWindow;
     std::filesystem::path tokenizerDir; // copies tokenizer.json (+ tokenizer_config.json) if set
+    // Without tokenizerDir: write a byte-level tokenizer.json (256 byte tokens plus BOS/EOS,
+    // no merges) so text prompts work offline; vocab becomes max(vocab, 258).
+    bool byteTokenizer = false;
 };
 
 // Random-weight checkpoint in genuine HF layout, deterministic for a seed.
