@@ -48,6 +48,8 @@ int main(int argc, char** argv)
     parser.addPositionalArgument(QStringLiteral("file"), QStringLiteral("A probe session (.h5) or score file (.json)."));
     parser.process(app);
 
+    if (parser.isSet(shotsOption))
+        qputenv("HEADSCOPE_NO_DIALOGS", "1"); // errors go to the status bar, nothing blocks
     headscope::app::MainWindow window;
     const QStringList files = parser.positionalArguments();
     for (const QString& f : files)
@@ -56,7 +58,6 @@ int main(int argc, char** argv)
         window.loadCheckpoint(parser.value(modelOption));
 
     if (parser.isSet(shotsOption)) {
-        qputenv("HEADSCOPE_NO_DIALOGS", "1");
         window.resize(1280, 800);
         window.show();
         // Let the queued open/load finish before grabbing.

@@ -15,7 +15,9 @@
 #include "widgets/model_card.h"
 #include "widgets/scores_panel.h"
 
+#include "headscope/core/errors.h"
 #include "headscope/core/install_paths.h"
+#include "headscope/core/probe_runner.h"
 
 #include <QAction>
 #include <QApplication>
@@ -35,6 +37,9 @@
 #include <QTabWidget>
 #include <QTableView>
 #include <QTimer>
+
+#include <algorithm>
+#include <utility>
 
 namespace headscope::app {
 
@@ -95,22 +100,60 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_engine, &EngineController::failed, this, &MainWindow::showError);
     connect(m_budget, &views::BudgetPanel::exportFailed, this, &MainWindow::showError);
     connect(m_filters, &views::SessionFilterPanel::scoreSetChanged, this, &MainWindow::showScoreSet);
+    connect(m_categories, &views::CategoryPanel::unitChanged, this, [this] { showScoreSet(m_scores->scoreSet()); });
     connect(m_filters->gateBox(), &QComboBox::currentIndexChanged, this,
             [this] { m_grid->setGate(m_filters->gateBox()->currentData().toInt()); });
     connect(m_scores, &views::ScoresPanel::headSelected, m_grid, &views::NeedleGridPanel::selectHead);
     connect(m_scores, &views::ScoresPanel::headSelected, this,
             [this](int layer, int head) { m_compare->setSelectedHeads({{layer, head}}); });
     connect(m_probe, &views::ProbePanel::problem, this, &MainWindow::showError);
-    // Probe runs and comparisons execute on the engine worker once the probe runner and the
-    // comparison API are part of the build; until then the request is refused with a reason.
-    connect(m_probe, &views::ProbePanel::startRequested, this, [this] {
-        showError(QStringLiteral("Starting the probe"),
-                  QStringLiteral("This build has no probe runner (core/probe_run); run probes with headscope-cli "
-                                 "and open the session file here."));
+    connect(m_probe, &views::ProbePanel::startRequested, this, &MainWindow::startProbe);
+    connect(m_probe, &views::ProbePanel::cancelRequested, m_engine, &EngineController::requestStop);
+    connect(m_engine, &EngineController::probeProgress, this, [this](const std::shared_ptr<const ProbeSnapshot>& snap) {
+        m_probe->setProgress(snap->done, snap->total, snap->elapsedSeconds);
+        if (!snap->meanInf.empty())
+            m_probe->showSnapshot(snap->meanInf);
     });
+    connect(m_engine, &EngineController::probeFinished, this, [this](const ProbeOutcome& outcome) {
+        m_probe->setRunning(false);
+        statusBar()->showMessage(QStringLiteral("Probe %1: %2 tests written, %3 failed")
+                                     .arg(outcome.cancelled ? QStringLiteral("cancelled") : QStringLiteral("finished"))
+                                     .arg(outcome.written)
+                                     .arg(outcome.failed),
+                                 8000);
+        if (QFileInfo::exists(outcome.sessionPath))
+            openFile(outcome.sessionPath);
+    });
+    connect(m_engine, &EngineController::failed, m_probe, [this] { m_probe->setRunning(false); });
+    // Full vs compressed needs the compressed cache (core/compress), which this build does not
+    // wire yet; full vs masked heads runs on the engine worker.
     connect(m_compare, &views::ComparePanel::runRequested, this, [this] {
         showError(QStringLiteral("Comparing full and compressed generation"),
-                  QStringLiteral("This build has no comparison engine (core/compare); use headscope-cli compare."));
+                  QStringLiteral("Compressed-cache comparison is not wired into the GUI yet: use headscope-cli "
+                                 "compare, or select heads and use \"Mask selected heads and re-run\"."));
+    });
+    connect(m_compare, &views::ComparePanel::maskAndRerunRequested, this, [this](const QList<QPair<int, int>>& heads) {
+        CompareRequest request;
+        request.prompt = m_compare->prompt();
+        request.maskedHeads = heads;
+        statusBar()->showMessage(QStringLiteral("Generating with and without %1 head(s)…").arg(heads.size()));
+        m_engine->compare(request);
+    });
+    connect(m_engine, &EngineController::compared, this, [this](const std::shared_ptr<const CompareResult>& r) {
+        views::ComparisonData d;
+        d.fullTokens = r->fullTokens;
+        d.compressedTokens = r->variantTokens;
+        d.variantTitle = r->variantTitle;
+        d.klPerStep = r->klPerStep;
+        d.fullPrefillMs = r->fullPrefillMs;
+        d.compressedPrefillMs = r->variantPrefillMs;
+        d.fullDecodeMsPerToken = r->fullDecodeMs;
+        d.compressedDecodeMsPerToken = r->variantDecodeMs;
+        d.fullKvBytes = r->fullKvBytes;
+        d.compressedKvBytes = r->variantKvBytes;
+        d.label = r->variantTitle;
+        m_compare->setComparison(d);
+        m_tabs->setCurrentWidget(m_compare);
     });
     connect(m_scores, &views::ScoresPanel::metricChanged, this, [this] {
         if (const views::MetricMap* map = m_scores->currentMap())
@@ -142,6 +185,14 @@ void MainWindow::buildMenus()
     open->setShortcut(QKeySequence::Open);
     m_recentMenu = file->addMenu(QStringLiteral("Open &recent"));
     rebuildRecentMenu();
+    QAction* add = file->addAction(QStringLiteral("&Add score file as another metric…"), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, QStringLiteral("Add score file"),
+                                                          m_settings.lastDirectory(QStringLiteral("open")),
+                                                          QStringLiteral("Score files (*.json)"));
+        if (!path.isEmpty())
+            addScoreFile(path);
+    });
+    add->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
     QAction* model = file->addAction(QStringLiteral("&Load model checkpoint…"), this, &MainWindow::loadCheckpointDialog);
     model->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_M));
     file->addAction(QStringLiteral("Load model &weights into the engine"), this, [this] {
@@ -206,13 +257,52 @@ void MainWindow::openFile(const QString& path)
     m_sessions->open(path);
 }
 
+void MainWindow::addScoreFile(const QString& path)
+{
+    m_mergeNext = true;
+    openFile(path);
+}
+
 void MainWindow::onDocumentOpened(const std::shared_ptr<const OpenedDocument>& doc)
 {
+    const bool merge = std::exchange(m_mergeNext, false);
+    if (merge && doc->kind == OpenedDocument::Kind::ScoreFile && m_scoreFiles && !doc->scores.empty()) {
+        const views::MetricMap& added = doc->scores.metrics.front();
+        const views::MetricMap& first = m_scoreFiles->metrics.front();
+        if (added.matrix.layers != first.matrix.layers || added.matrix.heads != first.matrix.heads) {
+            showError(QStringLiteral("Adding %1").arg(doc->path),
+                      QStringLiteral("%1 has %2 layers × %3 heads but the open scores have %4 × %5")
+                          .arg(doc->path)
+                          .arg(added.matrix.layers)
+                          .arg(added.matrix.heads)
+                          .arg(first.matrix.layers)
+                          .arg(first.matrix.heads));
+            return;
+        }
+        std::erase_if(m_scoreFiles->metrics, [&added](const views::MetricMap& m) { return m.id == added.id; });
+        m_scoreFiles->metrics.push_back(added);
+        m_scoreFiles->source += QStringLiteral(" + ") + QFileInfo(doc->path).fileName();
+        m_settings.addRecentFile(doc->path);
+        rebuildRecentMenu();
+        showScoreSet(*m_scoreFiles);
+        m_scores->setMetric(added.id);
+        m_sourceLabel->setText(m_scoreFiles->source);
+        return;
+    }
+    if (doc->kind == OpenedDocument::Kind::ScoreFile)
+        m_scoreFiles = std::make_unique<views::ScoreSet>(doc->scores);
+    else
+        m_scoreFiles.reset();
     m_settings.addRecentFile(doc->path);
     rebuildRecentMenu();
     m_grid->setSource(doc->session);
     m_statistics->setSource(doc->session);
     m_filterDock->setVisible(doc->session != nullptr);
+    if (!doc->session && !m_engine->checkpoint())
+        m_budget->clearModelDims();
+    if (doc->session && !m_engine->checkpoint() && doc->session->kvHeads() > 0 && doc->session->headDim() > 0)
+        m_budget->setModelDims({doc->session->layers(), doc->session->heads(), doc->session->kvHeads(),
+                                doc->session->headDim()});
     if (doc->session)
         m_filters->setSource(doc->session); // emits scoreSetChanged → showScoreSet
     else
@@ -223,14 +313,60 @@ void MainWindow::onDocumentOpened(const std::shared_ptr<const OpenedDocument>& d
     statusBar()->showMessage(QStringLiteral("Opened %1").arg(doc->path), 4000);
 }
 
+void MainWindow::startProbe(const views::ProbeRequest& request)
+{
+    const QString what = QStringLiteral("Starting the probe");
+    auto config = std::make_shared<ProbeRunConfig>();
+    try {
+        for (const views::NeedleEntry& n : request.needles) {
+            Needle needle{n.needle.toStdString(), n.question.toStdString(), n.realNeedle.toStdString(),
+                          n.answer.toStdString()};
+            if (needle.realNeedle.empty())
+                needle.realNeedle = needle.needle;
+            if (needle.answer.empty())
+                needle.answer = needle.realNeedle;
+            config->needles.push_back(std::move(needle));
+        }
+        const int longest = *std::max_element(request.lengths.begin(), request.lengths.end());
+        const QFileInfo haystack(request.haystack);
+        if (request.haystack.isEmpty()) {
+            // ~6 characters per token covers the longest context with room to spare.
+            config->haystackText = syntheticHaystack(7, static_cast<std::size_t>(longest) * 8);
+            config->haystackDescription = "synthetic seed=7";
+        } else if (haystack.isDir()) {
+            config->haystackText = readHaystackDirectory(request.haystack.toStdString());
+            config->haystackDescription = "dir " + request.haystack.toStdString();
+        } else {
+            QFile f(request.haystack);
+            if (!f.open(QIODevice::ReadOnly))
+                throw LoadError(withFile("cannot open the haystack: " + f.errorString().toStdString(),
+                                         request.haystack.toStdString()));
+            config->haystackText = f.readAll().toStdString();
+            config->haystackDescription = "file " + request.haystack.toStdString();
+        }
+        config->lengths = request.lengths;
+        for (double d : request.depths)
+            config->depths.push_back(d / 100.0);
+        config->out = QFileInfo(request.output).absoluteFilePath().toStdString();
+        config->maxNewTokens = request.maxNewTokens;
+    } catch (const Error& e) {
+        showError(what, QString::fromStdString(e.what()));
+        return;
+    }
+    m_probe->setRunning(true);
+    m_probe->setProgress(0, static_cast<int>(request.lengths.size() * request.depths.size() * request.needles.size()), 0.0);
+    m_engine->runProbe(config);
+}
+
 void MainWindow::showScoreSet(const views::ScoreSet& set)
 {
     m_scores->setScoreSet(set);
     if (const views::MetricMap* map = m_scores->currentMap())
         m_budget->setScores(map->matrix);
-    // The four categories, as counts, when this source has them.
-    const QStringList ids = {QStringLiteral("diligent"), QStringLiteral("distracted"), QStringLiteral("subconscious"),
-                             QStringLiteral("diffuse")};
+    // The four categories, as mass shares or counts, when this source has them.
+    const QString suffix = m_categories->showsMass() ? QStringLiteral("_mass") : QString();
+    const QStringList ids = {QStringLiteral("diligent") + suffix, QStringLiteral("distracted") + suffix,
+                             QStringLiteral("subconscious") + suffix, QStringLiteral("diffuse") + suffix};
     std::array<ScoreMatrix, views::CategoryPanel::kCategories> maps;
     bool complete = true;
     for (int c = 0; c < views::CategoryPanel::kCategories; ++c) {
@@ -241,7 +377,7 @@ void MainWindow::showScoreSet(const views::ScoreSet& set)
     }
     m_categories->setEnabled(complete);
     if (complete)
-        m_categories->setCategories(maps, QStringLiteral("count"));
+        m_categories->setCategories(maps, m_categories->showsMass() ? QStringLiteral("mass") : QStringLiteral("count"));
     if (m_filters->source())
         m_statistics->setBaseQuery(m_filters->query(QString()));
 }

@@ -8,6 +8,7 @@
 #include <QMainWindow>
 
 #include <memory>
+#include <vector>
 
 class QDockWidget;
 class QLabel;
@@ -27,6 +28,7 @@ class StatisticsPanel;
 class ProbePanel;
 class ComparePanel;
 struct ScoreSet;
+struct ProbeRequest;
 }
 
 namespace headscope::app {
@@ -43,6 +45,8 @@ public:
     ~MainWindow() override;
 
     void openFile(const QString& path);
+    // Opens a score file and adds its metric to the score set on screen (same shape required).
+    void addScoreFile(const QString& path);
     void loadCheckpoint(const QString& directory);
     // Writes one PNG per main view into `dir` (screenshot mode); returns the files written.
     QStringList saveScreenshots(const QString& dir);
@@ -76,6 +80,7 @@ private:
     void showError(const QString& what, const QString& message);
     void onDocumentOpened(const std::shared_ptr<const OpenedDocument>& doc);
     void showScoreSet(const views::ScoreSet& set);
+    void startProbe(const views::ProbeRequest& request);
     void onCheckpointLoaded(const std::shared_ptr<const CheckpointInfo>& info);
     void updateStatus();
     void openDialog();
@@ -100,6 +105,8 @@ private:
     views::ProbePanel* m_probe = nullptr;
     views::ComparePanel* m_compare = nullptr;
     QDockWidget* m_filterDock = nullptr;
+    std::unique_ptr<views::ScoreSet> m_scoreFiles; // metrics gathered from score files
+    bool m_mergeNext = false;
     QMenu* m_recentMenu = nullptr;
     QLabel* m_deviceLabel = nullptr;
     QLabel* m_memoryLabel = nullptr;

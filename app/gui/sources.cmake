@@ -6,6 +6,7 @@ add_library(headscope_gui_controllers STATIC
   ${CMAKE_CURRENT_LIST_DIR}/controllers/session_controller.cpp
   ${CMAKE_CURRENT_LIST_DIR}/controllers/app_settings.cpp
   ${CMAKE_CURRENT_LIST_DIR}/controllers/score_file_loader.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/controllers/session_file_source.cpp
 )
 set_target_properties(headscope_gui_controllers PROPERTIES AUTOMOC ON)
 target_include_directories(headscope_gui_controllers PUBLIC ${CMAKE_CURRENT_LIST_DIR})

@@ -30,7 +30,7 @@ private Q_SLOTS:
         QVERIFY(done.wait(5000));
         QCOMPARE(done.at(0).at(0).toBool(), false); // ran to the end, not stopped
         // 400 ms of worker time at a 10 ms GUI tick: the GUI thread was never blocked.
-        QVERIFY2(ticks >= 20, qPrintable(QString::number(ticks)));
+        QVERIFY2(ticks >= 10, qPrintable(QString::number(ticks))); // ~40 if never blocked; slack for a loaded CI box
         QVERIFY(!controller.isBusy());
     }
 

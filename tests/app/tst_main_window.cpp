@@ -54,6 +54,39 @@ private Q_SLOTS:
         QCOMPARE(AppSettings().recentFiles().value(0), QDir::cleanPath(kInfList));
     }
 
+    void addScoreFileAsMetric()
+    {
+        const QString inf = QStringLiteral(HEADSCOPE_SHARED_DIR "/data/head_scores/dililazykv/head_inf.json");
+        const QString lazy = QStringLiteral(HEADSCOPE_SHARED_DIR "/data/head_scores/dililazykv/head_lazy.json");
+        if (!QFileInfo::exists(inf) || !QFileInfo::exists(lazy))
+            QSKIP("shared head-score files not found");
+        MainWindow window;
+        QSignalSpy opened(window.sessions(), &SessionController::opened);
+        window.openFile(inf);
+        QVERIFY(opened.wait(10000));
+        const double infValue = window.scoresPanel()->heatmap()->value(17, 24);
+        window.addScoreFile(lazy);
+        QVERIFY(opened.wait(10000));
+        QCOMPARE(window.scoresPanel()->scoreSet().metrics.size(), std::size_t{2});
+        QCOMPARE(window.scoresPanel()->metric(), QStringLiteral("lazy"));
+        QVERIFY(window.scoresPanel()->heatmap()->value(17, 24) != infValue);
+        QVERIFY(window.scoresPanel()->setMetric(QStringLiteral("inf")));
+        QCOMPARE(window.scoresPanel()->heatmap()->value(17, 24), infValue);
+
+        QTemporaryDir dir;
+        const QString small = dir.filePath(QStringLiteral("small_lazy.json"));
+        QFile f(small);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write("{\"0-0\": [1], \"0-1\": [2], \"1-0\": [3], \"1-1\": [4]}");
+        f.close();
+        QSignalSpy errors(&window, &MainWindow::errorShown);
+        window.addScoreFile(small);
+        QVERIFY(errors.wait(10000));
+        QVERIFY2(errors.at(0).at(1).toString().contains(QStringLiteral("2 layers × 2 heads")),
+                 qPrintable(errors.at(0).at(1).toString()));
+        QCOMPARE(window.scoresPanel()->scoreSet().metrics.size(), std::size_t{2});
+    }
+
     void dropOpensFile()
     {
         if (!QFileInfo::exists(kInfList))
@@ -129,7 +162,17 @@ private Q_SLOTS:
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         QTemporaryDir dir;
-        const QStringList files = window.saveScreenshots(dir.path());
+        // File ▸ Export plot acts on the current tab's plot: the head heatmap here.
+        window.tabs()->setCurrentWidget(window.scoresPanel());
+        views::PlotWidget* plot = window.currentPlot();
+        QCOMPARE(plot, static_cast<views::PlotWidget*>(window.scoresPanel()->heatmap()));
+        for (const char* suffix : {"png", "svg", "pdf"}) {
+            const QString path = dir.filePath(QStringLiteral("heads.") + QLatin1String(suffix));
+            QString error;
+            QVERIFY2(plot->exportTo(path, &error), qPrintable(error));
+            QVERIFY(QFileInfo(path).size() > 1000);
+        }
+        const QStringList files = window.saveScreenshots(dir.filePath(QStringLiteral("shots")));
         QCOMPARE(files.size(), window.tabs()->count());
         for (const QString& file : files) {
             const QImage image(file);

@@ -30,7 +30,7 @@ bool SessionSource::accepts(const TestInfo& test, const AggregateQuery& query) c
         return false;
     if (query.gate >= 0) {
         const auto g = static_cast<std::size_t>(query.gate);
-        if (g >= test.gates.size() || test.gates[g] < query.threshold)
+        if (g >= test.gates.size() || !(test.gates[g] > query.threshold))
             return false;
     }
     return true;

@@ -29,7 +29,7 @@ struct TestInfo {
 struct AggregateQuery {
     QString metric;          // e.g. "inf"
     int gate = -1;           // index into gates(), -1: no gate
-    double threshold = 0.0;  // tests with gate value ≥ threshold are accepted
+    double threshold = 0.0;  // tests with gate value > threshold are accepted (as core's SessionQuery)
     std::vector<int> lengths;     // empty: all
     std::vector<double> depths;   // empty: all
 };
@@ -40,6 +40,9 @@ public:
     virtual QString path() const = 0;
     virtual int layers() const = 0;
     virtual int heads() const = 0;
+    // Model shape recorded with the session, 0 when unknown (budget estimates use them).
+    virtual int kvHeads() const { return 0; }
+    virtual int headDim() const { return 0; }
     virtual QStringList metrics() const = 0;   // metric ids, see knownMetricIds()
     virtual QStringList gates() const = 0;     // e.g. "rouge1_recall", "qa_f1"
     virtual const std::vector<TestInfo>& tests() const = 0;

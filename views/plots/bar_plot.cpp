@@ -106,6 +106,16 @@ void BarPlot::setSeries(const std::vector<Series>& series)
     p->xAxis->setRange(-0.6, m_bars - 0.4);
     p->yAxis->setRange(0.0, top > 0.0 ? top * 1.12 : 1.0);
     p->legend->setVisible(series.size() > 1);
+    // Several series: the legend goes in its own column right of the bars so it never covers them.
+    if (series.size() > 1 && p->plotLayout()->columnCount() == 1) {
+        p->axisRect()->insetLayout()->take(p->legend);
+        p->plotLayout()->addElement(0, 1, p->legend);
+        p->plotLayout()->setColumnStretchFactor(1, 0.001);
+        p->legend->setMargins(QMargins(6, 6, 6, 6));
+        p->legend->setBorderPen(Qt::NoPen);
+        p->legend->setBrush(Qt::NoBrush);
+        p->plotLayout()->setColumnSpacing(0);
+    }
     p->replot();
 }
 

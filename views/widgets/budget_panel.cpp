@@ -162,6 +162,12 @@ void BudgetPanel::setModelDims(const ModelDims& dims)
     recompute();
 }
 
+void BudgetPanel::clearModelDims()
+{
+    m_dims = {};
+    recompute();
+}
+
 void BudgetPanel::setMethod(const QString& method)
 {
     const int i = m_method->findData(method);

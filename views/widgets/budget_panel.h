@@ -31,6 +31,8 @@ public:
     // The scores the score-driven methods use; an empty matrix leaves only uniform/pyramid.
     void setScores(const ScoreMatrix& scores);
     void setModelDims(const ModelDims& dims);
+    // Forgets the model shape: layers and heads follow the scores again.
+    void clearModelDims();
     void setMethod(const QString& method); // "uniform" | "pyramid" | "headkv" | "dililazykv"
     QString method() const;
     AllocationParams params() const;

@@ -3,7 +3,10 @@
 #include "plots/bar_plot.h"
 #include "plots/heatmap_plot.h"
 
+#include <QComboBox>
 #include <QGridLayout>
+#include <QHBoxLayout>
+#include <QLabel>
 #include <QSplitter>
 #include <QVBoxLayout>
 
@@ -11,6 +14,11 @@
 #include <limits>
 
 namespace headscope::views {
+
+bool CategoryPanel::showsMass() const
+{
+    return m_unit->currentIndex() == 0;
+}
 
 QString categoryName(int category)
 {
@@ -28,8 +36,12 @@ const std::array<QColor, CategoryPanel::kCategories> kColors = {QColor(31, 161, 
                                                                 QColor(70, 50, 127), QColor(160, 160, 160)};
 }
 
-CategoryPanel::CategoryPanel(QWidget* parent) : QWidget(parent), m_bars(new BarPlot(this))
+CategoryPanel::CategoryPanel(QWidget* parent)
+    : QWidget(parent), m_bars(new BarPlot(this)), m_unit(new QComboBox(this))
 {
+    m_unit->addItem(QStringLiteral("Attention mass share"));
+    m_unit->addItem(QStringLiteral("Counts (of top-K and needle keys)"));
+    connect(m_unit, &QComboBox::currentIndexChanged, this, &CategoryPanel::unitChanged);
     auto* grid = new QWidget(this);
     auto* gridLayout = new QGridLayout(grid);
     gridLayout->setContentsMargins(0, 0, 0, 0);
@@ -53,8 +65,13 @@ CategoryPanel::CategoryPanel(QWidget* parent) : QWidget(parent), m_bars(new BarP
     split->addWidget(m_bars);
     split->setStretchFactor(0, 3);
     split->setStretchFactor(1, 1);
+    auto* bar = new QHBoxLayout;
+    bar->addWidget(new QLabel(QStringLiteral("Show:"), this));
+    bar->addWidget(m_unit);
+    bar->addStretch(1);
     auto* layout = new QVBoxLayout(this);
-    layout->addWidget(split);
+    layout->addLayout(bar);
+    layout->addWidget(split, 1);
 }
 
 void CategoryPanel::setCategories(const std::array<ScoreMatrix, kCategories>& maps, const QString& unit)

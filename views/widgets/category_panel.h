@@ -8,6 +8,8 @@
 
 #include <array>
 
+class QComboBox;
+
 namespace headscope::views {
 
 class BarPlot;
@@ -19,6 +21,8 @@ public:
     static constexpr int kCategories = 4;
     explicit CategoryPanel(QWidget* parent = nullptr);
 
+    // Whether the caller should feed attention-mass shares (true) or counts (false).
+    bool showsMass() const;
     // maps: diligent, distracted, subconscious, diffuse, each [layers, heads] of equal shape.
     void setCategories(const std::array<ScoreMatrix, kCategories>& maps, const QString& unit);
     HeatmapPlot* heatmap(int category) const { return m_maps[static_cast<std::size_t>(category)]; }
@@ -29,10 +33,12 @@ public:
 
 Q_SIGNALS:
     void headSelected(int layer, int head);
+    void unitChanged();
 
 private:
     std::array<HeatmapPlot*, kCategories> m_maps{};
     BarPlot* m_bars = nullptr;
+    QComboBox* m_unit = nullptr;
     double m_lower = 0.0;
     double m_upper = 1.0;
 };

@@ -30,7 +30,8 @@ ComparePanel::ComparePanel(QWidget* parent)
     bar->addWidget(m_mask);
     auto* texts = new QGridLayout;
     texts->addWidget(new QLabel(QStringLiteral("<b>Full cache</b>"), this), 0, 0);
-    texts->addWidget(new QLabel(QStringLiteral("<b>Compressed cache</b>"), this), 0, 1);
+    m_variantTitle = new QLabel(QStringLiteral("<b>Compressed cache</b>"), this);
+    texts->addWidget(m_variantTitle, 0, 1);
     texts->addWidget(m_full, 1, 0);
     texts->addWidget(m_compressed, 1, 1);
     auto* top = new QWidget(this);
@@ -54,6 +55,11 @@ ComparePanel::ComparePanel(QWidget* parent)
 QString ComparePanel::prompt() const
 {
     return m_prompt->text();
+}
+
+void ComparePanel::setPrompt(const QString& prompt)
+{
+    m_prompt->setText(prompt);
 }
 
 int ComparePanel::firstDivergence(const QStringList& a, const QStringList& b)
@@ -80,6 +86,7 @@ QString ComparePanel::render(const QStringList& tokens, int divergence, const QS
 void ComparePanel::setComparison(const ComparisonData& d)
 {
     m_divergence = firstDivergence(d.fullTokens, d.compressedTokens);
+    m_variantTitle->setText(QStringLiteral("<b>%1</b>").arg(d.variantTitle.toHtmlEscaped()));
     m_full->setHtml(render(d.fullTokens, m_divergence, QStringLiteral("#d7f0e8")));
     m_compressed->setHtml(render(d.compressedTokens, m_divergence, QStringLiteral("#fbd3c0")));
     m_kl->setSeries({{QStringLiteral("KL"), QColor(70, 50, 127), d.klPerStep}});

@@ -25,6 +25,7 @@ struct ComparisonData {
     double fullDecodeMsPerToken = 0.0, compressedDecodeMsPerToken = 0.0;
     qint64 fullKvBytes = 0, compressedKvBytes = 0;
     QString label;                 // e.g. "probe test 7, dililazykv C=128"
+    QString variantTitle = QStringLiteral("Compressed cache");
 };
 
 class ComparePanel : public QWidget {
@@ -38,6 +39,7 @@ public:
     int divergence() const { return m_divergence; }
     void setSelectedHeads(const QList<QPair<int, int>>& heads);
     QString prompt() const;
+    void setPrompt(const QString& prompt);
 
     QTextBrowser* fullView() const { return m_full; }
     QTextBrowser* compressedView() const { return m_compressed; }
@@ -58,6 +60,7 @@ private:
     QTextBrowser* m_compressed = nullptr;
     BarPlot* m_kl = nullptr;
     QLabel* m_summary = nullptr;
+    QLabel* m_variantTitle = nullptr;
     QList<QPair<int, int>> m_heads;
     int m_divergence = -1;
 };

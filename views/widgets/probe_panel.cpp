@@ -16,6 +16,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSaveFile>
+#include <QSpinBox>
 #include <QStandardItemModel>
 #include <QVBoxLayout>
 
@@ -49,12 +50,14 @@ ProbePanel::ProbePanel(QWidget* parent)
     : QWidget(parent), m_lengths(new QLineEdit(QStringLiteral("1000, 2000, 4000, 8000"), this)),
       m_depths(new QLineEdit(QStringLiteral("0, 25, 50, 75, 100"), this)), m_needles(new QPlainTextEdit(this)),
       m_haystack(new QLineEdit(this)), m_output(new QLineEdit(QStringLiteral("probe_session.h5"), this)),
-      m_device(new QComboBox(this)), m_progress(new QProgressBar(this)), m_eta(new QLabel(this)),
+      m_device(new QComboBox(this)), m_maxTokens(new QSpinBox(this)), m_progress(new QProgressBar(this)), m_eta(new QLabel(this)),
       m_start(new QPushButton(QStringLiteral("Start probe"), this)), m_cancel(new QPushButton(QStringLiteral("Cancel"), this)),
       m_live(new HeatmapPlot(this))
 {
     m_needles->setPlaceholderText(QStringLiteral("{\"needle\": \"…\", \"question\": \"…\", \"real_needle\": \"…\"}  (one JSON object per line)"));
     m_haystack->setPlaceholderText(QStringLiteral("text file or folder of .txt files (empty: generated filler)"));
+    m_maxTokens->setRange(1, 1024);
+    m_maxTokens->setValue(32);
     m_device->addItem(QStringLiteral("cpu"));
     m_device->addItem(QStringLiteral("cuda"));
     setCudaAvailable(false);
@@ -69,6 +72,7 @@ ProbePanel::ProbePanel(QWidget* parent)
     form->addRow(QStringLiteral("Depths (%)"), m_depths);
     form->addRow(QStringLiteral("Haystack"), haystackRow);
     form->addRow(QStringLiteral("Device"), m_device);
+    form->addRow(QStringLiteral("Max new tokens"), m_maxTokens);
     form->addRow(QStringLiteral("Session file"), m_output);
     auto* needleButtons = new QHBoxLayout;
     needleButtons->addWidget(loadNeedlesButton);
@@ -226,6 +230,7 @@ bool ProbePanel::request(ProbeRequest* out, QString* error) const
     out->haystack = m_haystack->text().trimmed();
     out->device = m_device->currentText();
     out->output = m_output->text().trimmed();
+    out->maxNewTokens = m_maxTokens->value();
     if (out->output.isEmpty()) {
         *error = QStringLiteral("Session file: choose where to write the session");
         return false;

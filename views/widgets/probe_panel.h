@@ -18,6 +18,7 @@ class QLineEdit;
 class QPlainTextEdit;
 class QProgressBar;
 class QPushButton;
+class QSpinBox;
 
 namespace headscope::views {
 
@@ -37,6 +38,7 @@ struct ProbeRequest {
     QString haystack;   // text file or directory of .txt files; empty: generated filler
     QString device;     // "cpu" | "cuda"
     QString output;     // session file to write
+    int maxNewTokens = 32;
 };
 
 class ProbePanel : public QWidget {
@@ -57,6 +59,8 @@ public:
 
     QLineEdit* lengthsEdit() const { return m_lengths; }
     QLineEdit* depthsEdit() const { return m_depths; }
+    QLineEdit* outputEdit() const { return m_output; }
+    QSpinBox* maxTokensBox() const { return m_maxTokens; }
     QPlainTextEdit* needlesEdit() const { return m_needles; }
     QProgressBar* progressBar() const { return m_progress; }
     QLabel* etaLabel() const { return m_eta; }
@@ -81,6 +85,7 @@ private:
     QLineEdit* m_haystack = nullptr;
     QLineEdit* m_output = nullptr;
     QComboBox* m_device = nullptr;
+    QSpinBox* m_maxTokens = nullptr;
     QProgressBar* m_progress = nullptr;
     QLabel* m_eta = nullptr;
     QPushButton* m_start = nullptr;

@@ -15,7 +15,7 @@ SessionFilterPanel::SessionFilterPanel(QWidget* parent)
       m_lengths(new QListWidget(this)), m_depths(new QListWidget(this)), m_summary(new QLabel(this))
 {
     m_threshold->setValue(50);
-    m_threshold->setToolTip(QStringLiteral("Tests whose gate value (×100) is at least this count"));
+    m_threshold->setToolTip(QStringLiteral("Tests whose gate value (×100) is above this count"));
     m_summary->setWordWrap(true);
     auto* form = new QFormLayout;
     form->addRow(QStringLiteral("Gate"), m_gate);
@@ -62,6 +62,14 @@ void SessionFilterPanel::setSource(std::shared_ptr<const SessionSource> source)
     }
     m_loading = false;
     reaggregate();
+    // A gate that accepts nothing would open the session on an all-zero map: fall back to all
+    // tests and say why (e.g. a random-weight demo model never retrieves the needle).
+    if (m_source && m_accepted == 0 && m_gate->currentIndex() > 0 && !m_source->tests().empty()) {
+        const QString gate = m_gate->currentText();
+        m_gate->setCurrentIndex(0);
+        m_summary->setText(m_summary->text() +
+                           QStringLiteral("\n(no test has %1 > %2: showing all tests)").arg(gate).arg(m_threshold->value()));
+    }
 }
 
 AggregateQuery SessionFilterPanel::query(const QString& metric) const

@@ -3,10 +3,14 @@
 #include "headscope/core/checkpoint.h"
 #include "headscope/core/engine.h"
 #include "headscope/core/errors.h"
+#include "headscope/core/probe_runner.h"
+#include "headscope/core/tokenizer.h"
 
 #include <QMetaObject>
 
+#include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <exception>
 #include <thread>
 
@@ -50,9 +54,117 @@ void EngineWorker::busyWait(int ms, std::stop_token token)
     Q_EMIT busyWaitFinished(token.stop_requested());
 }
 
+void EngineWorker::runProbe(std::shared_ptr<const ProbeRunConfig> config, std::stop_token stop)
+{
+    const QString what = QStringLiteral("Running the probe into %1").arg(QString::fromStdString(config->out.string()));
+    try {
+        if (!m_engine || !m_engine->isLoaded())
+            throw UsageError("no model weights are loaded: use File ▸ Load model weights into the engine first");
+        const Tokenizer tokenizer = Tokenizer::fromDirectory(m_engine->checkpointDir());
+        ProbeRunner runner(*m_engine, tokenizer);
+        std::vector<double> sum;
+        int okTests = 0;
+        int layers = 0;
+        int heads = 0;
+        const ProbeSummary summary = runner.run(
+            *config,
+            [&](const ProbeProgress& p) {
+                auto snap = std::make_shared<ProbeSnapshot>();
+                snap->done = p.done;
+                snap->total = p.total;
+                snap->elapsedSeconds = p.elapsedSeconds;
+                snap->lastText = QString::fromStdString(p.last.text);
+                const std::vector<double>& inf = p.last.scores.of(HeadMetric::Inf);
+                if (p.last.status == "ok" && !inf.empty()) {
+                    layers = p.last.scores.layers;
+                    heads = p.last.scores.heads;
+                    sum.resize(inf.size(), 0.0);
+                    for (std::size_t i = 0; i < inf.size(); ++i)
+                        sum[i] += inf[i];
+                    ++okTests;
+                }
+                snap->meanInf.layers = layers;
+                snap->meanInf.heads = heads;
+                snap->meanInf.metric = "inf";
+                for (double v : sum)
+                    snap->meanInf.values.push_back(v / std::max(okTests, 1));
+                Q_EMIT probeProgress(std::move(snap));
+            },
+            stop);
+        ProbeOutcome outcome;
+        outcome.sessionPath = QString::fromStdString(config->out.string());
+        outcome.written = summary.testsWritten;
+        outcome.failed = summary.testsFailed;
+        outcome.cancelled = stop.stop_requested();
+        outcome.seconds = summary.seconds;
+        Q_EMIT probeFinished(outcome);
+    } catch (const CancelledError&) {
+        ProbeOutcome outcome;
+        outcome.sessionPath = QString::fromStdString(config->out.string());
+        outcome.cancelled = true;
+        Q_EMIT probeFinished(outcome);
+    } catch (const Error& e) {
+        Q_EMIT failed(what, QString::fromStdString(e.what()));
+    } catch (const std::exception& e) {
+        Q_EMIT failed(what, QStringLiteral("unexpected error: %1").arg(QString::fromStdString(e.what())));
+    }
+}
+
+void EngineWorker::compare(const CompareRequest& request, std::stop_token stop)
+{
+    const QString what = QStringLiteral("Comparing generations");
+    try {
+        if (!m_engine || !m_engine->isLoaded())
+            throw UsageError("no model weights are loaded: use File ▸ Load model weights into the engine first");
+        if (request.prompt.trimmed().isEmpty())
+            throw UsageError("enter a prompt to compare");
+        if (request.maskedHeads.isEmpty())
+            throw UsageError("select at least one head to mask (click it in the Heads view)");
+        const Tokenizer tokenizer = Tokenizer::fromDirectory(m_engine->checkpointDir());
+        const std::vector<int32_t> ids = tokenizer.encode(request.prompt.toStdString(), tokenizer.addsBosByDefault());
+        GenerateOptions options;
+        options.maxNewTokens = request.maxNewTokens;
+        options.keepLogProbs = true;
+        const GenerateResult full = m_engine->generate(ids, options, nullptr, stop);
+        for (const auto& [layer, head] : request.maskedHeads)
+            options.maskedHeads.push_back(HeadRef{layer, head});
+        const GenerateResult variant = m_engine->generate(ids, options, nullptr, stop);
+
+        auto result = std::make_shared<CompareResult>();
+        result->variantTitle = QStringLiteral("%1 head(s) masked").arg(request.maskedHeads.size());
+        for (int32_t id : full.generatedIds)
+            result->fullTokens << QString::fromStdString(tokenizer.decode(std::span<const int32_t>(&id, 1)));
+        for (int32_t id : variant.generatedIds)
+            result->variantTokens << QString::fromStdString(tokenizer.decode(std::span<const int32_t>(&id, 1)));
+        const std::size_t steps = std::min(full.stepLogProbs.size(), variant.stepLogProbs.size());
+        for (std::size_t t = 0; t < steps; ++t) {
+            const std::vector<float>& p = full.stepLogProbs[t];
+            const std::vector<float>& q = variant.stepLogProbs[t];
+            double kl = 0.0;
+            for (std::size_t i = 0; i < p.size() && i < q.size(); ++i)
+                kl += std::exp(static_cast<double>(p[i])) * (static_cast<double>(p[i]) - static_cast<double>(q[i]));
+            result->klPerStep.push_back(std::max(kl, 0.0));
+        }
+        result->fullPrefillMs = full.prefillMs;
+        result->variantPrefillMs = variant.prefillMs;
+        result->fullDecodeMs = full.decodeMsPerToken;
+        result->variantDecodeMs = variant.decodeMsPerToken;
+        result->fullKvBytes = full.kvBytes;
+        result->variantKvBytes = variant.kvBytes;
+        Q_EMIT compared(std::move(result));
+    } catch (const Error& e) {
+        Q_EMIT failed(what, QString::fromStdString(e.what()));
+    } catch (const std::exception& e) {
+        Q_EMIT failed(what, QStringLiteral("unexpected error: %1").arg(QString::fromStdString(e.what())));
+    }
+}
+
 EngineController::EngineController(QObject* parent) : QObject(parent), m_worker(new EngineWorker)
 {
     qRegisterMetaType<std::shared_ptr<const CheckpointInfo>>();
+    qRegisterMetaType<std::shared_ptr<const ProbeSnapshot>>();
+    qRegisterMetaType<ProbeOutcome>();
+    qRegisterMetaType<std::shared_ptr<const CompareResult>>();
     m_thread.setObjectName(QStringLiteral("headscope-engine"));
     m_worker->moveToThread(&m_thread);
     connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
@@ -65,6 +177,15 @@ EngineController::EngineController(QObject* parent) : QObject(parent), m_worker(
     connect(m_worker, &EngineWorker::busyWaitFinished, this, [this](bool stopped) {
         finished();
         Q_EMIT busyWaitFinished(stopped);
+    });
+    connect(m_worker, &EngineWorker::probeProgress, this, &EngineController::probeProgress);
+    connect(m_worker, &EngineWorker::probeFinished, this, [this](const ProbeOutcome& outcome) {
+        finished();
+        Q_EMIT probeFinished(outcome);
+    });
+    connect(m_worker, &EngineWorker::compared, this, [this](std::shared_ptr<const CompareResult> result) {
+        finished();
+        Q_EMIT compared(std::move(result));
     });
     connect(m_worker, &EngineWorker::failed, this, [this](const QString& what, const QString& message) {
         finished();
@@ -106,6 +227,24 @@ void EngineController::busyWait(int ms)
     m_stop = std::stop_source();
     QMetaObject::invokeMethod(m_worker, [w = m_worker, ms, token = m_stop.get_token()] { w->busyWait(ms, token); },
                               Qt::QueuedConnection);
+}
+
+void EngineController::runProbe(std::shared_ptr<const ProbeRunConfig> config)
+{
+    started();
+    m_stop = std::stop_source();
+    QMetaObject::invokeMethod(
+        m_worker, [w = m_worker, config = std::move(config), token = m_stop.get_token()] { w->runProbe(config, token); },
+        Qt::QueuedConnection);
+}
+
+void EngineController::compare(const CompareRequest& request)
+{
+    started();
+    m_stop = std::stop_source();
+    QMetaObject::invokeMethod(
+        m_worker, [w = m_worker, request, token = m_stop.get_token()] { w->compare(request, token); },
+        Qt::QueuedConnection);
 }
 
 void EngineController::requestStop()

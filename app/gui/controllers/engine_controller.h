@@ -5,16 +5,22 @@
 // headscope::Error (and any std::exception) is caught here and reported through failed().
 // Cancellation of long runs goes through requestStop(), which is thread-safe.
 #include "headscope/core/model_config.h"
+#include "headscope/core/score_matrix.h"
 
 #include <QObject>
 #include <QString>
+#include <QList>
+#include <QPair>
+#include <QStringList>
 #include <QThread>
 
 #include <memory>
 #include <stop_token>
+#include <vector>
 
 namespace headscope {
 class Engine;
+struct ProbeRunConfig;
 }
 
 namespace headscope::app {
@@ -26,6 +32,40 @@ struct CheckpointInfo {
     qint64 weightBytes = 0;
     bool engineLoaded = false;  // true when the Engine holds the weights (not just the card)
     QString device;             // e.g. "cpu (2 threads), f32"
+};
+
+// Immutable progress snapshot of a probe run: counts and the running mean InfScore map.
+struct ProbeSnapshot {
+    int done = 0;
+    int total = 0;
+    double elapsedSeconds = 0.0;
+    ScoreMatrix meanInf;  // [layers, heads] mean over the finished tests (status ok)
+    QString lastText;     // the generated answer of the test just finished
+};
+
+struct ProbeOutcome {
+    QString sessionPath;
+    int written = 0;
+    int failed = 0;
+    bool cancelled = false;
+    double seconds = 0.0;
+};
+
+// Two greedy generations of one prompt: the full model and a variant (heads masked, or a
+// compressed cache once the build has one), with per-step KL(full ‖ variant).
+struct CompareRequest {
+    QString prompt;
+    QList<QPair<int, int>> maskedHeads; // (layer, query head)
+    int maxNewTokens = 24;
+};
+
+struct CompareResult {
+    QString variantTitle;                  // e.g. "2 heads masked"
+    QStringList fullTokens, variantTokens; // decoded generated tokens
+    std::vector<double> klPerStep;         // [steps]
+    double fullPrefillMs = 0, variantPrefillMs = 0;
+    double fullDecodeMs = 0, variantDecodeMs = 0;
+    qint64 fullKvBytes = 0, variantKvBytes = 0;
 };
 
 class EngineWorker : public QObject {
@@ -40,9 +80,16 @@ public Q_SLOTS:
     void loadCheckpoint(const QString& directory, bool loadWeights);
     // Sleeps in small steps until stopped or `ms` passed (exercises cancellation in tests).
     void busyWait(int ms, std::stop_token stop);
+    // Runs a probe grid with the loaded Engine and the checkpoint's tokenizer, writing the
+    // session as it goes; emits probeProgress per finished test and probeFinished at the end.
+    void runProbe(std::shared_ptr<const headscope::ProbeRunConfig> config, std::stop_token stop);
+    void compare(const headscope::app::CompareRequest& request, std::stop_token stop);
 
 Q_SIGNALS:
+    void compared(std::shared_ptr<const headscope::app::CompareResult> result);
     void checkpointLoaded(std::shared_ptr<const headscope::app::CheckpointInfo> info);
+    void probeProgress(std::shared_ptr<const headscope::app::ProbeSnapshot> snapshot);
+    void probeFinished(const headscope::app::ProbeOutcome& outcome);
     void busyWaitFinished(bool stopped);
     void failed(const QString& what, const QString& message);
 
@@ -58,6 +105,8 @@ public:
 
     void loadCheckpoint(const QString& directory, bool loadWeights = false);
     void busyWait(int ms);
+    void runProbe(std::shared_ptr<const ProbeRunConfig> config);
+    void compare(const CompareRequest& request);
     void requestStop();
     bool isBusy() const { return m_pending > 0; }
     QThread* workerThread() { return &m_thread; }
@@ -66,6 +115,9 @@ public:
 Q_SIGNALS:
     void checkpointLoaded(std::shared_ptr<const headscope::app::CheckpointInfo> info);
     void busyWaitFinished(bool stopped);
+    void probeProgress(std::shared_ptr<const headscope::app::ProbeSnapshot> snapshot);
+    void probeFinished(const headscope::app::ProbeOutcome& outcome);
+    void compared(std::shared_ptr<const headscope::app::CompareResult> result);
     void failed(const QString& what, const QString& message);
     void busyChanged(bool busy);
 
@@ -83,3 +135,6 @@ private:
 } // namespace headscope::app
 
 Q_DECLARE_METATYPE(std::shared_ptr<const headscope::app::CheckpointInfo>)
+Q_DECLARE_METATYPE(std::shared_ptr<const headscope::app::ProbeSnapshot>)
+Q_DECLARE_METATYPE(headscope::app::ProbeOutcome)
+Q_DECLARE_METATYPE(std::shared_ptr<const headscope::app::CompareResult>)

@@ -1,6 +1,7 @@
 #include "controllers/session_controller.h"
 
 #include "controllers/score_file_loader.h"
+#include "controllers/session_file_source.h"
 
 #include "headscope/core/errors.h"
 
@@ -26,9 +27,7 @@ Outcome readDocument(const QString& path)
             doc->scores = loadScoreFile(path);
         } else {
             doc->kind = OpenedDocument::Kind::Session;
-            throw UsageError(withFile("probe sessions cannot be opened in this build yet (the session reader is "
-                                      "not available)",
-                                      path.toStdString()));
+            doc->session = SessionFileSource::open(path.toStdString());
         }
         return std::shared_ptr<const OpenedDocument>(std::move(doc));
     } catch (const Error& e) {

@@ -1,0 +1,60 @@
+#pragma once
+// SessionFileSource: views::SessionSource over core's HDF5 SessionReader (session.h). Converts
+// between the views' plain values (depth in percent, gate by index) and core's query types;
+// aggregation is delegated to the reader. Opened on a worker thread, then used on the GUI
+// thread only (the reader is not shared between threads at the same time).
+#include "models/session_source.h"
+
+#include <filesystem>
+#include <map>
+#include <memory>
+
+namespace headscope {
+class SessionReader;
+class Tokenizer;
+struct StoredStep;
+}
+
+namespace headscope::app {
+
+class SessionFileSource : public views::SessionSource {
+public:
+    // Throws LoadError / FormatError (from the reader) naming the file.
+    static std::shared_ptr<SessionFileSource> open(const std::filesystem::path& path);
+    ~SessionFileSource() override;
+
+    QString path() const override;
+    int layers() const override;
+    int heads() const override;
+    int kvHeads() const override;
+    int headDim() const override;
+    QStringList metrics() const override;
+    QStringList gates() const override;
+    const std::vector<views::TestInfo>& tests() const override { return m_tests; }
+    views::MetricMap aggregate(const views::AggregateQuery& query) const override;
+    ScoreMatrix testScores(int testId, const QString& metric) const override;
+    int steps(int testId) const override;
+    std::optional<views::AttentionRow> attentionRow(int testId, int step, int layer, int head) const override;
+
+    const SessionReader& reader() const { return *m_reader; }
+    // Token texts of a test's prompt (+ generated tokens), rebuilt from the manifest (haystack,
+    // needles, template) with the recorded tokenizer; empty when the tokenizer (sha256-checked)
+    // or haystack is not available here, or when the rebuilt needle span does not match.
+    QStringList contextTokens(int testId) const;
+
+private:
+    explicit SessionFileSource(std::unique_ptr<SessionReader> reader);
+    const std::vector<StoredStep>& stepsOf(int testId) const;
+
+    std::unique_ptr<SessionReader> m_reader;
+    std::vector<views::TestInfo> m_tests;
+    std::map<double, double> m_depthFraction; // percent shown → fraction stored
+    mutable int m_cachedTest = -1;             // steps of the last test asked for (read lazily)
+    mutable std::shared_ptr<std::vector<StoredStep>> m_cachedSteps;
+    mutable bool m_tokenizerTried = false;      // tokenizer and haystack are looked for once
+    mutable std::shared_ptr<Tokenizer> m_tokenizer;
+    mutable std::string m_haystack;
+    mutable std::map<int, QStringList> m_tokens;  // test id → context token texts
+};
+
+} // namespace headscope::app
