@@ -1,0 +1,30 @@
+// headscope-cli merge: joins shards of one probe grid (probe --shard i/n) into one session.
+#include "arg_parser.h"
+#include "cli_command.h"
+
+#include "headscope/core/errors.h"
+#include "headscope/core/session_tools.h"
+
+#include <iostream>
+
+namespace headscope::cli {
+
+namespace {
+
+int runMerge(const std::vector<std::string>& args)
+{
+    ArgParser p("merge", "Join shards of one probe grid; refuses sessions whose manifests disagree.");
+    p.positional("A.h5 B.h5 ...", "sessions to merge", /*repeated=*/true).option("out", "S.h5", "merged session", true);
+    if (!p.parse(args))
+        return 0;
+    std::vector<std::filesystem::path> inputs(p.positionals().begin(), p.positionals().end());
+    const int n = mergeSessions(inputs, p.value("out"));
+    std::cout << "wrote " << p.value("out") << ": " << n << " tests from " << inputs.size() << " sessions\n";
+    return 0;
+}
+
+} // namespace
+
+HEADSCOPE_CLI_COMMAND("merge", "join shards of one probe grid into one session", runMerge);
+
+} // namespace headscope::cli
