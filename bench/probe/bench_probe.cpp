@@ -9,6 +9,7 @@
 #include "headscope/core/row_stats.h"
 #include "headscope/core/runtime_setup.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstring>
@@ -84,8 +85,14 @@ std::vector<double> runChild(const char* self, const std::string& model, int ctx
 int main(int argc, char** argv)
 {
     configureAllocator();
-    if (argc == 6 && std::strcmp(argv[1], "--child") == 0)
-        return child(argv[2], std::stoi(argv[3]), std::stoi(argv[4]), std::strcmp(argv[5], "probe") == 0);
+    if (argc == 6 && std::strcmp(argv[1], "--child") == 0) {
+        try {
+            return child(argv[2], std::stoi(argv[3]), std::stoi(argv[4]), std::strcmp(argv[5], "probe") == 0);
+        } catch (const std::exception& e) {
+            std::fprintf(stderr, "bench_probe child: %s\n", e.what());
+            return 1;
+        }
+    }
     std::vector<int> contexts = {2048, 8192, 32768};
     int newTokens = 16;
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -108,14 +115,24 @@ int main(int argc, char** argv)
     spec.seed = 3;
     const auto dir = std::filesystem::temp_directory_path() / "headscope-bench-probe";
     writeTestModel(spec, dir);
-    std::printf("model: llama 4 layers, hidden 256, 8 heads / 2 kv, f32; %d new tokens; each figure a separate process\n\n",
+    std::printf("model: llama 4 layers, hidden 256, 8 heads / 2 kv, f32; %d new tokens; each figure the median of 3 separate processes\n\n",
                 newTokens);
     std::printf("%8s %10s %10s %8s %12s %12s %12s %10s\n", "context", "plain s", "probe s", "ratio", "plain MiB", "probe MiB",
                 "KV MiB", "rows");
     for (int ctx : contexts) {
         runChild(argv[0], dir.string(), std::min(ctx, 512), 2, false); // warm the page cache
-        const auto plain = runChild(argv[0], dir.string(), ctx, newTokens, false);
-        const auto probe = runChild(argv[0], dir.string(), ctx, newTokens, true);
+        // Median of three alternating runs each, so one noisy run does not decide the ratio.
+        std::vector<std::vector<double>> plains, probes;
+        for (int r = 0; r < 3; ++r) {
+            plains.push_back(runChild(argv[0], dir.string(), ctx, newTokens, false));
+            probes.push_back(runChild(argv[0], dir.string(), ctx, newTokens, true));
+        }
+        auto median = [](std::vector<std::vector<double>> v) {
+            std::sort(v.begin(), v.end());
+            return v[1];
+        };
+        const auto plain = median(plains);
+        const auto probe = median(probes);
         const double kvMiB = 2.0 * 4 * 2 * (ctx + newTokens) * 32 * 4 / 1048576.0;
         std::printf("%8d %10.3f %10.3f %8.3f %12.1f %12.1f %12.2f %10.0f\n", ctx, plain[0], probe[0], probe[0] / plain[0],
                     plain[1], probe[1], kvMiB, probe[2]);
