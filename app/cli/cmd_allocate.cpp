@@ -9,6 +9,7 @@
 #include "headscope/core/errors.h"
 #include "headscope/core/model_config.h"
 #include "headscope/core/score_file.h"
+#include "headscope/core/session.h"
 
 #include <filesystem>
 #include <iostream>
@@ -52,9 +53,6 @@ int runAllocate(const std::vector<std::string>& args)
                          "inside a compressed-cache run, not from --scores or --session");
     if (p.optional("scores") && p.optional("session"))
         throw UsageError("give either --scores or --session, not both");
-    if (p.optional("session"))
-        throw UsageError("--session is not available yet: the session reader does not expose head-score matrices in this "
-                         "build; export scores from the session to a file and use --scores");
 
     AllocationParams params;
     params.baseCapacity = p.intValue("base");
@@ -92,10 +90,31 @@ int runAllocate(const std::vector<std::string>& args)
         layers = imported->matrix.layers;
         heads = imported->matrix.heads;
     }
+    std::optional<ScoreMatrix> sessionScores;
+    if (auto session = p.optional("session")) {
+        const auto reader = SessionReader::open(*session);
+        SessionQuery q;
+        q.metric = parseHeadMetric(p.value("metric"));
+        q.gate = parseGate(p.optional("gate").value_or("none"));
+        q.threshold = p.optional("threshold") ? p.doubleValue("threshold") : 50.0;
+        SessionAggregate a = reader->aggregate(q);
+        if (a.testsAccepted == 0)
+            throw UsageError(*session + ": no test passes gate " + p.optional("gate").value_or("none") + " > " +
+                             std::to_string(q.threshold) + " (" + std::to_string(a.testsConsidered) +
+                             " considered); lower --threshold or use --gate none");
+        const SessionManifest& m = reader->manifest();
+        layers = m.layers;
+        heads = m.heads;
+        kvHeads = m.kvHeads;
+        if (m.headDim > 0)
+            headDim = m.headDim;
+        sessionScores = std::move(a.mean);
+    }
     if (!layers || !heads)
-        throw UsageError("--method " + method + " without --scores needs --layers and --heads");
+        throw UsageError("--method " + method + " without --scores or --session needs --layers and --heads");
 
-    BudgetPlan plan = allocateByName(method, imported ? &imported->matrix : nullptr, *layers, *heads, params);
+    const ScoreMatrix* scores = imported ? &imported->matrix : sessionScores ? &*sessionScores : nullptr;
+    BudgetPlan plan = allocateByName(method, scores, *layers, *heads, params);
     const GroupAggregation agg = parseGroupAggregation(p.value("group-agg"));
     const std::string granularity = p.value("granularity");
     if (granularity == "kv") {

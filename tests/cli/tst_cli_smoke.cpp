@@ -131,6 +131,22 @@ private Q_SLOTS:
         const QByteArray line = f.readLine();
         QVERIFY(line.startsWith("{\"0-0\": ["));
         QVERIFY(QJsonDocument::fromJson(line).object().contains(QStringLiteral("1-3")));
+
+        // Budgets straight from the session, with its provenance; an impossible gate is refused.
+        const QString budget = m_dir.filePath(QStringLiteral("budget.json"));
+        r = cli({QStringLiteral("allocate"), QStringLiteral("--session"), session, QStringLiteral("--metric"),
+                 QStringLiteral("inf"), QStringLiteral("--method"), QStringLiteral("headkv"), QStringLiteral("--base"),
+                 QStringLiteral("32"), QStringLiteral("--out"), budget});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QFile b(budget);
+        QVERIFY(b.open(QIODevice::ReadOnly));
+        const QJsonObject plan = QJsonDocument::fromJson(b.readAll()).object();
+        QCOMPARE(plan.value(QStringLiteral("provenance")).toString(), QStringLiteral("session:") + session);
+        r = cli({QStringLiteral("allocate"), QStringLiteral("--session"), session, QStringLiteral("--method"),
+                 QStringLiteral("headkv"), QStringLiteral("--gate"), QStringLiteral("rouge1"), QStringLiteral("--threshold"),
+                 QStringLiteral("100")});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains(QStringLiteral("no test passes gate")), qPrintable(r.err));
     }
 };
 
