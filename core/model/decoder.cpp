@@ -123,9 +123,12 @@ at::Tensor Decoder::forward(const at::Tensor& ids, std::vector<std::unique_ptr<L
                 report(scored, HookPoint::AttnPattern, layer, last, rows);
         } else {
             auto* full = dynamic_cast<FullKvCache*>(&cache);
-            attn = blockedAttention(q, full->keys(), full->values(), start, queryBlock);
+            // The scored row is computed before the blocked attention: its small buffers then
+            // come from the heap before the large score blocks are freed and reused, instead of
+            // splitting them (which pushed later large blocks onto fresh, page-faulting memory).
             if (wantRow)
                 report(scored, HookPoint::AttnPattern, layer, last, attentionRow(q.select(1, n - 1), full->keys(), last));
+            attn = blockedAttention(q, full->keys(), full->values(), start, queryBlock);
         }
         const auto& masked = maskedHeads.empty() ? std::vector<int>() : maskedHeads[static_cast<std::size_t>(li)];
         for (int head : masked)
