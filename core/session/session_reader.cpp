@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <memory>
 
 namespace headscope {
 
@@ -136,7 +137,9 @@ SessionAggregate SessionReader::aggregate(const SessionQuery& q) const
 {
     const Impl& d = *m_impl;
     std::vector<TestHeadScores> chosen;
-    std::vector<bool> accepted;
+    // aggregateTests takes a span of bool, which std::vector<bool> cannot provide.
+    const auto accepted = std::make_unique<bool[]>(d.tests.size() + 1);
+    std::size_t count = 0;
     SessionAggregate out;
     for (const SessionTest& t : d.tests) {
         if (t.status != "ok" || t.scores.values[0].empty())
@@ -148,13 +151,9 @@ SessionAggregate SessionReader::aggregate(const SessionQuery& q) const
         ++out.testsConsidered;
         const double gateValue = q.gate == Gate::Rouge1 ? t.rouge1Recall : t.qaF1;
         chosen.push_back(t.scores);
-        accepted.push_back(q.gate == Gate::None || gateValue > q.threshold);
+        accepted[count++] = q.gate == Gate::None || gateValue > q.threshold;
     }
-    std::vector<char> acceptedFlags(accepted.begin(), accepted.end());
-    const std::unique_ptr<bool[]> flags(new bool[acceptedFlags.size() + 1]);
-    for (std::size_t i = 0; i < acceptedFlags.size(); ++i)
-        flags[i] = acceptedFlags[i] != 0;
-    AggregatedScores a = aggregateTests(chosen, q.metric, std::span<const bool>(flags.get(), acceptedFlags.size()));
+    AggregatedScores a = aggregateTests(chosen, q.metric, std::span<const bool>(accepted.get(), count));
     if (a.matrix.values.empty()) {
         a.matrix.layers = d.manifest.layers;
         a.matrix.heads = d.manifest.heads;
