@@ -52,7 +52,6 @@ std::vector<std::vector<int>> maskTable(const std::vector<HeadRef>& masked, cons
 struct Engine::Impl {
     LoadOptions options;
     std::filesystem::path dir;
-    std::unique_ptr<Checkpoint> checkpoint;
     std::unique_ptr<model::Decoder> decoder;
     at::TensorOptions tensorOptions;
 
@@ -99,12 +98,14 @@ void Engine::load(const std::filesystem::path& checkpointDir, const LoadOptions&
     auto impl = std::make_unique<Impl>();
     impl->options = options;
     impl->dir = checkpointDir;
-    impl->checkpoint = std::make_unique<Checkpoint>(Checkpoint::open(checkpointDir));
+    // The mapping is dropped once the weights are converted: keeping it would hold the file's
+    // pages resident next to their converted copies.
+    const Checkpoint checkpoint = Checkpoint::open(checkpointDir);
     impl->tensorOptions =
         at::TensorOptions().device(device).dtype(options.dtype == DType::BF16 ? at::kBFloat16 : at::kFloat);
     try {
-        auto weights = model::loadWeights(*impl->checkpoint, impl->tensorOptions);
-        impl->decoder = std::make_unique<model::Decoder>(impl->checkpoint->config(), std::move(weights), device);
+        auto weights = model::loadWeights(checkpoint, impl->tensorOptions);
+        impl->decoder = std::make_unique<model::Decoder>(checkpoint.config(), std::move(weights), device);
     } catch (const c10::Error& e) {
         throw LoadError(checkpointDir.string() + ": converting weights failed: " + e.what_without_backtrace());
     }
