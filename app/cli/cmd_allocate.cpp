@@ -32,6 +32,7 @@ int runAllocate(const std::vector<std::string>& args)
         .option("window", "W", "observation window (default 16 for dililazykv, else 8)")
         .option("beta", "B", "pool parameter (default 1.351 for dililazykv, else 1.5)")
         .option("temp", "T", "score exponent", false, "1")
+        .option("floor-alpha", "A", "adakv: share of the budget every head keeps (0..1)", false, "0.2")
         .option("granularity", "query|kv", "capacities per query head or per KV head", false, "query")
         .option("group-agg", "mean|max|sum", "how a KV group's query-head caps are combined", false, "mean")
         .option("model", "DIR|config.json", "checkpoint whose config.json gives layers, heads, KV heads, head_dim")
@@ -44,13 +45,11 @@ int runAllocate(const std::vector<std::string>& args)
         .option("out", "budget.json", "write the budget file here")
         .flag("json", "print machine-readable output");
     p.note("Scores: exactly one of --scores FILE or --session S.h5 (for headkv and dililazykv).");
-    p.note("adakv allocates at prefill from the prompt's own scores and cannot be computed here.");
+    p.note("adakv writes each layer's budget; the compressed cache splits it across heads at prefill from the "
+           "prompt's own observation-window scores (floor --floor-alpha).");
     if (!p.parse(args)) return 0;
 
     const std::string method = p.value("method");
-    if (method == "adakv")
-        throw UsageError("--method adakv needs prefill observation-window scores of the actual prompt; it is applied "
-                         "inside a compressed-cache run, not from --scores or --session");
     if (p.optional("scores") && p.optional("session"))
         throw UsageError("give either --scores or --session, not both");
 
@@ -60,6 +59,9 @@ int runAllocate(const std::vector<std::string>& args)
     params.window = p.optional("window") ? p.intValue("window") : (dili ? 16 : 8);
     params.beta = p.optional("beta") ? p.doubleValue("beta") : (dili ? 1.351 : 1.5);
     params.temp = p.doubleValue("temp");
+    params.adaFloorAlpha = p.doubleValue("floor-alpha");
+    if (params.adaFloorAlpha < 0.0 || params.adaFloorAlpha > 1.0)
+        throw UsageError("--floor-alpha: expected a value in [0, 1], got " + p.value("floor-alpha"));
     if (p.optional("context-length")) params.promptLength = p.intValue("context-length");
 
     std::optional<int> layers, heads, kvHeads, headDim;

@@ -174,15 +174,17 @@ BudgetPlan allocateDiliLazyKv(const ScoreMatrix& scores, const AllocationParams&
 BudgetPlan allocateByName(const std::string& method, const ScoreMatrix* scores, int layers, int heads,
                           const AllocationParams& params)
 {
-    if (method == "adakv")
-        throw UsageError("method 'adakv' allocates at prefill from the prompt's observation-window scores; it cannot "
-                         "be computed from a score file or session (use it in a compressed-cache run)");
-    if (method == "uniform" || method == "pyramid") {
+    if (method == "uniform" || method == "pyramid" || method == "adakv") {
         if (scores) {
             layers = scores->layers;
             heads = scores->heads;
         }
-        BudgetPlan plan = method == "uniform" ? allocateUniform(layers, heads, params) : allocatePyramid(layers, heads, params);
+        BudgetPlan plan = method == "pyramid" ? allocatePyramid(layers, heads, params) : allocateUniform(layers, heads, params);
+        if (method == "adakv") {
+            // The per-layer budget only: the compressed cache splits it across heads at prefill.
+            plan.method = "adakv";
+            plan.parameters["floor_alpha"] = params.adaFloorAlpha;
+        }
         if (scores) {
             plan.granularity = scores->granularity;
             plan.provenance = scores->provenance;

@@ -5,6 +5,7 @@
 
 #include "headscope/core/allocator.h"
 #include "headscope/core/errors.h"
+#include "headscope/core/model_config.h"
 
 #include <algorithm>
 #include <numeric>
@@ -27,6 +28,12 @@ GroupAggregation parseGroupAggregation(const std::string& name)
     if (name == "max") return GroupAggregation::Max;
     if (name == "sum") return GroupAggregation::Sum;
     throw UsageError("unknown group aggregation '" + name + "'; expected mean, max or sum");
+}
+
+ModelDims modelDims(const ModelConfig& config)
+{
+    return ModelDims{static_cast<int>(config.numLayers), static_cast<int>(config.numHeads),
+                     static_cast<int>(config.numKvHeads), static_cast<int>(config.headDim)};
 }
 
 std::string cacheLayoutName(CacheLayout layout)

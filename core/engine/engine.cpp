@@ -3,9 +3,11 @@
 // facade (engine.h) is all that callers see; c10::Error is translated to headscope::Error here.
 #include "headscope/core/engine.h"
 
+#include "compress/cache_compressor.h"
 #include "model/decoder.h"
 
 #include "headscope/core/checkpoint.h"
+#include "headscope/core/compression.h"
 #include "headscope/core/errors.h"
 #include "headscope/core/runtime_setup.h"
 
@@ -32,6 +34,22 @@ int64_t queryBlockFor(int64_t requested, int64_t heads, int64_t keys)
     const int64_t budget = (int64_t(256) << 20) / 4;
     const int64_t fit = std::max<int64_t>(16, budget / std::max<int64_t>(1, heads * keys));
     return std::max<int64_t>(1, std::min(requested, fit));
+}
+
+// Prefill chunk starts. With an observation window of w queries, the final chunk is made to
+// hold at least the last w prompt positions, so their queries are all captured in one call.
+std::vector<int64_t> chunkStarts(int64_t promptLen, int64_t chunk, int64_t window)
+{
+    std::vector<int64_t> starts;
+    for (int64_t s = 0; s < promptLen; s += chunk)
+        starts.push_back(s);
+    const int64_t tail = promptLen - std::min(window, promptLen);
+    if (window > 0 && starts.back() > tail) {
+        while (!starts.empty() && starts.back() >= tail)
+            starts.pop_back();
+        starts.push_back(tail);
+    }
+    return starts;
 }
 
 std::vector<std::vector<int>> maskTable(const std::vector<HeadRef>& masked, const ModelConfig& c)
@@ -176,27 +194,37 @@ GenerateResult Engine::Impl::generate(std::span<const int32_t> promptIds, const 
             throw UsageError("generate: token id " + std::to_string(id) + " is outside the vocabulary (0.." +
                              std::to_string(c.vocabSize - 1) + ")");
     }
-    if (o.compression)
-        throw UsageError("generate: compressed KV caches are not available in this build yet (issue 4)");
     at::NoGradGuard noGrad;
     const auto masked = maskTable(o.maskedHeads, c);
+    const CompressionSpec* spec = o.compression.get();
+    if (spec)
+        compress::storedPlan(*spec, c); // validates the plan against the model before any work
     const int64_t promptLen = static_cast<int64_t>(promptIds.size());
-    auto caches = decoder->makeCaches(promptLen + o.maxNewTokens);
+    // A compressed run's full cache only lives through prefill; decode appends go to the
+    // compressed cache's reserved room.
+    auto caches = decoder->makeCaches(spec ? promptLen : promptLen + o.maxNewTokens);
     auto ids = at::tensor(std::vector<int64_t>(promptIds.begin(), promptIds.end()), at::kLong).to(tensorOptions.device());
 
     GenerateResult result;
     result.promptIds.assign(promptIds.begin(), promptIds.end());
     const auto t0 = Clock::now();
     const int64_t chunk = std::max<int64_t>(1, o.prefillChunk);
+    model::WindowCapture capture;
+    capture.size = spec ? spec->plan.window : 0;
+    const auto starts = chunkStarts(promptLen, chunk, capture.size);
     at::Tensor hidden;
-    for (int64_t s = 0; s < promptLen; s += chunk) {
+    for (std::size_t i = 0; i < starts.size(); ++i) {
         if (stop.stop_requested())
             throw CancelledError();
-        const int64_t n = std::min(chunk, promptLen - s);
-        const bool lastChunk = s + n == promptLen;
+        const int64_t s = starts[i];
+        const bool lastChunk = i + 1 == starts.size();
+        const int64_t n = (lastChunk ? promptLen : starts[i + 1]) - s;
         const auto scored = scoredQuery(lastChunk ? observer : nullptr, 0);
-        hidden = decoder->forward(ids.narrow(0, s, n), caches, queryBlockFor(chunk, c.numHeads, s + n), scored, masked);
+        hidden = decoder->forward(ids.narrow(0, s, n), caches, queryBlockFor(chunk, c.numHeads, s + n), scored, masked,
+                                  false, lastChunk && spec ? &capture : nullptr);
     }
+    if (spec)
+        result.keptPositions = compress::compressCaches(caches, capture.queries, *spec, c, o.maxNewTokens);
     for (const auto& cache : caches)
         result.kvBytes += cache->storedBytes();
 

@@ -1,5 +1,7 @@
 #include "decoder.h"
 
+#include "headscope/core/errors.h"
+
 #include <cmath>
 #include <limits>
 
@@ -85,7 +87,8 @@ at::Tensor Decoder::attentionRow(const at::Tensor& q, const at::Tensor& k, int64
 
 at::Tensor Decoder::forward(const at::Tensor& ids, std::vector<std::unique_ptr<LayerKvCache>>& caches,
                             int64_t queryBlock, const ScoredQuery& scored,
-                            const std::vector<std::vector<int>>& maskedHeads, bool allPositions) const
+                            const std::vector<std::vector<int>>& maskedHeads, bool allPositions,
+                            WindowCapture* capture) const
 {
     const int64_t n = ids.size(0);
     const int64_t start = caches.front()->length();
@@ -103,6 +106,10 @@ at::Tensor Decoder::forward(const at::Tensor& ids, std::vector<std::unique_ptr<L
         auto v = at::linear(h, w.v, w.vBias).view({n, kvHeads, d}).transpose(0, 1);  // [KV, n, d]
         q = m_rope.apply(q, start);
         k = m_rope.apply(k, start);
+        if (capture && capture->size > 0) {
+            const int64_t keep = std::min(capture->size, n);
+            capture->queries.push_back(q.narrow(1, n - keep, keep).clone()); // [H, keep, d]
+        }
         LayerKvCache& cache = *caches[static_cast<std::size_t>(li)];
         cache.append(k, v);
         if (scored.wants(HookPoint::AttnNorm))
@@ -123,6 +130,8 @@ at::Tensor Decoder::forward(const at::Tensor& ids, std::vector<std::unique_ptr<L
                 report(scored, HookPoint::AttnPattern, layer, last, rows);
         } else {
             auto* full = dynamic_cast<FullKvCache*>(&cache);
+            if (!full)
+                throw UsageError("multi-token forward over a compressed cache: prefill runs on the full cache only");
             // The scored row is computed before the blocked attention: its small buffers then
             // come from the heap before the large score blocks are freed and reused, instead of
             // splitting them (which pushed later large blocks onto fresh, page-faulting memory).

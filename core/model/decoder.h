@@ -29,6 +29,13 @@ struct ScoredQuery {
     bool wants(HookPoint p) const { return observer && !wanted.empty() && wanted[static_cast<std::size_t>(p)]; }
 };
 
+// The last `size` queries of each layer of a prefill call (RoPE applied), for SnapKV-style
+// observation-window scores: queries[layer] is [H, min(size, n), d].
+struct WindowCapture {
+    int64_t size = 0;
+    std::vector<at::Tensor> queries;
+};
+
 class Decoder {
 public:
     Decoder(const ModelConfig& config, ModelWeights weights, const at::Device& device);
@@ -43,10 +50,10 @@ public:
     // Prefill attention is query-blocked: at most `queryBlock` queries × T keys of scores
     // exist per head at any time. Returns final hidden states of the LAST position [hidden],
     // or of all positions [n, hidden] if allPositions. The scored query (if any) is the
-    // last position.
+    // last position. With a capture, each layer's last capture->size queries are kept.
     at::Tensor forward(const at::Tensor& ids, std::vector<std::unique_ptr<LayerKvCache>>& caches, int64_t queryBlock,
                        const ScoredQuery& scored, const std::vector<std::vector<int>>& maskedHeads,
-                       bool allPositions = false) const;
+                       bool allPositions = false, WindowCapture* capture = nullptr) const;
 
     // Final norm + lm_head: hidden [n, hidden] → logits float32 [n, vocab].
     at::Tensor logits(const at::Tensor& hidden, const ScoredQuery& scored) const;

@@ -158,7 +158,10 @@ private Q_SLOTS:
         QCOMPARE(u.capacities, std::vector<int64_t>(6, 120));
         QCOMPARE(u.logicalTokens(), int64_t{6 * 128});
         QCOMPARE(u.logicalTokens(50), int64_t{6 * 50}); // truncated at the context: 42 + 8 each
-        QVERIFY_THROWS_EXCEPTION(UsageError, allocateByName("adakv", nullptr, 2, 3, p));
+        const BudgetPlan ada = allocateByName("adakv", nullptr, 2, 3, p); // layer budgets; split at prefill
+        QCOMPARE(ada.method, std::string("adakv"));
+        QCOMPARE(ada.capacities, std::vector<int64_t>(6, 120));
+        QCOMPARE(ada.parameters.at("floor_alpha"), 0.2);
         QVERIFY_THROWS_EXCEPTION(UsageError, allocateByName("headkv", nullptr, 2, 3, p));
         QVERIFY_THROWS_EXCEPTION(UsageError, allocateByName("magic", nullptr, 2, 3, p));
         const ScoreMatrix zero = matrixOf(1, 2, {0.0, 0.0});

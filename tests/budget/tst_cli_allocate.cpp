@@ -141,9 +141,9 @@ private Q_SLOTS:
         QVERIFY(r.out.contains("    0   234   234.0     234"));
         QVERIFY(r.out.contains("   31    17    17.0      17"));
         r = runCli({S("--scores"), kShared + S("headkv/Meta-Llama-3-8B-Instruct_retrieval_heads.json"),
-                    S("--method"), S("adakv")});
+                    S("--method"), S("adakv"), S("--floor-alpha"), S("1.5")});
         QCOMPARE(r.exitCode, 2);
-        QVERIFY(r.err.contains("adakv"));
+        QVERIFY(r.err.contains("floor"));
         r = runCli({S("--method"), S("headkv"), S("--layers"), S("2"), S("--heads"), S("2")});
         QCOMPARE(r.exitCode, 2);
         r = runCli({S("--scores"), kShared + S("headkv/Meta-Llama-3-8B-Instruct_retrieval_heads.json"),

@@ -20,6 +20,7 @@ struct AllocationParams {
     double pyramidBeta = 20.0;   // PyramidKV β_p: min_num = b // β_p
     double epsLayer = 0.01;      // DiliLazyKV ε_L (intra-layer share term)
     double epsHead = 0.5;        // DiliLazyKV ε_H (token reserved per head)
+    double adaFloorAlpha = 0.2;  // Ada-KV floor α: every head keeps at least int(b·α)
     std::optional<int64_t> promptLength; // q_len, enables KF's pyramid conditions (§4C)
 };
 
@@ -44,9 +45,11 @@ BudgetPlan allocateDiliLazyKv(const ScoreMatrix& scores, const AllocationParams&
 std::vector<int64_t> allocateAdaKvLayer(std::span<const float> scores, int heads, int64_t keys, int64_t budget,
                                         double floorAlpha = 0.2, bool normalize = true);
 
-// Dispatch by name ("uniform", "pyramid", "headkv", "dililazykv"). "adakv" throws UsageError:
-// it needs prefill scores (use allocateAdaKvLayer). `scores` may be null for uniform/pyramid,
-// which then need layers/heads.
+// Dispatch by name ("uniform", "pyramid", "adakv", "headkv", "dililazykv"). "adakv" gives the
+// uniform per-layer budget with method "adakv" and parameters["floor_alpha"]: the split across
+// heads needs the prompt's own scores and is made by the compressed cache at prefill
+// (allocateAdaKvLayer). `scores` may be null for uniform/pyramid/adakv, which then need
+// layers/heads.
 BudgetPlan allocateByName(const std::string& method, const ScoreMatrix* scores, int layers, int heads,
                           const AllocationParams& params);
 

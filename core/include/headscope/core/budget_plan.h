@@ -36,6 +36,8 @@ struct ModelDims {
     int headDim = 0;
     int groupSize() const { return kvHeads > 0 ? queryHeads / kvHeads : 1; }
 };
+struct ModelConfig;
+ModelDims modelDims(const ModelConfig& config);
 
 struct BudgetPlan {
     int layers = 0;

@@ -19,7 +19,7 @@
 namespace headscope {
 
 class ForwardObserver;
-struct CompressionSpec; // core/include/headscope/core/compression.h (issue 4)
+struct CompressionSpec; // headscope/core/compression.h
 
 enum class Device { Cpu, Cuda };
 enum class DType { F32, BF16 };
@@ -46,7 +46,7 @@ struct GenerateOptions {
     std::vector<int32_t> stopTokens;     // additional stop ids (e.g. newline)
     int64_t prefillChunk = 256;          // queries per block in prefill attention
     bool keepLogProbs = false;           // fill GenerateResult::stepLogProbs (for KL/top-1 comparisons)
-    std::shared_ptr<const CompressionSpec> compression; // null: full cache
+    std::shared_ptr<const CompressionSpec> compression; // null: full cache; else SnapKV-style after prefill
     std::vector<HeadRef> maskedHeads;    // attention output of these query heads is zeroed
     std::function<void(int step, int32_t token)> onToken; // progress; called on the generating thread
 };
