@@ -194,6 +194,9 @@ GenerateResult Engine::Impl::generate(std::span<const int32_t> promptIds, const 
             throw UsageError("generate: token id " + std::to_string(id) + " is outside the vocabulary (0.." +
                              std::to_string(c.vocabSize - 1) + ")");
     }
+    for (int32_t id : o.forcedTokens)
+        if (id < 0 || id >= c.vocabSize)
+            throw UsageError("generate: forced token id " + std::to_string(id) + " is outside the vocabulary");
     at::NoGradGuard noGrad;
     const auto masked = maskTable(o.maskedHeads, c);
     const CompressionSpec* spec = o.compression.get();
@@ -239,12 +242,15 @@ GenerateResult Engine::Impl::generate(std::span<const int32_t> promptIds, const 
         return false;
     };
 
+    const bool forced = !o.forcedTokens.empty();
+    const int steps = forced ? std::min<int>(o.maxNewTokens, static_cast<int>(o.forcedTokens.size())) : o.maxNewTokens;
     Clock::time_point decodeStart;
-    for (int step = 0; step < o.maxNewTokens; ++step) {
+    for (int step = 0; step < steps; ++step) {
         if (stop.stop_requested())
             throw CancelledError();
         if (step > 0) {
-            auto next = at::full({1}, static_cast<int64_t>(result.generatedIds.back()), ids.options());
+            const int32_t fed = forced ? o.forcedTokens[static_cast<std::size_t>(step - 1)] : result.generatedIds.back();
+            auto next = at::full({1}, static_cast<int64_t>(fed), ids.options());
             hidden = decoder->forward(next, caches, 1, scoredQuery(observer, step), masked);
         }
         auto logits = decoder->logits(hidden, scoredQuery(observer, step)).squeeze(0); // [vocab] f32
@@ -262,7 +268,7 @@ GenerateResult Engine::Impl::generate(std::span<const int32_t> promptIds, const 
             observer->onStepComplete(step, token);
         if (o.onToken)
             o.onToken(step, token);
-        if (isStop(token)) {
+        if (!forced && isStop(token)) {
             result.stoppedOnToken = true;
             break;
         }

@@ -116,6 +116,7 @@ ProbeSummary ProbeRunner::run(const ProbeRunConfig& c, const std::function<void(
             test.spanEnd = prompt.spanEnd;
             test.spanMethod = prompt.spanMethod;
             test.promptLength = static_cast<int64_t>(prompt.ids.size());
+            test.promptIds = prompt.ids;
             const NeedleSpan span{prompt.spanStart, prompt.spanEnd};
             RowStatsObserver observer(layers, heads, span, c.topK, c.mode == ScoringMode::LastPromptRow);
             GenerateOptions o;

@@ -92,6 +92,25 @@ const std::vector<SessionTest>& SessionReader::tests() const
     return m_impl->tests;
 }
 
+std::vector<int32_t> SessionReader::promptIds(int testId) const
+{
+    const Impl& d = *m_impl;
+    char name[48];
+    std::snprintf(name, sizeof name, "tests/%06d", testId);
+    if (!h5::exists(d.handle.get(), "tests") || H5Lexists(d.handle.get(), name, H5P_DEFAULT) <= 0)
+        throw FormatError(d.file + ": no test " + std::to_string(testId) + " in the session");
+    h5::Handle g = h5::openGroup(d.handle.get(), name, d.file);
+    if (!h5::exists(g.get(), "prompt_ids"))
+        throw FormatError(d.file + ": /" + name + "/prompt_ids is missing (the session predates stored "
+                          "prompts; re-run the probe to compare on its tests)");
+    const auto dims = h5::arrayDims(g.get(), "prompt_ids", d.file);
+    if (dims.size() != 1)
+        throw FormatError(d.file + ": /" + name + "/prompt_ids: expected a 1-D int32 dataset");
+    std::vector<int32_t> ids(dims[0]);
+    h5::readArray(g.get(), "prompt_ids", H5T_NATIVE_INT32, ids.data(), d.file);
+    return ids;
+}
+
 std::vector<StoredStep> SessionReader::steps(int testId) const
 {
     const Impl& d = *m_impl;

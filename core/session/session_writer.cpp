@@ -169,6 +169,9 @@ void SessionWriter::appendTest(const SessionTest& test, const std::vector<Stored
         h5::writeString(g.get(), "record", session_json::testToJson(test), file);
         writeScores(g.get(), test.scores, file);
         writeSteps(g.get(), steps, test.scores.layers, test.scores.heads, file);
+        if (!test.promptIds.empty())
+            h5::writeArray(g.get(), "prompt_ids", H5T_NATIVE_INT32, {test.promptIds.size()}, test.promptIds.data(), file,
+                           true);
         const int32_t one = 1;
         h5::writeArray(g.get(), "complete", H5T_NATIVE_INT32, {1}, &one, file);
     }

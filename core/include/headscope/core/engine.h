@@ -48,6 +48,10 @@ struct GenerateOptions {
     bool keepLogProbs = false;           // fill GenerateResult::stepLogProbs (for KL/top-1 comparisons)
     std::shared_ptr<const CompressionSpec> compression; // null: full cache; else SnapKV-style after prefill
     std::vector<HeadRef> maskedHeads;    // attention output of these query heads is zeroed
+    // Teacher forcing: when non-empty, the token fed after step t is forcedTokens[t] instead of
+    // the argmax, and generation runs at most forcedTokens.size() steps ignoring stop tokens.
+    // generatedIds then holds the model's own top-1 prediction at every step.
+    std::vector<int32_t> forcedTokens;
     std::function<void(int step, int32_t token)> onToken; // progress; called on the generating thread
 };
 

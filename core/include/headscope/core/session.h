@@ -54,6 +54,7 @@ struct SessionTest {
     int64_t spanStart = 0, spanEnd = 0;
     std::string spanMethod;
     int64_t promptLength = 0;
+    std::vector<int32_t> promptIds; // written when set; read on demand (SessionReader::promptIds)
     std::string status = "ok";   // "ok" | "error"
     std::string error;
     std::vector<int32_t> generatedIds;
@@ -110,6 +111,9 @@ public:
     const SessionManifest& manifest() const;
     const std::vector<SessionTest>& tests() const; // complete tests only, by id
     std::vector<StoredStep> steps(int testId) const; // read on demand
+    // The token ids the model was fed for a test (read on demand). Throws FormatError when the
+    // session has none for it (older sessions, error tests).
+    std::vector<int32_t> promptIds(int testId) const;
     SessionAggregate aggregate(const SessionQuery& query) const;
 
 private:

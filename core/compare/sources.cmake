@@ -1,0 +1,2 @@
+target_sources(headscope_engine PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/comparison.cpp)
