@@ -5,3 +5,8 @@ headscope_add_qt_test(tst_varlen_attention SOURCES compress/tst_varlen_attention
 target_include_directories(tst_varlen_attention PRIVATE ${CMAKE_SOURCE_DIR}/core)
 headscope_add_qt_test(tst_compressed_generation SOURCES compress/tst_compressed_generation.cpp
                       LIBS headscope::engine Qt6::Core LABELS engine)
+headscope_add_qt_test(tst_comparison SOURCES compress/tst_comparison.cpp
+                      LIBS headscope::engine Qt6::Core LABELS engine)
+headscope_add_qt_test(tst_cli_compress SOURCES compress/tst_cli_compress.cpp
+                      LIBS headscope::core Qt6::Core LABELS cli)
+add_dependencies(tst_cli_compress headscope-cli)

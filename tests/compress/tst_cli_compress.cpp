@@ -1,0 +1,135 @@
+// The compression commands end to end: allocate → generate --budget → probe → compare
+// --session, on a tiny checkpoint with the byte tokenizer; and their errors.
+#include "headscope/core/checkpoint.h"
+
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QTest>
+
+using namespace headscope;
+
+namespace {
+
+QString S(const char* s) { return QString::fromUtf8(s); }
+
+struct CliResult {
+    int exitCode = -1;
+    QByteArray out, err;
+};
+
+CliResult runCli(const QStringList& args)
+{
+    QProcess proc;
+    proc.start(QStringLiteral(HEADSCOPE_CLI_PATH), args);
+    CliResult r;
+    if (!proc.waitForFinished(300000))
+        return r;
+    r.exitCode = proc.exitStatus() == QProcess::NormalExit ? proc.exitCode() : -1;
+    r.out = proc.readAllStandardOutput();
+    r.err = proc.readAllStandardError();
+    return r;
+}
+
+} // namespace
+
+class TestCliCompress : public QObject {
+    Q_OBJECT
+
+private:
+    QTemporaryDir m_dir;
+    QString m_model, m_session, m_budget;
+
+    QString path(const char* name) const { return m_dir.filePath(S(name)); }
+
+private Q_SLOTS:
+    void initTestCase()
+    {
+        TestModelSpec spec;
+        spec.layers = 3;
+        spec.hidden = 64;
+        spec.heads = 4;
+        spec.kvHeads = 2;
+        spec.intermediate = 96;
+        spec.byteTokenizer = true;
+        spec.seed = 11;
+        m_model = path("model");
+        writeTestModel(spec, m_model.toStdString());
+        m_budget = path("budget.json");
+        const CliResult a = runCli({S("allocate"), S("--method"), S("uniform"), S("--model"), m_model, S("--base"),
+                                    S("24"), S("--window"), S("4"), S("--out"), m_budget});
+        QVERIFY2(a.exitCode == 0, a.err.constData());
+        m_session = path("probe.h5");
+        const CliResult p = runCli({S("probe"), S("--model_path"), m_model, S("--synthetic-haystack"), S("--lengths"),
+                                    S("350"), S("--depths"), S("0.5"), S("--max-new-tokens"), S("6"), S("--out"),
+                                    m_session});
+        QVERIFY2(p.exitCode == 0, p.err.constData());
+    }
+
+    void generateWithBudgetReportsTheCompressedCache()
+    {
+        const CliResult r = runCli({S("generate"), S("--model"), m_model, S("--prompt"),
+                                    S("A long enough prompt that the budget of twenty-four tokens really compresses it."),
+                                    S("--max-new-tokens"), S("5"), S("--budget"), m_budget, S("--json")});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QJsonObject o = QJsonDocument::fromJson(r.out).object();
+        QVERIFY(o[u"compression"].toString().contains(S("layout=gqa-flattened")));
+        const QJsonArray kept = o[u"kept_tokens"].toArray();
+        QCOMPARE(kept.size(), 3);
+        QCOMPARE(kept[0].toArray().size(), 2); // KV heads
+        QCOMPARE(kept[0].toArray()[0].toInt(), 24);
+        QCOMPARE(o[u"kv_bytes"].toInteger(), qint64(3 * 2 * 24 * 16 * 2 * 4));
+    }
+
+    void compareOnAProbeTest()
+    {
+        const CliResult r = runCli({S("compare"), S("--model"), m_model, S("--budget"), m_budget, S("--session"),
+                                    m_session, S("--test"), S("1"), S("--max-new-tokens"), S("6"), S("--json")});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QJsonObject o = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(o[u"steps"].toArray().size(), o[u"full"].toObject()[u"generated_ids"].toArray().size());
+        QVERIFY(o[u"needle_length"].toInt() > 0);
+        QCOMPARE(o[u"needle_kept"].toArray().size(), 3);
+        const double ratio = o[u"full"].toObject()[u"kv_bytes"].toDouble() / o[u"compressed"].toObject()[u"kv_bytes"].toDouble();
+        QVERIFY2(ratio > 5.0, std::to_string(ratio).c_str());
+        const CliResult text = runCli({S("compare"), S("--model"), m_model, S("--budget"), m_budget, S("--session"),
+                                       m_session, S("--test"), S("0"), S("--max-new-tokens"), S("4")});
+        QVERIFY2(text.exitCode == 0, text.err.constData());
+        QVERIFY(text.out.contains("needle tokens kept"));
+        QVERIFY(text.out.contains("KV bytes"));
+    }
+
+    void errorsNameTheProblem()
+    {
+        CliResult r = runCli({S("compare"), S("--model"), m_model, S("--budget"), m_budget, S("--session"), m_session});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY(r.err.contains("--test"));
+        r = runCli({S("compare"), S("--model"), m_model, S("--budget"), m_budget, S("--session"), m_session, S("--test"),
+                    S("99")});
+        QVERIFY(r.exitCode != 0);
+        QVERIFY(r.err.contains("99"));
+        // The bundled sample session predates stored prompts: the error says so.
+        r = runCli({S("compare"), S("--model"), m_model, S("--budget"), m_budget, S("--session"),
+                    S(HEADSCOPE_SOURCE_DIR "/sample_sessions/demo_probe.h5"), S("--test"), S("0")});
+        QVERIFY(r.exitCode != 0);
+        QVERIFY2(r.err.contains("prompt_ids"), r.err.constData());
+        // A budget for another model shape.
+        const QString other = path("other.json");
+        QCOMPARE(runCli({S("allocate"), S("--method"), S("uniform"), S("--layers"), S("5"), S("--heads"), S("4"),
+                         S("--out"), other})
+                     .exitCode,
+                 0);
+        r = runCli({S("generate"), S("--model"), m_model, S("--prompt-ids"), S("1,2,3"), S("--budget"), other});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("5 layers"), r.err.constData());
+        r = runCli({S("generate"), S("--model"), m_model, S("--prompt-ids"), S("1,2,3"), S("--budget"), m_budget,
+                    S("--kernel"), S("4")});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY(r.err.contains("kernel"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCliCompress)
+#include "tst_cli_compress.moc"
