@@ -10,3 +10,5 @@ headscope_add_qt_test(tst_comparison SOURCES compress/tst_comparison.cpp
 headscope_add_qt_test(tst_cli_compress SOURCES compress/tst_cli_compress.cpp
                       LIBS headscope::core Qt6::Core LABELS cli)
 add_dependencies(tst_cli_compress headscope-cli)
+headscope_add_qt_test(tst_budget_sweep SOURCES compress/tst_budget_sweep.cpp
+                      LIBS headscope::engine Qt6::Core LABELS engine)

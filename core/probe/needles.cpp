@@ -14,12 +14,20 @@ std::vector<Needle> loadNeedles(const std::filesystem::path& jsonl)
     std::ifstream in(jsonl);
     if (!in)
         throw LoadError(jsonl.string() + ": cannot open needle file");
+    std::ostringstream text;
+    text << in.rdbuf();
+    return parseNeedles(text.str(), jsonl.string());
+}
+
+std::vector<Needle> parseNeedles(const std::string& jsonlText, const std::string& source)
+{
+    std::istringstream in(jsonlText);
     std::vector<Needle> out;
     std::string line;
     for (int lineNo = 1; std::getline(in, line); ++lineNo) {
         if (line.find_first_not_of(" \t\r") == std::string::npos)
             continue;
-        const std::string where = jsonl.string() + ":" + std::to_string(lineNo);
+        const std::string where = source + ":" + std::to_string(lineNo);
         nlohmann::json j;
         try {
             j = nlohmann::json::parse(line);
@@ -49,7 +57,7 @@ std::vector<Needle> loadNeedles(const std::filesystem::path& jsonl)
         out.push_back(std::move(n));
     }
     if (out.empty())
-        throw FormatError(jsonl.string() + ": no needles (expected one JSON object per line)");
+        throw FormatError(source + ": no needles (expected one JSON object per line)");
     return out;
 }
 

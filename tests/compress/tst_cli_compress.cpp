@@ -1,6 +1,7 @@
 // The compression commands end to end: allocate → generate --budget → probe → compare
 // --session, on a tiny checkpoint with the byte tokenizer; and their errors.
 #include "headscope/core/checkpoint.h"
+#include "headscope/core/sweep_results.h"
 
 #include <QJsonArray>
 #include <QJsonDocument>
@@ -99,6 +100,36 @@ private Q_SLOTS:
         QVERIFY2(text.exitCode == 0, text.err.constData());
         QVERIFY(text.out.contains("needle tokens kept"));
         QVERIFY(text.out.contains("KV bytes"));
+    }
+
+    void sweepOverTheProbeSession()
+    {
+        const QString out = path("sweep.h5");
+        const CliResult r = runCli({S("sweep"), S("--model"), m_model, S("--session"), m_session, S("--methods"),
+                                    S("uniform,headkv,dililazykv"), S("--budgets"), S("12,500"), S("--window"), S("4"),
+                                    S("--max-new-tokens"), S("4"), S("--out"), out, S("--json")});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        const QJsonObject o = QJsonDocument::fromJson(r.out).object();
+        QCOMPARE(o[u"tests"].toInt(), 3);
+        // C=500 covers every prompt: the compressed answers are the full cache's.
+        QCOMPARE(o[u"methods"].toObject()[u"headkv"].toObject()[u"500"].toObject()[u"rouge1"].toDouble(),
+                 o[u"full"].toObject()[u"rouge1"].toDouble());
+        const SweepResults back = readSweepResults(out.toStdString());
+        QCOMPARE(back.methods, (std::vector<std::string>{"uniform", "headkv", "dililazykv"}));
+        for (std::size_t t = 0; t < back.tests.size(); ++t)
+            QCOMPARE(back.at(2, 1, t).text, back.full[t].text);
+        QVERIFY(back.manifestJson.find("session") != std::string::npos);
+        const CliResult text = runCli({S("sweep"), S("--model"), m_model, S("--lengths"), S("300"), S("--depths"),
+                                       S("0.5"), S("--synthetic-haystack"), S("--methods"), S("uniform,adakv"),
+                                       S("--budgets"), S("16"), S("--max-new-tokens"), S("3"), S("--out"),
+                                       path("grid.h5")});
+        QVERIFY2(text.exitCode == 0, text.err.constData());
+        QVERIFY(text.out.contains("adakv"));
+        QVERIFY(text.out.contains("full cache"));
+        const CliResult bad = runCli({S("sweep"), S("--model"), m_model, S("--methods"), S("uniform"), S("--out"),
+                                      path("none.h5")});
+        QCOMPARE(bad.exitCode, 2);
+        QVERIFY(bad.err.contains("--synthetic-haystack"));
     }
 
     void errorsNameTheProblem()

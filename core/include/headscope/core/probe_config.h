@@ -22,6 +22,8 @@ struct Needle {
 // JSONL with fields needle, question, real_needle, answer (missing real_needle → needle;
 // missing answer → real_needle). Errors name file:line and the key.
 std::vector<Needle> loadNeedles(const std::filesystem::path& jsonl);
+// The same from JSONL text (e.g. a session manifest's needles); errors name `source`:line.
+std::vector<Needle> parseNeedles(const std::string& jsonlText, const std::string& source);
 std::string needlesToJsonl(const std::vector<Needle>& needles);
 // The three needles of the DiliLazyKV README: campus, Ph.D. habits, Tom.
 std::vector<Needle> defaultNeedles();
