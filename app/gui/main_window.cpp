@@ -125,12 +125,19 @@ MainWindow::MainWindow(QWidget* parent)
             openFile(outcome.sessionPath);
     });
     connect(m_engine, &EngineController::failed, m_probe, [this] { m_probe->setRunning(false); });
-    // Full vs compressed needs the compressed cache (core/compress), which this build does not
-    // wire yet; full vs masked heads runs on the engine worker.
+    // Full vs compressed under the plan on the Budgets tab; full vs masked heads below.
     connect(m_compare, &views::ComparePanel::runRequested, this, [this] {
-        showError(QStringLiteral("Comparing full and compressed generation"),
-                  QStringLiteral("Compressed-cache comparison is not wired into the GUI yet: use headscope-cli "
-                                 "compare, or select heads and use \"Mask selected heads and re-run\"."));
+        if (!m_budget->plan()) {
+            showError(QStringLiteral("Comparing full and compressed generation"),
+                      QStringLiteral("No budget plan yet: open a session or score file and choose a method on the "
+                                     "Budgets tab, then run the comparison."));
+            return;
+        }
+        CompareRequest request;
+        request.prompt = m_compare->prompt();
+        request.budget = std::make_shared<const BudgetPlan>(*m_budget->plan());
+        statusBar()->showMessage(QStringLiteral("Generating with the full and the compressed cache…"));
+        m_engine->compare(request);
     });
     connect(m_compare, &views::ComparePanel::maskAndRerunRequested, this, [this](const QList<QPair<int, int>>& heads) {
         CompareRequest request;
@@ -151,7 +158,11 @@ MainWindow::MainWindow(QWidget* parent)
         d.compressedDecodeMsPerToken = r->variantDecodeMs;
         d.fullKvBytes = r->fullKvBytes;
         d.compressedKvBytes = r->variantKvBytes;
-        d.label = r->variantTitle;
+        d.label = r->top1Agreement >= 0.0
+                      ? QStringLiteral("%1 · top-1 agreement %2% (teacher-forced)")
+                            .arg(r->variantTitle)
+                            .arg(100.0 * r->top1Agreement, 0, 'f', 1)
+                      : r->variantTitle;
         m_compare->setComparison(d);
         m_tabs->setCurrentWidget(m_compare);
     });

@@ -5,7 +5,7 @@
 // context = budget (nothing is dropped): full vs compressed, median of alternating repetitions.
 // Every ratio is measured in this run on this machine; nothing is asserted about timings.
 //   usage: bench_compress [--contexts 4096,16384,32768] [--new-tokens 16] [--budget 128]
-//                         [--window 8] [--equal-steps 64] [--reps 5]
+//                         [--window 8] [--equal-steps 64] [--reps 5] [--layers 4]
 // Goals (issue): >= 100x fewer bytes at budget 128 and 32K context; a decode step on the
 // compressed cache <= 1.1x a full-cache step at context = budget.
 #include "headscope/core/allocator.h"
@@ -74,6 +74,7 @@ int run(int argc, char** argv)
     int window = 8;
     int equalSteps = 64;
     int reps = 5;
+    int layers = 4;
     for (int i = 1; i < argc; i += 2) {
         const std::string a = argv[i];
         if (i + 1 >= argc) {
@@ -93,6 +94,8 @@ int run(int argc, char** argv)
             equalSteps = std::stoi(v);
         else if (a == "--reps")
             reps = std::stoi(v);
+        else if (a == "--layers")
+            layers = std::stoi(v);
         else {
             std::fprintf(stderr, "bench_compress: unknown option %s\n", a.c_str());
             return 2;
@@ -102,7 +105,7 @@ int run(int argc, char** argv)
     // A small Llama-shaped model: the byte ratios do not depend on depth or width, and 32K
     // prefills (three per context: full and two layouts) must fit a few minutes on 2 cores.
     TestModelSpec ms;
-    ms.layers = 4;
+    ms.layers = layers;
     ms.hidden = 256;
     ms.heads = 8;
     ms.kvHeads = 2;

@@ -8,12 +8,15 @@
 #include "plots/attention_row_plot.h"
 #include "plots/heatmap_plot.h"
 #include "widgets/needle_grid_panel.h"
+#include "widgets/budget_panel.h"
 #include "widgets/compare_panel.h"
+#include "widgets/param_slider.h"
 #include "widgets/probe_panel.h"
 
 #include "headscope/core/checkpoint.h"
 #include "headscope/core/session.h"
 
+#include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
@@ -169,6 +172,37 @@ private Q_SLOTS:
         window.engine()->compare(none);
         QVERIFY(errors.wait(10000));
         QVERIFY(errors.at(0).at(1).toString().contains(QStringLiteral("select at least one head")));
+    }
+
+    void fullVersusCompressedUnderTheBudgetTabsPlan()
+    {
+        MainWindow window;
+        QSignalSpy loaded(window.engine(), &EngineController::checkpointLoaded);
+        window.engine()->loadCheckpoint(m_model, true);
+        QVERIFY(loaded.wait(60000));
+        views::BudgetPanel* budget = window.budgetPanel();
+        budget->setMethod(QStringLiteral("uniform"));
+        budget->capacitySlider()->setValue(16);
+        budget->windowSlider()->setValue(4);
+        QVERIFY2(budget->plan().has_value(), qPrintable(budget->error()));
+        QCOMPARE(budget->plan()->layers, 2); // the loaded checkpoint's shape, not the 32×32 default
+        views::ComparePanel* panel = window.comparePanel();
+        panel->setPrompt(QStringLiteral("In the quiet town of Alderbrook, the annual lantern festival draws visitors "
+                                        "from every valley nearby. The secret password for the festival is ORCHID."));
+        QSignalSpy compared(window.engine(), &EngineController::compared);
+        QSignalSpy errors(&window, &MainWindow::errorShown);
+        Q_EMIT panel->runRequested(panel->prompt());
+        QVERIFY(compared.wait(60000));
+        QVERIFY(errors.isEmpty());
+        const auto r = compared.at(0).at(0).value<std::shared_ptr<const CompareResult>>();
+        QVERIFY(r->variantTitle.startsWith(QStringLiteral("Compressed: uniform")));
+        QCOMPARE(r->klPerStep.size(), std::size_t(r->fullTokens.size()));
+        QVERIFY(r->top1Agreement >= 0.0 && r->top1Agreement <= 1.0);
+        // 2 layers × 2 KV heads × (12 selected + 4 window) tokens × head_dim 16 × K,V × f32
+        QCOMPARE(r->variantKvBytes, qint64(2 * 2 * 16 * 16 * 2 * 4));
+        QVERIFY(r->variantKvBytes < r->fullKvBytes);
+        QVERIFY2(panel->summary()->text().contains(QStringLiteral("top-1 agreement")),
+                 qPrintable(panel->summary()->text()));
     }
 
     void probeWithoutWeightsFailsClearly()

@@ -1,6 +1,8 @@
 #include "controllers/engine_controller.h"
 
 #include "headscope/core/checkpoint.h"
+#include "headscope/core/comparison.h"
+#include "headscope/core/compression.h"
 #include "headscope/core/engine.h"
 #include "headscope/core/errors.h"
 #include "headscope/core/probe_runner.h"
@@ -110,6 +112,89 @@ void EngineWorker::runProbe(std::shared_ptr<const ProbeRunConfig> config, std::s
     }
 }
 
+namespace {
+
+QStringList tokenTexts(const Tokenizer& tokenizer, const std::vector<int32_t>& ids)
+{
+    QStringList out;
+    for (int32_t id : ids)
+        out << QString::fromStdString(tokenizer.decode(std::span<const int32_t>(&id, 1)));
+    return out;
+}
+
+std::shared_ptr<CompareResult> maskedComparison(Engine& engine, const Tokenizer& tokenizer,
+                                                const std::vector<int32_t>& ids, const CompareRequest& request,
+                                                std::stop_token stop)
+{
+    if (request.maskedHeads.isEmpty())
+        throw UsageError("select at least one head to mask (click it in the Heads view)");
+    GenerateOptions options;
+    options.maxNewTokens = request.maxNewTokens;
+    options.keepLogProbs = true;
+    const GenerateResult full = engine.generate(ids, options, nullptr, stop);
+    for (const auto& [layer, head] : request.maskedHeads)
+        options.maskedHeads.push_back(HeadRef{layer, head});
+    const GenerateResult variant = engine.generate(ids, options, nullptr, stop);
+
+    auto result = std::make_shared<CompareResult>();
+    result->variantTitle = QStringLiteral("%1 head(s) masked").arg(request.maskedHeads.size());
+    result->fullTokens = tokenTexts(tokenizer, full.generatedIds);
+    result->variantTokens = tokenTexts(tokenizer, variant.generatedIds);
+    const std::size_t steps = std::min(full.stepLogProbs.size(), variant.stepLogProbs.size());
+    for (std::size_t t = 0; t < steps; ++t) {
+        const std::vector<float>& p = full.stepLogProbs[t];
+        const std::vector<float>& q = variant.stepLogProbs[t];
+        double kl = 0.0;
+        for (std::size_t i = 0; i < p.size() && i < q.size(); ++i)
+            kl += std::exp(static_cast<double>(p[i])) * (static_cast<double>(p[i]) - static_cast<double>(q[i]));
+        result->klPerStep.push_back(std::max(kl, 0.0));
+    }
+    result->fullPrefillMs = full.prefillMs;
+    result->variantPrefillMs = variant.prefillMs;
+    result->fullDecodeMs = full.decodeMsPerToken;
+    result->variantDecodeMs = variant.decodeMsPerToken;
+    result->fullKvBytes = full.kvBytes;
+    result->variantKvBytes = variant.kvBytes;
+    return result;
+}
+
+std::shared_ptr<CompareResult> compressedComparison(Engine& engine, const Tokenizer& tokenizer,
+                                                    const std::vector<int32_t>& ids, const CompareRequest& request,
+                                                    std::stop_token stop)
+{
+    ComparisonRequest r;
+    r.promptIds = ids;
+    r.options.maxNewTokens = request.maxNewTokens;
+    auto spec = std::make_shared<CompressionSpec>();
+    spec->plan = *request.budget;
+    r.compression = spec;
+    const Comparison c = compareGeneration(engine, r, stop);
+
+    auto result = std::make_shared<CompareResult>();
+    int64_t base = 0;
+    for (int64_t cap : spec->plan.capacities)
+        base += cap;
+    const double meanCap = spec->plan.capacities.empty() ? 0.0 : double(base) / double(spec->plan.capacities.size());
+    result->variantTitle = QStringLiteral("Compressed: %1, mean %2 + %3 tokens per head")
+                               .arg(QString::fromStdString(spec->plan.method))
+                               .arg(meanCap, 0, 'f', 1)
+                               .arg(spec->plan.window);
+    result->fullTokens = tokenTexts(tokenizer, c.full.generatedIds);
+    result->variantTokens = tokenTexts(tokenizer, c.compressed.generatedIds);
+    for (const StepComparison& s : c.steps)
+        result->klPerStep.push_back(s.kl);
+    result->top1Agreement = c.top1Agreement;
+    result->fullPrefillMs = c.full.prefillMs;
+    result->variantPrefillMs = c.compressed.prefillMs;
+    result->fullDecodeMs = c.full.decodeMsPerToken;
+    result->variantDecodeMs = c.compressed.decodeMsPerToken;
+    result->fullKvBytes = c.full.kvBytes;
+    result->variantKvBytes = c.compressed.kvBytes;
+    return result;
+}
+
+} // namespace
+
 void EngineWorker::compare(const CompareRequest& request, std::stop_token stop)
 {
     const QString what = QStringLiteral("Comparing generations");
@@ -118,40 +203,12 @@ void EngineWorker::compare(const CompareRequest& request, std::stop_token stop)
             throw UsageError("no model weights are loaded: use File ▸ Load model weights into the engine first");
         if (request.prompt.trimmed().isEmpty())
             throw UsageError("enter a prompt to compare");
-        if (request.maskedHeads.isEmpty())
-            throw UsageError("select at least one head to mask (click it in the Heads view)");
         const Tokenizer tokenizer = Tokenizer::fromDirectory(m_engine->checkpointDir());
         const std::vector<int32_t> ids = tokenizer.encode(request.prompt.toStdString(), tokenizer.addsBosByDefault());
-        GenerateOptions options;
-        options.maxNewTokens = request.maxNewTokens;
-        options.keepLogProbs = true;
-        const GenerateResult full = m_engine->generate(ids, options, nullptr, stop);
-        for (const auto& [layer, head] : request.maskedHeads)
-            options.maskedHeads.push_back(HeadRef{layer, head});
-        const GenerateResult variant = m_engine->generate(ids, options, nullptr, stop);
-
-        auto result = std::make_shared<CompareResult>();
-        result->variantTitle = QStringLiteral("%1 head(s) masked").arg(request.maskedHeads.size());
-        for (int32_t id : full.generatedIds)
-            result->fullTokens << QString::fromStdString(tokenizer.decode(std::span<const int32_t>(&id, 1)));
-        for (int32_t id : variant.generatedIds)
-            result->variantTokens << QString::fromStdString(tokenizer.decode(std::span<const int32_t>(&id, 1)));
-        const std::size_t steps = std::min(full.stepLogProbs.size(), variant.stepLogProbs.size());
-        for (std::size_t t = 0; t < steps; ++t) {
-            const std::vector<float>& p = full.stepLogProbs[t];
-            const std::vector<float>& q = variant.stepLogProbs[t];
-            double kl = 0.0;
-            for (std::size_t i = 0; i < p.size() && i < q.size(); ++i)
-                kl += std::exp(static_cast<double>(p[i])) * (static_cast<double>(p[i]) - static_cast<double>(q[i]));
-            result->klPerStep.push_back(std::max(kl, 0.0));
-        }
-        result->fullPrefillMs = full.prefillMs;
-        result->variantPrefillMs = variant.prefillMs;
-        result->fullDecodeMs = full.decodeMsPerToken;
-        result->variantDecodeMs = variant.decodeMsPerToken;
-        result->fullKvBytes = full.kvBytes;
-        result->variantKvBytes = variant.kvBytes;
-        Q_EMIT compared(std::move(result));
+        Q_EMIT compared(request.budget ? compressedComparison(*m_engine, tokenizer, ids, request, stop)
+                                       : maskedComparison(*m_engine, tokenizer, ids, request, stop));
+    } catch (const CancelledError&) {
+        Q_EMIT failed(what, QStringLiteral("cancelled"));
     } catch (const Error& e) {
         Q_EMIT failed(what, QString::fromStdString(e.what()));
     } catch (const std::exception& e) {

@@ -4,6 +4,7 @@
 // results leave as queued signals carrying immutable snapshots (shared_ptr<const T>). Every
 // headscope::Error (and any std::exception) is caught here and reported through failed().
 // Cancellation of long runs goes through requestStop(), which is thread-safe.
+#include "headscope/core/budget_plan.h"
 #include "headscope/core/model_config.h"
 #include "headscope/core/score_matrix.h"
 
@@ -51,11 +52,13 @@ struct ProbeOutcome {
     double seconds = 0.0;
 };
 
-// Two greedy generations of one prompt: the full model and a variant (heads masked, or a
-// compressed cache once the build has one), with per-step KL(full ‖ variant).
+// Greedy generations of one prompt: the full model and a variant — a compressed cache under
+// `budget` (core compareGeneration: KL and top-1 teacher-forced on the full run), or, without a
+// budget, the same cache with `maskedHeads` zeroed — with per-step KL(full ‖ variant).
 struct CompareRequest {
     QString prompt;
     QList<QPair<int, int>> maskedHeads; // (layer, query head)
+    std::shared_ptr<const BudgetPlan> budget;
     int maxNewTokens = 24;
 };
 
@@ -66,6 +69,7 @@ struct CompareResult {
     double fullPrefillMs = 0, variantPrefillMs = 0;
     double fullDecodeMs = 0, variantDecodeMs = 0;
     qint64 fullKvBytes = 0, variantKvBytes = 0;
+    double top1Agreement = -1.0;           // compressed runs: teacher-forced top-1 agreement
 };
 
 class EngineWorker : public QObject {
