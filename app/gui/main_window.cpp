@@ -165,6 +165,7 @@ MainWindow::MainWindow(QWidget* parent)
                       : r->variantTitle;
         m_compare->setComparison(d);
         m_tabs->setCurrentWidget(m_compare);
+        statusBar()->showMessage(QStringLiteral("Comparison finished"), 5000);
     });
     connect(m_scores, &views::ScoresPanel::metricChanged, this, [this] {
         if (const views::MetricMap* map = m_scores->currentMap())

@@ -15,6 +15,9 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <csignal>
+#include <sys/types.h>
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -171,6 +174,38 @@ private Q_SLOTS:
                              qPrintable(QStringLiteral("test %1 head %2-%3: %4 vs %5").arg(t.id).arg(layer).arg(head).arg(expected).arg(stored)));
                 }
         }
+    }
+
+    void ctrlCLeavesAValidSession()
+    {
+        const QString out = m_dir.filePath(QStringLiteral("interrupted.h5"));
+        QProcess probe;
+        probe.start(QStringLiteral(HEADSCOPE_CLI_PATH),
+                    {QStringLiteral("probe"), QStringLiteral("--model_path"), QString::fromStdString(m_model),
+                     QStringLiteral("--synthetic-haystack"), QStringLiteral("--lengths"), QStringLiteral("400,600,800"),
+                     QStringLiteral("--depths"), QStringLiteral("0,25,50,75,100"), QStringLiteral("--max-new-tokens"),
+                     QStringLiteral("8"), QStringLiteral("--out"), out});
+        QVERIFY(probe.waitForStarted());
+        QElapsedTimer timer;
+        timer.start();
+        QByteArray err;
+        while (timer.elapsed() < 60000 && probe.state() == QProcess::Running && err.count("/45") < 2) {
+            probe.waitForReadyRead(100);
+            err += probe.readAllStandardError();
+        }
+        QVERIFY2(probe.state() == QProcess::Running, "probe finished before it could be interrupted");
+        ::kill(static_cast<pid_t>(probe.processId()), SIGINT); // what Ctrl-C sends
+        QVERIFY(probe.waitForFinished(60000));
+        err += probe.readAllStandardError();
+        QCOMPARE(probe.exitStatus(), QProcess::NormalExit); // handled, not killed by the signal
+        QCOMPARE(probe.exitCode(), 130);
+        QVERIFY2(err.contains("interrupted"), err.constData());
+        QVERIFY(err.contains("--resume"));
+        const auto reader = SessionReader::open(out.toStdString());
+        const auto n = reader->tests().size();
+        QVERIFY2(n >= 2 && n < 45, qPrintable(QString::number(n)));
+        for (const SessionTest& t : reader->tests())
+            QVERIFY(!reader->steps(t.id).empty()); // every test on disk is complete
     }
 
     void killedRunResumes()
