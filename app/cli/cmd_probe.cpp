@@ -48,6 +48,8 @@ int runProbe(const std::vector<std::string>& args)
         .option("template", "TEXT", "prompt template with {context} and {question}")
         .option("out", "SESSION.h5", "session file to write", true)
         .flag("resume", "continue an interrupted session, skipping finished tests")
+        .option("store-rows", "IDS|all", "also store these tests' complete attention rows (float16; "
+                                         "steps × layers × heads × length × 2 bytes each)")
         .option("shard", "i/n", "run only tests i, i+n, i+2n, … (merge shards with `merge`)", false, "0/1")
         .option("device", "cpu|cuda", "device", false, "cpu")
         .option("gpu", "N", "CUDA device index", false, "0")
@@ -85,6 +87,12 @@ int runProbe(const std::vector<std::string>& args)
         config.prompt.promptTemplate = p.value("template");
     config.out = p.value("out");
     config.resume = p.has("resume");
+    if (p.has("store-rows")) {
+        if (p.value("store-rows") == "all")
+            config.fullRowsForAll = true;
+        else
+            config.fullRowTests = parseIntList(p.value("store-rows"), "--store-rows");
+    }
     const std::string shard = p.value("shard");
     if (std::sscanf(shard.c_str(), "%d/%d", &config.shardIndex, &config.shardCount) != 2)
         throw UsageError("--shard: expected i/n, got '" + shard + "'");

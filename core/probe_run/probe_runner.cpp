@@ -7,6 +7,7 @@
 #include "headscope/core/gates.h"
 #include "headscope/core/sha256.h"
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -110,6 +111,7 @@ ProbeSummary ProbeRunner::run(const ProbeRunConfig& c, const std::function<void(
         test.scores.layers = layers;
         test.scores.heads = heads;
         std::vector<StoredStep> steps;
+        std::vector<FullAttentionRows> fullRows;
         try {
             const BuiltPrompt prompt = buildPrompt(m_tokenizer, c.haystackText, needle, g.length, g.depth, c.prompt);
             test.spanStart = prompt.spanStart;
@@ -118,7 +120,9 @@ ProbeSummary ProbeRunner::run(const ProbeRunConfig& c, const std::function<void(
             test.promptLength = static_cast<int64_t>(prompt.ids.size());
             test.promptIds = prompt.ids;
             const NeedleSpan span{prompt.spanStart, prompt.spanEnd};
-            RowStatsObserver observer(layers, heads, span, c.topK, c.mode == ScoringMode::LastPromptRow);
+            const bool keepRows = c.fullRowsForAll || std::find(c.fullRowTests.begin(), c.fullRowTests.end(), test.id) !=
+                                                          c.fullRowTests.end();
+            RowStatsObserver observer(layers, heads, span, c.topK, c.mode == ScoringMode::LastPromptRow, keepRows);
             GenerateOptions o;
             o.maxNewTokens = c.maxNewTokens;
             if (c.stopAtAnswerLength)
@@ -136,6 +140,7 @@ ProbeSummary ProbeRunner::run(const ProbeRunConfig& c, const std::function<void(
             test.rouge1Recall = rouge1Recall(needle.realNeedle, response); // both ×100
             test.qaF1 = qaF1Score(response, needle.answer);
             steps = std::move(observer.steps());
+            fullRows = std::move(observer.fullRows());
             std::vector<StepStats> stepStats;
             for (const StoredStep& s : steps)
                 stepStats.push_back({s.token, s.rows});
@@ -148,7 +153,7 @@ ProbeSummary ProbeRunner::run(const ProbeRunConfig& c, const std::function<void(
             test.error = e.what();
             ++summary.testsFailed;
         }
-        writer->appendTest(test, c.storeSteps ? steps : std::vector<StoredStep>{});
+        writer->appendTest(test, c.storeSteps ? steps : std::vector<StoredStep>{}, fullRows);
         if (progress) {
             ProbeProgress p;
             p.done = static_cast<int>(i + 1);

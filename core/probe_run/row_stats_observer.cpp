@@ -1,12 +1,15 @@
 #include "row_stats_observer.h"
 
+#include "safetensors/half_precision.h"
+
 #include <algorithm>
 
 namespace headscope {
 
-RowStatsObserver::RowStatsObserver(int layers, int heads, NeedleSpan span, int topK, bool onlyFirstStep)
+RowStatsObserver::RowStatsObserver(int layers, int heads, NeedleSpan span, int topK, bool onlyFirstStep,
+                                   bool keepFullRows)
     : m_layers(layers), m_heads(heads), m_span(span), m_topK(topK), m_onlyFirstStep(onlyFirstStep),
-      m_current(static_cast<std::size_t>(layers * heads))
+      m_keepFullRows(keepFullRows), m_current(static_cast<std::size_t>(layers * heads))
 {
 }
 
@@ -20,6 +23,16 @@ void RowStatsObserver::onHook(const HookEvent& e)
     for (int h = 0; h < m_heads; ++h)
         m_current[static_cast<std::size_t>(e.layer * m_heads + h)] =
             reduceAttentionRow(e.values.subspan(static_cast<std::size_t>(h) * keys, keys), m_span, k);
+    if (m_keepFullRows) {
+        const std::size_t perLayer = static_cast<std::size_t>(m_heads) * keys;
+        if (m_currentRows.rowLength != static_cast<int64_t>(keys)) {
+            m_currentRows.rowLength = static_cast<int64_t>(keys);
+            m_currentRows.f16.assign(static_cast<std::size_t>(m_layers) * perLayer, 0);
+        }
+        uint16_t* out = m_currentRows.f16.data() + static_cast<std::size_t>(e.layer) * perLayer;
+        for (std::size_t i = 0; i < perLayer; ++i)
+            out[i] = floatToF16(e.values[i]);
+    }
 }
 
 void RowStatsObserver::onStepComplete(int step, int32_t token)
@@ -27,6 +40,11 @@ void RowStatsObserver::onStepComplete(int step, int32_t token)
     if (m_onlyFirstStep && step > 0)
         return;
     m_steps.push_back({token, m_current});
+    if (m_keepFullRows) {
+        m_currentRows.step = step;
+        m_fullRows.push_back(std::move(m_currentRows));
+        m_currentRows = {};
+    }
 }
 
 } // namespace headscope

@@ -10,19 +10,25 @@ namespace headscope {
 
 class RowStatsObserver final : public ForwardObserver {
 public:
-    RowStatsObserver(int layers, int heads, NeedleSpan span, int topK, bool onlyFirstStep);
+    // keepFullRows: also keep every scored row whole, as float16 (for tests the user chose;
+    // costs steps × layers × heads × row length × 2 bytes).
+    RowStatsObserver(int layers, int heads, NeedleSpan span, int topK, bool onlyFirstStep, bool keepFullRows = false);
 
     bool wants(HookPoint point) const override { return point == HookPoint::AttnPattern; }
     void onHook(const HookEvent& event) override;
     void onStepComplete(int step, int32_t token) override;
 
     std::vector<StoredStep>& steps() { return m_steps; }
+    std::vector<FullAttentionRows>& fullRows() { return m_fullRows; }
 
 private:
     int m_layers, m_heads;
     NeedleSpan m_span;
     int m_topK;
     bool m_onlyFirstStep;
+    bool m_keepFullRows;
+    FullAttentionRows m_currentRows;           // [layers, heads, row length] of the step in flight
+    std::vector<FullAttentionRows> m_fullRows;
     std::vector<RowStats> m_current; // [layers, heads] of the step in flight
     std::vector<StoredStep> m_steps;
 };

@@ -84,6 +84,28 @@ void writeArray(hid_t loc, const std::string& name, hid_t memType, const std::ve
         checkStatus(H5Dwrite(set.get(), memType, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), file, "cannot write " + name);
 }
 
+void writeHalfArray(hid_t loc, const std::string& name, const std::vector<hsize_t>& dims, const uint16_t* bits,
+                    const std::string& file)
+{
+    // 1 sign bit, 5 exponent bits (bias 15), 10 mantissa bits, little-endian.
+    Handle type(check(H5Tcopy(H5T_IEEE_F32LE), file, "float16 type"), &H5Tclose);
+    checkStatus(H5Tset_fields(type.get(), 15, 10, 5, 0, 10), file, "float16 fields");
+    checkStatus(H5Tset_size(type.get(), 2), file, "float16 size");
+    checkStatus(H5Tset_precision(type.get(), 16), file, "float16 precision");
+    checkStatus(H5Tset_ebias(type.get(), 15), file, "float16 bias");
+    Handle space(check(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), nullptr), file, "dataspace for " + name),
+                 &H5Sclose);
+    Handle props(H5Pcreate(H5P_DATASET_CREATE), &H5Pclose);
+    std::vector<hsize_t> chunk(dims.size(), 1);
+    chunk.back() = std::max<hsize_t>(1, dims.back());
+    checkStatus(H5Pset_chunk(props.get(), static_cast<int>(chunk.size()), chunk.data()), file, "chunking " + name);
+    checkStatus(H5Pset_deflate(props.get(), 4), file, "deflate " + name);
+    Handle set(check(H5Dcreate2(loc, name.c_str(), type.get(), space.get(), H5P_DEFAULT, props.get(), H5P_DEFAULT), file,
+                     "cannot create dataset " + name),
+               &H5Dclose);
+    checkStatus(H5Dwrite(set.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, bits), file, "cannot write " + name);
+}
+
 std::vector<hsize_t> arrayDims(hid_t loc, const std::string& name, const std::string& file)
 {
     Handle set(check(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), file, "missing dataset " + name), &H5Dclose);

@@ -53,6 +53,10 @@ std::string readString(hid_t loc, const std::string& name, const std::string& fi
 // N-d datasets of a native type; chunked + deflate when `compress`.
 void writeArray(hid_t loc, const std::string& name, hid_t memType, const std::vector<hsize_t>& dims, const void* data,
                 const std::string& file, bool compress = false);
+// IEEE float16 bit patterns stored as an HDF5 16-bit float dataset (h5py reads it as float16),
+// chunked one row at a time along the last dimension and deflated.
+void writeHalfArray(hid_t loc, const std::string& name, const std::vector<hsize_t>& dims, const uint16_t* bits,
+                    const std::string& file);
 std::vector<hsize_t> arrayDims(hid_t loc, const std::string& name, const std::string& file);
 void readArray(hid_t loc, const std::string& name, hid_t memType, void* out, const std::string& file);
 

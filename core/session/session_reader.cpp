@@ -111,6 +111,43 @@ std::vector<int32_t> SessionReader::promptIds(int testId) const
     return ids;
 }
 
+std::vector<int> SessionReader::fullRowSteps(int testId) const
+{
+    const Impl& d = *m_impl;
+    char name[48];
+    std::snprintf(name, sizeof name, "tests/%06d/rows", testId);
+    if (!h5::exists(d.handle.get(), "tests") || H5Lexists(d.handle.get(), name, H5P_DEFAULT) <= 0)
+        return {};
+    h5::Handle g = h5::openGroup(d.handle.get(), name, d.file);
+    std::vector<int> steps;
+    for (const std::string& child : h5::children(g.get()))
+        if (child.rfind("step_", 0) == 0)
+            steps.push_back(std::stoi(child.substr(5)));
+    std::sort(steps.begin(), steps.end());
+    return steps;
+}
+
+std::vector<float> SessionReader::fullRows(int testId, int step, int64_t* rowLength) const
+{
+    const Impl& d = *m_impl;
+    char name[64];
+    std::snprintf(name, sizeof name, "tests/%06d/rows/step_%04d", testId, step);
+    if (!h5::exists(d.handle.get(), "tests") || H5Lexists(d.handle.get(), name, H5P_DEFAULT) <= 0 ||
+        !h5::exists(d.handle.get(), name))
+        throw FormatError(d.file + ": test " + std::to_string(testId) + " has no stored full rows for step " +
+                          std::to_string(step) + " (probe --store-rows chooses the tests)");
+    const auto dims = h5::arrayDims(d.handle.get(), name, d.file);
+    if (dims.size() != 3 || dims[0] != static_cast<hsize_t>(d.manifest.layers) ||
+        dims[1] != static_cast<hsize_t>(d.manifest.heads))
+        throw FormatError(d.file + ": /" + name + ": expected shape [" + std::to_string(d.manifest.layers) + ", " +
+                          std::to_string(d.manifest.heads) + ", row length]");
+    std::vector<float> out(dims[0] * dims[1] * dims[2]);
+    h5::readArray(d.handle.get(), name, H5T_NATIVE_FLOAT, out.data(), d.file);
+    if (rowLength)
+        *rowLength = static_cast<int64_t>(dims[2]);
+    return out;
+}
+
 std::vector<StoredStep> SessionReader::steps(int testId) const
 {
     const Impl& d = *m_impl;

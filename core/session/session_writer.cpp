@@ -156,7 +156,8 @@ int SessionWriter::nextTestId() const
     return m_impl->nextId;
 }
 
-void SessionWriter::appendTest(const SessionTest& test, const std::vector<StoredStep>& steps)
+void SessionWriter::appendTest(const SessionTest& test, const std::vector<StoredStep>& steps,
+                               const std::vector<FullAttentionRows>& fullRows)
 {
     const std::string& file = m_impl->file;
     h5::Handle tests = h5::openGroup(m_impl->handle.get(), "tests", file);
@@ -169,6 +170,18 @@ void SessionWriter::appendTest(const SessionTest& test, const std::vector<Stored
         h5::writeString(g.get(), "record", session_json::testToJson(test), file);
         writeScores(g.get(), test.scores, file);
         writeSteps(g.get(), steps, test.scores.layers, test.scores.heads, file);
+        if (!fullRows.empty()) {
+            h5::Handle rows = h5::createGroup(g.get(), "rows", file);
+            const auto L = static_cast<hsize_t>(test.scores.layers), H = static_cast<hsize_t>(test.scores.heads);
+            for (const FullAttentionRows& r : fullRows) {
+                char step[32];
+                std::snprintf(step, sizeof step, "step_%04d", r.step);
+                if (r.f16.size() != L * H * static_cast<hsize_t>(r.rowLength))
+                    throw UsageError(file + ": full rows of test " + std::to_string(test.id) + " step " +
+                                     std::to_string(r.step) + " do not have layers × heads × row length values");
+                h5::writeHalfArray(rows.get(), step, {L, H, static_cast<hsize_t>(r.rowLength)}, r.f16.data(), file);
+            }
+        }
         if (!test.promptIds.empty())
             h5::writeArray(g.get(), "prompt_ids", H5T_NATIVE_INT32, {test.promptIds.size()}, test.promptIds.data(), file,
                            true);

@@ -6,6 +6,7 @@
 
 #include "headscope/core/checkpoint.h"
 #include "headscope/core/engine.h"
+#include "headscope/core/errors.h"
 #include "headscope/core/forward_observer.h"
 #include "headscope/core/probe_runner.h"
 #include "headscope/core/score_file.h"
@@ -173,6 +174,52 @@ private Q_SLOTS:
                     QVERIFY2(std::abs(expected - stored) < 1e-6,
                              qPrintable(QStringLiteral("test %1 head %2-%3: %4 vs %5").arg(t.id).arg(layer).arg(head).arg(expected).arg(stored)));
                 }
+        }
+    }
+
+    void fullRowsForChosenTests()
+    {
+        Engine engine;
+        engine.load(m_model);
+        const Tokenizer tok = Tokenizer::fromDirectory(m_model);
+        ProbeRunner runner(engine, tok);
+        ProbeRunConfig c = config(QStringLiteral("rows.h5"), ScoringMode::AllRows);
+        c.lengths = {96};
+        c.fullRowTests = {1, 4};
+        runner.run(c);
+        const auto reader = SessionReader::open(c.out);
+        const SessionManifest& m = reader->manifest();
+        for (const SessionTest& t : reader->tests()) {
+            const std::vector<int> stored = reader->fullRowSteps(t.id);
+            if (t.id != 1 && t.id != 4) {
+                QVERIFY(stored.empty());
+                QVERIFY_THROWS_EXCEPTION(FormatError, reader->fullRows(t.id, 0));
+                continue;
+            }
+            const std::vector<StoredStep> steps = reader->steps(t.id);
+            QCOMPARE(stored.size(), steps.size());
+            QCOMPARE(reader->promptIds(t.id).size(), std::size_t(t.promptLength));
+            for (int step : stored) {
+                int64_t length = 0;
+                const std::vector<float> rows = reader->fullRows(t.id, step, &length);
+                QCOMPARE(length, t.promptLength + step); // row r_t sees the prompt and t generated tokens
+                QCOMPARE(rows.size(), std::size_t(m.layers * m.heads * length));
+                for (int cell = 0; cell < m.layers * m.heads; ++cell) {
+                    const float* row = rows.data() + std::size_t(cell) * std::size_t(length);
+                    double sum = 0.0;
+                    for (int64_t j = 0; j < length; ++j)
+                        sum += row[j];
+                    QVERIFY2(std::abs(sum - 1.0) < 5e-3, qPrintable(QString::number(sum)));
+                    // The float16 row agrees with the float32 top-K and needle mass kept as stats.
+                    const RowStats& stats = steps[std::size_t(step)].rows[std::size_t(cell)];
+                    for (std::size_t k = 0; k < stats.topIndices.size(); ++k)
+                        QVERIFY(std::abs(row[stats.topIndices[k]] - stats.topWeights[k]) <= 1e-3 * stats.topWeights[k] + 1e-6);
+                    double needle = 0.0;
+                    for (int64_t j = t.spanStart; j < t.spanEnd; ++j)
+                        needle += row[j];
+                    QVERIFY(std::abs(needle - stats.needleMass) < 2e-3);
+                }
+            }
         }
     }
 

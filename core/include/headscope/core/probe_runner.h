@@ -31,6 +31,8 @@ struct ProbeRunConfig {
     bool stopAtNewline = false;
     bool stopAtAnswerLength = false;
     bool storeSteps = true;           // per-step RowStats datasets
+    std::vector<int> fullRowTests;    // test ids whose complete rows are stored (float16)
+    bool fullRowsForAll = false;      // … or every test
     std::filesystem::path out;
     bool resume = false;
     int shardIndex = 0, shardCount = 1; // run tests i, i+n, i+2n, …

@@ -46,6 +46,14 @@ struct StoredStep {
     std::vector<RowStats> rows; // [layers, heads]
 };
 
+// The complete attention rows of one scored step, kept only for tests the user chose:
+// float16 bit patterns [layers, heads, rowLength] (rowLength = keys visible to that row).
+struct FullAttentionRows {
+    int step = 0;
+    int64_t rowLength = 0;
+    std::vector<uint16_t> f16;
+};
+
 struct SessionTest {
     int id = 0;
     int length = 0;
@@ -94,7 +102,8 @@ public:
     bool hasTest(int length, double depth, int needleIndex) const;
     int nextTestId() const;
     // Writes the test (and its per-step statistics when given) and flushes the file.
-    void appendTest(const SessionTest& test, const std::vector<StoredStep>& steps);
+    void appendTest(const SessionTest& test, const std::vector<StoredStep>& steps,
+                    const std::vector<FullAttentionRows>& fullRows = {});
 
 private:
     SessionWriter();
@@ -114,6 +123,10 @@ public:
     // The token ids the model was fed for a test (read on demand). Throws FormatError when the
     // session has none for it (older sessions, error tests).
     std::vector<int32_t> promptIds(int testId) const;
+    // Steps whose full rows were stored for a test (empty if none), and one step's rows as
+    // float32 [layers, heads, rowLength]. Throws FormatError if that step has no stored rows.
+    std::vector<int> fullRowSteps(int testId) const;
+    std::vector<float> fullRows(int testId, int step, int64_t* rowLength = nullptr) const;
     SessionAggregate aggregate(const SessionQuery& query) const;
 
 private:
