@@ -83,6 +83,65 @@ private Q_SLOTS:
                      qPrintable(QStringLiteral("head %1: %2 vs %3").arg(c).arg(a.mean.values[c]).arg(direct.matrix.values[c])));
     }
 
+    void aggregationAppliesTheGateAtReadTime()
+    {
+        // Five tests with known gate values and per-head InfScores; the same file answers every
+        // gate and threshold without re-running.
+        {
+            auto w = SessionWriter::create(path("gated.h5"), manifest("n"));
+            const double rouge[] = {20.0, 50.0, 50.5, 80.0, 100.0};
+            const double f1[] = {90.0, 10.0, 60.0, 0.0, 70.0};
+            for (int i = 0; i < 5; ++i) {
+                SessionTest t = test(i, i < 3 ? 100 : 200, 0.0);
+                t.rouge1Recall = rouge[i];
+                t.qaF1 = f1[i];
+                auto& inf = t.scores.values[static_cast<std::size_t>(HeadMetric::Inf)];
+                for (int c = 0; c < 6; ++c)
+                    inf[static_cast<std::size_t>(c)] = 10.0 * i + c; // head c of test i
+                w->appendTest(t, {});
+            }
+        }
+        const auto r = SessionReader::open(path("gated.h5"));
+        auto meanOf = [&](Gate gate, double threshold, std::vector<int> lengths, int* accepted) {
+            SessionQuery q;
+            q.metric = HeadMetric::Inf;
+            q.gate = gate;
+            q.threshold = threshold;
+            q.lengths = std::move(lengths);
+            const SessionAggregate a = r->aggregate(q);
+            *accepted = a.testsAccepted;
+            return a;
+        };
+        int n = 0;
+        // ROUGE-1 > 50 (strictly, as the references): tests 2, 3, 4 → head c mean = 30 + c.
+        SessionAggregate a = meanOf(Gate::Rouge1, 50.0, {}, &n);
+        QCOMPARE(n, 3);
+        QCOMPARE(a.testsConsidered, 5);
+        for (int c = 0; c < 6; ++c)
+            QCOMPARE(a.mean.values[static_cast<std::size_t>(c)], 30.0 + c);
+        QCOMPARE(a.lists[4], (std::vector<double>{24.0, 34.0, 44.0})); // head 1-1, accepted tests only
+        // Raising the threshold afterwards: only test 4 (100) and 3 (80) pass > 79.
+        a = meanOf(Gate::Rouge1, 79.0, {}, &n);
+        QCOMPARE(n, 2);
+        QCOMPARE(a.mean.values[0], 35.0);
+        // The qa-F1 gate picks a different set: tests 0, 2, 4 → 20 + c.
+        a = meanOf(Gate::QaF1, 50.0, {}, &n);
+        QCOMPARE(n, 3);
+        QCOMPARE(a.mean.values[5], 25.0);
+        // Gate and grid filter together: length 100 and ROUGE > 50 → test 2 alone.
+        a = meanOf(Gate::Rouge1, 50.0, {100}, &n);
+        QCOMPARE(n, 1);
+        QCOMPARE(a.mean.values[3], 23.0);
+        // No gate: all five.
+        a = meanOf(Gate::None, 50.0, {}, &n);
+        QCOMPARE(n, 5);
+        QCOMPARE(a.mean.values[0], 20.0);
+        // Nothing passes: an empty aggregate, not a division by zero.
+        a = meanOf(Gate::Rouge1, 100.0, {}, &n);
+        QCOMPARE(n, 0);
+        QCOMPARE(a.testsConsidered, 5);
+    }
+
     void mergeShards()
     {
         {
