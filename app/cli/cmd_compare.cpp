@@ -124,7 +124,8 @@ int runCompare(const std::vector<std::string>& args)
     p.option("session", "S.h5", "take the prompt and needle span of a probe test from this session")
         .option("test", "N", "test id in --session")
         .option("max-new-tokens", "N", "tokens to generate", false, "32")
-        .flag("stop-at-eos", "stop when the model emits an EOS id");
+        .flag("stop-at-eos", "stop when the model emits an EOS id")
+        .flag("stop-at-newline", "stop after the first generated newline (needs tokenizer.json)");
     addLoadOptions(p);
     p.option("mask-heads", "L-H,...", "zero these query heads in both runs");
     addCompressionOptions(p);
@@ -157,6 +158,8 @@ int runCompare(const std::vector<std::string>& args)
     }
     request.options.maxNewTokens = p.intValue("max-new-tokens");
     request.options.stopAtEos = p.has("stop-at-eos");
+    if (p.has("stop-at-newline") && tokenizer)
+        request.options.stopTokens = tokenizer->encode("\n");
     if (p.has("mask-heads"))
         request.options.maskedHeads = parseHeadList(p.value("mask-heads"));
     request.compression = compressionFromArgs(p, readBudgetFile(p.value("budget")));

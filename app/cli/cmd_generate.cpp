@@ -27,7 +27,8 @@ int runGenerate(const std::vector<std::string>& args)
     p.option("model", "DIR", "checkpoint directory", true);
     addPromptOptions(p);
     p.option("max-new-tokens", "N", "tokens to generate", false, "32")
-        .flag("stop-at-eos", "stop when the model emits an EOS id from config.json");
+        .flag("stop-at-eos", "stop when the model emits an EOS id from config.json")
+        .flag("stop-at-newline", "stop after the first generated newline (needs tokenizer.json)");
     addLoadOptions(p);
     p.option("mask-heads", "L-H,...", "zero these query heads' attention output (ablation), e.g. 15-30,16-20")
         .option("budget", "B.json", "compress the KV cache after prefill with this budget file (allocate --out)");
@@ -47,6 +48,8 @@ int runGenerate(const std::vector<std::string>& args)
     GenerateOptions options;
     options.maxNewTokens = p.intValue("max-new-tokens");
     options.stopAtEos = p.has("stop-at-eos");
+    if (p.has("stop-at-newline") && tokenizer)
+        options.stopTokens = tokenizer->encode("\n");
     if (p.has("mask-heads"))
         options.maskedHeads = parseHeadList(p.value("mask-heads"));
     if (p.has("budget"))

@@ -126,6 +126,7 @@ int runSweep(const std::vector<std::string>& args)
         .option("temp", "T", "score exponent", false, "1")
         .option("floor-alpha", "A", "adakv floor", false, "0.2")
         .option("max-new-tokens", "N", "answer tokens per test", false, "32")
+        .flag("stop-at-newline", "end each answer at its first newline")
         .option("out", "results.h5", "write the results here", true);
     addCompressionOptions(p);
     addLoadOptions(p);
@@ -150,6 +151,8 @@ int runSweep(const std::vector<std::string>& args)
     config.compression = *compressionFromArgs(p, BudgetPlan{});
     config.generation.maxNewTokens = p.intValue("max-new-tokens");
     config.generation.stopAtEos = true;
+    if (p.has("stop-at-newline"))
+        config.generation.stopTokens = tokenizer->encode("\n");
 
     nlohmann::ordered_json manifest;
     manifest["model"] = modelDir.string();

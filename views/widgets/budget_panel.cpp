@@ -46,7 +46,7 @@ BudgetPanel::BudgetPanel(QWidget* parent)
     m_method->addItem(QStringLiteral("PyramidKV"), QStringLiteral("pyramid"));
     m_method->addItem(QStringLiteral("HeadKV"), QStringLiteral("headkv"));
     m_method->addItem(QStringLiteral("DiliLazyKV"), QStringLiteral("dililazykv"));
-    m_method->addItem(QStringLiteral("Ada-KV (needs prefill scores)"), QStringLiteral("adakv"));
+    m_method->addItem(QStringLiteral("Ada-KV (split across heads at prefill)"), QStringLiteral("adakv"));
     if (auto* items = qobject_cast<QStandardItemModel*>(m_method->model()))
         items->item(4)->setEnabled(false); // Ada-KV allocates at prefill from a live prompt
     m_granularity->addItem(QStringLiteral("Query head (HeadKV layout)"));

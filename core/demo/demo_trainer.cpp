@@ -1,0 +1,245 @@
+// The demo model's training loop. Deterministic for a given seed and thread count: data comes
+// from a seeded std::mt19937_64, weights from torch::manual_seed, and CPU kernels are
+// deterministic for a fixed thread count.
+#include "headscope/core/demo_trainer.h"
+
+#include "tiny_llama.h"
+
+#include "headscope/core/checkpoint.h"
+#include "headscope/core/model_config.h"
+#include "headscope/core/probe_config.h"
+#include "headscope/core/tokenizer.h"
+#include "headscope/core/errors.h"
+#include "headscope/core/runtime_setup.h"
+
+#include <ATen/Parallel.h> // at::set_num_threads
+#include <torch/optim/adamw.h>
+#include <torch/nn/functional/loss.h>
+#include <torch/nn/utils/clip_grad.h>
+
+#include <malloc.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <sstream>
+
+namespace headscope {
+
+namespace {
+
+struct Batch {
+    torch::Tensor ids;       // [batch, seq] int64
+    torch::Tensor targets;   // [batch, seq] int64, -100 where no loss
+    torch::Tensor isAnswer;  // [batch, seq] bool
+};
+
+struct Corpus {
+    const Tokenizer& tokenizer;
+    std::string haystack;
+};
+
+Batch makeBatch(const Corpus& corpus, std::mt19937_64& rng, int64_t length, int64_t tokensPerStep)
+{
+    // Documents are added until the batch holds tokensPerStep real tokens: a document can be
+    // much longer than its nominal length (extra facts and their questions).
+    std::vector<TrainingExample> examples;
+    int64_t maxLen = 0, total = 0;
+    while (total < tokensPerStep || examples.empty()) {
+        examples.push_back(makeDemoExample(corpus.tokenizer, corpus.haystack, rng, static_cast<int>(length)));
+        const auto n = static_cast<int64_t>(examples.back().ids.size());
+        maxLen = std::max(maxLen, n);
+        total += n;
+    }
+    const auto batchSize = static_cast<int64_t>(examples.size());
+    auto ids = torch::zeros({batchSize, maxLen}, torch::kInt64);
+    auto targets = torch::full({batchSize, maxLen}, -100, torch::kInt64);
+    auto isAnswer = torch::zeros({batchSize, maxLen}, torch::kBool);
+    auto idsA = ids.accessor<int64_t, 2>();
+    auto tgtA = targets.accessor<int64_t, 2>();
+    auto ansA = isAnswer.accessor<bool, 2>();
+    for (int64_t b = 0; b < batchSize; ++b) {
+        const auto& ex = examples[static_cast<std::size_t>(b)];
+        const int64_t n = static_cast<int64_t>(ex.ids.size());
+        for (int64_t t = 0; t < n; ++t) {
+            idsA[b][t] = ex.ids[static_cast<std::size_t>(t)];
+            if (t + 1 < n) {
+                tgtA[b][t] = ex.ids[static_cast<std::size_t>(t + 1)];
+                ansA[b][t] = ex.answerTarget[static_cast<std::size_t>(t)] != 0;
+            }
+        }
+    }
+    return {ids, targets, isAnswer};
+}
+
+// Teacher-forced accuracy of the answer tokens: an answer counts only if all its tokens are right.
+double answerAccuracy(demo::TinyLlamaImpl& model, const Batch& batch)
+{
+    torch::NoGradGuard noGrad;
+    auto logits = model.forward(batch.ids);
+    auto predicted = logits.argmax(-1);                                      // [batch, seq]
+    auto wrong = (predicted != batch.targets).logical_and(batch.isAnswer);   // [batch, seq]
+    auto anyWrong = wrong.any(1);
+    auto hasAnswer = batch.isAnswer.any(1);
+    const double total = hasAnswer.sum().item<double>();
+    const double correct = hasAnswer.logical_and(anyWrong.logical_not()).sum().item<double>();
+    return total > 0 ? correct / total : 0.0;
+}
+
+void writeCheckpoint(demo::TinyLlamaImpl& model, const DemoTrainOptions& o)
+{
+    std::vector<TensorToWrite> tensors;
+    for (const auto& [name, weight] : model.namedWeights()) {
+        TensorToWrite t;
+        t.name = name;
+        t.dtype = ElementType::BF16;
+        auto values = weight.detach().to(torch::kFloat32).contiguous();
+        t.shape = values.sizes().vec();
+        t.values.assign(values.data_ptr<float>(), values.data_ptr<float>() + values.numel());
+        tensors.push_back(std::move(t));
+    }
+    writeSafetensors(o.outDir / "model.safetensors", tensors, {{"format", "pt"}, {"producer", "headscope train-demo-model"}});
+}
+
+// Continues from an earlier run's weights (bf16 or f32 on disk); shapes must match exactly.
+void loadWeights(demo::TinyLlamaImpl& model, const std::filesystem::path& file)
+{
+    const auto st = SafetensorsFile::open(file);
+    torch::NoGradGuard noGrad;
+    for (const auto& [name, weight] : model.namedWeights()) {
+        const TensorView* t = st->find(name);
+        if (!t)
+            throw FormatError(file.string() + ": tensor " + name + " missing (--init needs a checkpoint of this shape)");
+        if (t->shape != weight.sizes().vec())
+            throw FormatError(file.string() + ": tensor " + name + " has another shape than the model being trained");
+        torch::Tensor source;
+        if (t->dtype == ElementType::BF16)
+            source = torch::from_blob(const_cast<std::byte*>(t->data), t->shape, torch::kBFloat16);
+        else if (t->dtype == ElementType::F32)
+            source = torch::from_blob(const_cast<std::byte*>(t->data), t->shape, torch::kFloat32);
+        else
+            throw FormatError(file.string() + ": tensor " + name + ": --init reads bf16 or f32 weights");
+        const_cast<torch::Tensor&>(weight).copy_(source.to(torch::kFloat32));
+    }
+}
+
+} // namespace
+
+DemoTrainResult trainDemoModel(const DemoTrainOptions& o, std::stop_token stop)
+{
+    if (o.outDir.empty())
+        throw UsageError("train-demo-model: no output directory");
+    if (o.hidden % o.heads != 0 || o.heads % o.kvHeads != 0 || o.layers < 1)
+        throw UsageError("train-demo-model: inconsistent model shape (hidden " + std::to_string(o.hidden) + ", heads " +
+                         std::to_string(o.heads) + ", kv heads " + std::to_string(o.kvHeads) + ")");
+    std::error_code ec;
+    if (!o.initFrom.empty() && std::filesystem::equivalent(o.initFrom, o.outDir, ec))
+        throw UsageError("train-demo-model: --init " + o.initFrom.string() +
+                         " is the output directory; write the continued model elsewhere");
+    at::set_num_threads(o.threads > 0 ? o.threads : availableCores());
+    // Every step allocates and frees the same large activation buffers. Above glibc's mmap
+    // threshold each free returns them to the kernel and the next step page-faults them back
+    // in (most of the time went to the kernel); keep them on the heap instead.
+    mallopt(M_MMAP_THRESHOLD, 1 << 30);
+    mallopt(M_TRIM_THRESHOLD, 1 << 30);
+
+    // config.json and the byte-level tokenizer come from the test-model writer; its random
+    // weights are replaced by the trained ones at the end.
+    TestModelSpec spec;
+    spec.layers = o.layers;
+    spec.hidden = o.hidden;
+    spec.heads = o.heads;
+    spec.kvHeads = o.kvHeads;
+    spec.intermediate = o.intermediate;
+    spec.tieEmbeddings = true;
+    spec.byteTokenizer = true;
+    spec.dtype = ElementType::BF16;
+    spec.seed = o.seed;
+    writeTestModel(spec, o.outDir);
+    const Tokenizer tokenizer = Tokenizer::fromDirectory(o.outDir);
+    const Corpus corpus{tokenizer, syntheticHaystack(o.seed + 1, 4u << 20)};
+
+    demo::TinyLlamaShape shape;
+    shape.vocab = loadModelConfig(o.outDir / "config.json").vocabSize;
+    shape.hidden = o.hidden;
+    shape.layers = o.layers;
+    shape.heads = o.heads;
+    shape.kvHeads = o.kvHeads;
+    shape.intermediate = o.intermediate;
+    demo::TinyLlamaImpl model(shape, o.seed);
+    if (!o.initFrom.empty())
+        loadWeights(model, o.initFrom / "model.safetensors");
+
+    torch::optim::AdamW optimizer(model.parameters(),
+                                  torch::optim::AdamWOptions(o.learningRate).betas({0.9, 0.98}).weight_decay(0.01));
+    std::mt19937_64 rng(o.seed);
+    std::mt19937_64 evalRng(o.seed ^ 0x9e3779b97f4a7c15ULL);
+    const Batch evalBatch = makeBatch(corpus, evalRng, o.longMaxLen, 4 * o.longMaxLen);
+
+    const auto start = std::chrono::steady_clock::now();
+    auto minutesSince = [&] {
+        return std::chrono::duration<double, std::ratio<60>>(std::chrono::steady_clock::now() - start).count();
+    };
+    const int64_t warmup = 100;
+    const int64_t phaseOneSteps = static_cast<int64_t>(o.shortFraction * static_cast<double>(o.maxSteps));
+    DemoTrainResult result;
+    double smoothedLoss = 0.0;
+    for (int64_t step = 0; step < o.maxSteps; ++step) {
+        if (stop.stop_requested()) {
+            // The directory holds the writer's random initial weights: remove them, so it is
+            // never mistaken for a trained checkpoint.
+            std::filesystem::remove(o.outDir / "model.safetensors", ec);
+            throw CancelledError();
+        }
+        if (minutesSince() > o.maxMinutes)
+            break;
+        const bool phaseOne = step < phaseOneSteps;
+        const int64_t lo = phaseOne ? o.shortMinLen : o.longMinLen, hi = phaseOne ? o.shortMaxLen : o.longMaxLen;
+        const int64_t length = std::uniform_int_distribution<int64_t>(lo, hi)(rng);
+        Batch batch = makeBatch(corpus, rng, length, o.tokensPerStep);
+
+        // Linear warm-up, then cosine decay to 10 % over the step budget.
+        const double progress = static_cast<double>(step) / static_cast<double>(o.maxSteps);
+        const double lr = step < warmup ? o.learningRate * static_cast<double>(step + 1) / warmup
+                                        : o.learningRate * (0.1 + 0.45 * (1.0 + std::cos(M_PI * progress)));
+        for (auto& group : optimizer.param_groups())
+            static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
+
+        auto logits = model.forward(batch.ids);                        // [b, s, vocab]
+        auto flatLogits = logits.reshape({-1, logits.size(-1)});
+        auto flatTargets = batch.targets.reshape({-1});
+        auto perToken = torch::nn::functional::cross_entropy(
+            flatLogits, flatTargets,
+            torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-100).reduction(torch::kNone));
+        auto valid = (flatTargets != -100).to(torch::kFloat32);
+        auto answer = batch.isAnswer.reshape({-1}).to(torch::kFloat32);
+        auto lmLoss = (perToken * valid).sum() / valid.sum().clamp_min(1.0);
+        auto answerLoss = (perToken * answer).sum() / answer.sum().clamp_min(1.0);
+        auto loss = lmLoss + o.answerLossWeight * answerLoss;
+
+        optimizer.zero_grad();
+        loss.backward();
+        torch::nn::utils::clip_grad_norm_(model.parameters(), 1.0);
+        optimizer.step();
+
+        const double lossValue = loss.item<double>();
+        smoothedLoss = step == 0 ? lossValue : 0.95 * smoothedLoss + 0.05 * lossValue;
+        result.steps = step + 1;
+        result.finalLoss = smoothedLoss;
+        if (o.log && ((step + 1) % o.evalEvery == 0 || step + 1 == o.maxSteps)) {
+            const double acc = answerAccuracy(model, evalBatch);
+            result.finalAnswerAccuracy = acc;
+            std::ostringstream os;
+            os << "step " << step + 1 << "  len " << length << "  loss " << smoothedLoss << "  answer-loss "
+               << answerLoss.item<double>() << "  held-out answer accuracy " << acc << "  lr " << lr << "  "
+               << minutesSince() << " min";
+            o.log(os.str());
+        }
+    }
+    result.finalAnswerAccuracy = answerAccuracy(model, evalBatch);
+    result.minutes = minutesSince();
+    writeCheckpoint(model, o);
+    return result;
+}
+
+} // namespace headscope

@@ -1,0 +1,49 @@
+#pragma once
+// Training of HeadScope's bundled demo model (issue 6): a small Llama-architecture model
+// trained on CPU, from synthetic documents HeadScope generates, until its heads really
+// retrieve needles. The result is an ordinary HF checkpoint directory (config.json,
+// model.safetensors in bf16, tokenizer.json) that the shared decoder loads like any other.
+#include "headscope/core/demo_corpus.h"
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <random>
+#include <stop_token>
+#include <string>
+#include <vector>
+
+namespace headscope {
+
+struct DemoTrainOptions {
+    std::filesystem::path outDir;
+    std::filesystem::path initFrom;   // continue from this checkpoint's weights (same shape); empty: random
+    uint64_t seed = 1;
+    int64_t layers = 4, hidden = 256, heads = 8, kvHeads = 2, intermediate = 768;
+    int64_t maxSteps = 3000;          // hard cap
+    double maxMinutes = 25.0;         // wall-clock cap (checked between steps)
+    int64_t tokensPerStep = 4096;     // batch size × length (probe length semantics)
+    int64_t shortMinLen = 96, shortMaxLen = 512;   // curriculum phase 1
+    int64_t longMinLen = 512, longMaxLen = 2048;   // phase 2 (the probe's lengths)
+    double shortFraction = 0.4;       // share of steps in phase 1
+    double learningRate = 2e-3;
+    double answerLossWeight = 4.0;
+    int threads = 0;                  // 0 = all available cores
+    int64_t evalEvery = 100;
+    std::function<void(const std::string& line)> log;
+};
+
+struct DemoTrainResult {
+    int64_t steps = 0;
+    double minutes = 0.0;
+    double finalLoss = 0.0;
+    double finalAnswerAccuracy = 0.0; // teacher-forced, held-out examples, long lengths
+};
+
+// Writes config.json and a byte-level tokenizer.json into options.outDir, trains on documents
+// from makeDemoExample (haystack: syntheticHaystack(seed + 1)), then writes the trained
+// weights as model.safetensors (bf16, tied embeddings). Throws UsageError on bad options,
+// CancelledError when stopped (model.safetensors is then removed: no untrained weights remain).
+DemoTrainResult trainDemoModel(const DemoTrainOptions& options, std::stop_token stop = {});
+
+} // namespace headscope
