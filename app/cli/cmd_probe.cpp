@@ -4,36 +4,25 @@
 // between steps, discards the test in flight and leaves a valid session (--resume continues).
 #include "arg_parser.h"
 #include "cli_command.h"
+#include "interrupt_guard.h"
+#include "run_args.h"
 
 #include "headscope/core/errors.h"
 #include "headscope/core/probe_runner.h"
-#include "headscope/core/sha256.h"
 
-#include <csignal>
 #include <cstdio>
 #include <iostream>
-#include <stop_token>
 
 namespace headscope::cli {
 
 namespace {
 
-std::stop_source* g_stop = nullptr;
-
-extern "C" void onInterrupt(int)
-{
-    if (g_stop)
-        g_stop->request_stop();
-}
-
 int runProbe(const std::vector<std::string>& args)
 {
     ArgParser p("probe", "Needle-in-a-haystack probe: score every attention head, record an HDF5 session.");
-    p.option("model_path", "DIR", "checkpoint directory", true)
-        .option("haystack_dir", "DIR", "directory of .txt files used as the haystack")
-        .flag("synthetic-haystack", "use HeadScope's synthetic haystack instead of --haystack_dir")
-        .option("seed", "S", "synthetic haystack seed", false, "1")
-        .option("min_len", "N", "shortest context length (tokens)", false, "1000")
+    p.option("model_path", "DIR", "checkpoint directory", true);
+    addHaystackOptions(p);
+    p        .option("min_len", "N", "shortest context length (tokens)", false, "1000")
         .option("max_len", "N", "longest context length (tokens)", false, "4000")
         .option("context_intervals", "N", "number of lengths: round(linspace(min_len, max_len, N))", false, "3")
         .option("lengths", "L1,L2", "explicit context lengths (overrides min/max/intervals)")
@@ -50,24 +39,15 @@ int runProbe(const std::vector<std::string>& args)
         .flag("resume", "continue an interrupted session, skipping finished tests")
         .option("store-rows", "IDS|all", "also store these tests' complete attention rows (float16; "
                                          "steps × layers × heads × length × 2 bytes each)")
-        .option("shard", "i/n", "run only tests i, i+n, i+2n, … (merge shards with `merge`)", false, "0/1")
-        .option("device", "cpu|cuda", "device", false, "cpu")
-        .option("gpu", "N", "CUDA device index", false, "0")
-        .option("dtype", "f32|bf16", "compute dtype", false, "f32");
+        .option("shard", "i/n", "run only tests i, i+n, i+2n, … (merge shards with `merge`)", false, "0/1");
+    addLoadOptions(p);
     if (!p.parse(args))
         return 0;
 
     ProbeRunConfig config;
-    if (p.has("synthetic-haystack") == p.has("haystack_dir"))
-        throw UsageError("probe: give exactly one of --haystack_dir DIR or --synthetic-haystack");
-    if (p.has("synthetic-haystack")) {
-        const auto seed = static_cast<uint64_t>(std::stoull(p.value("seed")));
-        config.haystackText = syntheticHaystack(seed, 400000);
-        config.haystackDescription = "synthetic seed=" + std::to_string(seed);
-    } else {
-        config.haystackText = readHaystackDirectory(p.value("haystack_dir"));
-        config.haystackDescription = "dir " + p.value("haystack_dir") + " sha256=" + sha256Hex(config.haystackText);
-    }
+    Haystack haystack = haystackFromArgs(p, "probe");
+    config.haystackText = std::move(haystack.text);
+    config.haystackDescription = std::move(haystack.description);
     if (p.has("lengths")) {
         config.lengths = parseIntList(p.value("lengths"), "--lengths");
     } else {
@@ -97,20 +77,14 @@ int runProbe(const std::vector<std::string>& args)
     if (std::sscanf(shard.c_str(), "%d/%d", &config.shardIndex, &config.shardCount) != 2)
         throw UsageError("--shard: expected i/n, got '" + shard + "'");
 
-    LoadOptions load;
-    load.device = p.value("device") == "cuda" ? Device::Cuda : Device::Cpu;
-    load.gpuIndex = p.intValue("gpu");
-    load.dtype = p.value("dtype") == "bf16" ? DType::BF16 : DType::F32;
     Engine engine;
-    engine.load(p.value("model_path"), load);
+    engine.load(p.value("model_path"), loadOptionsFromArgs(p));
     const Tokenizer tokenizer = Tokenizer::fromDirectory(p.value("model_path"));
     config.prompt.addBos = tokenizer.addsBosByDefault();
     if (p.has("chat"))
         config.prompt.chat = tokenizer.defaultChatTemplate();
 
-    std::stop_source stop;
-    g_stop = &stop;
-    std::signal(SIGINT, onInterrupt);
+    InterruptGuard interrupt;
     ProbeRunner runner(engine, tokenizer);
     std::cerr << "probe: " << config.lengths.size() << " lengths × " << config.depths.size() << " depths × "
               << config.needles.size() << " needles on " << engine.deviceDescription() << "\n";
@@ -124,16 +98,14 @@ int runProbe(const std::vector<std::string>& args)
                              std::string(static_cast<std::size_t>(width - filled), '.').c_str(), pr.done, pr.total,
                              pr.elapsedSeconds, pr.etaSeconds, pr.last.length, pr.last.depth, pr.last.rouge1Recall);
             },
-            stop.get_token());
+            interrupt.token());
         std::fprintf(stderr, "\n");
         std::cout << "wrote " << config.out.string() << ": " << s.testsWritten << " tests scored, " << s.testsFailed
                   << " failed, " << s.testsSkipped << " skipped, " << s.seconds << " s\n";
     } catch (const CancelledError&) {
         std::fprintf(stderr, "\nprobe: interrupted; finished tests are in %s (continue with --resume)\n", config.out.c_str());
-        g_stop = nullptr;
         return 130;
     }
-    g_stop = nullptr;
     return 0;
 }
 

@@ -51,31 +51,16 @@ std::vector<SweepTest> testsFromSession(const SessionReader& reader, const std::
     return tests;
 }
 
-std::vector<SweepTest> testsFromGrid(const ArgParser& p, const Tokenizer& tokenizer)
+std::vector<SweepTest> testsFromGrid(const ArgParser& p, const Tokenizer& tokenizer, std::string* description)
 {
-    if (p.has("synthetic-haystack") == p.has("haystack_dir"))
-        throw UsageError("sweep: without --session give exactly one of --haystack_dir DIR or --synthetic-haystack");
-    const std::string haystack = p.has("synthetic-haystack")
-                                     ? syntheticHaystack(static_cast<uint64_t>(p.intValue("seed")), 400000)
-                                     : readHaystackDirectory(p.value("haystack_dir"));
+    Haystack haystack = haystackFromArgs(p, "sweep (without --session)");
     if (!p.has("lengths"))
         throw UsageError("sweep: without --session give --lengths L1,L2,…");
-    const std::vector<Needle> needles = p.has("needles") ? loadNeedles(p.value("needles")) : defaultNeedles();
     PromptOptions options;
     options.addBos = tokenizer.addsBosByDefault();
-    std::vector<SweepTest> tests;
-    int id = 0;
-    for (int length : parseIntList(p.value("lengths"), "--lengths"))
-        for (double depth : parseDepths(p.value("depths")))
-            for (std::size_t n = 0; n < needles.size(); ++n) {
-                const BuiltPrompt prompt = buildPrompt(tokenizer, haystack, needles[n], length, depth, options);
-                SweepTest s;
-                s.info = {id++, length, depth, static_cast<int>(n), static_cast<int64_t>(prompt.ids.size())};
-                s.promptIds = prompt.ids;
-                s.needle = needles[n];
-                tests.push_back(std::move(s));
-            }
-    return tests;
+    *description = "grid " + haystack.description;
+    return buildNeedleGrid(tokenizer, haystack.text, p.has("needles") ? loadNeedles(p.value("needles")) : defaultNeedles(),
+                           parseIntList(p.value("lengths"), "--lengths"), parseDepths(p.value("depths")), options);
 }
 
 void printTable(const SweepResults& r)
@@ -114,11 +99,9 @@ int runSweep(const std::vector<std::string>& args)
         .option("metric", "NAME", "session metric for the scores", false, "inf")
         .option("gate", "rouge1|qaf1|none", "session gate before averaging the scores", false, "none")
         .option("threshold", "X", "gate threshold", false, "50")
-        .option("scores", "FILE.json", "head-score file for headkv/dililazykv (instead of the session's)")
-        .flag("synthetic-haystack", "without --session: HeadScope's synthetic haystack")
-        .option("haystack_dir", "DIR", "without --session: haystack directory")
-        .option("seed", "S", "synthetic haystack seed", false, "1")
-        .option("lengths", "L1,L2", "without --session: context lengths")
+        .option("scores", "FILE.json", "head-score file for headkv/dililazykv (instead of the session's)");
+    addHaystackOptions(p); // used without --session
+    p        .option("lengths", "L1,L2", "without --session: context lengths")
         .option("depths", "D1,D2", "without --session: needle depths", false, "0.1,0.5,0.9")
         .option("needles", "FILE", "without --session: needles JSONL (default: DiliLazyKV's three)")
         .option("window", "W", "observation window for every method", false, "8")
@@ -172,9 +155,9 @@ int runSweep(const std::vector<std::string>& args)
         manifest["scores"] = "session " + path + " metric=" + p.value("metric") + " gate=" + p.value("gate") +
                              " threshold=" + p.value("threshold") + " accepted=" + std::to_string(a.testsAccepted);
     } else {
-        tests = testsFromGrid(p, *tokenizer);
-        manifest["tests"] = p.has("synthetic-haystack") ? "grid synthetic seed=" + p.value("seed")
-                                                        : "grid dir " + p.value("haystack_dir");
+        std::string description;
+        tests = testsFromGrid(p, *tokenizer, &description);
+        manifest["tests"] = description;
     }
     if (p.has("scores")) {
         ImportedScores imported = importScoreFile(p.value("scores"));

@@ -2,25 +2,17 @@
 // needle documents, on CPU, and writes it as an ordinary HF checkpoint directory.
 #include "arg_parser.h"
 #include "cli_command.h"
+#include "interrupt_guard.h"
 
 #include "headscope/core/demo_trainer.h"
 #include "headscope/core/errors.h"
 
-#include <csignal>
 #include <cstdio>
 #include <iostream>
 
 namespace headscope::cli {
 
 namespace {
-
-std::stop_source* g_stop = nullptr;
-
-extern "C" void onTrainInterrupt(int)
-{
-    if (g_stop)
-        g_stop->request_stop();
-}
 
 int runTrainDemo(const std::vector<std::string>& args)
 {
@@ -75,20 +67,16 @@ int runTrainDemo(const std::vector<std::string>& args)
     o.evalEvery = p.intValue("eval-every");
     o.log = [](const std::string& line) { std::cerr << line << std::endl; };
 
-    std::stop_source stop;
-    g_stop = &stop;
-    std::signal(SIGINT, onTrainInterrupt);
+    InterruptGuard interrupt;
     try {
-        const DemoTrainResult r = trainDemoModel(o, stop.get_token());
+        const DemoTrainResult r = trainDemoModel(o, interrupt.token());
         std::cout << "wrote " << o.outDir.string() << ": " << r.steps << " steps in " << r.minutes
                   << " min, loss " << r.finalLoss << ", held-out answer accuracy (teacher-forced) "
                   << r.finalAnswerAccuracy << "\n";
     } catch (const CancelledError&) {
-        g_stop = nullptr;
         std::cerr << "train-demo-model: interrupted; no weights written\n";
         return 130;
     }
-    g_stop = nullptr;
     return 0;
 }
 

@@ -1,6 +1,8 @@
 #include "run_args.h"
 
 #include "headscope/core/errors.h"
+#include "headscope/core/probe_config.h"
+#include "headscope/core/sha256.h"
 
 #include <fstream>
 #include <sstream>
@@ -80,6 +82,29 @@ std::vector<int32_t> promptFromArgs(const ArgParser& p, const std::optional<Toke
         text = tokenizer->applyChatTemplate(text, tokenizer->defaultChatTemplate());
     const bool chatAddsBos = p.has("chat") && tokenizer->defaultChatTemplate() == ChatTemplate::Llama3;
     return tokenizer->encode(text, !chatAddsBos && (p.has("add-bos") || tokenizer->addsBosByDefault()));
+}
+
+void addHaystackOptions(ArgParser& p)
+{
+    p.option("haystack_dir", "DIR", "directory of .txt files used as the haystack")
+        .flag("synthetic-haystack", "use HeadScope's synthetic haystack instead of --haystack_dir")
+        .option("seed", "S", "synthetic haystack seed", false, "1");
+}
+
+Haystack haystackFromArgs(const ArgParser& p, const std::string& command)
+{
+    if (p.has("synthetic-haystack") == p.has("haystack_dir"))
+        throw UsageError(command + ": give exactly one of --haystack_dir DIR or --synthetic-haystack");
+    Haystack h;
+    if (p.has("synthetic-haystack")) {
+        const auto seed = static_cast<uint64_t>(std::stoull(p.value("seed")));
+        h.text = syntheticHaystack(seed, 400000);
+        h.description = "synthetic seed=" + std::to_string(seed);
+    } else {
+        h.text = readHaystackDirectory(p.value("haystack_dir"));
+        h.description = "dir " + p.value("haystack_dir") + " sha256=" + sha256Hex(h.text);
+    }
+    return h;
 }
 
 void addCompressionOptions(ArgParser& p)

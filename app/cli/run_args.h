@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <string>
 #include <vector>
 
 namespace headscope::cli {
@@ -25,6 +26,15 @@ std::vector<int32_t> promptFromArgs(const ArgParser& p, const std::optional<Toke
                                     const std::filesystem::path& modelDir);
 
 std::optional<Tokenizer> tokenizerIfPresent(const std::filesystem::path& modelDir);
+
+// --haystack_dir DIR | --synthetic-haystack [--seed S]: the probe's haystack choice.
+void addHaystackOptions(ArgParser& p);
+struct Haystack {
+    std::string text;
+    std::string description; // "synthetic seed=S" | "dir PATH sha256=…" (recorded in manifests)
+};
+// `command` names the caller in the error when neither or both are given.
+Haystack haystackFromArgs(const ArgParser& p, const std::string& command);
 
 // --pooling --kernel --layout --score-agg --cap-agg: how a budget file is applied.
 void addCompressionOptions(ArgParser& p);

@@ -92,18 +92,11 @@ int main(int argc, char** argv)
         const std::string haystack = syntheticHaystack(a.seed, 400000);
         PromptOptions promptOptions;
         promptOptions.addBos = tokenizer.addsBosByDefault();
-        std::vector<SweepTest> tests;
+        std::vector<int> lengths;
         for (const std::string& l : split(a.lengths))
-            for (double depth : parseDepths(a.depths))
-                for (std::size_t n = 0; n < needles.size(); ++n) {
-                    const BuiltPrompt p = buildPrompt(tokenizer, haystack, needles[n], std::stoi(l), depth, promptOptions);
-                    SweepTest t;
-                    t.info = {static_cast<int>(tests.size()), std::stoi(l), depth, static_cast<int>(n),
-                              static_cast<int64_t>(p.ids.size())};
-                    t.promptIds = p.ids;
-                    t.needle = needles[n];
-                    tests.push_back(std::move(t));
-                }
+            lengths.push_back(std::stoi(l));
+        const std::vector<SweepTest> tests =
+            buildNeedleGrid(tokenizer, haystack, needles, lengths, parseDepths(a.depths), promptOptions);
         GenerateOptions generation;
         generation.maxNewTokens = a.maxNewTokens;
         generation.stopAtEos = true;

@@ -20,6 +20,25 @@ SweepOutcome score(const GenerateResult& r, const Tokenizer& tokenizer, const Ne
 
 } // namespace
 
+std::vector<SweepTest> buildNeedleGrid(const Tokenizer& tokenizer, const std::string& haystack,
+                                       const std::vector<Needle>& needles, const std::vector<int>& lengths,
+                                       const std::vector<double>& depths, const PromptOptions& options)
+{
+    std::vector<SweepTest> tests;
+    for (int length : lengths)
+        for (double depth : depths)
+            for (std::size_t n = 0; n < needles.size(); ++n) {
+                const BuiltPrompt prompt = buildPrompt(tokenizer, haystack, needles[n], length, depth, options);
+                SweepTest t;
+                t.info = {static_cast<int>(tests.size()), length, depth, static_cast<int>(n),
+                          static_cast<int64_t>(prompt.ids.size())};
+                t.promptIds = prompt.ids;
+                t.needle = needles[n];
+                tests.push_back(std::move(t));
+            }
+    return tests;
+}
+
 SweepResults runBudgetSweep(Engine& engine, const Tokenizer& tokenizer, const std::vector<SweepTest>& tests,
                             const SweepConfig& config, const std::function<void(const SweepProgress&)>& progress,
                             std::stop_token stop)

@@ -35,6 +35,11 @@ struct SweepProgress {
     std::string label;                 // e.g. "headkv C=128 test 3"
 };
 
+// The tests of a probe grid (lengths × depths × needles, in that nesting), ids 0, 1, …
+std::vector<SweepTest> buildNeedleGrid(const Tokenizer& tokenizer, const std::string& haystack,
+                                       const std::vector<Needle>& needles, const std::vector<int>& lengths,
+                                       const std::vector<double>& depths, const PromptOptions& options);
+
 // Throws UsageError before any generation if a method is unknown or needs scores that are missing.
 SweepResults runBudgetSweep(Engine& engine, const Tokenizer& tokenizer, const std::vector<SweepTest>& tests,
                             const SweepConfig& config, const std::function<void(const SweepProgress&)>& progress = {},
