@@ -10,24 +10,24 @@ namespace headscope {
 
 namespace {
 
-double klDivergence(const std::vector<float>& p, const std::vector<float>& q) // log-probs
-{
-    double kl = 0.0;
-    for (std::size_t i = 0; i < p.size(); ++i) {
-        const double lp = p[i];
-        if (std::isinf(lp))
-            continue;
-        kl += std::exp(lp) * (lp - static_cast<double>(q[i]));
-    }
-    return std::max(kl, 0.0); // rounding can leave −1e-9 for identical rows
-}
-
 int32_t argmax(const std::vector<float>& logProbs)
 {
     return static_cast<int32_t>(std::max_element(logProbs.begin(), logProbs.end()) - logProbs.begin());
 }
 
 } // namespace
+
+double klDivergence(std::span<const float> logP, std::span<const float> logQ)
+{
+    double kl = 0.0;
+    for (std::size_t i = 0; i < logP.size() && i < logQ.size(); ++i) {
+        const double lp = logP[i];
+        if (std::isinf(lp))
+            continue;
+        kl += std::exp(lp) * (lp - static_cast<double>(logQ[i]));
+    }
+    return std::max(kl, 0.0); // rounding can leave −1e-9 for identical rows
+}
 
 Comparison compareGeneration(Engine& engine, const ComparisonRequest& request, std::stop_token stop)
 {

@@ -12,7 +12,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <exception>
 #include <thread>
 
@@ -141,14 +140,8 @@ std::shared_ptr<CompareResult> maskedComparison(Engine& engine, const Tokenizer&
     result->fullTokens = tokenTexts(tokenizer, full.generatedIds);
     result->variantTokens = tokenTexts(tokenizer, variant.generatedIds);
     const std::size_t steps = std::min(full.stepLogProbs.size(), variant.stepLogProbs.size());
-    for (std::size_t t = 0; t < steps; ++t) {
-        const std::vector<float>& p = full.stepLogProbs[t];
-        const std::vector<float>& q = variant.stepLogProbs[t];
-        double kl = 0.0;
-        for (std::size_t i = 0; i < p.size() && i < q.size(); ++i)
-            kl += std::exp(static_cast<double>(p[i])) * (static_cast<double>(p[i]) - static_cast<double>(q[i]));
-        result->klPerStep.push_back(std::max(kl, 0.0));
-    }
+    for (std::size_t t = 0; t < steps; ++t)
+        result->klPerStep.push_back(klDivergence(full.stepLogProbs[t], variant.stepLogProbs[t]));
     result->fullPrefillMs = full.prefillMs;
     result->variantPrefillMs = variant.prefillMs;
     result->fullDecodeMs = full.decodeMsPerToken;

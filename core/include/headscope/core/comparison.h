@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <optional>
+#include <span>
 #include <stop_token>
 #include <vector>
 
@@ -42,6 +43,9 @@ struct Comparison {
     int64_t needleLength = 0;
     double needleKeptFraction = 0.0; // Σ needleKept / (stored heads × needleLength)
 };
+
+// KL(p ‖ q) in nats of two log-probability rows of equal length (≥ 0; −inf entries of p skipped).
+double klDivergence(std::span<const float> logP, std::span<const float> logQ);
 
 Comparison compareGeneration(Engine& engine, const ComparisonRequest& request, std::stop_token stop = {});
 
