@@ -44,10 +44,9 @@ BudgetPlan storedPlan(const CompressionSpec& spec, const ModelConfig& config)
 
 std::vector<std::vector<std::vector<int32_t>>> compressCaches(std::vector<std::unique_ptr<model::LayerKvCache>>& caches,
                                                               const std::vector<at::Tensor>& windowQueries,
-                                                              const CompressionSpec& spec, const ModelConfig& config,
-                                                              int64_t decodeRoom)
+                                                              const CompressionSpec& spec, const BudgetPlan& plan,
+                                                              const ModelConfig& config, int64_t decodeRoom)
 {
-    const BudgetPlan plan = storedPlan(spec, config);
     const bool queryLayout = spec.layout == CacheLayout::QueryHeadFlattened;
     const bool adaptive = plan.method == "adakv";
     const int64_t kvHeads = config.numKvHeads, group = config.numHeads / config.numKvHeads;

@@ -15,6 +15,7 @@
 #include <ATen/Parallel.h> // at::set_num_threads
 
 #include <chrono>
+#include <optional>
 #include <sstream>
 
 namespace headscope {
@@ -200,8 +201,9 @@ GenerateResult Engine::Impl::generate(std::span<const int32_t> promptIds, const 
     at::NoGradGuard noGrad;
     const auto masked = maskTable(o.maskedHeads, c);
     const CompressionSpec* spec = o.compression.get();
+    std::optional<BudgetPlan> plan; // at the stored granularity; validated before any work
     if (spec)
-        compress::storedPlan(*spec, c); // validates the plan against the model before any work
+        plan = compress::storedPlan(*spec, c);
     const int64_t promptLen = static_cast<int64_t>(promptIds.size());
     // A compressed run's full cache only lives through prefill; decode appends go to the
     // compressed cache's reserved room.
@@ -227,7 +229,7 @@ GenerateResult Engine::Impl::generate(std::span<const int32_t> promptIds, const 
                                   false, lastChunk && spec ? &capture : nullptr);
     }
     if (spec)
-        result.keptPositions = compress::compressCaches(caches, capture.queries, *spec, c, o.maxNewTokens);
+        result.keptPositions = compress::compressCaches(caches, capture.queries, *spec, *plan, c, o.maxNewTokens);
     for (const auto& cache : caches)
         result.kvBytes += cache->storedBytes();
 
