@@ -2,6 +2,8 @@
 // the CLI, the written budget file, DiliLazyKV totals, and the adakv / bad-input errors.
 #include "headscope/core/budget_file.h"
 
+#include "cli/cli_process.h"
+
 #include <QtTest/QtTest>
 
 #include <QJsonArray>
@@ -9,7 +11,6 @@
 #include <QJsonObject>
 #include <QDir>
 #include <QFile>
-#include <QProcess>
 
 #include <algorithm>
 
@@ -23,21 +24,9 @@ QString S(const char* text)
 
 const QString kShared = QStringLiteral(HEADSCOPE_SHARED_DIR) + S("/data/head_scores/");
 
-struct CliResult {
-    int exitCode = -1;
-    QByteArray out, err;
-};
-
-CliResult runCli(const QStringList& args)
+CliResult runAllocate(const QStringList& args)
 {
-    QProcess proc;
-    proc.start(QStringLiteral(HEADSCOPE_CLI_PATH), QStringList{S("allocate")} + args);
-    CliResult r;
-    if (!proc.waitForFinished(120000)) return r;
-    r.exitCode = proc.exitStatus() == QProcess::NormalExit ? proc.exitCode() : -1;
-    r.out = proc.readAllStandardOutput();
-    r.err = proc.readAllStandardError();
-    return r;
+    return runCli(QStringList{S("allocate")} + args, 120000);
 }
 
 std::vector<qint64> capsOf(const QJsonObject& o)
@@ -68,7 +57,7 @@ private Q_SLOTS:
         QFETCH(qint64, minCap);
         QFETCH(qint64, maxCap);
         const QString out = S(HEADSCOPE_TEST_DATA_DIR) + S("/cli_allocate_") + beta + S(".json");
-        const CliResult r = runCli({S("--scores"),
+        const CliResult r = runAllocate({S("--scores"),
                                     kShared + S("headkv/Meta-Llama-3-8B-Instruct_retrieval_reasoning_heads.json"),
                                     S("--method"), S("headkv"), S("--base"), S("128"), S("--window"), S("8"),
                                     S("--beta"), beta, S("--out"), out, S("--json")});
@@ -91,14 +80,14 @@ private Q_SLOTS:
     void diliLazyKvDefaultsAndKvGranularity()
     {
         // dililazykv defaults to window 16 and beta 1.351 (§3B): head_inf.json sums to 114 675.
-        CliResult r = runCli({S("--scores"), kShared + S("dililazykv/head_inf.json"), S("--method"),
+        CliResult r = runAllocate({S("--scores"), kShared + S("dililazykv/head_inf.json"), S("--method"),
                               S("dililazykv"), S("--json")});
         QVERIFY2(r.exitCode == 0, r.err.constData());
         QJsonObject o = QJsonDocument::fromJson(r.out).object();
         QCOMPARE(o[u"total_selected"].toInteger(), qint64(114675));
         QCOMPARE(o[u"window"].toInt(), 16);
         // KV granularity with max aggregation: 8 KV heads, bytes reported for every layout.
-        r = runCli({S("--scores"), kShared + S("dililazykv/head_inf.json"), S("--method"), S("dililazykv"),
+        r = runAllocate({S("--scores"), kShared + S("dililazykv/head_inf.json"), S("--method"), S("dililazykv"),
                     S("--granularity"), S("kv"), S("--group-agg"), S("max"), S("--heads"), S("32"),
                     S("--kv-heads"), S("8"), S("--head-dim"), S("128"), S("--json")});
         QVERIFY2(r.exitCode == 0, r.err.constData());
@@ -123,7 +112,7 @@ private Q_SLOTS:
             "num_key_value_heads": 8, "max_position_embeddings": 8192, "rope_theta": 500000.0,
             "rms_norm_eps": 1e-05, "torch_dtype": "bfloat16", "tie_word_embeddings": false})");
         cfg.close();
-        const CliResult r = runCli({S("--model"), dir, S("--scores"),
+        const CliResult r = runAllocate({S("--model"), dir, S("--scores"),
                                     kShared + S("headkv/Meta-Llama-3-8B-Instruct_retrieval_heads.json"),
                                     S("--method"), S("headkv"), S("--context-length"), S("4096"), S("--json")});
         QVERIFY2(r.exitCode == 0, r.err.constData());
@@ -136,17 +125,17 @@ private Q_SLOTS:
 
     void textTableAndErrors()
     {
-        CliResult r = runCli({S("--method"), S("pyramid"), S("--layers"), S("32"), S("--heads"), S("4")});
+        CliResult r = runAllocate({S("--method"), S("pyramid"), S("--layers"), S("32"), S("--heads"), S("4")});
         QVERIFY2(r.exitCode == 0, r.err.constData());
         QVERIFY(r.out.contains("    0   234   234.0     234"));
         QVERIFY(r.out.contains("   31    17    17.0      17"));
-        r = runCli({S("--scores"), kShared + S("headkv/Meta-Llama-3-8B-Instruct_retrieval_heads.json"),
+        r = runAllocate({S("--scores"), kShared + S("headkv/Meta-Llama-3-8B-Instruct_retrieval_heads.json"),
                     S("--method"), S("adakv"), S("--floor-alpha"), S("1.5")});
         QCOMPARE(r.exitCode, 2);
         QVERIFY(r.err.contains("floor"));
-        r = runCli({S("--method"), S("headkv"), S("--layers"), S("2"), S("--heads"), S("2")});
+        r = runAllocate({S("--method"), S("headkv"), S("--layers"), S("2"), S("--heads"), S("2")});
         QCOMPARE(r.exitCode, 2);
-        r = runCli({S("--scores"), kShared + S("headkv/Meta-Llama-3-8B-Instruct_retrieval_heads.json"),
+        r = runAllocate({S("--scores"), kShared + S("headkv/Meta-Llama-3-8B-Instruct_retrieval_heads.json"),
                     S("--method"), S("headkv"), S("--heads"), S("16")});
         QCOMPARE(r.exitCode, 1); // FormatError: 32 heads in the file
         QVERIFY(r.err.contains("head count"));

@@ -3,10 +3,11 @@
 #include "headscope/core/checkpoint.h"
 #include "headscope/core/sweep_results.h"
 
+#include "cli/cli_process.h"
+
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
-#include <QProcess>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -15,24 +16,6 @@ using namespace headscope;
 namespace {
 
 QString S(const char* s) { return QString::fromUtf8(s); }
-
-struct CliResult {
-    int exitCode = -1;
-    QByteArray out, err;
-};
-
-CliResult runCli(const QStringList& args)
-{
-    QProcess proc;
-    proc.start(QStringLiteral(HEADSCOPE_CLI_PATH), args);
-    CliResult r;
-    if (!proc.waitForFinished(300000))
-        return r;
-    r.exitCode = proc.exitStatus() == QProcess::NormalExit ? proc.exitCode() : -1;
-    r.out = proc.readAllStandardOutput();
-    r.err = proc.readAllStandardError();
-    return r;
-}
 
 } // namespace
 
