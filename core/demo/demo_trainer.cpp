@@ -17,8 +17,6 @@
 #include <torch/nn/functional/loss.h>
 #include <torch/nn/utils/clip_grad.h>
 
-#include <malloc.h>
-
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -137,11 +135,6 @@ DemoTrainResult trainDemoModel(const DemoTrainOptions& o, std::stop_token stop)
         throw UsageError("train-demo-model: --init " + o.initFrom.string() +
                          " is the output directory; write the continued model elsewhere");
     at::set_num_threads(o.threads > 0 ? o.threads : availableCores());
-    // Every step allocates and frees the same large activation buffers. Above glibc's mmap
-    // threshold each free returns them to the kernel and the next step page-faults them back
-    // in (most of the time went to the kernel); keep them on the heap instead.
-    mallopt(M_MMAP_THRESHOLD, 1 << 30);
-    mallopt(M_TRIM_THRESHOLD, 1 << 30);
 
     // config.json and the byte-level tokenizer come from the test-model writer; its random
     // weights are replaced by the trained ones at the end.
