@@ -6,7 +6,10 @@ if(TARGET headscope_gui_controllers)
   # Probe runs need a real tokenizer: the `tokenizers` fixture (tests/tokenizer.cmake) fetches it.
   headscope_add_qt_test(tst_run_panels SOURCES app/tst_run_panels.cpp LIBS headscope_gui_controllers Qt6::Widgets
                         GUI LABELS gui tokenizer)
+  # Compare on a probe test of the open session: the fixture session's prompt is llama3 ids.
+  headscope_add_qt_test(tst_compare_probe_test SOURCES app/tst_compare_probe_test.cpp
+                        LIBS headscope_gui_controllers Qt6::Widgets GUI LABELS gui tokenizer)
   if(TEST fetch_tokenizers)
-    set_tests_properties(tst_run_panels PROPERTIES FIXTURES_REQUIRED tokenizers)
+    set_tests_properties(tst_run_panels tst_compare_probe_test PROPERTIES FIXTURES_REQUIRED tokenizers)
   endif()
 endif()

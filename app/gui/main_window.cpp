@@ -1,5 +1,6 @@
 #include "main_window.h"
 
+#include "controllers/compare_bridge.h"
 #include "controllers/engine_controller.h"
 #include "controllers/session_controller.h"
 #include "plots/plot_widget.h"
@@ -14,6 +15,7 @@
 #include "widgets/statistics_panel.h"
 #include "widgets/model_card.h"
 #include "widgets/scores_panel.h"
+#include "models/session_source.h"
 
 #include "headscope/core/errors.h"
 #include "headscope/core/install_paths.h"
@@ -83,10 +85,15 @@ MainWindow::MainWindow(QWidget* parent)
     addDockWidget(Qt::LeftDockWidgetArea, m_filterDock);
     m_filterDock->hide();
 
-    m_sourceLabel = new QLabel(QStringLiteral("No file open"), this);
+    m_sourceLabel = new QLabel(this);
+    m_sourceLabel->setObjectName(QStringLiteral("sourceLabel"));
     m_deviceLabel = new QLabel(this);
     m_memoryLabel = new QLabel(this);
-    statusBar()->addWidget(m_sourceLabel, 1);
+    setSourceText(QStringLiteral("No file open"));
+    // All labels are permanent (right-hand side); the left is left to showMessage(). A normal
+    // widget there is hidden by a message only when the bar is already visible, so a message
+    // shown before the first show (or in an offscreen grab) was drawn over it.
+    statusBar()->addPermanentWidget(m_sourceLabel);
     statusBar()->addPermanentWidget(m_deviceLabel);
     statusBar()->addPermanentWidget(m_memoryLabel);
     m_statusTimer = new QTimer(this);
@@ -125,6 +132,14 @@ MainWindow::MainWindow(QWidget* parent)
             openFile(outcome.sessionPath);
     });
     connect(m_engine, &EngineController::failed, m_probe, [this] { m_probe->setRunning(false); });
+    // The needle grid's open test is offered to Compare ("Use selected probe test").
+    connect(m_grid, &views::NeedleGridPanel::testOpened, this, [this](int testId) {
+        if (!m_session)
+            return;
+        for (const views::TestInfo& t : m_session->tests())
+            if (t.id == testId)
+                m_compare->setProbeTest(testId, probeTestLabel(t));
+    });
     // Full vs compressed under the plan on the Budgets tab; full vs masked heads below.
     connect(m_compare, &views::ComparePanel::runRequested, this, [this] {
         if (!m_budget->plan()) {
@@ -134,36 +149,22 @@ MainWindow::MainWindow(QWidget* parent)
             return;
         }
         CompareRequest request;
-        request.prompt = m_compare->prompt();
+        if (!fillComparePrompt(request))
+            return;
         request.budget = std::make_shared<const BudgetPlan>(*m_budget->plan());
         statusBar()->showMessage(QStringLiteral("Generating with the full and the compressed cache…"));
         m_engine->compare(request);
     });
     connect(m_compare, &views::ComparePanel::maskAndRerunRequested, this, [this](const QList<QPair<int, int>>& heads) {
         CompareRequest request;
-        request.prompt = m_compare->prompt();
+        if (!fillComparePrompt(request))
+            return;
         request.maskedHeads = heads;
         statusBar()->showMessage(QStringLiteral("Generating with and without %1 head(s)…").arg(heads.size()));
         m_engine->compare(request);
     });
     connect(m_engine, &EngineController::compared, this, [this](const std::shared_ptr<const CompareResult>& r) {
-        views::ComparisonData d;
-        d.fullTokens = r->fullTokens;
-        d.compressedTokens = r->variantTokens;
-        d.variantTitle = r->variantTitle;
-        d.klPerStep = r->klPerStep;
-        d.fullPrefillMs = r->fullPrefillMs;
-        d.compressedPrefillMs = r->variantPrefillMs;
-        d.fullDecodeMsPerToken = r->fullDecodeMs;
-        d.compressedDecodeMsPerToken = r->variantDecodeMs;
-        d.fullKvBytes = r->fullKvBytes;
-        d.compressedKvBytes = r->variantKvBytes;
-        d.label = r->top1Agreement >= 0.0
-                      ? QStringLiteral("%1 · top-1 agreement %2% (teacher-forced)")
-                            .arg(r->variantTitle)
-                            .arg(100.0 * r->top1Agreement, 0, 'f', 1)
-                      : r->variantTitle;
-        m_compare->setComparison(d);
+        m_compare->setComparison(comparisonViewData(*r));
         m_tabs->setCurrentWidget(m_compare);
         statusBar()->showMessage(QStringLiteral("Comparison finished"), 5000);
     });
@@ -263,6 +264,32 @@ void MainWindow::showError(const QString& what, const QString& message)
     box.exec();
 }
 
+bool MainWindow::fillComparePrompt(CompareRequest& request)
+{
+    const int test = m_compare->probeTest();
+    if (test < 0) {
+        request.prompt = m_compare->prompt();
+        return true;
+    }
+    try {
+        useProbeTest(request, m_session.get(), test);
+        return true;
+    } catch (const Error& e) {
+        showError(QStringLiteral("Comparing on probe test %1").arg(test), QString::fromStdString(e.what()));
+    } catch (const std::exception& e) {
+        showError(QStringLiteral("Comparing on probe test %1").arg(test),
+                  QStringLiteral("unexpected error: %1").arg(QString::fromStdString(e.what())));
+    }
+    return false;
+}
+
+void MainWindow::setSourceText(const QString& text)
+{
+    // Elided in the middle so a deep path keeps its file name and leaves room for messages.
+    m_sourceLabel->setText(m_sourceLabel->fontMetrics().elidedText(text, Qt::ElideMiddle, 420));
+    m_sourceLabel->setToolTip(text);
+}
+
 void MainWindow::openFile(const QString& path)
 {
     statusBar()->showMessage(QStringLiteral("Opening %1…").arg(path));
@@ -298,7 +325,7 @@ void MainWindow::onDocumentOpened(const std::shared_ptr<const OpenedDocument>& d
         rebuildRecentMenu();
         showScoreSet(*m_scoreFiles);
         m_scores->setMetric(added.id);
-        m_sourceLabel->setText(m_scoreFiles->source);
+        setSourceText(m_scoreFiles->source);
         return;
     }
     if (doc->kind == OpenedDocument::Kind::ScoreFile)
@@ -307,6 +334,8 @@ void MainWindow::onDocumentOpened(const std::shared_ptr<const OpenedDocument>& d
         m_scoreFiles.reset();
     m_settings.addRecentFile(doc->path);
     rebuildRecentMenu();
+    m_session = doc->session;
+    m_compare->clearProbeTest(); // its test ids belonged to the previous session
     m_grid->setSource(doc->session);
     m_statistics->setSource(doc->session);
     m_filterDock->setVisible(doc->session != nullptr);
@@ -319,7 +348,7 @@ void MainWindow::onDocumentOpened(const std::shared_ptr<const OpenedDocument>& d
         m_filters->setSource(doc->session); // emits scoreSetChanged → showScoreSet
     else
         showScoreSet(doc->scores);
-    m_sourceLabel->setText(doc->path);
+    setSourceText(doc->path);
     setWindowTitle(QStringLiteral("%1 — HeadScope").arg(QFileInfo(doc->path).fileName()));
     m_tabs->setCurrentWidget(m_scores);
     statusBar()->showMessage(QStringLiteral("Opened %1").arg(doc->path), 4000);

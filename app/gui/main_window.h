@@ -29,12 +29,14 @@ class ProbePanel;
 class ComparePanel;
 struct ScoreSet;
 struct ProbeRequest;
+class SessionSource;
 }
 
 namespace headscope::app {
 
 class EngineController;
 class SessionController;
+struct CompareRequest;
 struct OpenedDocument;
 struct CheckpointInfo;
 
@@ -78,6 +80,10 @@ private:
     void buildMenus();
     void rebuildRecentMenu();
     void showError(const QString& what, const QString& message);
+    // The typed prompt, or the recorded ids of the probe test ticked in the Compare panel;
+    // false (after showing why) when that test's prompt cannot be read.
+    bool fillComparePrompt(CompareRequest& request);
+    void setSourceText(const QString& text);
     void onDocumentOpened(const std::shared_ptr<const OpenedDocument>& doc);
     void showScoreSet(const views::ScoreSet& set);
     void startProbe(const views::ProbeRequest& request);
@@ -106,6 +112,7 @@ private:
     views::ComparePanel* m_compare = nullptr;
     QDockWidget* m_filterDock = nullptr;
     std::unique_ptr<views::ScoreSet> m_scoreFiles; // metrics gathered from score files
+    std::shared_ptr<const views::SessionSource> m_session; // the open probe session, if any
     bool m_mergeNext = false;
     QMenu* m_recentMenu = nullptr;
     QLabel* m_deviceLabel = nullptr;

@@ -7,6 +7,7 @@ add_library(headscope_gui_controllers STATIC
   ${CMAKE_CURRENT_LIST_DIR}/controllers/app_settings.cpp
   ${CMAKE_CURRENT_LIST_DIR}/controllers/score_file_loader.cpp
   ${CMAKE_CURRENT_LIST_DIR}/controllers/session_file_source.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/controllers/compare_bridge.cpp
 )
 set_target_properties(headscope_gui_controllers PROPERTIES AUTOMOC ON)
 target_include_directories(headscope_gui_controllers PUBLIC ${CMAKE_CURRENT_LIST_DIR})

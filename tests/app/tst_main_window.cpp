@@ -10,8 +10,10 @@
 
 #include <QMimeData>
 #include <QSet>
+#include <QLabel>
 #include <QSignalSpy>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QTabWidget>
 #include <QtTest>
 
@@ -148,6 +150,33 @@ private Q_SLOTS:
         QCOMPARE(again.tabs()->currentIndex(), 1);
         QCOMPARE(again.budgetPanel()->capacitySlider()->value(), 256.0);
         QCOMPARE(again.budgetPanel()->method(), QStringLiteral("pyramid"));
+    }
+
+    void statusMessagesNeverCoverTheSourceLabel()
+    {
+        // A message shown before the window is (as when opening a file from the command line,
+        // or in an offscreen grab) and one shown after: both leave the open file's label visible
+        // and to the right of the message text.
+        MainWindow window;
+        const QString before = QStringLiteral("Opening /a/rather/long/path/to/a/probe/session.h5…");
+        window.statusBar()->showMessage(before);
+        window.resize(1100, 700);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        auto* label = window.statusBar()->findChild<QLabel*>(QStringLiteral("sourceLabel"));
+        QVERIFY(label);
+        QCOMPARE(label->text(), QStringLiteral("No file open"));
+        for (const QString& message : {before, QStringLiteral("Error: a transient message after the window is shown")}) {
+            window.statusBar()->showMessage(message);
+            QApplication::processEvents();
+            (void)window.grab(); // lays out and paints as a screenshot does
+            QVERIFY2(label->isVisible(), qPrintable(message));
+            const int textRight = window.statusBar()->fontMetrics().horizontalAdvance(message) + 8;
+            QVERIFY2(label->mapTo(&window, QPoint(0, 0)).x() > textRight,
+                     qPrintable(QStringLiteral("label at x=%1, message ends near %2")
+                                    .arg(label->mapTo(&window, QPoint(0, 0)).x())
+                                    .arg(textRight)));
+        }
     }
 
     void everyTabRenders()

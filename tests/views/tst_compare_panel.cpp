@@ -2,7 +2,9 @@
 #include "plots/bar_plot.h"
 #include "widgets/compare_panel.h"
 
+#include <QCheckBox>
 #include <QLabel>
+#include <QLineEdit>
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QTextBrowser>
@@ -49,6 +51,49 @@ private Q_SLOTS:
             QVERIFY(QTest::qWaitForWindowExposed(&panel));
             QVERIFY(panel.grab().save(QStringLiteral(HEADSCOPE_SOURCE_DIR "/docs/screenshots/compare.png")));
         }
+    }
+
+    void probeTestReplacesTheTypedPromptWhileTicked()
+    {
+        ComparePanel panel;
+        panel.setPrompt(QStringLiteral("typed"));
+        QVERIFY(!panel.probeTestBox()->isEnabled());
+        QCOMPARE(panel.probeTest(), -1);
+        panel.setProbeTest(7, QStringLiteral("probe test 7: length 300, depth 50%"));
+        QCOMPARE(panel.probeTest(), -1); // offered, not yet used
+        QCOMPARE(panel.promptEdit()->text(), QStringLiteral("typed"));
+        panel.probeTestBox()->setChecked(true);
+        QCOMPARE(panel.probeTest(), 7);
+        QCOMPARE(panel.promptEdit()->text(), QStringLiteral("probe test 7: length 300, depth 50%"));
+        QVERIFY(panel.promptEdit()->isReadOnly());
+        QCOMPARE(panel.prompt(), QStringLiteral("typed"));
+        panel.setProbeTest(8, QStringLiteral("probe test 8: length 600, depth 0%")); // another grid cell
+        QCOMPARE(panel.probeTest(), 8);
+        QCOMPARE(panel.promptEdit()->text(), QStringLiteral("probe test 8: length 600, depth 0%"));
+        panel.clearProbeTest(); // a new session was opened
+        QCOMPARE(panel.probeTest(), -1);
+        QVERIFY(!panel.probeTestBox()->isEnabled());
+        QCOMPARE(panel.promptEdit()->text(), QStringLiteral("typed"));
+        QVERIFY(!panel.promptEdit()->isReadOnly());
+    }
+
+    void needleReport()
+    {
+        ComparisonData d;
+        QVERIFY(ComparePanel::needleReport(d).isEmpty());
+        d.needleLength = 6;
+        d.needleKept = {{6, 6}, {4, 1}};
+        d.needleKeptFraction = 17.0 / 24.0;
+        QCOMPARE(ComparePanel::needleReport(d),
+                 QStringLiteral("Needle kept by the compressed cache: 70.8% of its 6 tokens over all KV heads · fewest "
+                                "1 (L1 KV head 1) · per layer, mean over KV heads: L0 6.0 · L1 2.5"));
+        ComparePanel panel;
+        d.promptText = QStringLiteral("<|begin_of_text|>The password is ORCHID.");
+        panel.setComparison(d);
+        QVERIFY(panel.needleSummary()->isVisibleTo(&panel));
+        QVERIFY(panel.promptEdit()->toolTip().contains(QStringLiteral("&lt;|begin_of_text|&gt;The password is ORCHID.")));
+        panel.setComparison(ComparisonData{});
+        QVERIFY(!panel.needleSummary()->isVisibleTo(&panel));
     }
 
     void maskAndRerun()

@@ -2,6 +2,7 @@
 
 #include "plots/bar_plot.h"
 
+#include <QCheckBox>
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -16,16 +17,28 @@
 namespace headscope::views {
 
 ComparePanel::ComparePanel(QWidget* parent)
-    : QWidget(parent), m_prompt(new QLineEdit(this)), m_run(new QPushButton(QStringLiteral("Compare"), this)),
+    : QWidget(parent), m_prompt(new QLineEdit(this)),
+      m_useTest(new QCheckBox(QStringLiteral("Use selected probe test"), this)),
+      m_run(new QPushButton(QStringLiteral("Compare"), this)),
       m_mask(new QPushButton(QStringLiteral("Mask selected heads and re-run"), this)),
       m_full(new QTextBrowser(this)), m_compressed(new QTextBrowser(this)), m_kl(new BarPlot(this)),
-      m_summary(new QLabel(this))
+      m_summary(new QLabel(this)), m_needle(new QLabel(this))
 {
-    m_prompt->setPlaceholderText(QStringLiteral("Prompt, or leave empty to use the selected probe test"));
+    m_prompt->setPlaceholderText(
+        QStringLiteral("Prompt to compare, or click a needle-grid cell and tick \u201cUse selected probe test\u201d"));
+    m_useTest->setEnabled(false);
+    m_useTest->setToolTip(QStringLiteral("Compare on the probe test opened in the Needle grid tab: the token ids the "
+                                         "model was fed in the probe run, and its needle span"));
     m_mask->setEnabled(false);
+    // Long summaries (file names, many layers) wrap instead of being clipped at the window edge.
     m_summary->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_summary->setWordWrap(true);
+    m_needle->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_needle->setWordWrap(true);
+    m_needle->setVisible(false);
     auto* bar = new QHBoxLayout;
     bar->addWidget(m_prompt, 1);
+    bar->addWidget(m_useTest);
     bar->addWidget(m_run);
     bar->addWidget(m_mask);
     auto* texts = new QGridLayout;
@@ -47,19 +60,62 @@ ComparePanel::ComparePanel(QWidget* parent)
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(bar);
     layout->addWidget(m_summary);
+    layout->addWidget(m_needle);
     layout->addWidget(split, 1);
+    connect(m_useTest, &QCheckBox::toggled, this, [this](bool on) {
+        if (on)
+            m_typedPrompt = m_prompt->text();
+        else
+            m_prompt->setText(m_typedPrompt);
+        showPromptSource();
+    });
     connect(m_run, &QPushButton::clicked, this, [this] { Q_EMIT runRequested(prompt()); });
     connect(m_mask, &QPushButton::clicked, this, [this] { Q_EMIT maskAndRerunRequested(m_heads); });
 }
 
 QString ComparePanel::prompt() const
 {
-    return m_prompt->text();
+    return probeTest() >= 0 ? m_typedPrompt : m_prompt->text();
 }
 
 void ComparePanel::setPrompt(const QString& prompt)
 {
-    m_prompt->setText(prompt);
+    if (probeTest() >= 0)
+        m_typedPrompt = prompt;
+    else
+        m_prompt->setText(prompt);
+}
+
+void ComparePanel::setProbeTest(int testId, const QString& label)
+{
+    m_testId = testId;
+    m_testLabel = label;
+    m_useTest->setEnabled(true);
+    showPromptSource();
+}
+
+void ComparePanel::clearProbeTest()
+{
+    m_useTest->setChecked(false); // gives the typed prompt back
+    m_useTest->setEnabled(false);
+    m_testId = -1;
+    m_testLabel.clear();
+}
+
+int ComparePanel::probeTest() const
+{
+    return m_useTest->isChecked() ? m_testId : -1;
+}
+
+void ComparePanel::showPromptSource()
+{
+    const bool test = probeTest() >= 0;
+    m_prompt->setReadOnly(test);
+    m_prompt->setToolTip(QString()); // a decoded prompt belongs to the run that produced it
+    if (test) {
+        m_prompt->setText(m_testLabel);
+        m_prompt->setCursorPosition(0);
+    }
 }
 
 int ComparePanel::firstDivergence(const QStringList& a, const QStringList& b)
@@ -83,6 +139,37 @@ QString ComparePanel::render(const QStringList& tokens, int divergence, const QS
     return QStringLiteral("<div style='white-space:pre-wrap'>%1</div>").arg(html);
 }
 
+QString ComparePanel::needleReport(const ComparisonData& d)
+{
+    if (d.needleLength <= 0 || d.needleKept.empty())
+        return {};
+    QStringList perLayer;
+    qint64 fewest = d.needleLength + 1;
+    int fewestLayer = 0, fewestHead = 0;
+    for (std::size_t l = 0; l < d.needleKept.size(); ++l) {
+        const std::vector<qint64>& row = d.needleKept[l];
+        qint64 sum = 0;
+        for (std::size_t h = 0; h < row.size(); ++h) {
+            sum += row[h];
+            if (row[h] < fewest) {
+                fewest = row[h];
+                fewestLayer = static_cast<int>(l);
+                fewestHead = static_cast<int>(h);
+            }
+        }
+        const double mean = row.empty() ? 0.0 : static_cast<double>(sum) / static_cast<double>(row.size());
+        perLayer << QStringLiteral("L%1 %2").arg(l).arg(mean, 0, 'f', 1);
+    }
+    return QStringLiteral("Needle kept by the compressed cache: %1% of its %2 tokens over all KV heads · fewest "
+                          "%3 (L%4 KV head %5) · per layer, mean over KV heads: %6")
+        .arg(100.0 * d.needleKeptFraction, 0, 'f', 1)
+        .arg(d.needleLength)
+        .arg(fewest)
+        .arg(fewestLayer)
+        .arg(fewestHead)
+        .arg(perLayer.join(QStringLiteral(" · ")));
+}
+
 void ComparePanel::setComparison(const ComparisonData& d)
 {
     m_divergence = firstDivergence(d.fullTokens, d.compressedTokens);
@@ -103,6 +190,16 @@ void ComparePanel::setComparison(const ComparisonData& d)
             .arg(static_cast<double>(d.fullKvBytes) / 1024.0, 0, 'f', 1)
             .arg(static_cast<double>(d.compressedKvBytes) / 1024.0, 0, 'f', 1)
             .arg(kvRatio, 0, 'f', 1));
+    const QString needle = needleReport(d);
+    m_needle->setText(needle);
+    m_needle->setVisible(!needle.isEmpty());
+    // Long probe prompts would make a tooltip taller than the screen: keep both ends.
+    constexpr qsizetype kHead = 1200, kTail = 400;
+    const QString& p = d.promptText;
+    const QString shown = p.size() <= kHead + kTail ? p : p.left(kHead) + QStringLiteral(" … ") + p.right(kTail);
+    // Escaped rich text: special tokens such as <|begin_of_text|> must show, not parse.
+    const QString html = QStringLiteral("<p style='white-space:pre-wrap'>%1</p>").arg(shown.toHtmlEscaped());
+    m_prompt->setToolTip(shown.isEmpty() ? QString() : html);
 }
 
 void ComparePanel::setSelectedHeads(const QList<QPair<int, int>>& heads)

@@ -13,6 +13,9 @@
 #include <algorithm>
 #include <chrono>
 #include <exception>
+#include <filesystem>
+#include <optional>
+#include <span>
 #include <thread>
 
 namespace headscope::app {
@@ -113,15 +116,32 @@ void EngineWorker::runProbe(std::shared_ptr<const ProbeRunConfig> config, std::s
 
 namespace {
 
-QStringList tokenTexts(const Tokenizer& tokenizer, const std::vector<int32_t>& ids)
+// Token texts for display; without a tokenizer (recorded ids on a checkpoint that has none)
+// each token shows as its id, so the two runs can still be compared token by token.
+QStringList tokenTexts(const std::optional<Tokenizer>& tokenizer, const std::vector<int32_t>& ids)
 {
     QStringList out;
     for (int32_t id : ids)
-        out << QString::fromStdString(tokenizer.decode(std::span<const int32_t>(&id, 1)));
+        out << (tokenizer ? QString::fromStdString(tokenizer->decode(std::span<const int32_t>(&id, 1)))
+                          : QStringLiteral("⟨%1⟩").arg(id));
     return out;
 }
 
-std::shared_ptr<CompareResult> maskedComparison(Engine& engine, const Tokenizer& tokenizer,
+// Recorded ids come from whatever model the session was probed with; the engine would refuse
+// them too, but only this message says which test and what to do about it.
+void checkVocabulary(const std::vector<int32_t>& ids, const ModelConfig& config, const QString& source)
+{
+    if (ids.empty())
+        throw UsageError(source.toStdString() + " has an empty prompt");
+    const auto [lo, hi] = std::minmax_element(ids.begin(), ids.end());
+    if (*lo < 0 || *hi >= config.vocabSize)
+        throw UsageError(source.toStdString() + " uses token id " + std::to_string(*lo < 0 ? *lo : *hi) +
+                         " but the loaded model's vocabulary has " + std::to_string(config.vocabSize) +
+                         " ids (0.." + std::to_string(config.vocabSize - 1) +
+                         "): load the checkpoint the session was recorded with");
+}
+
+std::shared_ptr<CompareResult> maskedComparison(Engine& engine, const std::optional<Tokenizer>& tokenizer,
                                                 const std::vector<int32_t>& ids, const CompareRequest& request,
                                                 std::stop_token stop)
 {
@@ -148,15 +168,17 @@ std::shared_ptr<CompareResult> maskedComparison(Engine& engine, const Tokenizer&
     result->variantDecodeMs = variant.decodeMsPerToken;
     result->fullKvBytes = full.kvBytes;
     result->variantKvBytes = variant.kvBytes;
+    result->promptTokens = static_cast<qint64>(full.promptIds.size());
     return result;
 }
 
-std::shared_ptr<CompareResult> compressedComparison(Engine& engine, const Tokenizer& tokenizer,
+std::shared_ptr<CompareResult> compressedComparison(Engine& engine, const std::optional<Tokenizer>& tokenizer,
                                                     const std::vector<int32_t>& ids, const CompareRequest& request,
                                                     std::stop_token stop)
 {
     ComparisonRequest r;
     r.promptIds = ids;
+    r.needleSpan = request.needleSpan;
     r.options.maxNewTokens = request.maxNewTokens;
     auto spec = std::make_shared<CompressionSpec>();
     spec->plan = *request.budget;
@@ -183,6 +205,10 @@ std::shared_ptr<CompareResult> compressedComparison(Engine& engine, const Tokeni
     result->variantDecodeMs = c.compressed.decodeMsPerToken;
     result->fullKvBytes = c.full.kvBytes;
     result->variantKvBytes = c.compressed.kvBytes;
+    result->promptTokens = static_cast<qint64>(c.full.promptIds.size());
+    result->needleKept = c.needleKept;
+    result->needleLength = c.needleLength;
+    result->needleKeptFraction = c.needleKeptFraction;
     return result;
 }
 
@@ -190,16 +216,32 @@ std::shared_ptr<CompareResult> compressedComparison(Engine& engine, const Tokeni
 
 void EngineWorker::compare(const CompareRequest& request, std::stop_token stop)
 {
-    const QString what = QStringLiteral("Comparing generations");
+    const QString what = request.promptSource.isEmpty()
+                             ? QStringLiteral("Comparing generations")
+                             : QStringLiteral("Comparing generations on %1").arg(request.promptSource);
     try {
         if (!m_engine || !m_engine->isLoaded())
             throw UsageError("no model weights are loaded: use File ▸ Load model weights into the engine first");
-        if (request.prompt.trimmed().isEmpty())
-            throw UsageError("enter a prompt to compare");
-        const Tokenizer tokenizer = Tokenizer::fromDirectory(m_engine->checkpointDir());
-        const std::vector<int32_t> ids = tokenizer.encode(request.prompt.toStdString(), tokenizer.addsBosByDefault());
-        Q_EMIT compared(request.budget ? compressedComparison(*m_engine, tokenizer, ids, request, stop)
-                                       : maskedComparison(*m_engine, tokenizer, ids, request, stop));
+        const bool recorded = !request.promptIds.empty();
+        if (!recorded && request.prompt.trimmed().isEmpty())
+            throw UsageError("enter a prompt to compare, or click a needle-grid cell and tick \"Use selected probe "
+                             "test\"");
+        // A typed prompt needs the tokenizer to become ids; recorded ids only use it for display.
+        const std::filesystem::path dir = m_engine->checkpointDir();
+        std::optional<Tokenizer> tokenizer;
+        if (!recorded || std::filesystem::exists(dir / "tokenizer.json"))
+            tokenizer = Tokenizer::fromDirectory(dir);
+        std::vector<int32_t> ids = request.promptIds;
+        if (recorded)
+            checkVocabulary(ids, m_engine->config(), request.promptSource);
+        else
+            ids = tokenizer->encode(request.prompt.toStdString(), tokenizer->addsBosByDefault());
+        auto result = request.budget ? compressedComparison(*m_engine, tokenizer, ids, request, stop)
+                                     : maskedComparison(*m_engine, tokenizer, ids, request, stop);
+        result->promptSource = request.promptSource;
+        if (tokenizer)
+            result->promptText = QString::fromStdString(tokenizer->decode(ids));
+        Q_EMIT compared(std::move(result));
     } catch (const CancelledError&) {
         Q_EMIT failed(what, QStringLiteral("cancelled"));
     } catch (const Error& e) {

@@ -16,7 +16,9 @@
 #include <QThread>
 
 #include <memory>
+#include <optional>
 #include <stop_token>
+#include <utility>
 #include <vector>
 
 namespace headscope {
@@ -55,8 +57,15 @@ struct ProbeOutcome {
 // Greedy generations of one prompt: the full model and a variant — a compressed cache under
 // `budget` (core compareGeneration: KL and top-1 teacher-forced on the full run), or, without a
 // budget, the same cache with `maskedHeads` zeroed — with per-step KL(full ‖ variant).
+// The prompt is either typed text (encoded with the checkpoint's tokenizer) or, when promptIds
+// is set, a probe test's recorded token ids, fed as they are.
 struct CompareRequest {
     QString prompt;
+    std::vector<int32_t> promptIds;
+    // [begin, end) of the needle in promptIds: compressed runs then report the needle tokens
+    // each stored head kept, as `headscope-cli compare --session S.h5 --test N` does.
+    std::optional<std::pair<int64_t, int64_t>> needleSpan;
+    QString promptSource; // e.g. "probe test 3 of run.h5"; names the ids in titles and errors
     QList<QPair<int, int>> maskedHeads; // (layer, query head)
     std::shared_ptr<const BudgetPlan> budget;
     int maxNewTokens = 24;
@@ -70,6 +79,13 @@ struct CompareResult {
     double fullDecodeMs = 0, variantDecodeMs = 0;
     qint64 fullKvBytes = 0, variantKvBytes = 0;
     double top1Agreement = -1.0;           // compressed runs: teacher-forced top-1 agreement
+    QString promptSource;                  // CompareRequest::promptSource, empty for typed prompts
+    qint64 promptTokens = 0;               // ids the model was actually fed
+    QString promptText;                    // the prompt decoded (empty without a tokenizer)
+    // Compressed runs with a needle span: needle tokens kept per [layer][stored head].
+    std::vector<std::vector<int64_t>> needleKept;
+    qint64 needleLength = 0;
+    double needleKeptFraction = 0.0;
 };
 
 class EngineWorker : public QObject {

@@ -121,6 +121,16 @@ ScoreMatrix SessionFileSource::testScores(int testId, const QString& metric) con
     return {};
 }
 
+SessionFileSource::ProbePrompt SessionFileSource::probePrompt(int testId) const
+{
+    ProbePrompt prompt;
+    prompt.ids = m_reader->promptIds(testId);
+    for (const SessionTest& t : m_reader->tests())
+        if (t.id == testId && t.spanEnd > t.spanStart)
+            prompt.needleSpan = std::make_pair(t.spanStart, t.spanEnd);
+    return prompt;
+}
+
 const std::vector<StoredStep>& SessionFileSource::stepsOf(int testId) const
 {
     if (testId != m_cachedTest || !m_cachedSteps) {

@@ -8,6 +8,9 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
+#include <utility>
+#include <vector>
 
 namespace headscope {
 class SessionReader;
@@ -37,6 +40,16 @@ public:
     std::optional<views::AttentionRow> attentionRow(int testId, int step, int layer, int head) const override;
 
     const SessionReader& reader() const { return *m_reader; }
+
+    // What Compare needs to rerun a probe test: the token ids the model was fed and the
+    // needle's [begin, end) in them (absent when the test recorded no span). Throws
+    // FormatError naming the file and the missing /tests/<id>/prompt_ids for sessions written
+    // before prompts were stored.
+    struct ProbePrompt {
+        std::vector<int32_t> ids;
+        std::optional<std::pair<int64_t, int64_t>> needleSpan;
+    };
+    ProbePrompt probePrompt(int testId) const;
     // Token texts of a test's prompt (+ generated tokens), rebuilt from the manifest (haystack,
     // needles, template) with the recorded tokenizer; empty when the tokenizer (sha256-checked)
     // or haystack is not available here, or when the rebuilt needle span does not match.
