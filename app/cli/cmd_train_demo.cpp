@@ -32,6 +32,7 @@ int runTrainDemo(const std::vector<std::string>& args)
         .option("short-lengths", "A-B", "curriculum phase 1 lengths", false, "96-512")
         .option("long-lengths", "A-B", "phase 2 lengths (the probe's)", false, "512-2048")
         .option("short-fraction", "F", "share of steps in phase 1", false, "0.4")
+        .option("repeat-share", "F", "phase 1: share of repeated-sequence warm-up documents", false, "0.5")
         .option("lr", "X", "peak learning rate", false, "0.002")
         .option("threads", "N", "intra-op threads (0 = all cores)", false, "0")
         .option("eval-every", "N", "steps between held-out evaluations", false, "100");
@@ -63,6 +64,7 @@ int runTrainDemo(const std::vector<std::string>& args)
     range("short-lengths", o.shortMinLen, o.shortMaxLen);
     range("long-lengths", o.longMinLen, o.longMaxLen);
     o.shortFraction = p.doubleValue("short-fraction");
+    o.repeatShare = p.doubleValue("repeat-share");
     o.learningRate = p.doubleValue("lr");
     o.threads = p.intValue("threads");
     o.evalEvery = p.intValue("eval-every");

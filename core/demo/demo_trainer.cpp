@@ -30,6 +30,7 @@ struct Batch {
     torch::Tensor ids;       // [batch, seq] int64
     torch::Tensor targets;   // [batch, seq] int64, -100 where no loss
     torch::Tensor isAnswer;  // [batch, seq] bool
+    torch::Tensor isValue;   // [batch, seq] bool, the copied value's tokens
 };
 
 struct Corpus {
@@ -37,14 +38,17 @@ struct Corpus {
     std::string haystack;
 };
 
-Batch makeBatch(const Corpus& corpus, std::mt19937_64& rng, int64_t length, int64_t tokensPerStep)
+Batch makeBatch(const Corpus& corpus, std::mt19937_64& rng, int64_t length, int64_t tokensPerStep,
+                double repeatShare = 0.0)
 {
     // Documents are added until the batch holds tokensPerStep real tokens: a document can be
     // much longer than its nominal length (extra facts and their questions).
     std::vector<TrainingExample> examples;
     int64_t maxLen = 0, total = 0;
     while (total < tokensPerStep || examples.empty()) {
-        examples.push_back(makeDemoExample(corpus.tokenizer, corpus.haystack, rng, static_cast<int>(length)));
+        const bool repeat = std::uniform_real_distribution<double>(0.0, 1.0)(rng) < repeatShare;
+        examples.push_back(repeat ? makeRepeatExample(corpus.tokenizer, rng, static_cast<int>(length))
+                                  : makeDemoExample(corpus.tokenizer, corpus.haystack, rng, static_cast<int>(length)));
         const auto n = static_cast<int64_t>(examples.back().ids.size());
         maxLen = std::max(maxLen, n);
         total += n;
@@ -53,21 +57,25 @@ Batch makeBatch(const Corpus& corpus, std::mt19937_64& rng, int64_t length, int6
     auto ids = torch::zeros({batchSize, maxLen}, torch::kInt64);
     auto targets = torch::full({batchSize, maxLen}, -100, torch::kInt64);
     auto isAnswer = torch::zeros({batchSize, maxLen}, torch::kBool);
+    auto isValue = torch::zeros({batchSize, maxLen}, torch::kBool);
     auto idsA = ids.accessor<int64_t, 2>();
     auto tgtA = targets.accessor<int64_t, 2>();
     auto ansA = isAnswer.accessor<bool, 2>();
+    auto valA = isValue.accessor<bool, 2>();
     for (int64_t b = 0; b < batchSize; ++b) {
         const auto& ex = examples[static_cast<std::size_t>(b)];
         const int64_t n = static_cast<int64_t>(ex.ids.size());
         for (int64_t t = 0; t < n; ++t) {
             idsA[b][t] = ex.ids[static_cast<std::size_t>(t)];
-            if (t + 1 < n) {
+            const uint8_t kind = ex.answerTarget[static_cast<std::size_t>(t)];
+            if (t + 1 < n && kind != kNoLoss) {
                 tgtA[b][t] = ex.ids[static_cast<std::size_t>(t + 1)];
-                ansA[b][t] = ex.answerTarget[static_cast<std::size_t>(t)] != 0;
+                ansA[b][t] = kind == kAnswerToken || kind == kValueToken;
+                valA[b][t] = kind == kValueToken;
             }
         }
     }
-    return {ids, targets, isAnswer};
+    return {ids, targets, isAnswer, isValue};
 }
 
 // Teacher-forced accuracy of the answer tokens: an answer counts only if all its tokens are right.
@@ -136,8 +144,9 @@ DemoTrainResult trainDemoModel(const DemoTrainOptions& o, std::stop_token stop)
                          " is the output directory; write the continued model elsewhere");
     at::set_num_threads(o.threads > 0 ? o.threads : availableCores());
 
-    // config.json and the byte-level tokenizer come from the test-model writer; its random
-    // weights are replaced by the trained ones at the end.
+    // The word-level demo tokenizer is written first; config.json comes from the test-model
+    // writer, whose random weights are replaced by the trained ones at the end.
+    writeDemoTokenizer(o.outDir);
     TestModelSpec spec;
     spec.layers = o.layers;
     spec.hidden = o.hidden;
@@ -145,7 +154,7 @@ DemoTrainResult trainDemoModel(const DemoTrainOptions& o, std::stop_token stop)
     spec.kvHeads = o.kvHeads;
     spec.intermediate = o.intermediate;
     spec.tieEmbeddings = true;
-    spec.byteTokenizer = true;
+    spec.tokenizerDir = o.outDir;
     spec.dtype = ElementType::BF16;
     spec.seed = o.seed;
     writeTestModel(spec, o.outDir);
@@ -189,7 +198,7 @@ DemoTrainResult trainDemoModel(const DemoTrainOptions& o, std::stop_token stop)
         const bool phaseOne = step < phaseOneSteps;
         const int64_t lo = phaseOne ? o.shortMinLen : o.longMinLen, hi = phaseOne ? o.shortMaxLen : o.longMaxLen;
         const int64_t length = std::uniform_int_distribution<int64_t>(lo, hi)(rng);
-        Batch batch = makeBatch(corpus, rng, length, o.tokensPerStep);
+        Batch batch = makeBatch(corpus, rng, length, o.tokensPerStep, phaseOne ? o.repeatShare : 0.0);
 
         // Linear warm-up, then cosine decay to 10 % over the step budget.
         const double progress = static_cast<double>(step) / static_cast<double>(o.maxSteps);
@@ -207,8 +216,12 @@ DemoTrainResult trainDemoModel(const DemoTrainOptions& o, std::stop_token stop)
         auto valid = (flatTargets != -100).to(torch::kFloat32);
         auto answer = batch.isAnswer.reshape({-1}).to(torch::kFloat32);
         auto lmLoss = (perToken * valid).sum() / valid.sum().clamp_min(1.0);
+        auto value = batch.isValue.reshape({-1}).to(torch::kFloat32);
         auto answerLoss = (perToken * answer).sum() / answer.sum().clamp_min(1.0);
-        auto loss = lmLoss + o.answerLossWeight * answerLoss;
+        // The value tokens are the only ones that need retrieval; weighting them apart keeps
+        // the template tokens of the answer from diluting that signal.
+        auto valueLoss = (perToken * value).sum() / value.sum().clamp_min(1.0);
+        auto loss = lmLoss + o.answerLossWeight * (answerLoss + valueLoss);
 
         optimizer.zero_grad();
         loss.backward();
@@ -224,7 +237,7 @@ DemoTrainResult trainDemoModel(const DemoTrainOptions& o, std::stop_token stop)
             result.finalAnswerAccuracy = acc;
             std::ostringstream os;
             os << "step " << step + 1 << "  len " << length << "  loss " << smoothedLoss << "  answer-loss "
-               << answerLoss.item<double>() << "  held-out answer accuracy " << acc << "  lr " << lr << "  "
+               << answerLoss.item<double>() << "  value-loss " << valueLoss.item<double>() << "  held-out answer accuracy " << acc << "  lr " << lr << "  "
                << minutesSince() << " min";
             o.log(os.str());
         }

@@ -7,17 +7,20 @@ namespace headscope {
 
 namespace {
 
-constexpr std::array<const char*, 16> kOnsets{"V", "K", "T", "M", "R", "S", "D", "L", "B", "N", "G", "P", "Th", "Br", "Cl", "Z"};
-constexpr std::array<const char*, 10> kVowels{"a", "e", "i", "o", "u", "ae", "io", "or", "el", "an"};
-constexpr std::array<const char*, 12> kCodas{"ra", "ne", "th", "mor", "lin", "dra", "ven", "sk", "wyn", "tor", "lis", "gard"};
+// Key names are a prefix and a suffix (24 × 24 = 576 names); the demo tokenizer holds each
+// whole name as one token. The probe needles' keys (Thaloren, Kestrima, Morvelin, Braiodra,
+// Zelwyn) are among them.
+constexpr std::array<const char*, 24> kNamePrefixes{"Thal", "Kest", "Morv", "Brai", "Zel", "Vel", "Dor", "Cal",
+                                                    "Fen",  "Gar",  "Hal",  "Ist",  "Jor", "Lun", "Mar", "Nor",
+                                                    "Pel",  "Quen", "Ros",  "Sev",  "Tor", "Ulm", "Var", "Wen"};
+constexpr std::array<const char*, 24> kNameSuffixes{"oren", "rima", "elin", "odra", "wyn",  "mora", "andel", "ith",
+                                                    "ova",  "eron", "isk",  "umar", "essa", "ador", "ilde",  "orin",
+                                                    "ast",  "ena",  "ubar", "eth",  "olis", "ara",  "indor", "ewyn"};
 
 std::string randomName(std::mt19937_64& rng)
 {
-    auto pick = [&](const auto& list) { return std::string(list[rng() % list.size()]); };
-    std::string name = pick(kOnsets) + pick(kVowels) + pick(kCodas);
-    if (rng() % 3 == 0)
-        name += pick(kVowels);
-    return name;
+    const std::string prefix = kNamePrefixes[rng() % kNamePrefixes.size()];
+    return prefix + kNameSuffixes[rng() % kNameSuffixes.size()];
 }
 
 struct FactTemplate {
@@ -41,6 +44,15 @@ std::string fill(std::string text, const std::string& key, const std::string& va
 }
 
 } // namespace
+
+std::vector<std::string> demoKeyNames()
+{
+    std::vector<std::string> names;
+    for (const char* prefix : kNamePrefixes)
+        for (const char* suffix : kNameSuffixes)
+            names.push_back(std::string(prefix) + suffix);
+    return names;
+}
 
 Needle randomDemoNeedle(std::mt19937_64& rng)
 {
@@ -101,9 +113,15 @@ TrainingExample makeDemoExample(const Tokenizer& tokenizer, const std::string& h
     ex.ids = tokenizer.encode(text, options.addBos);
     ex.answerTarget.assign(ex.ids.size(), 0);
     auto appendAnswer = [&](const Needle& n) {
-        for (int32_t id : tokenizer.encode(" " + n.answer + "\n")) {
-            ex.answerTarget.back() = 1; // the previous position predicts this answer token
-            ex.ids.push_back(id);
+        const std::vector<int32_t> answer = tokenizer.encode(" " + n.answer + "\n");
+        const std::string value = n.realNeedle.substr(n.realNeedle.rfind(' ') + 1);
+        const std::vector<int32_t> valueIds = tokenizer.encode(" " + value);
+        const auto valueAt = std::search(answer.begin(), answer.end(), valueIds.begin(), valueIds.end());
+        for (auto it = answer.begin(); it != answer.end(); ++it) {
+            // The previous position predicts this answer token.
+            const bool inValue = valueAt != answer.end() && it >= valueAt && it < valueAt + std::ssize(valueIds);
+            ex.answerTarget.back() = inValue ? kValueToken : kAnswerToken;
+            ex.ids.push_back(*it);
             ex.answerTarget.push_back(0);
         }
     };
@@ -116,6 +134,52 @@ TrainingExample makeDemoExample(const Tokenizer& tokenizer, const std::string& h
         }
         appendAnswer(asked[i]);
     }
+    return ex;
+}
+
+TrainingExample makeRepeatExample(const Tokenizer& tokenizer, std::mt19937_64& rng, int length)
+{
+    // Two warm-up kinds, half each, of random word tokens (ids below 256 are raw bytes and the
+    // last ones special). Random tokens cannot be predicted, so they carry no loss: only the
+    // predictable tokens do, which keeps the gradient on the circuit being taught.
+    //  - Repeat: a random prefix, random words, then the same words again. The repeat is
+    //    predictable only by finding the current token earlier and copying its successor: the
+    //    induction circuit that needle retrieval is built from. The prefix varies the distance
+    //    between the copies within a batch, so no fixed-offset head can stand in for it.
+    //  - Triplets "x y x": the third token is the one before the current one. This rewards a
+    //    previous-token head directly; induction needs one and rarely finds it on its own.
+    const auto specials = static_cast<int32_t>(tokenizer.eosIds().size() + (tokenizer.bosId() ? 1 : 0));
+    const auto end = static_cast<int32_t>(tokenizer.vocabSize()) - specials;
+    std::uniform_int_distribution<int32_t> word(256, end - 1);
+    TrainingExample ex;
+    if (const auto bos = tokenizer.bosId())
+        ex.ids.push_back(*bos);
+    ex.answerTarget.assign(ex.ids.size(), kNoLoss);
+    auto push = [&](int32_t id, bool predictable) {
+        if (!ex.answerTarget.empty())
+            ex.answerTarget.back() = predictable ? kAnswerToken : kNoLoss; // what predicts this token
+        ex.ids.push_back(id);
+        ex.answerTarget.push_back(kNoLoss);
+    };
+    length = std::max(length, 8);
+    if (rng() % 2 == 0) {
+        for (int i = 0; i + 3 <= length; i += 3) {
+            const int32_t x = word(rng);
+            push(x, false);
+            push(word(rng), false);
+            push(x, true);
+        }
+        return ex;
+    }
+    const int prefix = static_cast<int>(rng() % static_cast<uint64_t>(length / 2));
+    const int half = std::max(2, (length - prefix) / 2);
+    for (int i = 0; i < prefix; ++i)
+        push(word(rng), false);
+    const std::size_t from = ex.ids.size();
+    for (int i = 0; i < half; ++i)
+        push(word(rng), false);
+    for (int i = 0; i < half; ++i)
+        push(ex.ids[from + static_cast<std::size_t>(i)], true);
     return ex;
 }
 

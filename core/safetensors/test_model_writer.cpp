@@ -176,9 +176,10 @@ void writeTestModel(const TestModelSpec& spec, const fs::path& outDir)
         c.vocabSize = facts.vocab;
         c.bosTokenId = facts.bos;
         c.eosTokenIds = facts.eos;
+        std::error_code ec;
+        const bool sameDir = fs::equivalent(spec.tokenizerDir, outDir, ec); // tokenizer written in place
         for (const char* name : {"tokenizer.json", "tokenizer_config.json"}) {
-            std::error_code ec;
-            if (fs::exists(spec.tokenizerDir / name, ec))
+            if (!sameDir && fs::exists(spec.tokenizerDir / name, ec))
                 fs::copy_file(spec.tokenizerDir / name, outDir / name, fs::copy_options::overwrite_existing);
         }
     } else if (spec.byteTokenizer) {

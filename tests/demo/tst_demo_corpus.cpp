@@ -1,9 +1,11 @@
 // The demo model's training documents: the probe's own prompt layout, the needle facts inside
 // the context, and answer targets that are exactly the answer sentences.
-#include "headscope/core/checkpoint.h"
 #include "headscope/core/demo_corpus.h"
 
+#include "headscope/core/tokenizer.h"
+
 #include <QTemporaryDir>
+#include <set>
 #include <QTest>
 
 using namespace headscope;
@@ -18,11 +20,104 @@ private:
 private Q_SLOTS:
     void initTestCase()
     {
-        TestModelSpec spec;
-        spec.byteTokenizer = true;
         const std::string dir = m_dir.filePath(QStringLiteral("m")).toStdString();
-        writeTestModel(spec, dir);
+        writeDemoTokenizer(dir);
         m_tokenizer.emplace(Tokenizer::fromDirectory(dir));
+    }
+
+    void demoTokenizerMakesWordsAndKeysSingleTokens()
+    {
+        const Tokenizer& t = *m_tokenizer;
+        QVERIFY(t.vocabSize() < 4096); // small enough for a tiny model's embedding
+        QCOMPARE(demoKeyNames().size(), std::size_t(576));
+        for (const std::string& name : demoKeyNames()) {
+            QCOMPARE(t.encode(" " + name).size(), std::size_t(1));
+            QCOMPARE(t.encode(name).size(), std::size_t(1));
+        }
+        for (const char* key : {"Thaloren", "Kestrima", "Morvelin", "Braiodra", "Zelwyn"}) // the probe needles' keys
+            QCOMPARE(t.encode(std::string(" ") + key).size(), std::size_t(1));
+        // Every haystack and template word is one token: a prompt has as many tokens as pieces.
+        const std::string haystack = syntheticHaystack(99, 20000);
+        const std::vector<int32_t> ids = t.encode(haystack);
+        std::size_t words = 0;
+        for (std::size_t i = 0; i < haystack.size(); ++i)
+            words += (i == 0 || haystack[i - 1] == ' ' || haystack[i] == '.' || haystack[i] == ',' || haystack[i] == '\n') &&
+                     haystack[i] != ' ';
+        QVERIFY2(ids.size() <= words + words / 50, (std::to_string(ids.size()) + " tokens for " + std::to_string(words) + " words").c_str());
+        QCOMPARE(t.decode(ids), haystack);
+        // A 4-digit value is two tokens: " 47" and "19".
+        const std::vector<int32_t> value = t.encode(" 4719");
+        QCOMPARE(value.size(), std::size_t(2));
+        QCOMPARE(t.decode(std::vector<int32_t>{value[0]}), std::string(" 47"));
+        QCOMPARE(t.decode(std::vector<int32_t>{value[1]}), std::string("19"));
+        // Text outside the vocabulary still round-trips (bytes).
+        const std::string other = "Quixotic zebras café 12345!";
+        QCOMPARE(t.decode(t.encode(other)), other);
+    }
+
+    void valueTokensAreMarkedApartFromTheAnswer()
+    {
+        const std::string haystack = syntheticHaystack(5, 100000);
+        std::mt19937_64 rng(11);
+        for (int trial = 0; trial < 20; ++trial) {
+            const TrainingExample ex = makeDemoExample(*m_tokenizer, haystack, rng, 300);
+            std::vector<int32_t> values;
+            for (std::size_t i = 0; i + 1 < ex.ids.size(); ++i)
+                if (ex.answerTarget[i] == kValueToken)
+                    values.push_back(ex.ids[i + 1]);
+            // Two tokens per answered fact, and they decode to 4-digit numbers.
+            QVERIFY(!values.empty());
+            QCOMPARE(values.size() % 2, std::size_t(0));
+            const std::string text = m_tokenizer->decode(values);
+            for (std::size_t at = 0; at < text.size(); at += 5) {
+                QCOMPARE(text[at], ' ');
+                for (std::size_t k = 1; k <= 4; ++k)
+                    QVERIFY2(std::isdigit(static_cast<unsigned char>(text[at + k])), text.c_str());
+            }
+        }
+    }
+
+    void warmUpDocumentsRepeatRandomWords()
+    {
+        std::mt19937_64 rng(3);
+        int repeats = 0, triplets = 0;
+        std::set<std::size_t> repeatLengths;
+        for (int trial = 0; trial < 40; ++trial) {
+            const TrainingExample ex = makeRepeatExample(*m_tokenizer, rng, 40);
+            QCOMPARE(ex.answerTarget.size(), ex.ids.size());
+            QCOMPARE(ex.ids.front(), *m_tokenizer->bosId());
+            for (std::size_t i = 1; i < ex.ids.size(); ++i)
+                QVERIFY(ex.ids[i] >= 256 && ex.ids[i] < m_tokenizer->vocabSize() - 2); // words, no bytes or specials
+            // Every token is either predictable from earlier ones (and marked) or carries no loss.
+            std::size_t marked = 0;
+            for (std::size_t i = 0; i + 1 < ex.ids.size(); ++i) {
+                QVERIFY(ex.answerTarget[i] == kAnswerToken || ex.answerTarget[i] == kNoLoss);
+                marked += ex.answerTarget[i] == kAnswerToken;
+            }
+            const bool triplet = ex.answerTarget[2] == kAnswerToken && ex.answerTarget[5] == kAnswerToken;
+            if (triplet) { // BOS + 13 triplets "x y x"
+                QCOMPARE(ex.ids.size(), std::size_t(40));
+                QCOMPARE(marked, std::size_t(13));
+                ++triplets;
+                for (std::size_t i = 1; i + 2 < ex.ids.size(); i += 3) {
+                    QCOMPARE(ex.ids[i + 2], ex.ids[i]);
+                    QCOMPARE(ex.answerTarget[i + 1], kAnswerToken);
+                }
+                continue;
+            }
+            ++repeats; // BOS + prefix + h words + the same h words, the repeat marked
+            const std::size_t h = marked;
+            QVERIFY(h >= 2 && ex.ids.size() >= 1 + 2 * h && ex.ids.size() <= 41);
+            const std::size_t start = ex.ids.size() - 2 * h;
+            for (std::size_t i = 0; i < h; ++i) {
+                QCOMPARE(ex.ids[start + h + i], ex.ids[start + i]);
+                QCOMPARE(ex.answerTarget[start + h + i - 1], kAnswerToken);
+            }
+            repeatLengths.insert(h);
+        }
+        QVERIFY(triplets > 5);
+        QVERIFY(repeats > 5);
+        QVERIFY(repeatLengths.size() > 3); // the distance between the copies varies
     }
 
     void needlesAreFactsWithCheckableValues()

@@ -26,6 +26,7 @@ struct DemoTrainOptions {
     int64_t shortMinLen = 96, shortMaxLen = 512;   // curriculum phase 1
     int64_t longMinLen = 512, longMaxLen = 2048;   // phase 2 (the probe's lengths)
     double shortFraction = 0.4;       // share of steps in phase 1
+    double repeatShare = 0.5;         // phase 1: share of warm-up documents (makeRepeatExample)
     double learningRate = 2e-3;
     double answerLossWeight = 4.0;
     int threads = 0;                  // 0 = all available cores
@@ -40,7 +41,7 @@ struct DemoTrainResult {
     double finalAnswerAccuracy = 0.0; // teacher-forced, held-out examples, long lengths
 };
 
-// Writes config.json and a byte-level tokenizer.json into options.outDir, trains on documents
+// Writes config.json and the demo tokenizer (writeDemoTokenizer) into options.outDir, trains on documents
 // from makeDemoExample (haystack: syntheticHaystack(seed + 1)), then writes the trained
 // weights as model.safetensors (bf16, tied embeddings). Throws UsageError on bad options,
 // CancelledError when stopped (model.safetensors is then removed: no untrained weights remain).
