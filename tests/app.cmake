@@ -13,3 +13,10 @@ if(TARGET headscope_gui_controllers)
     set_tests_properties(tst_run_panels tst_compare_probe_test PROPERTIES FIXTURES_REQUIRED tokenizers)
   endif()
 endif()
+
+# The attention row view over a written session, with and without stored full rows: needs only
+# SessionFileSource (no engine), so it builds without LibTorch code.
+if(TARGET headscope_session_source)
+  headscope_add_qt_test(tst_attention_row_view SOURCES app/tst_attention_row_view.cpp
+                        LIBS headscope_session_source Qt6::Widgets GUI LABELS gui)
+endif()

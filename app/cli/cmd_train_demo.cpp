@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <malloc.h>
 #include <iostream>
+#include <sstream>
 
 namespace headscope::cli {
 
@@ -34,6 +35,10 @@ int runTrainDemo(const std::vector<std::string>& args)
         .option("short-fraction", "F", "share of steps in phase 1", false, "0.4")
         .option("repeat-share", "F", "phase 1: share of repeated-sequence warm-up documents", false, "0.5")
         .option("lr", "X", "peak learning rate", false, "0.002")
+        .option("attention-supervision", "W", "weight of the retrieval/previous-token attention loss (0: off)", false, "1")
+        .option("supervision-until", "F", "share of steps after which attention supervision has faded out", false,
+                "0.6")
+        .option("retrieval-heads", "L.H,...", "heads taught to retrieve (default: layers/2 head 0, last layer head heads/2)")
         .option("threads", "N", "intra-op threads (0 = all cores)", false, "0")
         .option("eval-every", "N", "steps between held-out evaluations", false, "100");
     if (!p.parse(args))
@@ -66,6 +71,18 @@ int runTrainDemo(const std::vector<std::string>& args)
     o.shortFraction = p.doubleValue("short-fraction");
     o.repeatShare = p.doubleValue("repeat-share");
     o.learningRate = p.doubleValue("lr");
+    o.attentionSupervision = p.doubleValue("attention-supervision");
+    o.supervisionUntil = p.doubleValue("supervision-until");
+    if (p.has("retrieval-heads")) {
+        std::istringstream list(p.value("retrieval-heads"));
+        for (std::string item; std::getline(list, item, ',');) {
+            const auto dot = item.find('.');
+            if (dot == std::string::npos || dot == 0 || dot + 1 == item.size() ||
+                item.find_first_not_of("0123456789.") != std::string::npos)
+                throw UsageError("--retrieval-heads: expected LAYER.HEAD[,LAYER.HEAD...], got '" + item + "'");
+            o.retrievalHeads.emplace_back(std::stoll(item.substr(0, dot)), std::stoll(item.substr(dot + 1)));
+        }
+    }
     o.threads = p.intValue("threads");
     o.evalEvery = p.intValue("eval-every");
     o.log = [](const std::string& line) { std::cerr << line << std::endl; };
@@ -80,7 +97,8 @@ int runTrainDemo(const std::vector<std::string>& args)
     try {
         const DemoTrainResult r = trainDemoModel(o, interrupt.token());
         std::cout << "wrote " << o.outDir.string() << ": " << r.steps << " steps in " << r.minutes
-                  << " min, loss " << r.finalLoss << ", held-out answer accuracy (teacher-forced) "
+                  << " min, loss " << r.finalLoss << ", held-out loss " << r.initialHeldOutLoss << " -> "
+                  << r.finalHeldOutLoss << ", held-out answer accuracy (teacher-forced) "
                   << r.finalAnswerAccuracy << "\n";
     } catch (const CancelledError&) {
         std::cerr << "train-demo-model: interrupted; no weights written\n";

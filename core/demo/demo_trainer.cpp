@@ -31,6 +31,11 @@ struct Batch {
     torch::Tensor targets;   // [batch, seq] int64, -100 where no loss
     torch::Tensor isAnswer;  // [batch, seq] bool
     torch::Tensor isValue;   // [batch, seq] bool, the copied value's tokens
+    // Copy positions (TrainingExample::copySource), flattened: row b, query t attends to s.
+    torch::Tensor copyBatch, copyQuery, copySource; // [copies] int64 each
+    torch::Tensor copyIsValue;                       // [copies] bool: the copy is a value token
+    // Every real position after the first, for the previous-token head.
+    torch::Tensor prevBatch, prevQuery;              // [positions] int64 each
 };
 
 struct Corpus {
@@ -62,11 +67,22 @@ Batch makeBatch(const Corpus& corpus, std::mt19937_64& rng, int64_t length, int6
     auto tgtA = targets.accessor<int64_t, 2>();
     auto ansA = isAnswer.accessor<bool, 2>();
     auto valA = isValue.accessor<bool, 2>();
+    std::vector<int64_t> copyB, copyT, copyS, copyV, prevB, prevT;
     for (int64_t b = 0; b < batchSize; ++b) {
         const auto& ex = examples[static_cast<std::size_t>(b)];
         const int64_t n = static_cast<int64_t>(ex.ids.size());
         for (int64_t t = 0; t < n; ++t) {
             idsA[b][t] = ex.ids[static_cast<std::size_t>(t)];
+            if (t > 0) {
+                prevB.push_back(b);
+                prevT.push_back(t);
+            }
+            if (const int32_t source = ex.copySource[static_cast<std::size_t>(t)]; source >= 0 && t + 1 < n) {
+                copyB.push_back(b);
+                copyT.push_back(t);
+                copyS.push_back(source);
+                copyV.push_back(ex.answerTarget[static_cast<std::size_t>(t)] == kValueToken);
+            }
             const uint8_t kind = ex.answerTarget[static_cast<std::size_t>(t)];
             if (t + 1 < n && kind != kNoLoss) {
                 tgtA[b][t] = ex.ids[static_cast<std::size_t>(t + 1)];
@@ -75,7 +91,61 @@ Batch makeBatch(const Corpus& corpus, std::mt19937_64& rng, int64_t length, int6
             }
         }
     }
-    return {ids, targets, isAnswer, isValue};
+    auto indices = [](const std::vector<int64_t>& v) { return torch::tensor(v, torch::kInt64); };
+    return {ids, targets, isAnswer, isValue, indices(copyB), indices(copyT), indices(copyS),
+            indices(copyV).to(torch::kBool), indices(prevB), indices(prevT)};
+}
+
+// Attention supervision: -log of the attention a head pays where it should look, averaged.
+// Retrieval heads should look at the earlier occurrence of the token about to be copied (the
+// needle's token for an answer, the first copy for a repeat); the previous-token head at t - 1.
+// Plain next-token training finds this circuit only after a long plateau that a 30-minute CPU
+// budget does not reach; supervising it for the first part of training skips the plateau.
+// Looking at the right token is half of retrieval; the head must also carry it: what each
+// retrieval head writes at a copy position, read out through the (tied) unembedding, should
+// predict the copied token. Normalised first, so the loss cannot be lowered by growing the
+// head's output.
+torch::Tensor copySupervisionLoss(demo::TinyLlamaImpl& model, const std::vector<torch::Tensor>& headOutputs,
+                                  const Batch& batch, const std::vector<std::pair<int64_t, int64_t>>& retrievalHeads)
+{
+    auto loss = torch::zeros({}, torch::kFloat32);
+    if (batch.copyQuery.numel() == 0)
+        return loss;
+    const int64_t d = model.shape().headDim();
+    auto copied = batch.ids.index({batch.copyBatch, batch.copySource}); // [copies]
+    for (const auto& [layer, head] : retrievalHeads) {
+        auto rows = headOutputs[static_cast<std::size_t>(layer)].index({batch.copyBatch, batch.copyQuery}); // [copies, H*d]
+        auto written = model.projectHeadOutput(layer, head, rows.slice(1, head * d, (head + 1) * d));   // [copies, hidden]
+        written = written * torch::rsqrt(written.pow(2).mean(-1, true) + 1e-5);
+        auto logits = torch::matmul(written, model.embedding().t());                                     // [copies, vocab]
+        loss = loss + torch::nn::functional::cross_entropy(logits, copied);
+    }
+    return loss;
+}
+
+torch::Tensor attentionSupervisionLoss(const std::vector<torch::Tensor>& attention, const Batch& batch,
+                                       const std::vector<std::pair<int64_t, int64_t>>& retrievalHeads,
+                                       double* valueAttention)
+{
+    auto loss = torch::zeros({}, torch::kFloat32);
+    auto nll = [](const torch::Tensor& probabilities) { return -(probabilities + 1e-6).log().mean(); };
+    if (batch.copyQuery.numel() > 0)
+        for (const auto& [layer, head] : retrievalHeads) {
+            const auto& a = attention[static_cast<std::size_t>(layer)];   // [batch, heads, seq, seq]
+            auto headIdx = torch::full_like(batch.copyBatch, head);
+            auto paid = a.index({batch.copyBatch, headIdx, batch.copyQuery, batch.copySource}); // [copies]
+            loss = loss + nll(paid);
+            // For the log: how much the head looks at the value it must copy, the one token
+            // the question cannot predict.
+            if (valueAttention && batch.copyIsValue.any().item<bool>())
+                *valueAttention += paid.detach().index({batch.copyIsValue}).mean().item<double>() /
+                                   static_cast<double>(retrievalHeads.size());
+        }
+    if (batch.prevQuery.numel() > 0) {
+        auto headIdx = torch::zeros_like(batch.prevBatch);
+        loss = loss + nll(attention.front().index({batch.prevBatch, headIdx, batch.prevQuery, batch.prevQuery - 1}));
+    }
+    return loss;
 }
 
 // Teacher-forced accuracy of the answer tokens: an answer counts only if all its tokens are right.
@@ -90,6 +160,17 @@ double answerAccuracy(demo::TinyLlamaImpl& model, const Batch& batch)
     const double total = hasAnswer.sum().item<double>();
     const double correct = hasAnswer.logical_and(anyWrong.logical_not()).sum().item<double>();
     return total > 0 ? correct / total : 0.0;
+}
+
+// Mean next-token loss over the batch's scored positions: the same fixed batch before and after
+// training tells whether training helped, free of the noise of per-step batches.
+double heldOutLoss(demo::TinyLlamaImpl& model, const Batch& batch)
+{
+    torch::NoGradGuard noGrad;
+    auto logits = model.forward(batch.ids);                                  // [batch, seq, vocab]
+    return torch::nn::functional::cross_entropy(logits.reshape({-1, logits.size(-1)}), batch.targets.reshape({-1}),
+                                                torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-100))
+        .item<double>();
 }
 
 void writeCheckpoint(demo::TinyLlamaImpl& model, const DemoTrainOptions& o)
@@ -178,13 +259,27 @@ DemoTrainResult trainDemoModel(const DemoTrainOptions& o, std::stop_token stop)
     std::mt19937_64 evalRng(o.seed ^ 0x9e3779b97f4a7c15ULL);
     const Batch evalBatch = makeBatch(corpus, evalRng, o.longMaxLen, 4 * o.longMaxLen);
 
+    // Default retrieval heads: head 0 of the middle layer and the middle head of the last (two
+    // KV groups apart when there are two); layer 0 head 0 is the previous-token head.
+    std::vector<std::pair<int64_t, int64_t>> retrievalHeads = o.retrievalHeads;
+    if (retrievalHeads.empty() && o.layers >= 2)
+        retrievalHeads = {{o.layers / 2, 0}, {o.layers - 1, o.heads / 2}};
+    for (const auto& [layer, head] : retrievalHeads)
+        if (layer < 1 || layer >= o.layers || head < 0 || head >= o.heads)
+            throw UsageError("train-demo-model: supervised retrieval head " + std::to_string(layer) + "." +
+                             std::to_string(head) + " is outside layers 1.." + std::to_string(o.layers - 1) +
+                             ", heads 0.." + std::to_string(o.heads - 1));
+
     const auto start = std::chrono::steady_clock::now();
     auto minutesSince = [&] {
         return std::chrono::duration<double, std::ratio<60>>(std::chrono::steady_clock::now() - start).count();
     };
-    const int64_t warmup = 100;
+    // Short runs (tests, smoke runs) warm up over a tenth of their budget instead of 100 steps,
+    // so they train at the requested rate for most of it.
+    const int64_t warmup = std::clamp<int64_t>(o.maxSteps / 10, 1, 100);
     const int64_t phaseOneSteps = static_cast<int64_t>(o.shortFraction * static_cast<double>(o.maxSteps));
     DemoTrainResult result;
+    result.initialHeldOutLoss = heldOutLoss(model, evalBatch);
     double smoothedLoss = 0.0;
     for (int64_t step = 0; step < o.maxSteps; ++step) {
         if (stop.stop_requested()) {
@@ -207,7 +302,13 @@ DemoTrainResult trainDemoModel(const DemoTrainOptions& o, std::stop_token stop)
         for (auto& group : optimizer.param_groups())
             static_cast<torch::optim::AdamWOptions&>(group.options()).lr(lr);
 
-        auto logits = model.forward(batch.ids);                        // [b, s, vocab]
+        // Full weight for the first part, fading out linearly over the last 0.2 of it.
+        const double supervisionWeight =
+            o.attentionSupervision *
+            std::clamp((o.supervisionUntil - progress) / 0.2, 0.0, 1.0);
+        std::vector<torch::Tensor> attention, headOutputs;
+        const bool supervise = supervisionWeight > 0.0;
+        auto logits = model.forward(batch.ids, supervise ? &attention : nullptr, supervise ? &headOutputs : nullptr); // [b, s, vocab]
         auto flatLogits = logits.reshape({-1, logits.size(-1)});
         auto flatTargets = batch.targets.reshape({-1});
         auto perToken = torch::nn::functional::cross_entropy(
@@ -222,6 +323,14 @@ DemoTrainResult trainDemoModel(const DemoTrainOptions& o, std::stop_token stop)
         // the template tokens of the answer from diluting that signal.
         auto valueLoss = (perToken * value).sum() / value.sum().clamp_min(1.0);
         auto loss = lmLoss + o.answerLossWeight * (answerLoss + valueLoss);
+        double attentionLossValue = 0.0, valueAttention = 0.0, copyLossValue = 0.0;
+        if (supervise) {
+            auto attentionLoss = attentionSupervisionLoss(attention, batch, retrievalHeads, &valueAttention);
+            auto copyLoss = copySupervisionLoss(model, headOutputs, batch, retrievalHeads);
+            attentionLossValue = attentionLoss.item<double>();
+            copyLossValue = copyLoss.item<double>();
+            loss = loss + supervisionWeight * (attentionLoss + copyLoss);
+        }
 
         optimizer.zero_grad();
         loss.backward();
@@ -237,12 +346,14 @@ DemoTrainResult trainDemoModel(const DemoTrainOptions& o, std::stop_token stop)
             result.finalAnswerAccuracy = acc;
             std::ostringstream os;
             os << "step " << step + 1 << "  len " << length << "  loss " << smoothedLoss << "  answer-loss "
-               << answerLoss.item<double>() << "  value-loss " << valueLoss.item<double>() << "  held-out answer accuracy " << acc << "  lr " << lr << "  "
+               << answerLoss.item<double>() << "  value-loss " << valueLoss.item<double>() << "  attention-loss " << attentionLossValue
+               << "  value-attention " << valueAttention << "  copy-loss " << copyLossValue << "  held-out answer accuracy " << acc << "  lr " << lr << "  "
                << minutesSince() << " min";
             o.log(os.str());
         }
     }
     result.finalAnswerAccuracy = answerAccuracy(model, evalBatch);
+    result.finalHeldOutLoss = heldOutLoss(model, evalBatch);
     result.minutes = minutesSince();
     writeCheckpoint(model, o);
     return result;

@@ -75,7 +75,15 @@ torch::Tensor TinyLlamaImpl::applyRope(const torch::Tensor& x) const
     return x * cos + rotated * sin;
 }
 
-torch::Tensor TinyLlamaImpl::forward(const torch::Tensor& ids)
+torch::Tensor TinyLlamaImpl::projectHeadOutput(int64_t layer, int64_t head, const torch::Tensor& headSlice) const
+{
+    const int64_t d = m_shape.headDim();
+    const auto& o = m_layers[static_cast<std::size_t>(layer)].o;            // [hidden, heads * d]
+    return torch::matmul(headSlice, o.slice(1, head * d, (head + 1) * d).t()); // [..., hidden]
+}
+
+torch::Tensor TinyLlamaImpl::forward(const torch::Tensor& ids, std::vector<torch::Tensor>* attention,
+                                     std::vector<torch::Tensor>* headOutputs)
 {
     const int64_t batch = ids.size(0), seq = ids.size(1);
     const int64_t heads = m_shape.heads, kvHeads = m_shape.kvHeads, d = m_shape.headDim();
@@ -92,7 +100,11 @@ torch::Tensor TinyLlamaImpl::forward(const torch::Tensor& ids)
         v = v.repeat_interleave(heads / kvHeads, 1);
         auto scores = torch::matmul(q, k.transpose(-1, -2)) / std::sqrt(static_cast<double>(d)) + causal; // [b, H, s, s]
         auto attn = torch::softmax(scores, -1);
+        if (attention)
+            attention->push_back(attn);
         auto out = torch::matmul(attn, v).transpose(1, 2).reshape({batch, seq, heads * d});
+        if (headOutputs)
+            headOutputs->push_back(out);
         x = x + torch::matmul(out, l.o.t());
         auto h2 = rmsNorm(x, l.postNorm);
         auto mlp = torch::silu(torch::matmul(h2, l.gate.t())) * torch::matmul(h2, l.up.t());

@@ -27,8 +27,18 @@ class TinyLlamaImpl : public torch::nn::Module {
 public:
     explicit TinyLlamaImpl(const TinyLlamaShape& shape, uint64_t seed);
 
-    // ids [batch, seq] int64 → logits [batch, seq, vocab] (tied embeddings).
-    torch::Tensor forward(const torch::Tensor& ids);
+    // ids [batch, seq] int64 → logits [batch, seq, vocab] (tied embeddings). With `attention`,
+    // each layer's attention probabilities [batch, heads, seq, seq] are appended to it (part of
+    // the autograd graph, so a loss on them trains the heads).
+    // With `headOutputs`, each layer's per-head attention outputs before o_proj
+    // [batch, seq, heads * head_dim] are appended likewise.
+    torch::Tensor forward(const torch::Tensor& ids, std::vector<torch::Tensor>* attention = nullptr,
+                          std::vector<torch::Tensor>* headOutputs = nullptr);
+
+    // What head `head` of `layer` writes into the residual stream, from its slice of
+    // headOutputs: [..., head_dim] → [..., hidden] through its columns of o_proj.
+    torch::Tensor projectHeadOutput(int64_t layer, int64_t head, const torch::Tensor& headSlice) const;
+    const torch::Tensor& embedding() const { return m_embed; }
 
     const TinyLlamaShape& shape() const { return m_shape; }
     // (HF name, tensor) of every weight, in registration order.

@@ -112,8 +112,19 @@ TrainingExample makeDemoExample(const Tokenizer& tokenizer, const std::string& h
     TrainingExample ex;
     ex.ids = tokenizer.encode(text, options.addBos);
     ex.answerTarget.assign(ex.ids.size(), 0);
+    ex.copySource.assign(ex.ids.size(), -1);
+    const std::size_t contextEnd = ex.ids.size();
     auto appendAnswer = [&](const Needle& n) {
         const std::vector<int32_t> answer = tokenizer.encode(" " + n.answer + "\n");
+        // The answer repeats the needle sentence: find it in the context, so each answer token
+        // knows where it is copied from.
+        const std::vector<int32_t> sentence = tokenizer.encode(" " + n.needle);
+        const auto contextBegin = ex.ids.begin();
+        const auto found = std::search(contextBegin, contextBegin + static_cast<std::ptrdiff_t>(contextEnd),
+                                       sentence.begin(), sentence.end());
+        const std::ptrdiff_t needleAt = found == contextBegin + static_cast<std::ptrdiff_t>(contextEnd)
+                                            ? -1
+                                            : found - contextBegin;
         const std::string value = n.realNeedle.substr(n.realNeedle.rfind(' ') + 1);
         const std::vector<int32_t> valueIds = tokenizer.encode(" " + value);
         const auto valueAt = std::search(answer.begin(), answer.end(), valueIds.begin(), valueIds.end());
@@ -121,8 +132,12 @@ TrainingExample makeDemoExample(const Tokenizer& tokenizer, const std::string& h
             // The previous position predicts this answer token.
             const bool inValue = valueAt != answer.end() && it >= valueAt && it < valueAt + std::ssize(valueIds);
             ex.answerTarget.back() = inValue ? kValueToken : kAnswerToken;
+            const std::ptrdiff_t j = it - answer.begin();
+            if (needleAt >= 0 && j < std::ssize(sentence) && sentence[static_cast<std::size_t>(j)] == *it)
+                ex.copySource.back() = static_cast<int32_t>(needleAt + j);
             ex.ids.push_back(*it);
             ex.answerTarget.push_back(0);
+            ex.copySource.push_back(-1);
         }
     };
     appendAnswer(asked.front());
@@ -131,6 +146,7 @@ TrainingExample makeDemoExample(const Tokenizer& tokenizer, const std::string& h
                                            "\nAnswer:")) {
             ex.ids.push_back(id);
             ex.answerTarget.push_back(0);
+            ex.copySource.push_back(-1);
         }
         appendAnswer(asked[i]);
     }
@@ -155,31 +171,39 @@ TrainingExample makeRepeatExample(const Tokenizer& tokenizer, std::mt19937_64& r
     if (const auto bos = tokenizer.bosId())
         ex.ids.push_back(*bos);
     ex.answerTarget.assign(ex.ids.size(), kNoLoss);
-    auto push = [&](int32_t id, bool predictable) {
-        if (!ex.answerTarget.empty())
-            ex.answerTarget.back() = predictable ? kAnswerToken : kNoLoss; // what predicts this token
+    ex.copySource.assign(ex.ids.size(), -1);
+    // `source`: where the token was seen before (-1: new, unpredictable).
+    auto push = [&](int32_t id, int32_t source) {
+        if (!ex.answerTarget.empty()) {
+            ex.answerTarget.back() = source >= 0 ? kAnswerToken : kNoLoss; // what predicts this token
+            ex.copySource.back() = source;
+        }
         ex.ids.push_back(id);
         ex.answerTarget.push_back(kNoLoss);
+        ex.copySource.push_back(-1);
     };
     length = std::max(length, 8);
     if (rng() % 2 == 0) {
         for (int i = 0; i + 3 <= length; i += 3) {
             const int32_t x = word(rng);
-            push(x, false);
-            push(word(rng), false);
-            push(x, true);
+            const auto at = static_cast<int32_t>(ex.ids.size());
+            push(x, -1);
+            push(word(rng), -1);
+            push(x, at);
         }
         return ex;
     }
     const int prefix = static_cast<int>(rng() % static_cast<uint64_t>(length / 2));
     const int half = std::max(2, (length - prefix) / 2);
     for (int i = 0; i < prefix; ++i)
-        push(word(rng), false);
+        push(word(rng), -1);
     const std::size_t from = ex.ids.size();
     for (int i = 0; i < half; ++i)
-        push(word(rng), false);
-    for (int i = 0; i < half; ++i)
-        push(ex.ids[from + static_cast<std::size_t>(i)], true);
+        push(word(rng), -1);
+    for (int i = 0; i < half; ++i) {
+        const std::size_t source = from + static_cast<std::size_t>(i);
+        push(ex.ids[source], static_cast<int32_t>(source));
+    }
     return ex;
 }
 

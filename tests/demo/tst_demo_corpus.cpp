@@ -45,11 +45,12 @@ private Q_SLOTS:
                      haystack[i] != ' ';
         QVERIFY2(ids.size() <= words + words / 50, (std::to_string(ids.size()) + " tokens for " + std::to_string(words) + " words").c_str());
         QCOMPARE(t.decode(ids), haystack);
-        // A 4-digit value is two tokens: " 47" and "19".
+        // A 4-digit value is a token per digit: " 4" "7" "1" "9".
         const std::vector<int32_t> value = t.encode(" 4719");
-        QCOMPARE(value.size(), std::size_t(2));
-        QCOMPARE(t.decode(std::vector<int32_t>{value[0]}), std::string(" 47"));
-        QCOMPARE(t.decode(std::vector<int32_t>{value[1]}), std::string("19"));
+        QCOMPARE(value.size(), std::size_t(4));
+        QCOMPARE(t.decode(std::vector<int32_t>{value[0]}), std::string(" 4"));
+        for (std::size_t i = 1; i < 4; ++i)
+            QCOMPARE(t.decode(std::vector<int32_t>{value[i]}), std::string(1, "4719"[i]));
         // Text outside the vocabulary still round-trips (bytes).
         const std::string other = "Quixotic zebras café 12345!";
         QCOMPARE(t.decode(t.encode(other)), other);
@@ -65,9 +66,9 @@ private Q_SLOTS:
             for (std::size_t i = 0; i + 1 < ex.ids.size(); ++i)
                 if (ex.answerTarget[i] == kValueToken)
                     values.push_back(ex.ids[i + 1]);
-            // Two tokens per answered fact, and they decode to 4-digit numbers.
+            // Four tokens per answered fact, and they decode to 4-digit numbers.
             QVERIFY(!values.empty());
-            QCOMPARE(values.size() % 2, std::size_t(0));
+            QCOMPARE(values.size() % 4, std::size_t(0));
             const std::string text = m_tokenizer->decode(values);
             for (std::size_t at = 0; at < text.size(); at += 5) {
                 QCOMPARE(text[at], ' ');
@@ -75,6 +76,42 @@ private Q_SLOTS:
                     QVERIFY2(std::isdigit(static_cast<unsigned char>(text[at + k])), text.c_str());
             }
         }
+    }
+
+    // The attention-supervision targets: every answer token of a needle document, and every
+    // repeated word of a warm-up document, points at an earlier position holding that token.
+    void copySourcesPointAtTheCopiedToken()
+    {
+        const std::string haystack = syntheticHaystack(5, 100000);
+        std::mt19937_64 rng(13);
+        std::size_t answerTokens = 0, withSource = 0;
+        auto check = [&](const TrainingExample& ex, bool isRepeat) {
+            QCOMPARE(ex.copySource.size(), ex.ids.size());
+            for (std::size_t t = 0; t + 1 < ex.ids.size(); ++t) {
+                const int32_t s = ex.copySource[t];
+                if (s < 0)
+                    continue;
+                QVERIFY2(static_cast<std::size_t>(s) < t, "a copy source lies before the query");
+                QCOMPARE(ex.ids[static_cast<std::size_t>(s)], ex.ids[t + 1]);
+                QVERIFY(ex.answerTarget[t] != 0 && ex.answerTarget[t] != kNoLoss);
+            }
+            if (isRepeat)
+                for (std::size_t t = 0; t + 1 < ex.ids.size(); ++t)
+                    QCOMPARE(ex.copySource[t] >= 0, ex.answerTarget[t] == kAnswerToken);
+        };
+        for (int trial = 0; trial < 20; ++trial) {
+            const TrainingExample ex = makeDemoExample(*m_tokenizer, haystack, rng, 400);
+            check(ex, false);
+            for (std::size_t t = 0; t + 1 < ex.ids.size(); ++t)
+                if (ex.answerTarget[t] == kAnswerToken || ex.answerTarget[t] == kValueToken) {
+                    ++answerTokens;
+                    withSource += ex.copySource[t] >= 0;
+                }
+            check(makeRepeatExample(*m_tokenizer, rng, 60), true);
+        }
+        // All answer tokens but the closing newline are copied from the needle sentence.
+        QVERIFY2(withSource * 10 >= answerTokens * 8,
+                 qPrintable(QStringLiteral("%1 of %2 answer tokens have a source").arg(withSource).arg(answerTokens)));
     }
 
     void warmUpDocumentsRepeatRandomWords()

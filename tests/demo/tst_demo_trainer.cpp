@@ -30,6 +30,7 @@ DemoTrainOptions toy(const std::string& out)
     o.shortMinLen = o.shortMaxLen = 96;
     o.longMinLen = o.longMaxLen = 160;
     o.evalEvery = 4;
+    o.learningRate = 1e-2; // a toy run has 12 steps to show learning
     o.threads = 1;
     return o;
 }
@@ -61,7 +62,12 @@ private Q_SLOTS:
         const DemoTrainResult r = trainDemoModel(o);
         QCOMPARE(r.steps, int64_t(12));
         QCOMPARE(losses.size(), std::size_t(3));
-        QVERIFY2(losses.back() < losses.front(), "the loss must fall over 12 steps");
+        // The logged per-step loss is noisy (each step draws new documents); the held-out loss
+        // is measured on one fixed batch before and after, so a real drop shows plainly.
+        QVERIFY2(r.finalHeldOutLoss < r.initialHeldOutLoss - 0.5,
+                 qPrintable(QStringLiteral("held-out loss %1 -> %2: training did not reduce it")
+                                .arg(r.initialHeldOutLoss)
+                                .arg(r.finalHeldOutLoss)));
 
         DemoTrainOptions again = toy(m_dir.filePath(QStringLiteral("b")).toStdString());
         trainDemoModel(again);

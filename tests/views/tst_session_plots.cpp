@@ -48,6 +48,9 @@ private Q_SLOTS:
     {
         AttentionRowPlot plot;
         plot.setRow(fixtureRow());
+        QVERIFY(plot.showsFullRow());
+        QCOMPARE(plot.plottedPositions(), 200);
+        QCOMPARE(plot.modeLabel(), QStringLiteral("full row (200 positions)"));
         // 7 needle keys × 0.0025 + 0.3 + 0.1
         QVERIFY(std::abs(plot.needleMass() - (7 * 0.0025 + 0.4)) < 1e-6);
         const QStringList lines = plot.hottestContexts(2, 1);
@@ -68,6 +71,9 @@ private Q_SLOTS:
         row.keys = 200;
         AttentionRowPlot plot;
         plot.setRow(row);
+        QVERIFY(!plot.showsFullRow());
+        QCOMPARE(plot.plottedPositions(), 3);
+        QCOMPARE(plot.modeLabel(), QStringLiteral("top-K only (session stores no full rows)"));
         QVERIFY(std::abs(plot.needleMass() - (0.3 + 0.1 + 2 * 0.0025)) < 1e-6);
         QCOMPARE(plot.visibleTo(), 199.5);
         QVERIFY(distinctColors(plot.renderImage(QSize(500, 250))) > 5);

@@ -17,6 +17,12 @@ AttentionRowPlot::AttentionRowPlot(QWidget* parent) : PlotWidget(parent)
     plot()->legend->setVisible(false);
     plot()->legend->setFont(plot()->xAxis->tickLabelFont());
     plot()->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignTop | Qt::AlignRight);
+    // Outside the axis rect so it never covers the needle label or the legend.
+    plot()->plotLayout()->insertRow(0);
+    m_label = new QCPTextElement(plot(), QString(), plot()->xAxis->labelFont());
+    m_label->setTextFlags(Qt::AlignLeft | Qt::AlignVCenter);
+    m_label->setMargins(QMargins(8, 4, 8, 0));
+    plot()->plotLayout()->addElement(0, 0, m_label);
     setRow({});
 }
 
@@ -30,6 +36,7 @@ void AttentionRowPlot::setRow(const AttentionRow& row)
     QCustomPlot* p = plot();
     p->clearPlottables();
     p->clearItems();
+    m_plotted = 0;
     double top = 0.0;
 
     if (m_row.needleBegin >= 0 && m_row.needleEnd > m_row.needleBegin) {
@@ -59,10 +66,11 @@ void AttentionRowPlot::setRow(const AttentionRow& row)
             top = std::max(top, y[i]);
         }
         QCPGraph* g = p->addGraph();
-        g->setName(QStringLiteral("row"));
+        g->setName(QStringLiteral("full row"));
         g->setPen(QPen(QColor(39, 127, 142), 1.2));
         g->setBrush(QColor(39, 127, 142, 50));
         g->setData(x, y, true);
+        m_plotted = static_cast<int>(x.size());
     } else if (!m_row.topIndices.empty()) {
         auto* bars = new QCPBars(p->xAxis, p->yAxis);
         bars->setName(QStringLiteral("stored top-K"));
@@ -76,6 +84,7 @@ void AttentionRowPlot::setRow(const AttentionRow& row)
             y << m_row.topWeights[i];
         }
         bars->setData(x, y);
+        m_plotted = static_cast<int>(x.size());
     }
     if (!m_row.topIndices.empty()) {
         QCPGraph* marks = p->addGraph();
@@ -103,9 +112,23 @@ void AttentionRowPlot::setRow(const AttentionRow& row)
         hint->setText(QStringLiteral("Select a test and a head to see its attention over the context"));
         hint->setColor(QColor(0x70, 0x70, 0x70));
     }
+    const QString mode = modeLabel();
+    m_label->setText(m_row.title.isEmpty() || mode.isEmpty() ? mode : m_row.title + QStringLiteral("  —  ") + mode);
+    // Row color for a full row; a warm color for top-K only, which is the partial picture.
+    m_label->setTextColor(showsFullRow() ? QColor(29, 95, 106) : QColor(170, 70, 20));
     p->xAxis->setRange(-0.5, std::max(1, m_row.keys) - 0.5);
     p->yAxis->setRange(0.0, top > 0.0 ? top * 1.1 : 1.0);
     p->replot();
+}
+
+QString AttentionRowPlot::modeLabel() const
+{
+    if (m_row.keys == 0)
+        return {};
+    if (showsFullRow())
+        return QStringLiteral("full row (%1 positions)").arg(m_row.weights.size());
+    return QStringLiteral("top-K only (%1)")
+        .arg(m_row.topKOnlyReason.isEmpty() ? QStringLiteral("session stores no full rows") : m_row.topKOnlyReason);
 }
 
 double AttentionRowPlot::needleMass() const

@@ -2,12 +2,15 @@
 // AttentionRowPlot: one attention row (a query's weights over every context position) for a
 // chosen test/step/head, with the needle span shaded and the top-K keys marked. Zoom and pan
 // along positions with the mouse wheel and drag. When only top-K was stored, the row is drawn
-// as spikes at those positions. GUI thread only.
+// as spikes at those positions. A label above the plot says which of the two is shown, because
+// spikes alone would read as "all other positions got zero attention". GUI thread only.
 #include "plots/plot_widget.h"
 
 #include <QStringList>
 
 #include <vector>
+
+class QCPTextElement;
 
 namespace headscope::views {
 
@@ -20,6 +23,9 @@ struct AttentionRow {
     int keys = 0;                      // row length
     QStringList tokens;                // [keys] token text, optional
     QString title;                     // e.g. "test 3 · step 0 · L17 H24"
+    // Why only top-K is drawn when weights is empty, shown in the label; empty means the
+    // session stores no full rows at all.
+    QString topKOnlyReason;
 };
 
 class AttentionRowPlot : public PlotWidget {
@@ -30,6 +36,12 @@ public:
 
     void setRow(const AttentionRow& row);
     const AttentionRow& row() const { return m_row; }
+    // True when the whole row (every context position) is drawn, false for top-K only.
+    bool showsFullRow() const { return !m_row.weights.empty(); }
+    // "full row (N positions)" or "top-K only (<reason>)"; empty when no row is set.
+    QString modeLabel() const;
+    // Points of the row graph (full row) or bars (top-K only) currently plotted.
+    int plottedPositions() const { return m_plotted; }
     // Attention mass on the needle span (from the full row, else from the top-K entries).
     double needleMass() const;
     // "pos: …tokens…" lines around the `count` hottest positions (±radius tokens).
@@ -41,6 +53,8 @@ public:
 
 private:
     AttentionRow m_row;
+    int m_plotted = 0;
+    QCPTextElement* m_label = nullptr; // title + mode, in its own layout row above the axes
 };
 
 } // namespace headscope::views

@@ -187,11 +187,13 @@ void NeedleGridPanel::showRow()
     m_row->setRow(*row);
     const QStringList hot = m_row->hottestContexts(5, 4);
     m_row->setToolTip(hot.join(QLatin1Char('\n')));
-    m_details->append(QStringLiteral("<p><b>L%1 H%2, step %3</b>: needle mass %4</p>")
+    // The mass from top-K alone is a lower bound, so say which row it was summed over.
+    m_details->append(QStringLiteral("<p><b>L%1 H%2, step %3</b>: needle mass %4 · %5</p>")
                           .arg(m_layer)
                           .arg(m_head)
                           .arg(m_step->value())
-                          .arg(m_row->needleMass(), 0, 'f', 3));
+                          .arg(m_row->needleMass(), 0, 'f', 3)
+                          .arg(m_row->modeLabel().toHtmlEscaped()));
     for (const QString& line : hot)
         m_details->append(QStringLiteral("<tt>%1</tt>").arg(line.toHtmlEscaped()));
 }

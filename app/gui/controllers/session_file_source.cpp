@@ -9,6 +9,7 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 
+#include <algorithm>
 #include <cmath>
 
 namespace headscope::app {
@@ -140,26 +141,100 @@ const std::vector<StoredStep>& SessionFileSource::stepsOf(int testId) const
     return *m_cachedSteps;
 }
 
+const std::vector<int>& SessionFileSource::fullRowStepsOf(int testId) const
+{
+    auto it = m_fullRowSteps.find(testId);
+    if (it == m_fullRowSteps.end())
+        it = m_fullRowSteps.emplace(testId, m_reader->fullRowSteps(testId)).first;
+    return it->second;
+}
+
+const std::vector<float>& SessionFileSource::fullRowsOf(int testId, int step, int64_t* rowLength) const
+{
+    if (m_cachedRowsKey != std::make_pair(testId, step)) {
+        m_cachedRows.clear();
+        m_cachedRowsKey = {-1, -1};
+        m_cachedRows = m_reader->fullRows(testId, step, &m_cachedRowLength);
+        m_cachedRowsKey = {testId, step};
+    }
+    *rowLength = m_cachedRowLength;
+    return m_cachedRows;
+}
+
+bool SessionFileSource::anyFullRows() const
+{
+    if (!m_anyFullRows) {
+        m_anyFullRows = false;
+        for (const SessionTest& t : m_reader->tests())
+            if (!fullRowStepsOf(t.id).empty()) {
+                m_anyFullRows = true;
+                break;
+            }
+    }
+    return *m_anyFullRows;
+}
+
 int SessionFileSource::steps(int testId) const
 {
-    return static_cast<int>(stepsOf(testId).size());
+    // A probe run can keep full rows without per-step statistics (ProbeConfig::storeSteps =
+    // false); those steps are still viewable.
+    const std::vector<int>& full = fullRowStepsOf(testId);
+    return std::max(static_cast<int>(stepsOf(testId).size()), full.empty() ? 0 : full.back() + 1);
 }
 
 std::optional<views::AttentionRow> SessionFileSource::attentionRow(int testId, int step, int layer, int head) const
 {
     const std::vector<StoredStep>& steps = stepsOf(testId);
+    const std::vector<int>& fullSteps = fullRowStepsOf(testId);
     const int L = layers();
     const int H = heads();
-    if (step < 0 || step >= static_cast<int>(steps.size()) || layer < 0 || layer >= L || head < 0 || head >= H)
-        return std::nullopt;
+    const bool hasFull = std::binary_search(fullSteps.begin(), fullSteps.end(), step);
     const auto index = static_cast<std::size_t>(layer) * H + head;
-    if (index >= steps[static_cast<std::size_t>(step)].rows.size())
+    const bool hasStats = step >= 0 && step < static_cast<int>(steps.size()) &&
+                          index < steps[static_cast<std::size_t>(step)].rows.size();
+    if (layer < 0 || layer >= L || head < 0 || head >= H || (!hasStats && !hasFull))
         return std::nullopt;
-    const RowStats& stats = steps[static_cast<std::size_t>(step)].rows[index];
     views::AttentionRow row;
-    row.keys = static_cast<int>(stats.rowLength);
-    row.topIndices.assign(stats.topIndices.begin(), stats.topIndices.end());
-    row.topWeights = stats.topWeights;
+    if (hasStats) {
+        const RowStats& stats = steps[static_cast<std::size_t>(step)].rows[index];
+        row.keys = static_cast<int>(stats.rowLength);
+        row.topIndices.assign(stats.topIndices.begin(), stats.topIndices.end());
+        row.topWeights = stats.topWeights;
+    }
+    const std::vector<float>* rows = nullptr;
+    int64_t length = 0;
+    if (hasFull) {
+        try {
+            rows = &fullRowsOf(testId, step, &length);
+        } catch (const Error& e) { // a damaged dataset must not take the view down; top-K still shows
+            row.topKOnlyReason = QStringLiteral("full row unreadable: %1").arg(QString::fromUtf8(e.what()));
+            if (!hasStats)
+                return std::nullopt;
+        }
+    }
+    if (rows) {
+        const auto begin = rows->begin() + static_cast<std::ptrdiff_t>(index * static_cast<std::size_t>(length));
+        row.weights.assign(begin, begin + static_cast<std::ptrdiff_t>(length));
+        row.keys = static_cast<int>(length);
+        if (!hasStats) { // mark the row's own top-K, as the probe would have stored them
+            std::vector<int> order(row.weights.size());
+            for (std::size_t i = 0; i < order.size(); ++i)
+                order[i] = static_cast<int>(i);
+            const auto k = std::min<std::size_t>(order.size(), static_cast<std::size_t>(std::max(1, m_reader->manifest().topK)));
+            std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k), order.end(),
+                              [&row](int a, int b) {
+                                  return row.weights[static_cast<std::size_t>(a)] > row.weights[static_cast<std::size_t>(b)];
+                              });
+            for (std::size_t i = 0; i < k; ++i) {
+                row.topIndices.push_back(order[i]);
+                row.topWeights.push_back(row.weights[static_cast<std::size_t>(order[i])]);
+            }
+        }
+    } else if (!hasFull && !fullSteps.empty()) {
+        row.topKOnlyReason = QStringLiteral("no full row stored for step %1 of this test").arg(step);
+    } else if (!hasFull && anyFullRows()) {
+        row.topKOnlyReason = QStringLiteral("no full rows stored for this test");
+    }
     for (const SessionTest& t : m_reader->tests())
         if (t.id == testId) {
             row.needleBegin = static_cast<int>(t.spanStart);

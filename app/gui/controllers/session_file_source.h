@@ -58,12 +58,22 @@ public:
 private:
     explicit SessionFileSource(std::unique_ptr<SessionReader> reader);
     const std::vector<StoredStep>& stepsOf(int testId) const;
+    const std::vector<int>& fullRowStepsOf(int testId) const;
+    // All heads' full rows of one step; one step is cached because switching heads is the
+    // common move and a step of a 32×32 model at 8k keys is ~32 MB.
+    const std::vector<float>& fullRowsOf(int testId, int step, int64_t* rowLength) const;
+    bool anyFullRows() const;
 
     std::unique_ptr<SessionReader> m_reader;
     std::vector<views::TestInfo> m_tests;
     std::map<double, double> m_depthFraction; // percent shown → fraction stored
     mutable int m_cachedTest = -1;             // steps of the last test asked for (read lazily)
     mutable std::shared_ptr<std::vector<StoredStep>> m_cachedSteps;
+    mutable std::map<int, std::vector<int>> m_fullRowSteps; // test id → steps with stored full rows
+    mutable std::pair<int, int> m_cachedRowsKey{-1, -1};     // (test, step) of m_cachedRows
+    mutable std::vector<float> m_cachedRows;                 // [layers, heads, m_cachedRowLength]
+    mutable int64_t m_cachedRowLength = 0;
+    mutable std::optional<bool> m_anyFullRows;
     mutable bool m_tokenizerTried = false;      // tokenizer and haystack are looked for once
     mutable std::shared_ptr<Tokenizer> m_tokenizer;
     mutable std::string m_haystack;

@@ -24,6 +24,10 @@ inline constexpr uint8_t kNoLoss = 3;      // the next token is unpredictable no
 struct TrainingExample {
     std::vector<int32_t> ids;
     std::vector<uint8_t> answerTarget; // same length as ids
+    // Same length as ids: for a position whose next token is copied from earlier in the
+    // document (an answer token from its needle, a repeated word), the position of that
+    // earlier occurrence; -1 elsewhere. The attention a retrieval head should pay.
+    std::vector<int32_t> copySource;
 };
 
 // A random fact as a needle: needle = the fact sentence, question about it, real_needle =
@@ -36,7 +40,7 @@ std::vector<Needle> demoNeedles(uint64_t seed, int count);
 
 // Writes the demo model's tokenizer.json and tokenizer_config.json into `dir`: byte-level BPE
 // whose vocabulary holds every haystack, template and fact word and every key name as one
-// token (ignore_merges), 4-digit values as two ("Ġ47" "19"), and all 256 bytes, so any text
+// token (ignore_merges), 4-digit values as four ("Ġ4" "7" "1" "9"), and all 256 bytes, so any text
 // still encodes. Throws LoadError when the files cannot be written.
 void writeDemoTokenizer(const std::filesystem::path& dir);
 

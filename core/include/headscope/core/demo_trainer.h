@@ -29,6 +29,13 @@ struct DemoTrainOptions {
     double repeatShare = 0.5;         // phase 1: share of warm-up documents (makeRepeatExample)
     double learningRate = 2e-3;
     double answerLossWeight = 4.0;
+    // Attention supervision (see README of resources/demo_model): weight of the loss that teaches
+    // `retrievalHeads` (layer, head) to look at what is copied, and layer 0 head 0 to look at
+    // the previous token; full until supervisionUntil − 0.2 of the steps, then fading to 0 at
+    // supervisionUntil. Empty retrievalHeads: {layers/2, 0} and {layers−1, heads/2}. 0 disables.
+    double attentionSupervision = 1.0;
+    double supervisionUntil = 0.6;
+    std::vector<std::pair<int64_t, int64_t>> retrievalHeads;
     int threads = 0;                  // 0 = all available cores
     int64_t evalEvery = 100;
     std::function<void(const std::string& line)> log;
@@ -39,6 +46,8 @@ struct DemoTrainResult {
     double minutes = 0.0;
     double finalLoss = 0.0;
     double finalAnswerAccuracy = 0.0; // teacher-forced, held-out examples, long lengths
+    double initialHeldOutLoss = 0.0;  // next-token loss on the fixed held-out batch, before training
+    double finalHeldOutLoss = 0.0;    // the same batch after training
 };
 
 // Writes config.json and the demo tokenizer (writeDemoTokenizer) into options.outDir, trains on documents
