@@ -8,11 +8,54 @@
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <numeric>
+#include <set>
 
 namespace headscope::cli {
 
 namespace {
+
+// The familiar needle-in-a-haystack table: share of tests per length × depth whose answer
+// passed ROUGE-1 recall > threshold (the value was copied), with the counts behind each cell.
+void printAccuracyGrid(const SessionReader& reader, double threshold)
+{
+    std::map<std::pair<int, double>, std::pair<int, int>> cells; // (length, depth) → (passed, tests)
+    std::set<int> lengths;
+    std::set<double> depths;
+    for (const SessionTest& t : reader.tests()) {
+        if (t.status != "ok")
+            continue;
+        auto& [passed, total] = cells[{t.length, t.depth}];
+        passed += t.rouge1Recall > threshold;
+        ++total;
+        lengths.insert(t.length);
+        depths.insert(t.depth);
+    }
+    if (cells.empty())
+        return;
+    std::printf("\nneedle accuracy (ROUGE-1 recall > %g), %% of tests\n  %-8s", threshold, "depth");
+    for (int length : lengths)
+        std::printf(" %8d", length);
+    std::printf("\n");
+    int passedAll = 0, totalAll = 0;
+    for (double depth : depths) {
+        std::printf("  %-8.2f", depth);
+        for (int length : lengths) {
+            const auto it = cells.find({length, depth});
+            if (it == cells.end()) {
+                std::printf(" %8s", "-");
+                continue;
+            }
+            const auto [passed, total] = it->second;
+            passedAll += passed;
+            totalAll += total;
+            std::printf(" %7.0f%%", 100.0 * passed / total);
+        }
+        std::printf("\n");
+    }
+    std::printf("  all       %.1f%% (%d of %d)\n", 100.0 * passedAll / totalAll, passedAll, totalAll);
+}
 
 int runInspect(const std::vector<std::string>& args)
 {
@@ -45,6 +88,7 @@ int runInspect(const std::vector<std::string>& args)
               << "tests        " << ok << " ok, " << errors << " errors; rouge1 > 50: " << rougePass << ", qa-F1 > 50: "
               << qaPass << "\n"
               << "created      " << m.created << "\n";
+    printAccuracyGrid(*reader, p.doubleValue("threshold"));
     SessionQuery q;
     q.metric = parseHeadMetric(p.value("metric"));
     q.gate = parseGate(p.value("gate"));

@@ -122,6 +122,9 @@ private Q_SLOTS:
         r = cli({QStringLiteral("inspect"), session, QStringLiteral("--top"), QStringLiteral("3")});
         QCOMPARE(r.code, 0);
         QVERIFY(r.out.contains(QStringLiteral("3 ok, 0 errors")));
+        // The accuracy grid: one length column, one depth row, 3 tests (a random model copies nothing).
+        QVERIFY2(r.out.contains(QStringLiteral("needle accuracy (ROUGE-1 recall > 50)")), qPrintable(r.out));
+        QVERIFY2(r.out.contains(QStringLiteral("  all       0.0% (0 of 3)")), qPrintable(r.out));
         const QString exported = m_dir.filePath(QStringLiteral("heads.json"));
         r = cli({QStringLiteral("scores"), QStringLiteral("--session"), session, QStringLiteral("--export"),
                  QStringLiteral("headkv"), QStringLiteral("--out"), exported});

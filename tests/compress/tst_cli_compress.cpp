@@ -1,6 +1,7 @@
 // The compression commands end to end: allocate → generate --budget → probe → compare
 // --session, on a tiny checkpoint with the byte tokenizer; and their errors.
 #include "headscope/core/checkpoint.h"
+#include "headscope/core/session.h"
 #include "headscope/core/sweep_results.h"
 
 #include "cli/cli_process.h"
@@ -124,9 +125,18 @@ private Q_SLOTS:
                     S("99")});
         QVERIFY(r.exitCode != 0);
         QVERIFY(r.err.contains("99"));
-        // The bundled sample session predates stored prompts: the error says so.
-        r = runCli({S("compare"), S("--model"), m_model, S("--budget"), m_budget, S("--session"),
-                    S(HEADSCOPE_SOURCE_DIR "/sample_sessions/demo_probe.h5"), S("--test"), S("0")});
+        // A session written before prompts were stored (the same test without its prompt ids):
+        // the error says so.
+        const QString noPrompts = path("no_prompts.h5");
+        {
+            const auto reader = SessionReader::open(m_session.toStdString());
+            auto writer = SessionWriter::create(noPrompts.toStdString(), reader->manifest());
+            SessionTest test = reader->tests().front();
+            test.promptIds.clear();
+            writer->appendTest(test, reader->steps(test.id));
+        }
+        r = runCli({S("compare"), S("--model"), m_model, S("--budget"), m_budget, S("--session"), noPrompts, S("--test"),
+                    S("0")});
         QVERIFY(r.exitCode != 0);
         QVERIFY2(r.err.contains("prompt_ids"), r.err.constData());
         // A budget for another model shape.

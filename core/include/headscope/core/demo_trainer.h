@@ -19,22 +19,22 @@ struct DemoTrainOptions {
     std::filesystem::path outDir;
     std::filesystem::path initFrom;   // continue from this checkpoint's weights (same shape); empty: random
     uint64_t seed = 1;
-    int64_t layers = 4, hidden = 256, heads = 8, kvHeads = 2, intermediate = 768;
-    int64_t maxSteps = 3000;          // hard cap
-    double maxMinutes = 25.0;         // wall-clock cap (checked between steps)
-    int64_t tokensPerStep = 4096;     // batch size × length (probe length semantics)
-    int64_t shortMinLen = 96, shortMaxLen = 512;   // curriculum phase 1
-    int64_t longMinLen = 512, longMaxLen = 2048;   // phase 2 (the probe's lengths)
+    int64_t layers = 4, hidden = 128, heads = 8, kvHeads = 2, intermediate = 384;
+    int64_t maxSteps = 2300;          // the learning-rate and supervision schedules span these
+    double maxMinutes = 28.5;         // wall-clock cap (checked between steps)
+    int64_t tokensPerStep = 2048;     // batch size × length (probe length semantics)
+    int64_t shortMinLen = 96, shortMaxLen = 384;   // curriculum phase 1
+    int64_t longMinLen = 384, longMaxLen = 1024;   // phase 2 (the probe's lengths)
     double shortFraction = 0.4;       // share of steps in phase 1
     double repeatShare = 0.5;         // phase 1: share of warm-up documents (makeRepeatExample)
-    double learningRate = 2e-3;
+    double learningRate = 3e-3;
     double answerLossWeight = 4.0;
     // Attention supervision (see README of resources/demo_model): weight of the loss that teaches
     // `retrievalHeads` (layer, head) to look at what is copied, and layer 0 head 0 to look at
     // the previous token; full until supervisionUntil − 0.2 of the steps, then fading to 0 at
     // supervisionUntil. Empty retrievalHeads: {layers/2, 0} and {layers−1, heads/2}. 0 disables.
     double attentionSupervision = 1.0;
-    double supervisionUntil = 0.6;
+    double supervisionUntil = 0.75;
     std::vector<std::pair<int64_t, int64_t>> retrievalHeads;
     int threads = 0;                  // 0 = all available cores
     int64_t evalEvery = 100;
