@@ -96,11 +96,6 @@ Batch makeBatch(const Corpus& corpus, std::mt19937_64& rng, int64_t length, int6
             indices(copyV).to(torch::kBool), indices(prevB), indices(prevT)};
 }
 
-// Attention supervision: -log of the attention a head pays where it should look, averaged.
-// Retrieval heads should look at the earlier occurrence of the token about to be copied (the
-// needle's token for an answer, the first copy for a repeat); the previous-token head at t - 1.
-// Plain next-token training finds this circuit only after a long plateau that a 30-minute CPU
-// budget does not reach; supervising it for the first part of training skips the plateau.
 // Looking at the right token is half of retrieval; the head must also carry it: what each
 // retrieval head writes at a copy position, read out through the (tied) unembedding, should
 // predict the copied token. Normalised first, so the loss cannot be lowered by growing the
@@ -123,9 +118,14 @@ torch::Tensor copySupervisionLoss(demo::TinyLlamaImpl& model, const std::vector<
     return loss;
 }
 
+// Attention supervision: -log of the attention a head pays where it should look, averaged.
+// Retrieval heads should look at the earlier occurrence of the token about to be copied (the
+// needle's token for an answer, the first copy for a repeat); the previous-token head at t - 1.
+// Plain next-token training finds this circuit only after a long plateau that a 30-minute CPU
+// budget does not reach; supervising it for the first part of training skips the plateau.
 torch::Tensor attentionSupervisionLoss(const std::vector<torch::Tensor>& attention, const Batch& batch,
                                        const std::vector<std::pair<int64_t, int64_t>>& retrievalHeads,
-                                       double* valueAttention)
+                                       double* valueAttention = nullptr)
 {
     auto loss = torch::zeros({}, torch::kFloat32);
     auto nll = [](const torch::Tensor& probabilities) { return -(probabilities + 1e-6).log().mean(); };
@@ -148,29 +148,31 @@ torch::Tensor attentionSupervisionLoss(const std::vector<torch::Tensor>& attenti
     return loss;
 }
 
-// Teacher-forced accuracy of the answer tokens: an answer counts only if all its tokens are right.
-double answerAccuracy(demo::TinyLlamaImpl& model, const Batch& batch)
+// The fixed held-out batch, one forward pass: mean next-token loss over its scored positions
+// (the same batch before and after training tells whether training helped, free of the noise of
+// per-step batches) and teacher-forced answer accuracy (an answer counts only if all its
+// tokens are right).
+struct HeldOut {
+    double loss = 0.0;
+    double answerAccuracy = 0.0;
+};
+
+HeldOut evaluate(demo::TinyLlamaImpl& model, const Batch& batch)
 {
     torch::NoGradGuard noGrad;
-    auto logits = model.forward(batch.ids);
+    auto logits = model.forward(batch.ids);                                  // [batch, seq, vocab]
+    HeldOut out;
+    out.loss = torch::nn::functional::cross_entropy(logits.reshape({-1, logits.size(-1)}), batch.targets.reshape({-1}),
+                                                    torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-100))
+                   .item<double>();
     auto predicted = logits.argmax(-1);                                      // [batch, seq]
     auto wrong = (predicted != batch.targets).logical_and(batch.isAnswer);   // [batch, seq]
     auto anyWrong = wrong.any(1);
     auto hasAnswer = batch.isAnswer.any(1);
     const double total = hasAnswer.sum().item<double>();
     const double correct = hasAnswer.logical_and(anyWrong.logical_not()).sum().item<double>();
-    return total > 0 ? correct / total : 0.0;
-}
-
-// Mean next-token loss over the batch's scored positions: the same fixed batch before and after
-// training tells whether training helped, free of the noise of per-step batches.
-double heldOutLoss(demo::TinyLlamaImpl& model, const Batch& batch)
-{
-    torch::NoGradGuard noGrad;
-    auto logits = model.forward(batch.ids);                                  // [batch, seq, vocab]
-    return torch::nn::functional::cross_entropy(logits.reshape({-1, logits.size(-1)}), batch.targets.reshape({-1}),
-                                                torch::nn::functional::CrossEntropyFuncOptions().ignore_index(-100))
-        .item<double>();
+    out.answerAccuracy = total > 0 ? correct / total : 0.0;
+    return out;
 }
 
 void writeCheckpoint(demo::TinyLlamaImpl& model, const DemoTrainOptions& o)
@@ -279,7 +281,7 @@ DemoTrainResult trainDemoModel(const DemoTrainOptions& o, std::stop_token stop)
     const int64_t warmup = std::clamp<int64_t>(o.maxSteps / 10, 1, 100);
     const int64_t phaseOneSteps = static_cast<int64_t>(o.shortFraction * static_cast<double>(o.maxSteps));
     DemoTrainResult result;
-    result.initialHeldOutLoss = heldOutLoss(model, evalBatch);
+    result.initialHeldOutLoss = evaluate(model, evalBatch).loss;
     double smoothedLoss = 0.0;
     for (int64_t step = 0; step < o.maxSteps; ++step) {
         if (stop.stop_requested()) {
@@ -323,12 +325,16 @@ DemoTrainResult trainDemoModel(const DemoTrainOptions& o, std::stop_token stop)
         // the template tokens of the answer from diluting that signal.
         auto valueLoss = (perToken * value).sum() / value.sum().clamp_min(1.0);
         auto loss = lmLoss + o.answerLossWeight * (answerLoss + valueLoss);
+        const bool logStep = o.log && ((step + 1) % o.evalEvery == 0 || step + 1 == o.maxSteps);
         double attentionLossValue = 0.0, valueAttention = 0.0, copyLossValue = 0.0;
         if (supervise) {
-            auto attentionLoss = attentionSupervisionLoss(attention, batch, retrievalHeads, &valueAttention);
+            auto attentionLoss =
+                attentionSupervisionLoss(attention, batch, retrievalHeads, logStep ? &valueAttention : nullptr);
             auto copyLoss = copySupervisionLoss(model, headOutputs, batch, retrievalHeads);
-            attentionLossValue = attentionLoss.item<double>();
-            copyLossValue = copyLoss.item<double>();
+            if (logStep) {
+                attentionLossValue = attentionLoss.item<double>();
+                copyLossValue = copyLoss.item<double>();
+            }
             loss = loss + supervisionWeight * (attentionLoss + copyLoss);
         }
 
@@ -341,19 +347,20 @@ DemoTrainResult trainDemoModel(const DemoTrainOptions& o, std::stop_token stop)
         smoothedLoss = step == 0 ? lossValue : 0.95 * smoothedLoss + 0.05 * lossValue;
         result.steps = step + 1;
         result.finalLoss = smoothedLoss;
-        if (o.log && ((step + 1) % o.evalEvery == 0 || step + 1 == o.maxSteps)) {
-            const double acc = answerAccuracy(model, evalBatch);
-            result.finalAnswerAccuracy = acc;
+        if (logStep) {
+            const HeldOut heldOut = evaluate(model, evalBatch);
             std::ostringstream os;
             os << "step " << step + 1 << "  len " << length << "  loss " << smoothedLoss << "  answer-loss "
                << answerLoss.item<double>() << "  value-loss " << valueLoss.item<double>() << "  attention-loss " << attentionLossValue
-               << "  value-attention " << valueAttention << "  copy-loss " << copyLossValue << "  held-out answer accuracy " << acc << "  lr " << lr << "  "
+               << "  value-attention " << valueAttention << "  copy-loss " << copyLossValue << "  held-out loss " << heldOut.loss
+               << "  held-out answer accuracy " << heldOut.answerAccuracy << "  lr " << lr << "  "
                << minutesSince() << " min";
             o.log(os.str());
         }
     }
-    result.finalAnswerAccuracy = answerAccuracy(model, evalBatch);
-    result.finalHeldOutLoss = heldOutLoss(model, evalBatch);
+    const HeldOut heldOut = evaluate(model, evalBatch);
+    result.finalAnswerAccuracy = heldOut.answerAccuracy;
+    result.finalHeldOutLoss = heldOut.loss;
     result.minutes = minutesSince();
     writeCheckpoint(model, o);
     return result;

@@ -9,7 +9,6 @@
 
 #include "headscope/core/session.h"
 
-#include <QSet>
 #include <QSpinBox>
 #include <QTextBrowser>
 #include <QtTest>
@@ -20,6 +19,7 @@
 #include <numeric>
 
 using namespace headscope;
+using headscope::testing::distinctColors;
 using namespace headscope::app;
 using namespace headscope::views;
 
@@ -155,14 +155,6 @@ QString screenshotDir()
                                                                     : tmp.path();
 }
 
-int distinctColors(const QImage& image)
-{
-    QSet<QRgb> colors;
-    for (int y = 0; y < image.height(); y += 2)
-        for (int x = 0; x < image.width(); x += 2)
-            colors.insert(image.pixel(x, y));
-    return static_cast<int>(colors.size());
-}
 } // namespace
 
 class TestAttentionRowView : public QObject {
@@ -286,3 +278,4 @@ private Q_SLOTS:
 
 QTEST_MAIN(TestAttentionRowView)
 #include "tst_attention_row_view.moc"
+#include "views/image_checks.h"

@@ -2,7 +2,6 @@
 #include "plots/bar_plot.h"
 #include "plots/heatmap_plot.h"
 
-#include <QSet>
 #include <QSignalSpy>
 #include <QtTest>
 
@@ -10,17 +9,9 @@
 #include <vector>
 
 using namespace headscope::views;
+using headscope::testing::distinctColors;
 
 namespace {
-int distinctColors(const QImage& image)
-{
-    QSet<QRgb> colors;
-    for (int y = 0; y < image.height(); y += 2)
-        for (int x = 0; x < image.width(); x += 2)
-            colors.insert(image.pixel(x, y));
-    return static_cast<int>(colors.size());
-}
-
 std::vector<double> ramp(int rows, int cols)
 {
     std::vector<double> v(static_cast<std::size_t>(rows) * cols);
@@ -117,3 +108,4 @@ private Q_SLOTS:
 
 QTEST_MAIN(TestHeatmapPlot)
 #include "tst_heatmap_plot.moc"
+#include "views/image_checks.h"

@@ -4,25 +4,16 @@
 #include "plots/heatmap_plot.h"
 #include "widgets/category_panel.h"
 
-#include <QSet>
 #include <QSignalSpy>
 #include <QtTest>
 
 #include <cmath>
 
 using namespace headscope;
+using headscope::testing::distinctColors;
 using namespace headscope::views;
 
 namespace {
-int distinctColors(const QImage& image)
-{
-    QSet<QRgb> colors;
-    for (int y = 0; y < image.height(); y += 2)
-        for (int x = 0; x < image.width(); x += 2)
-            colors.insert(image.pixel(x, y));
-    return static_cast<int>(colors.size());
-}
-
 AttentionRow fixtureRow()
 {
     AttentionRow row;
@@ -110,3 +101,4 @@ private Q_SLOTS:
 
 QTEST_MAIN(TestSessionPlots)
 #include "tst_session_plots.moc"
+#include "views/image_checks.h"

@@ -13,24 +13,15 @@
 
 #include <QComboBox>
 #include <QListWidget>
-#include <QSet>
 #include <QSpinBox>
 #include <QTextBrowser>
 #include <QtTest>
 
 using namespace headscope;
+using headscope::testing::distinctColors;
 using namespace headscope::views;
 
 namespace {
-int distinctColors(const QImage& image)
-{
-    QSet<QRgb> colors;
-    for (int y = 0; y < image.height(); y += 2)
-        for (int x = 0; x < image.width(); x += 2)
-            colors.insert(image.pixel(x, y));
-    return static_cast<int>(colors.size());
-}
-
 QString screenshotDir()
 {
     static QTemporaryDir tmp;
@@ -163,3 +154,4 @@ private Q_SLOTS:
 
 QTEST_MAIN(TestSessionViews)
 #include "tst_session_views.moc"
+#include "views/image_checks.h"

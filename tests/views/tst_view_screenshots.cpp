@@ -9,22 +9,13 @@
 
 #include "headscope/core/score_file.h"
 
-#include <QSet>
 #include <QtTest>
 
 using namespace headscope;
+using headscope::testing::distinctColors;
 using namespace headscope::views;
 
 namespace {
-int distinctColors(const QImage& image)
-{
-    QSet<QRgb> colors;
-    for (int y = 0; y < image.height(); y += 2)
-        for (int x = 0; x < image.width(); x += 2)
-            colors.insert(image.pixel(x, y));
-    return static_cast<int>(colors.size());
-}
-
 MetricMap metricFromFile(const QString& id, const QString& relative)
 {
     const ImportedScores imported =
@@ -120,3 +111,4 @@ private Q_SLOTS:
 
 QTEST_MAIN(TestViewScreenshots)
 #include "tst_view_screenshots.moc"
+#include "views/image_checks.h"
