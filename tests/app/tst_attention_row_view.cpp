@@ -8,6 +8,7 @@
 #include "widgets/needle_grid_panel.h"
 
 #include "headscope/core/session.h"
+#include "views/image_checks.h"
 
 #include <QSpinBox>
 #include <QTextBrowser>
@@ -278,4 +279,3 @@ private Q_SLOTS:
 
 QTEST_MAIN(TestAttentionRowView)
 #include "tst_attention_row_view.moc"
-#include "views/image_checks.h"

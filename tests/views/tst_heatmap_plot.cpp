@@ -1,6 +1,7 @@
 // HeatmapPlot and BarPlot: rendering, ranks, tooltips, click selection, export (issue 5).
 #include "plots/bar_plot.h"
 #include "plots/heatmap_plot.h"
+#include "views/image_checks.h"
 
 #include <QSignalSpy>
 #include <QtTest>
@@ -108,4 +109,3 @@ private Q_SLOTS:
 
 QTEST_MAIN(TestHeatmapPlot)
 #include "tst_heatmap_plot.moc"
-#include "views/image_checks.h"

@@ -3,6 +3,7 @@
 #include "plots/bar_plot.h"
 #include "plots/heatmap_plot.h"
 #include "widgets/category_panel.h"
+#include "views/image_checks.h"
 
 #include <QSignalSpy>
 #include <QtTest>
@@ -101,4 +102,3 @@ private Q_SLOTS:
 
 QTEST_MAIN(TestSessionPlots)
 #include "tst_session_plots.moc"
-#include "views/image_checks.h"

@@ -10,6 +10,7 @@
 #include "widgets/scores_panel.h"
 #include "widgets/session_filter_panel.h"
 #include "widgets/statistics_panel.h"
+#include "views/image_checks.h"
 
 #include <QComboBox>
 #include <QListWidget>
@@ -154,4 +155,3 @@ private Q_SLOTS:
 
 QTEST_MAIN(TestSessionViews)
 #include "tst_session_views.moc"
-#include "views/image_checks.h"

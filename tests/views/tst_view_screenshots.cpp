@@ -6,6 +6,7 @@
 #include "widgets/budget_panel.h"
 #include "widgets/model_card.h"
 #include "widgets/scores_panel.h"
+#include "views/image_checks.h"
 
 #include "headscope/core/score_file.h"
 
@@ -111,4 +112,3 @@ private Q_SLOTS:
 
 QTEST_MAIN(TestViewScreenshots)
 #include "tst_view_screenshots.moc"
-#include "views/image_checks.h"
