@@ -2,6 +2,7 @@
 // so files stay diffable; read with nlohmann_json and validated field by field.
 #include "headscope/core/budget_file.h"
 
+#include "common/json_input.h"
 #include "headscope/core/errors.h"
 #include "headscope/core/score_file.h" // writeTextFile
 
@@ -9,8 +10,6 @@
 
 #include <charconv>
 #include <cmath>
-#include <fstream>
-#include <iterator>
 #include <set>
 
 namespace headscope {
@@ -98,13 +97,8 @@ std::string budgetPlanToJson(const BudgetPlan& plan)
 
 BudgetPlan parseBudgetPlan(std::string_view text, const std::string& source)
 {
-    Json root;
-    try {
-        root = Json::parse(text.begin(), text.end());
-    } catch (const Json::exception& e) {
-        throw FormatError(withFile(std::string("invalid JSON in budget file: ") + e.what(), source));
-    }
-    if (!root.is_object()) fail(source, "<root>", "a JSON object", root);
+    Json root = json_input::parse(text, source);
+    json_input::requireObject(root, source, "a budget file");
     const Json& format = require(root, "format", source, "\"headscope-budget\"");
     if (format != "headscope-budget") fail(source, "format", "\"headscope-budget\"", format);
     const int64_t version = requireInt(root, "version", source, 1);
@@ -182,10 +176,7 @@ BudgetPlan parseBudgetPlan(std::string_view text, const std::string& source)
 
 BudgetPlan readBudgetFile(const std::filesystem::path& file)
 {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) throw LoadError(withFile("cannot open budget file", file.string()));
-    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    return parseBudgetPlan(text, file.string());
+    return parseBudgetPlan(json_input::readFile(file, "a budget file"), file.string());
 }
 
 void writeBudgetFile(const std::filesystem::path& file, const BudgetPlan& plan)

@@ -4,12 +4,11 @@
 #include "headscope/core/model_config.h"
 
 #include "arch/architecture_spec.h"
+#include "common/json_input.h"
 #include "headscope/core/errors.h"
 
 #include <nlohmann/json.hpp>
 
-#include <fstream>
-#include <sstream>
 
 namespace headscope {
 
@@ -28,14 +27,62 @@ std::string describe(const json& v)
     throw FormatError(source + ": key \"" + key + "\": expected " + expected + ", got " + describe(actual));
 }
 
+// Upper bounds on each dimension: far above any published model (Llama-3.1-405B: 126 layers,
+// hidden 16384, 128 heads, vocab 128256), low enough that a typo or a hostile
+// "num_hidden_layers": 1000000000 is refused before anything is sized from it.
+// docs/input_limits.md lists the table.
+struct DimensionLimit {
+    std::string_view key;
+    int64_t ModelConfig::*field;
+    int64_t max;
+};
+constexpr DimensionLimit kDimensionLimits[] = {
+    {"vocab_size", &ModelConfig::vocabSize, int64_t(1) << 24},
+    {"hidden_size", &ModelConfig::hiddenSize, int64_t(1) << 17},
+    {"intermediate_size", &ModelConfig::intermediateSize, int64_t(1) << 20},
+    {"num_hidden_layers", &ModelConfig::numLayers, 1024},
+    {"num_attention_heads", &ModelConfig::numHeads, 1024},
+    {"num_key_value_heads", &ModelConfig::numKvHeads, 1024},
+    {"head_dim", &ModelConfig::headDim, 1024},
+    {"max_position_embeddings", &ModelConfig::maxPositionEmbeddings, int64_t(1) << 24},
+};
+constexpr int64_t kMaxOriginalPositions = int64_t(1) << 24; // rope_scaling.original_max_position_embeddings
+
+int64_t limitOf(std::string_view key)
+{
+    for (const DimensionLimit& l : kDimensionLimits)
+        if (l.key == key)
+            return l.max;
+    return key == "original_max_position_embeddings" ? kMaxOriginalPositions : INT64_MAX;
+}
+
+void checkLimit(std::string_view key, int64_t value, const std::string& source)
+{
+    if (value <= 0)
+        throw FormatError(source + ": key \"" + std::string(key) + "\": expected a positive integer, got " +
+                          std::to_string(value));
+    if (value > limitOf(key))
+        throw FormatError(source + ": key \"" + std::string(key) + "\": " + std::to_string(value) +
+                          " is beyond the supported maximum of " + std::to_string(limitOf(key)) +
+                          " (docs/input_limits.md)");
+}
+
+// A positive integer within the key's limit.
+int64_t checkedPositiveInt(const json& v, const std::string& key, const std::string& source)
+{
+    if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(INT64_MAX)) ||
+        v.get<int64_t>() <= 0)
+        badKey(source, key, "a positive integer", v);
+    checkLimit(key, v.get<int64_t>(), source);
+    return v.get<int64_t>();
+}
+
 int64_t requirePositiveInt(const json& j, const std::string& key, const std::string& source)
 {
     auto it = j.find(key);
     if (it == j.end())
         throw FormatError(source + ": missing required key \"" + key + "\" (expected a positive integer)");
-    if (!it->is_number_integer() || it->get<int64_t>() <= 0)
-        badKey(source, key, "a positive integer", *it);
-    return it->get<int64_t>();
+    return checkedPositiveInt(*it, key, source);
 }
 
 int64_t optionalPositiveInt(const json& j, const std::string& key, int64_t fallback, const std::string& source)
@@ -43,9 +90,16 @@ int64_t optionalPositiveInt(const json& j, const std::string& key, int64_t fallb
     auto it = j.find(key);
     if (it == j.end() || it->is_null())
         return fallback;
-    if (!it->is_number_integer() || it->get<int64_t>() <= 0)
-        badKey(source, key, "a positive integer", *it);
-    return it->get<int64_t>();
+    return checkedPositiveInt(*it, key, source);
+}
+
+// Token ids are int32 in the tokenizer and must index the embedding table.
+int32_t tokenId(const json& v, const std::string& key, int64_t vocab, const std::string& source)
+{
+    if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(INT64_MAX)) ||
+        v.get<int64_t>() < 0 || v.get<int64_t>() >= vocab)
+        badKey(source, key, "a token id in [0, vocab_size " + std::to_string(vocab) + ")", v);
+    return static_cast<int32_t>(v.get<int64_t>());
 }
 
 double optionalPositiveNumber(const json& j, const std::string& key, double fallback, const std::string& source)
@@ -89,19 +143,19 @@ RopeScaling parseRopeScaling(const json& j, const std::string& source)
     return out;
 }
 
-std::vector<int32_t> parseEos(const json& j, const std::string& source)
+std::vector<int32_t> parseEos(const json& j, int64_t vocab, const std::string& source)
 {
     std::vector<int32_t> ids;
     auto it = j.find("eos_token_id");
     if (it == j.end() || it->is_null())
         return ids;
     if (it->is_number_integer()) {
-        ids.push_back(it->get<int32_t>());
+        ids.push_back(tokenId(*it, "eos_token_id", vocab, source));
     } else if (it->is_array()) {
         for (const json& v : *it) {
             if (!v.is_number_integer())
                 badKey(source, "eos_token_id", "an integer or a list of integers", *it);
-            ids.push_back(v.get<int32_t>());
+            ids.push_back(tokenId(v, "eos_token_id", vocab, source));
         }
     } else {
         badKey(source, "eos_token_id", "an integer or a list of integers", *it);
@@ -110,6 +164,16 @@ std::vector<int32_t> parseEos(const json& j, const std::string& source)
 }
 
 } // namespace
+
+void validateModelDimensions(const ModelConfig& c, const std::string& source)
+{
+    for (const DimensionLimit& l : kDimensionLimits)
+        checkLimit(l.key, c.*l.field, source);
+    checkLimit("original_max_position_embeddings", c.ropeScaling.originalMaxPositionEmbeddings, source);
+    if (c.numHeads % c.numKvHeads != 0)
+        throw FormatError(source + ": num_attention_heads (" + std::to_string(c.numHeads) +
+                          ") must be a multiple of num_key_value_heads (" + std::to_string(c.numKvHeads) + ")");
+}
 
 std::vector<std::string> supportedArchitectureNames()
 {
@@ -126,14 +190,8 @@ std::string_view architectureLabel(Architecture a)
 
 ModelConfig parseModelConfig(std::string_view jsonText, const std::string& source)
 {
-    json j;
-    try {
-        j = json::parse(jsonText);
-    } catch (const json::parse_error& e) {
-        throw FormatError(source + ": not valid JSON: " + e.what());
-    }
-    if (!j.is_object())
-        throw FormatError(source + ": expected a JSON object at the top level");
+    json j = json_input::parse(jsonText, source);
+    json_input::requireObject(j, source, "a Hugging Face config.json");
 
     auto archIt = j.find("architectures");
     if (archIt == j.end() || !archIt->is_array() || archIt->empty() || !(*archIt)[0].is_string())
@@ -172,6 +230,7 @@ ModelConfig parseModelConfig(std::string_view jsonText, const std::string& sourc
     c.maxPositionEmbeddings = optionalPositiveInt(j, "max_position_embeddings", 4096, source);
     c.ropeTheta = optionalPositiveNumber(j, "rope_theta", 10000.0, source);
     c.ropeScaling = parseRopeScaling(j, source);
+    validateModelDimensions(c, source);
     c.rmsNormEps = optionalPositiveNumber(j, "rms_norm_eps", 1e-6, source);
     auto tie = j.find("tie_word_embeddings");
     if (tie != j.end() && !tie->is_null()) {
@@ -183,9 +242,9 @@ ModelConfig parseModelConfig(std::string_view jsonText, const std::string& sourc
     if (bos != j.end() && !bos->is_null()) {
         if (!bos->is_number_integer())
             badKey(source, "bos_token_id", "an integer or null", *bos);
-        c.bosTokenId = bos->get<int32_t>();
+        c.bosTokenId = tokenId(*bos, "bos_token_id", c.vocabSize, source);
     }
-    c.eosTokenIds = parseEos(j, source);
+    c.eosTokenIds = parseEos(j, c.vocabSize, source);
     c.torchDtype = j.value("torch_dtype", std::string());
     spec->applyQuirks(j, c, source);
     return c;
@@ -193,12 +252,7 @@ ModelConfig parseModelConfig(std::string_view jsonText, const std::string& sourc
 
 ModelConfig loadModelConfig(const std::filesystem::path& configJson)
 {
-    std::ifstream in(configJson, std::ios::binary);
-    if (!in)
-        throw LoadError(configJson.string() + ": cannot open (a Hugging Face checkpoint directory needs config.json)");
-    std::ostringstream text;
-    text << in.rdbuf();
-    return parseModelConfig(text.str(), configJson.string());
+    return parseModelConfig(json_input::readFile(configJson, "a Hugging Face config.json"), configJson.string());
 }
 
 std::string modelConfigToJson(const ModelConfig& c)

@@ -2,6 +2,7 @@
 // headless demo. Deterministic for a seed on every platform: the PRNG (splitmix64) and the
 // normal sampler (Box–Muller) are written out here rather than taken from <random>, whose
 // distributions differ between standard libraries.
+#include "common/json_input.h"
 #include "headscope/core/checkpoint.h"
 #include "headscope/core/errors.h"
 #include "tokenizer/byte_level.h"
@@ -49,16 +50,9 @@ private:
     bool m_hasSpare = false;
 };
 
-nlohmann::json readJson(const fs::path& p)
+nlohmann::json readJson(const fs::path& path)
 {
-    std::ifstream in(p);
-    if (!in)
-        throw LoadError(p.string() + ": cannot open");
-    try {
-        return nlohmann::json::parse(in);
-    } catch (const nlohmann::json::exception& e) {
-        throw FormatError(p.string() + ": not valid JSON: " + e.what());
-    }
+    return json_input::readObjectFile(path, path.filename().string());
 }
 
 struct TokenizerFacts {
@@ -193,6 +187,12 @@ void writeTestModel(const TestModelSpec& spec, const fs::path& outDir)
     }
     if (c.vocabSize <= 2)
         throw UsageError("make-test-model: vocabulary must have more than 2 tokens");
+    // The limits config.json is held to, before any tensor is sized from these numbers.
+    try {
+        validateModelDimensions(c, "make-test-model");
+    } catch (const FormatError& e) {
+        throw UsageError(e.what());
+    }
     if (spec.slidingWindow && spec.architecture == Architecture::Llama)
         throw UsageError("make-test-model: Llama has no sliding window; use --arch mistral");
 
@@ -229,6 +229,9 @@ void writeTestModel(const TestModelSpec& spec, const fs::path& outDir)
         return t;
     };
     const std::vector<ExpectedTensor> expected = expectedTensors(c);
+    if (static_cast<std::size_t>(spec.shards) > expected.size())
+        throw UsageError("make-test-model: " + std::to_string(spec.shards) + " shards for " +
+                         std::to_string(expected.size()) + " tensors; at most one shard per tensor");
     const std::map<std::string, std::string> meta = {{"format", "pt"}, {"producer", "headscope make-test-model"}};
     if (spec.shards == 1) {
         std::vector<TensorToWrite> all;

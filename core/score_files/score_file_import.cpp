@@ -2,6 +2,7 @@
 // parsed "L-H" key; file order is only inspected to report whether it was canonical.
 #include "headscope/core/score_file.h"
 
+#include "common/json_input.h"
 #include "headscope/core/errors.h"
 #include "headscope/core/sha256.h"
 #include "score_key.h"
@@ -10,9 +11,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <fstream>
-#include <iterator>
-#include <set>
 
 namespace headscope {
 
@@ -77,30 +75,14 @@ std::vector<double> toValues(const OrderedJson& v, const std::string& key, const
 
 ImportedScores parseScoreFile(std::string_view text, const std::string& source, const ScoreFileImportOptions& options)
 {
-    // Duplicate keys are invisible after parsing (the object keeps one), so catch them in the
-    // parser callback, per object nesting level.
-    std::vector<std::set<std::string>> keyStack;
+    // Duplicate keys are invisible after parsing (the object keeps one), so the parser reports them.
     std::string duplicate;
-    auto callback = [&](int, nlohmann::json::parse_event_t event, OrderedJson& parsed) {
-        using E = nlohmann::json::parse_event_t;
-        if (event == E::object_start) keyStack.emplace_back();
-        else if (event == E::object_end && !keyStack.empty()) keyStack.pop_back();
-        else if (event == E::key && !keyStack.empty()) {
-            const auto k = parsed.get<std::string>();
-            if (!keyStack.back().insert(k).second && duplicate.empty()) duplicate = k;
-        }
-        return true;
-    };
-    OrderedJson root;
-    try {
-        root = OrderedJson::parse(text.begin(), text.end(), callback);
-    } catch (const nlohmann::json::exception& e) {
-        throw FormatError(withFile(std::string("invalid JSON in score file: ") + e.what(), source));
-    }
+    const OrderedJson root = json_input::parseOrdered(text, source, &duplicate);
     if (!duplicate.empty())
         throw FormatError(withFile("duplicate score key '" + duplicate + "': expected each key once", source));
     if (!root.is_object())
-        throw FormatError(withFile("score file: expected a JSON object at top level, found " + describe(root), source));
+        throw FormatError(withFile("score file: expected a JSON object at top level, found " + json_input::kindName(root),
+                                   source));
 
     ImportedScores result;
     const auto trimmed = text.substr(0, text.find_last_not_of(" \t\r\n") + 1);
@@ -249,10 +231,7 @@ ImportedScores parseScoreFile(std::string_view text, const std::string& source, 
 
 ImportedScores importScoreFile(const std::filesystem::path& file, const ScoreFileImportOptions& options)
 {
-    std::ifstream in(file, std::ios::binary);
-    if (!in)
-        throw LoadError(withFile("cannot open score file", file.string()));
-    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string text = json_input::readFile(file, "a head-score file");
     ImportedScores result = parseScoreFile(text, file.string(), options);
     result.sha256 = sha256Hex(text);
     result.matrix.provenance = "scores:" + file.string() + " sha256:" + result.sha256;

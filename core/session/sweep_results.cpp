@@ -2,6 +2,7 @@
 
 #include "h5_util.h"
 
+#include "common/json_input.h"
 #include "headscope/core/errors.h"
 
 #include <nlohmann/json.hpp>
@@ -58,12 +59,10 @@ void readOutcomes(hid_t group, std::size_t count, std::vector<SweepOutcome>& out
     h5::readArray(group, "rouge1", H5T_NATIVE_DOUBLE, rouge.data(), file);
     h5::readArray(group, "qa_f1", H5T_NATIVE_DOUBLE, f1.data(), file);
     h5::readArray(group, "kv_bytes", H5T_NATIVE_INT64, bytes.data(), file);
-    json texts;
-    try {
-        texts = json::parse(h5::readString(group, "text", file));
-    } catch (const json::exception& e) {
-        throw FormatError(file + ": " + where + "/text: " + e.what());
-    }
+    const json texts = json_input::parse(h5::readString(group, "text", file), file + ": " + where + "/text");
+    if (!texts.is_array())
+        throw FormatError(file + ": " + where + "/text: expected a JSON list of generated texts, got " +
+                          json_input::kindName(texts));
     for (std::size_t i = 0; i < count; ++i) {
         SweepOutcome& o = out[first + i];
         o.rouge1 = rouge[i];
@@ -112,10 +111,11 @@ void writeSweepResults(const std::filesystem::path& path, const SweepResults& r)
     const std::string file = path.string();
     if (r.full.size() != r.tests.size() || r.compressed.size() != r.methods.size() * r.budgets.size() * r.tests.size())
         throw UsageError("sweep results: inconsistent sizes");
+    json manifest = json_input::parse(r.manifestJson.empty() ? "{}" : r.manifestJson, file + ": manifest to write");
+    json_input::requireObject(manifest, file + ": manifest to write", "settings of the sweep");
     h5::silenceLibraryErrors();
     h5::Handle f(h5::check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), file, "cannot create"),
                  &H5Fclose);
-    json manifest = json::parse(r.manifestJson.empty() ? "{}" : r.manifestJson);
     manifest["format"] = "headscope-sweep";
     manifest["version"] = 1;
     manifest["methods"] = r.methods;
@@ -168,7 +168,8 @@ SweepResults readSweepResults(const std::filesystem::path& path)
     SweepResults r;
     r.manifestJson = h5::readString(f.get(), "manifest", file);
     try {
-        const json m = json::parse(r.manifestJson);
+        const json m = json_input::parse(r.manifestJson, file + ": /manifest");
+        json_input::requireObject(m, file + ": /manifest", "a sweep manifest");
         if (m.value("format", "") != "headscope-sweep")
             throw FormatError(file + ": /manifest format: expected \"headscope-sweep\", got " + m.value("format", "nothing"));
         r.methods = m.at("methods").get<std::vector<std::string>>();

@@ -7,6 +7,7 @@
 #include "byte_level.h"
 #include "pre_tokenizer.h"
 
+#include "common/json_input.h"
 #include "headscope/core/errors.h"
 #include "headscope/core/sha256.h"
 
@@ -72,14 +73,7 @@ namespace {
 
 nlohmann::json readJson(const fs::path& path)
 {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw LoadError(path.string() + ": cannot open");
-    try {
-        return nlohmann::json::parse(in);
-    } catch (const nlohmann::json::exception& e) {
-        throw FormatError(path.string() + ": not valid JSON: " + e.what());
-    }
+    return json_input::readObjectFile(path, path.filename().string());
 }
 
 std::string tokenContent(const nlohmann::json& v)

@@ -58,6 +58,11 @@ std::vector<std::string> supportedArchitectureNames();
 ModelConfig parseModelConfig(std::string_view jsonText, const std::string& source);
 ModelConfig loadModelConfig(const std::filesystem::path& configJson);
 
+// Refuses dimensions beyond what any supported model uses (docs/input_limits.md: e.g. at most
+// 1024 layers, vocab 2^24) or that do not fit together, naming the config.json key and value.
+// parseModelConfig calls it; so does every other path that sizes a model from numbers.
+void validateModelDimensions(const ModelConfig& config, const std::string& source);
+
 // Serialises back to an HF-style config.json (used by make-test-model and fixtures).
 std::string modelConfigToJson(const ModelConfig& config);
 

@@ -1,0 +1,53 @@
+#pragma once
+// The one way core reads JSON input: score files, budget files, config.json, tokenizer.json,
+// safetensors headers and shard indexes, needle lines, session and sweep manifests.
+//  * Files: a missing path, a directory or an unreadable file is a LoadError naming the path.
+//  * Depth: nesting is counted by a flat scan before nlohmann parses anything, so text nested
+//    50 000 levels deep is a FormatError at a byte offset, never a stack overflow in a later
+//    recursive walk (dump, copy, comparison).
+//  * Syntax errors are FormatErrors naming the source, line and column, without nlohmann's
+//    "[json.exception...]" prefix; a top-level value of the wrong kind is named ("an array").
+// Private to core (json.hpp stays out of public headers, docs/conventions.md).
+#include <nlohmann/json_fwd.hpp>
+
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace headscope::json_input {
+
+// No HeadScope input nests deeper than a handful of levels (tokenizer.json's normalizer
+// sequences are the deepest, about eight); the bound only has to stop hostile input.
+inline constexpr int kMaxDepth = 128;
+
+// Reads a whole file. `what` says what the file should be ("score file", "tokenizer.json"),
+// for the messages: "<path>: not found (expected a score file)", "<path>: is a directory
+// (expected a score file)", "<path>: cannot read: <reason>".
+std::string readFile(const std::filesystem::path& file, std::string_view what);
+
+// Throws FormatError("<source>: JSON nested deeper than <maxDepth> levels (at byte N)") when
+// any array/object nesting in `text` exceeds maxDepth. Strings are skipped, so brackets in
+// strings do not count. Linear time, constant stack.
+void checkDepth(std::string_view text, const std::string& source, int maxDepth = kMaxDepth);
+
+// checkDepth, then parse. Syntax errors → FormatError("<source>: not valid JSON: parse error at
+// line L, column C: ...").
+nlohmann::json parse(std::string_view text, const std::string& source);
+// The same for key-order-preserving documents. When firstDuplicateKey is given, it receives the
+// first key that appears twice in one object (empty when none); nlohmann would otherwise keep
+// only one of the two silently.
+nlohmann::ordered_json parseOrdered(std::string_view text, const std::string& source,
+                                    std::string* firstDuplicateKey = nullptr);
+
+// readFile + parse + requireObject: the common case of a file holding one JSON object.
+nlohmann::json readObjectFile(const std::filesystem::path& file, std::string_view what);
+
+// "an object", "an array", "null", "a string", "a number", "true or false", for messages.
+std::string kindName(const nlohmann::json& value);
+std::string kindName(const nlohmann::ordered_json& value);
+
+// Throws FormatError("<source>: expected a JSON object at the top level (<what>), got an array").
+void requireObject(const nlohmann::json& value, const std::string& source, std::string_view what);
+void requireObject(const nlohmann::ordered_json& value, const std::string& source, std::string_view what);
+
+} // namespace headscope::json_input
