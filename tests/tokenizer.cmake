@@ -11,3 +11,6 @@ set_tests_properties(tst_tokenizer_parity PROPERTIES FIXTURES_REQUIRED tokenizer
 
 headscope_add_qt_test(tst_tokenizer SOURCES tokenizer/tst_tokenizer.cpp LIBS headscope::core Qt6::Core LABELS tokenizer)
 set_tests_properties(tst_tokenizer PROPERTIES FIXTURES_REQUIRED tokenizers)
+
+# Invalid UTF-8 text (found by fuzzing); a byte-level tokenizer written by the test, no download.
+headscope_add_qt_test(tst_tokenizer_input SOURCES tokenizer/tst_tokenizer_input.cpp LIBS headscope::core Qt6::Core)

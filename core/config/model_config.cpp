@@ -40,9 +40,9 @@ constexpr DimensionLimit kDimensionLimits[] = {
     {"vocab_size", &ModelConfig::vocabSize, int64_t(1) << 24},
     {"hidden_size", &ModelConfig::hiddenSize, int64_t(1) << 17},
     {"intermediate_size", &ModelConfig::intermediateSize, int64_t(1) << 20},
-    {"num_hidden_layers", &ModelConfig::numLayers, 1024},
-    {"num_attention_heads", &ModelConfig::numHeads, 1024},
-    {"num_key_value_heads", &ModelConfig::numKvHeads, 1024},
+    {"num_hidden_layers", &ModelConfig::numLayers, kMaxModelLayers},
+    {"num_attention_heads", &ModelConfig::numHeads, kMaxModelHeads},
+    {"num_key_value_heads", &ModelConfig::numKvHeads, kMaxModelHeads},
     {"head_dim", &ModelConfig::headDim, 1024},
     {"max_position_embeddings", &ModelConfig::maxPositionEmbeddings, int64_t(1) << 24},
 };

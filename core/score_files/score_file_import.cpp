@@ -4,6 +4,7 @@
 
 #include "common/json_input.h"
 #include "headscope/core/errors.h"
+#include "headscope/core/model_config.h" // kMaxModelLayers, kMaxModelHeads
 #include "headscope/core/sha256.h"
 #include "score_key.h"
 
@@ -120,6 +121,16 @@ ImportedScores parseScoreFile(std::string_view text, const std::string& source, 
         if (!key)
             throw FormatError(withFile("score key '" + it.key() + "': expected \"<layer>-<head>\" with decimal indices",
                                        source + (result.section.empty() ? "" : "#" + result.section)));
+        // The matrix is sized from the largest indices: "0-5789968" must not allocate millions of heads.
+        const bool layerTooLarge = key->layer >= kMaxModelLayers;
+        if (layerTooLarge || key->head >= kMaxModelHeads) {
+            const std::string index = layerTooLarge ? "layer index " + std::to_string(key->layer)
+                                                    : "head index " + std::to_string(key->head);
+            const int largest = (layerTooLarge ? kMaxModelLayers : kMaxModelHeads) - 1;
+            throw FormatError(withFile("score key '" + it.key() + "': " + index + " is beyond the supported maximum of " +
+                                           std::to_string(largest) + " (docs/input_limits.md)",
+                                       source));
+        }
         raw.push_back({*key, it.key(), toValues(it.value(), it.key(), source)});
         maxLayer = std::max(maxLayer, key->layer);
         maxHead = std::max(maxHead, key->head);

@@ -76,6 +76,42 @@ nlohmann::json readJson(const fs::path& path)
     return json_input::readObjectFile(path, path.filename().string());
 }
 
+// Text as Python's str would hold it after decoding with errors="replace": each maximal invalid
+// UTF-8 subsequence becomes U+FFFD. The pre-tokenizer's regex runs with PCRE2_NO_UTF_CHECK, which
+// is undefined behaviour (a crash, found by fuzzing) on invalid UTF-8.
+std::string validUtf8(std::string_view text)
+{
+    auto cont = [&](std::size_t i, unsigned lo, unsigned hi) {
+        return i < text.size() && static_cast<unsigned char>(text[i]) >= lo && static_cast<unsigned char>(text[i]) <= hi;
+    };
+    std::string out;
+    out.reserve(text.size());
+    std::size_t i = 0;
+    while (i < text.size()) {
+        const auto b = static_cast<unsigned char>(text[i]);
+        std::size_t len = 0;
+        unsigned lo = 0x80, hi = 0xbf; // allowed range of the second byte
+        if (b < 0x80) len = 1;
+        else if (b >= 0xc2 && b <= 0xdf) len = 2;
+        else if (b >= 0xe0 && b <= 0xef) len = 3, lo = b == 0xe0 ? 0xa0 : 0x80, hi = b == 0xed ? 0x9f : 0xbf;
+        else if (b >= 0xf0 && b <= 0xf4) len = 4, lo = b == 0xf0 ? 0x90 : 0x80, hi = b == 0xf4 ? 0x8f : 0xbf;
+        std::size_t good = len == 0 ? 0 : 1; // bytes of a valid prefix
+        if (len > 1 && cont(i + 1, lo, hi)) {
+            good = 2;
+            while (good < len && cont(i + good, 0x80, 0xbf))
+                ++good;
+        }
+        if (len != 0 && good == len) {
+            out.append(text.substr(i, len));
+            i += len;
+        } else {
+            out.append("\xEF\xBF\xBD"); // U+FFFD for the maximal invalid subpart
+            i += std::max<std::size_t>(good, 1);
+        }
+    }
+    return out;
+}
+
 std::string tokenContent(const nlohmann::json& v)
 {
     if (v.is_string())
@@ -217,8 +253,10 @@ void Tokenizer::Impl::encodeText(std::string_view text, std::vector<int32_t>& ou
     }
 }
 
-std::vector<int32_t> Tokenizer::encode(std::string_view text, bool addBos) const
+std::vector<int32_t> Tokenizer::encode(std::string_view input, bool addBos) const
 {
+    const std::string valid = validUtf8(input);
+    const std::string_view text = valid;
     std::vector<int32_t> out;
     if (addBos && m_impl->bos)
         out.push_back(*m_impl->bos);

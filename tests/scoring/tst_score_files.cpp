@@ -186,6 +186,33 @@ private Q_SLOTS:
         }
     }
 
+    // Found by fuzzing (tests/data/broken/score_file): the matrix is sized from the largest key,
+    // so "0-05789968" made 5.8 million heads (30 s and hundreds of MB with missing heads allowed).
+    void hugeIndexRefused()
+    {
+        const fs::path file = fs::path(HEADSCOPE_SOURCE_DIR) / "tests/data/broken/score_file/head_index_5789968.json";
+        ScoreFileImportOptions lenient;
+        lenient.allowMissingHeads = true;
+        try {
+            importScoreFile(file, lenient);
+            QFAIL("accepted");
+        } catch (const FormatError& e) {
+            QVERIFY2(std::string(e.what()).find("score key '0-05789968': head index 5789968 is beyond the supported "
+                                                "maximum of 1023") != std::string::npos, e.what());
+        }
+        try {
+            parseScoreFile(R"({"1024-0": [1]})", "layers.json", lenient);
+            QFAIL("accepted");
+        } catch (const FormatError& e) {
+            QVERIFY2(std::string(e.what()).find("layer index 1024 is beyond the supported maximum of 1023") != std::string::npos,
+                     e.what());
+        }
+        // The largest indices a model may have are still read.
+        const ImportedScores edge = parseScoreFile(R"({"1023-1023": [1]})", "edge.json", lenient);
+        QCOMPARE(edge.matrix.layers, 1024);
+        QCOMPARE(edge.matrix.heads, 1024);
+    }
+
     void sha256KnownVectors()
     {
         QCOMPARE(sha256Hex(""), std::string("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));

@@ -13,6 +13,12 @@ namespace headscope {
 
 enum class Architecture { Llama, Mistral, Qwen2 };
 
+// Upper bounds on layer and head counts (docs/input_limits.md), far above any published model.
+// config.json is held to them, and so is every other input that carries a layer or head index
+// (score files, budget files, sessions), before anything is sized from it.
+inline constexpr int kMaxModelLayers = 1024;
+inline constexpr int kMaxModelHeads = 1024;
+
 enum class RopeScalingType { None, Linear, Llama3 };
 
 struct RopeScaling {
