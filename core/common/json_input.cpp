@@ -85,8 +85,7 @@ std::string cleanMessage(const nlohmann::json::exception& e)
     return std::string(m);
 }
 
-template <typename Json>
-std::string kindOf(const Json& v)
+std::string kindOf(const nlohmann::json& v)
 {
     switch (v.type()) {
     case nlohmann::json::value_t::object: return "an object";
@@ -103,8 +102,7 @@ std::string kindOf(const Json& v)
     return "an unknown value";
 }
 
-template <typename Json>
-void requireObjectImpl(const Json& v, const std::string& source, std::string_view what)
+void requireObjectImpl(const nlohmann::json& v, const std::string& source, std::string_view what)
 {
     if (!v.is_object())
         throw FormatError(source + ": expected a JSON object at the top level (" + std::string(what) + "), got " +
@@ -123,30 +121,53 @@ nlohmann::json parse(std::string_view text, const std::string& source)
     }
 }
 
-nlohmann::ordered_json parseOrdered(std::string_view text, const std::string& source, std::string* firstDuplicateKey)
+nlohmann::json parse(std::string_view text, const std::string& source, KeyOrder& order)
 {
     checkDepth(text, source);
-    if (firstDuplicateKey)
-        firstDuplicateKey->clear();
-    // Keys seen so far in each open object; only kept when duplicates are asked for.
-    std::vector<std::set<std::string>> keyStack;
-    auto callback = [&](int, nlohmann::ordered_json::parse_event_t event, nlohmann::ordered_json& parsed) {
-        using E = nlohmann::ordered_json::parse_event_t;
-        if (!firstDuplicateKey)
-            return true;
-        if (event == E::object_start) {
-            keyStack.emplace_back();
-        } else if (event == E::object_end && !keyStack.empty()) {
-            keyStack.pop_back();
-        } else if (event == E::key && !keyStack.empty()) {
-            const auto& k = parsed.template get_ref<const std::string&>();
-            if (!keyStack.back().insert(k).second && firstDuplicateKey->empty())
-                *firstDuplicateKey = k;
+    order = KeyOrder();
+    // One frame per open array or object. A frame's `section` is the top-level key an object is
+    // the direct value of (only for second-level objects), `pending` the key just read.
+    struct Frame {
+        bool isArray = false;
+        const std::string* section = nullptr;
+        std::string pending;
+        std::set<std::string> seen;
+    };
+    std::vector<Frame> stack;
+    using E = nlohmann::json::parse_event_t;
+    auto callback = [&](int, E event, nlohmann::json& parsed) {
+        switch (event) {
+        case E::object_start:
+        case E::array_start: {
+            Frame f;
+            f.isArray = event == E::array_start;
+            if (!f.isArray && stack.size() == 1 && !stack.front().isArray)
+                f.section = &order.nested.try_emplace(stack.front().pending).first->first;
+            stack.push_back(std::move(f));
+            break;
+        }
+        case E::object_end:
+        case E::array_end:
+            if (!stack.empty())
+                stack.pop_back();
+            break;
+        case E::key: {
+            Frame& f = stack.back();
+            f.pending = parsed.get<std::string>();
+            if (!f.seen.insert(f.pending).second && order.firstDuplicate.empty())
+                order.firstDuplicate = f.pending;
+            if (stack.size() == 1)
+                order.top.push_back(f.pending);
+            else if (stack.size() == 2 && f.section)
+                order.nested[*f.section].push_back(f.pending);
+            break;
+        }
+        case E::value: break;
         }
         return true;
     };
     try {
-        return nlohmann::ordered_json::parse(text.begin(), text.end(), callback);
+        return nlohmann::json::parse(text.begin(), text.end(), callback);
     } catch (const nlohmann::json::exception& e) {
         throw FormatError(source + ": not valid JSON: " + cleanMessage(e));
     }
@@ -165,17 +186,7 @@ std::string kindName(const nlohmann::json& value)
     return kindOf(value);
 }
 
-std::string kindName(const nlohmann::ordered_json& value)
-{
-    return kindOf(value);
-}
-
 void requireObject(const nlohmann::json& value, const std::string& source, std::string_view what)
-{
-    requireObjectImpl(value, source, what);
-}
-
-void requireObject(const nlohmann::ordered_json& value, const std::string& source, std::string_view what)
 {
     requireObjectImpl(value, source, what);
 }

@@ -11,8 +11,10 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include <filesystem>
+#include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace headscope::json_input {
 
@@ -33,21 +35,25 @@ void checkDepth(std::string_view text, const std::string& source, int maxDepth =
 // checkDepth, then parse. Syntax errors → FormatError("<source>: not valid JSON: parse error at
 // line L, column C: ...").
 nlohmann::json parse(std::string_view text, const std::string& source);
-// The same for key-order-preserving documents. When firstDuplicateKey is given, it receives the
-// first key that appears twice in one object (empty when none); nlohmann would otherwise keep
-// only one of the two silently.
-nlohmann::ordered_json parseOrdered(std::string_view text, const std::string& source,
-                                    std::string* firstDuplicateKey = nullptr);
+// Object keys in file order, which the parsed value (a sorted map) no longer shows, for the
+// first two object levels; and the first key that appears twice in one object, which the parsed
+// value keeps only once. (nlohmann::ordered_json keeps order itself but looks keys up linearly:
+// quadratic time on a file with a million keys.)
+struct KeyOrder {
+    std::vector<std::string> top;                             // keys of the top-level object
+    std::map<std::string, std::vector<std::string>> nested;   // for a top-level key holding an object: its keys
+    std::string firstDuplicate;                               // "" when every object's keys are distinct
+};
+// parse, also filling `order`.
+nlohmann::json parse(std::string_view text, const std::string& source, KeyOrder& order);
 
 // readFile + parse + requireObject: the common case of a file holding one JSON object.
 nlohmann::json readObjectFile(const std::filesystem::path& file, std::string_view what);
 
 // "an object", "an array", "null", "a string", "a number", "true or false", for messages.
 std::string kindName(const nlohmann::json& value);
-std::string kindName(const nlohmann::ordered_json& value);
 
 // Throws FormatError("<source>: expected a JSON object at the top level (<what>), got an array").
 void requireObject(const nlohmann::json& value, const std::string& source, std::string_view what);
-void requireObject(const nlohmann::ordered_json& value, const std::string& source, std::string_view what);
 
 } // namespace headscope::json_input

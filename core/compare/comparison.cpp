@@ -29,13 +29,15 @@ double klDivergence(std::span<const float> logP, std::span<const float> logQ)
     return std::max(kl, 0.0); // rounding can leave −1e-9 for identical rows
 }
 
-Comparison compareGeneration(Engine& engine, const ComparisonRequest& request, std::stop_token stop)
+Comparison compareGeneration(Generator& engine, const ComparisonRequest& request, std::stop_token stop)
 {
     if (!request.compression)
         throw UsageError("compare: no compression given (a budget file is required)");
     const int64_t promptLen = static_cast<int64_t>(request.promptIds.size());
     if (request.needleSpan) {
-        const auto [b, e] = *request.needleSpan;
+        // Plain variables, not a structured binding: clang 14 (the fuzzing build) cannot
+        // capture bindings in the lambda below.
+        const auto b = request.needleSpan->first, e = request.needleSpan->second;
         if (b < 0 || e <= b || e > promptLen)
             throw UsageError("compare: needle span [" + std::to_string(b) + ", " + std::to_string(e) +
                              ") is outside the prompt of " + std::to_string(promptLen) + " tokens");
@@ -84,7 +86,9 @@ Comparison compareGeneration(Engine& engine, const ComparisonRequest& request, s
     }
 
     if (request.needleSpan) {
-        const auto [b, e] = *request.needleSpan;
+        // Plain variables, not a structured binding: clang 14 (the fuzzing build) cannot
+        // capture bindings in the lambda below.
+        const auto b = request.needleSpan->first, e = request.needleSpan->second;
         c.needleLength = e - b;
         int64_t kept = 0, heads = 0;
         for (const auto& layer : c.compressed.keptPositions) {

@@ -86,13 +86,18 @@ private Q_SLOTS:
         expectThrows<FormatError>([] { json_input::parse("", "empty.json"); }, {"empty.json: not valid JSON"});
     }
 
-    void duplicateKeysReported()
+    void keyOrderAndDuplicatesReported()
     {
-        std::string dup;
-        json_input::parseOrdered(R"({"a": {"x": 1, "x": 2}, "b": 1})", "d.json", &dup);
-        QCOMPARE(dup, std::string("x"));
-        json_input::parseOrdered(R"({"a": {"x": 1}, "b": {"x": 2}})", "d.json", &dup);
-        QCOMPARE(dup, std::string()); // same key in two objects is fine
+        json_input::KeyOrder order;
+        json_input::parse(R"({"b": {"y": 1, "x": 2}, "a": [{"k": 1}], "c": 1})", "o.json", order);
+        QCOMPARE(order.top, (std::vector<std::string>{"b", "a", "c"}));
+        QCOMPARE(order.nested.size(), std::size_t(1)); // objects inside arrays are not sections
+        QCOMPARE(order.nested["b"], (std::vector<std::string>{"y", "x"}));
+        QCOMPARE(order.firstDuplicate, std::string());
+        json_input::parse(R"({"a": {"x": 1, "x": 2}, "b": 1})", "d.json", order);
+        QCOMPARE(order.firstDuplicate, std::string("x"));
+        json_input::parse(R"({"a": {"x": 1}, "b": {"x": 2}})", "d.json", order);
+        QCOMPARE(order.firstDuplicate, std::string()); // the same key in two objects is fine
     }
 
     void filesNamedByKind()

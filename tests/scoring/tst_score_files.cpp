@@ -213,6 +213,23 @@ private Q_SLOTS:
         QCOMPARE(edge.matrix.heads, 1024);
     }
 
+    // Found by fuzzing: keys were looked up linearly (nlohmann::ordered_json), so a file of
+    // 512 x 512 heads took minutes (quadratic); it now reads in well under a second. A hang
+    // shows as ctest's timeout.
+    void manyHeadsReadInLinearTime()
+    {
+        std::string text = "{";
+        for (int l = 0; l < 512; ++l)
+            for (int h = 0; h < 512; ++h)
+                text += (text.size() > 1 ? ", \"" : "\"") + std::to_string(l) + "-" + std::to_string(h) + "\": [0.5]";
+        text += "}";
+        const ImportedScores s = parseScoreFile(text, "big.json");
+        QCOMPARE(s.matrix.layers, 512);
+        QCOMPARE(s.matrix.heads, 512);
+        QVERIFY(s.canonicalOrder);
+        QCOMPARE(s.matrix.values.back(), 0.5);
+    }
+
     void sha256KnownVectors()
     {
         QCOMPARE(sha256Hex(""), std::string("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));
