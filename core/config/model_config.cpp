@@ -121,7 +121,15 @@ RopeScaling parseRopeScaling(const json& j, const std::string& source)
     if (!it->is_object())
         badKey(source, "rope_scaling", "null or an object", *it);
     const json& rs = *it;
-    std::string type = rs.value("rope_type", rs.value("type", std::string()));
+    std::string type;
+    for (const char* key : {"type", "rope_type"}) { // rope_type (newer) wins over type
+        auto t = rs.find(key);
+        if (t == rs.end() || t->is_null())
+            continue;
+        if (!t->is_string())
+            badKey(source, std::string("rope_scaling.") + key, "a string such as \"llama3\" or \"linear\"", *t);
+        type = t->get<std::string>();
+    }
     if (type == "default" || type.empty())
         return out;
     out.factor = optionalPositiveNumber(rs, "factor", 1.0, source + " (rope_scaling)");
@@ -245,7 +253,11 @@ ModelConfig parseModelConfig(std::string_view jsonText, const std::string& sourc
         c.bosTokenId = tokenId(*bos, "bos_token_id", c.vocabSize, source);
     }
     c.eosTokenIds = parseEos(j, c.vocabSize, source);
-    c.torchDtype = j.value("torch_dtype", std::string());
+    if (auto dt = j.find("torch_dtype"); dt != j.end() && !dt->is_null()) {
+        if (!dt->is_string())
+            badKey(source, "torch_dtype", "a string such as \"bfloat16\"", *dt);
+        c.torchDtype = dt->get<std::string>();
+    }
     spec->applyQuirks(j, c, source);
     return c;
 }

@@ -5,6 +5,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <fstream>
+
 #include <QTest>
 
 using namespace headscope;
@@ -142,6 +144,42 @@ private Q_SLOTS:
                               {"intermediate_size", 128}, {"num_hidden_layers", 2}, {"num_attention_heads", 4}};
         cfg[key.toStdString()] = nlohmann::json::parse(value.toStdString());
         expectError(cfg.dump(), ("key \"" + key + "\": " + message).constData());
+    }
+
+    // Found by fuzzing (tests/data/broken/model_config): a flag or name of the wrong JSON type
+    // escaped as a raw nlohmann type_error ("internal error" at the CLI) instead of a FormatError.
+    void wrongTypesNamed_data()
+    {
+        QTest::addColumn<QByteArray>("extra");
+        QTest::addColumn<QByteArray>("message");
+        QTest::newRow("attention_bias") << QByteArray(R"("attention_bias": "silu")")
+                                        << QByteArray(R"(key "attention_bias": expected true or false, got "silu")");
+        QTest::newRow("torch_dtype") << QByteArray(R"("torch_dtype": 16)") << QByteArray(R"(key "torch_dtype": expected a string)");
+        QTest::newRow("rope_type") << QByteArray(R"("rope_scaling": {"rope_type": 3, "factor": 2})")
+                                   << QByteArray(R"(key "rope_scaling.rope_type": expected a string)");
+    }
+
+    void wrongTypesNamed()
+    {
+        QFETCH(QByteArray, extra);
+        QFETCH(QByteArray, message);
+        expectError(R"({"architectures": ["LlamaForCausalLM"], "vocab_size": 64, "hidden_size": 64, "intermediate_size": 128,
+                        "num_hidden_layers": 2, "num_attention_heads": 4, )" + extra.toStdString() + "}",
+                    message.constData());
+        std::ifstream in(std::string(HEADSCOPE_SOURCE_DIR) + "/tests/data/broken/model_config/attention_bias_string.json");
+        expectError(std::string(std::istreambuf_iterator<char>(in), {}), "attention_bias");
+    }
+
+    void qwen2SlidingWindowChecked()
+    {
+        const std::string qwen = R"({"architectures": ["Qwen2ForCausalLM"], "vocab_size": 64, "hidden_size": 64,
+            "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4, )";
+        expectError(qwen + R"("use_sliding_window": "yes"})", R"(key "use_sliding_window": expected true or false)");
+        expectError(qwen + R"("use_sliding_window": true, "sliding_window": 0})",
+                    R"(key "sliding_window": expected a positive integer or null, got 0)");
+        QCOMPARE(parseModelConfig(qwen + R"("use_sliding_window": true, "sliding_window": 256})", "q.json").slidingWindow,
+                 std::optional<int64_t>(256));
+        QVERIFY(!parseModelConfig(qwen + R"("use_sliding_window": false, "sliding_window": "x"})", "q.json").slidingWindow);
     }
 
     // rope_scaling's own position count is held to the same limit.

@@ -30,4 +30,8 @@ const std::vector<const ArchitectureSpec*>& allSpecs();
 const ArchitectureSpec* findByClassName(const std::string& hfClassName);
 const ArchitectureSpec& specFor(Architecture architecture);
 
+// A flag that must be true, false, null or absent (the fallback); anything else is a
+// FormatError naming the key and the value.
+bool optionalBool(const nlohmann::json& config, const char* key, bool fallback, const std::string& source);
+
 } // namespace headscope::arch

@@ -18,7 +18,7 @@ void applyLlamaQuirks(const nlohmann::json& config, ModelConfig& out, const std:
 {
     // HF's Llama puts the bias on o_proj too when attention_bias is set; no released Llama
     // does, and the shared decoder models q/k/v bias only, so refuse rather than mis-load.
-    if (config.value("attention_bias", false))
+    if (optionalBool(config, "attention_bias", false, source))
         throw UsageError(source + ": key \"attention_bias\": true (bias on q/k/v/o projections) is not supported "
                                   "for LlamaForCausalLM; expected false");
     out.attentionBias = false;

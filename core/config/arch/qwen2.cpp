@@ -7,19 +7,24 @@
 //   - no BOS token; EOS "<|endoftext|>" / "<|im_end|>".
 #include "architecture_spec.h"
 
+#include "headscope/core/errors.h"
+
 #include <nlohmann/json.hpp>
 
 namespace headscope::arch {
 
 namespace {
-void applyQwen2Quirks(const nlohmann::json& config, ModelConfig& out, const std::string&)
+void applyQwen2Quirks(const nlohmann::json& config, ModelConfig& out, const std::string& source)
 {
     out.attentionBias = true;
     out.slidingWindow.reset();
-    if (config.value("use_sliding_window", false)) {
+    if (optionalBool(config, "use_sliding_window", false, source)) {
         auto it = config.find("sliding_window");
-        if (it != config.end() && it->is_number_integer() && it->get<int64_t>() > 0)
+        if (it != config.end() && !it->is_null()) {
+            if (!it->is_number_integer() || it->get<int64_t>() <= 0)
+                throw FormatError(source + ": key \"sliding_window\": expected a positive integer or null, got " + it->dump());
             out.slidingWindow = it->get<int64_t>();
+        }
     }
 }
 
