@@ -43,10 +43,10 @@ constexpr DimensionLimit kDimensionLimits[] = {
     {"num_hidden_layers", &ModelConfig::numLayers, kMaxModelLayers},
     {"num_attention_heads", &ModelConfig::numHeads, kMaxModelHeads},
     {"num_key_value_heads", &ModelConfig::numKvHeads, kMaxModelHeads},
-    {"head_dim", &ModelConfig::headDim, 1024},
-    {"max_position_embeddings", &ModelConfig::maxPositionEmbeddings, int64_t(1) << 24},
+    {"head_dim", &ModelConfig::headDim, kMaxModelHeadDim},
+    {"max_position_embeddings", &ModelConfig::maxPositionEmbeddings, kMaxModelPositions},
 };
-constexpr int64_t kMaxOriginalPositions = int64_t(1) << 24; // rope_scaling.original_max_position_embeddings
+constexpr int64_t kMaxOriginalPositions = kMaxModelPositions; // rope_scaling.original_max_position_embeddings
 
 int64_t limitOf(std::string_view key)
 {

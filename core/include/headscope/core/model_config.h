@@ -18,6 +18,9 @@ enum class Architecture { Llama, Mistral, Qwen2 };
 // (score files, budget files, sessions), before anything is sized from it.
 inline constexpr int kMaxModelLayers = 1024;
 inline constexpr int kMaxModelHeads = 1024;
+inline constexpr int kMaxModelHeadDim = 1024;
+// Positions (max_position_embeddings), and so any token count: a KV budget, a window.
+inline constexpr int64_t kMaxModelPositions = int64_t(1) << 24;
 
 enum class RopeScalingType { None, Linear, Llama3 };
 
