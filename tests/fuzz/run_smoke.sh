@@ -5,6 +5,7 @@
 #   run_smoke.sh FUZZER SEED_CORPUS SCRATCH_DIR SECONDS
 set -euo pipefail
 fuzzer=$1 seeds=$2 scratch=$3 seconds=$4
+export LSAN_OPTIONS="suppressions=$(cd "$(dirname "${BASH_SOURCE[0]}")/../sanitizers" && pwd)/lsan.supp:print_suppressions=0"
 rm -rf "$scratch"
 mkdir -p "$scratch/corpus" "$scratch/artifacts"
 exec "$fuzzer" -max_total_time="$seconds" -timeout=30 -rss_limit_mb=2048 -print_final_stats=1 \
