@@ -157,9 +157,9 @@ void Decoder::add(const nlohmann::json& spec, const std::string& source, const s
         return spec[f].get<std::string>();
     };
     auto count = [&](const char* f) -> std::size_t {
-        if (!spec.contains(f) || !spec[f].is_number_unsigned())
+        if (!spec.contains(f) || !spec[f].is_number_integer() || spec[f].get<int64_t>() < 0)
             throw FormatError(source + ": key \"" + key + "." + f + "\": expected a non-negative integer");
-        return spec[f].get<std::size_t>();
+        return static_cast<std::size_t>(spec[f].get<int64_t>());
     };
     auto step = std::make_unique<Step>();
     if (type == "Sequence") {
