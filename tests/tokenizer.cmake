@@ -18,3 +18,5 @@ target_include_directories(tst_tokenizer_pipeline PRIVATE ${CMAKE_SOURCE_DIR}/co
 
 # Small tokenizer directories written by the test: what is read, what is refused and how.
 headscope_add_qt_test(tst_tokenizer_files SOURCES tokenizer/tst_tokenizer_files.cpp LIBS headscope::core Qt6::Core)
+
+headscope_add_qt_test(tst_chat_template SOURCES tokenizer/tst_chat_template.cpp LIBS headscope::core Qt6::Core)

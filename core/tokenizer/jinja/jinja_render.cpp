@@ -757,6 +757,19 @@ private:
         return out;
     }
 
+    // Jinja's title filter (not str.title): words start after runs of "-", whitespace, "(", "{", "[", "<".
+    static std::string jinjaTitle(const std::string& s)
+    {
+        std::string out;
+        bool wordStart = true;
+        for (const std::string& c : codepoints(s)) {
+            const bool sep = c == "-" || c == "(" || c == "{" || c == "[" || c == "<" || pyIsSpace(firstCodepoint(c));
+            out += sep ? c : mapCase(c, wordStart);
+            wordStart = sep;
+        }
+        return out;
+    }
+
     bool test(const Expr& e)
     {
         const Value v = eval(*e.args[0]);
@@ -868,7 +881,8 @@ private:
         if (f == "trim") return Value(Json(pyStrip(toStr(v), a.at(0, "chars"), true, true)));
         if (f == "string") return Value(Json(toStr(v)));
         if (f == "upper" || f == "lower") return Value(Json(mapCase(toStr(v), f == "upper")));
-        if (f == "title" || f == "capitalize") return Value(Json(titleCase(toStr(v), f == "capitalize")));
+        if (f == "title") return Value(Json(jinjaTitle(toStr(v))));
+        if (f == "capitalize") return Value(Json(titleCase(toStr(v), true)));
         if (f == "length" || f == "count") {
             if (j.is_string()) return Value(Json(static_cast<int64_t>(codepoints(j.get<std::string>()).size())));
             if (j.is_array() || j.is_object()) return Value(Json(static_cast<int64_t>(j.size())));
