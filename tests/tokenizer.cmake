@@ -20,3 +20,6 @@ target_include_directories(tst_tokenizer_pipeline PRIVATE ${CMAKE_SOURCE_DIR}/co
 headscope_add_qt_test(tst_tokenizer_files SOURCES tokenizer/tst_tokenizer_files.cpp LIBS headscope::core Qt6::Core)
 
 headscope_add_qt_test(tst_chat_template SOURCES tokenizer/tst_chat_template.cpp LIBS headscope::core Qt6::Core)
+
+headscope_add_qt_test(tst_cli_tokenize SOURCES cli/tst_cli_tokenize.cpp LIBS headscope::core Qt6::Core LABELS cli)
+add_dependencies(tst_cli_tokenize headscope-cli)
