@@ -4,8 +4,8 @@
 // family's own template renders (tests compare both against @huggingface/jinja).
 #include "tokenizer_impl.h"
 
-#include "byte_level.h"
 #include "jinja/jinja.h"
+#include "jinja/jinja_builtins.h"
 
 #include "headscope/core/errors.h"
 
@@ -28,30 +28,10 @@ constexpr std::array<std::pair<ChatTemplate, std::string_view>, 8> kNames = {{
     {ChatTemplate::Checkpoint, "checkpoint"},
 }};
 
-// Python's str.strip(): Jinja's trim filter, which the Llama-3 and Gemma templates apply.
+// Python's str.strip(), which the Llama-3 and Gemma templates apply through Jinja's trim filter.
 std::string pyTrim(std::string_view s)
 {
-    auto isSpace = [](uint32_t c) {
-        return (c >= 0x9 && c <= 0xd) || (c >= 0x1c && c <= 0x20) || c == 0x85 || c == 0xa0 || c == 0x1680 ||
-               (c >= 0x2000 && c <= 0x200a) || c == 0x2028 || c == 0x2029 || c == 0x202f || c == 0x205f || c == 0x3000;
-    };
-    std::size_t b = 0, e = s.size();
-    while (b < e) {
-        std::size_t i = b;
-        if (!isSpace(tok::nextCodepoint(s, i)))
-            break;
-        b = i;
-    }
-    while (e > b) {
-        std::size_t start = e - 1;
-        while (start > b && (static_cast<unsigned char>(s[start]) & 0xc0) == 0x80)
-            --start;
-        std::size_t i = start;
-        if (!isSpace(tok::nextCodepoint(s, i)))
-            break;
-        e = start;
-    }
-    return std::string(s.substr(b, e - b));
+    return jinja::pyStrip(std::string(s), nullptr, true, true);
 }
 
 } // namespace

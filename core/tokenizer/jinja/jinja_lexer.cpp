@@ -1,5 +1,7 @@
 #include "jinja_lexer.h"
 
+#include "tokenizer/byte_level.h"
+
 #include "headscope/core/errors.h"
 
 #include <cctype>
@@ -120,28 +122,6 @@ std::vector<Tag> splitTags(std::string_view src)
 
 // ---- Expression tokens ------------------------------------------------------------------
 
-namespace {
-
-void appendUtf8(std::string& out, uint32_t cp)
-{
-    if (cp < 0x80) {
-        out.push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-        out.push_back(static_cast<char>(0xc0 | (cp >> 6)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-    } else if (cp < 0x10000) {
-        out.push_back(static_cast<char>(0xe0 | (cp >> 12)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-    } else {
-        out.push_back(static_cast<char>(0xf0 | (cp >> 18)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
-        out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-        out.push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-    }
-}
-
-} // namespace
 
 std::vector<Tok> lex(const std::string& s, int line)
 {
@@ -162,7 +142,7 @@ std::vector<Tok> lex(const std::string& s, int line)
                             syntaxError(line, "truncated escape in a string literal");
                         const uint32_t cp = static_cast<uint32_t>(std::strtoul(s.substr(i + 1, digits).c_str(), nullptr, 16));
                         i += digits;
-                        appendUtf8(v, cp);
+                        tok::appendUtf8(v, cp);
                     };
                     switch (e) {
                     case 'n': v.push_back('\n'); break;

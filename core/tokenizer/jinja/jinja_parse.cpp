@@ -96,25 +96,25 @@ public:
         return b;
     }
 
-    ExprPtr parseOr()
+    // A left-associative level: operands from `next`, joined by any of `ops` (operator
+    // tokens, or keywords such as "and").
+    ExprPtr leftAssoc(std::initializer_list<const char*> ops, ExprPtr (ExprParser::*nextLevel)())
     {
-        ExprPtr e = parseAnd();
-        while (isName("or")) {
+        ExprPtr e = (this->*nextLevel)();
+        for (;;) {
+            const char* hit = nullptr;
+            for (const char* op : ops)
+                if (isOp(op) || isName(op))
+                    hit = op;
+            if (!hit)
+                return e;
             ++m_pos;
-            e = binary("or", std::move(e), parseAnd());
+            e = binary(hit, std::move(e), (this->*nextLevel)());
         }
-        return e;
     }
 
-    ExprPtr parseAnd()
-    {
-        ExprPtr e = parseNot();
-        while (isName("and")) {
-            ++m_pos;
-            e = binary("and", std::move(e), parseNot());
-        }
-        return e;
-    }
+    ExprPtr parseOr() { return leftAssoc({"or"}, &ExprParser::parseAnd); }
+    ExprPtr parseAnd() { return leftAssoc({"and"}, &ExprParser::parseNot); }
 
     ExprPtr parseNot()
     {
@@ -132,8 +132,7 @@ public:
         ExprPtr e = parseMath1();
         for (;;) {
             std::string op;
-            if (peek().kind == Tok::Op && (peek().text == "==" || peek().text == "!=" || peek().text == "<" ||
-                                           peek().text == ">" || peek().text == "<=" || peek().text == ">=")) {
+            if (atComparison()) {
                 op = next().text;
             } else if (isName("in")) {
                 ++m_pos;
@@ -148,45 +147,11 @@ public:
         }
     }
 
-    ExprPtr parseMath1()
-    {
-        ExprPtr e = parseConcat();
-        while (isOp("+") || isOp("-")) {
-            const std::string op = next().text;
-            e = binary(op, std::move(e), parseConcat());
-        }
-        return e;
-    }
-
-    ExprPtr parseConcat()
-    {
-        ExprPtr e = parseMath2();
-        while (isOp("~")) {
-            ++m_pos;
-            e = binary("~", std::move(e), parseMath2());
-        }
-        return e;
-    }
-
-    ExprPtr parseMath2()
-    {
-        ExprPtr e = parsePow();
-        while (isOp("*") || isOp("/") || isOp("//") || isOp("%")) {
-            const std::string op = next().text;
-            e = binary(op, std::move(e), parsePow());
-        }
-        return e;
-    }
-
-    ExprPtr parsePow()
-    {
-        ExprPtr e = parseUnary(true);
-        while (isOp("**")) {
-            ++m_pos;
-            e = binary("**", std::move(e), parseUnary(true));
-        }
-        return e;
-    }
+    ExprPtr parseMath1() { return leftAssoc({"+", "-"}, &ExprParser::parseConcat); }
+    ExprPtr parseConcat() { return leftAssoc({"~"}, &ExprParser::parseMath2); }
+    ExprPtr parseMath2() { return leftAssoc({"*", "/", "//", "%"}, &ExprParser::parseFactor); }
+    ExprPtr parseFactor() { return leftAssoc({"**"}, &ExprParser::parseFiltered); }
+    ExprPtr parseFiltered() { return parseUnary(true); }
 
     ExprPtr parseUnary(bool withFilter)
     {
@@ -225,6 +190,20 @@ public:
             ++m_pos;
         }
         expectOp(")");
+    }
+
+    ExprPtr parseCall(ExprPtr callee)
+    {
+        auto c = make(Expr::Call);
+        c->args.push_back(std::move(callee));
+        parseCallArgs(*c);
+        return c;
+    }
+
+    bool atComparison() const
+    {
+        const Tok& t = peek();
+        return t.kind == Tok::Op && (t.text == "==" || t.text == "!=" || t.text == "<" || t.text == ">" || t.text == "<=" || t.text == ">=");
     }
 
     ExprPtr parsePostfix(ExprPtr e)
@@ -271,10 +250,7 @@ public:
                 }
                 e = std::move(s);
             } else if (isOp("(")) {
-                auto c = make(Expr::Call);
-                c->args.push_back(std::move(e));
-                parseCallArgs(*c);
-                e = std::move(c);
+                e = parseCall(std::move(e));
             } else {
                 return e;
             }
@@ -303,8 +279,7 @@ public:
                 }
                 if (peek().kind == Tok::Name)
                     t->name = next().text;
-                else if (peek().kind == Tok::Op && (peek().text == "==" || peek().text == "!=" || peek().text == "<" ||
-                                                    peek().text == ">" || peek().text == "<=" || peek().text == ">="))
+                else if (atComparison())
                     t->name = next().text;
                 else
                     fail("expected a test name after 'is'");
@@ -321,10 +296,7 @@ public:
                 }
                 e = std::move(t);
             } else if (isOp("(")) {
-                auto c = make(Expr::Call);
-                c->args.push_back(std::move(e));
-                parseCallArgs(*c);
-                e = std::move(c);
+                e = parseCall(std::move(e));
             } else {
                 return e;
             }
