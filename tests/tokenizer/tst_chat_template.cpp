@@ -43,6 +43,10 @@ private Q_SLOTS:
         QTest::newRow("loop.previtem") << "{% for x in [1, 2] %}{{ loop.previtem is defined }}{% endfor %}" << "{}" << "FalseTrue";
         QTest::newRow("set tuple") << "{% set a, b = [1, 2] %}{{ b }}{{ a }}" << "{}" << "21";
         QTest::newRow("generation block") << "{% generation %}kept{% endgeneration %}" << "{}" << "kept";
+        // transformers defines strftime_now (Llama-3.2's template tests for it and prints today's date).
+        QTest::newRow("globals are defined") << "{{ 'T' if strftime_now is defined else 'F' }}{{ 'T' if namespace is defined else 'F' }}"
+                                                "{{ 'T' if nope is defined else 'F' }}{{ strftime_now('%%') }}"
+                                             << "{}" << "TTF%";
         QTest::newRow("plus keeps newline") << "{% if true +%}\nx{% endif %}" << "{}" << "\nx";
     }
     void pythonSemantics()

@@ -45,11 +45,12 @@ struct Node {
     std::shared_ptr<MacroDef> macro;                   // Macro
 };
 
-// A runtime value: JSON data, or undefined, or a macro.
+// A runtime value: JSON data, or undefined, or a macro, or a global function (by name).
 struct Value {
     Json j;
     bool undefined = false;
     std::shared_ptr<const MacroDef> macro;
+    std::string builtin; // "strftime_now", "namespace", ...: defined and callable
 
     Value() = default;
     Value(Json v) : j(std::move(v)) {}

@@ -126,6 +126,11 @@ std::vector<Json> iterate(const Value& v, int line)
 }
 
 
+bool isGlobal(const std::string& name)
+{
+    return name == "raise_exception" || name == "namespace" || name == "dict" || name == "range" || name == "strftime_now";
+}
+
 Value callGlobal(const std::string& name, const Args& a, int line)
 {
     if (name == "raise_exception")
@@ -263,7 +268,7 @@ bool applyTest(const std::string& t, const Value& v, const Args& a, int line)
     if (t == "mapping") return j.is_object();
     if (t == "iterable") return j.is_array() || j.is_object() || j.is_string();
     if (t == "sequence") return j.is_array() || j.is_object() || j.is_string();
-    if (t == "callable") return v.macro != nullptr;
+    if (t == "callable") return v.macro != nullptr || !v.builtin.empty();
     if (t == "odd" || t == "even") return isInt(v) && (toInt(v, line) % 2 != 0) == (t == "odd");
     if (t == "lower") return j.is_string() && mapCase(j.get<std::string>(), false) == j.get<std::string>();
     if (t == "upper") return j.is_string() && mapCase(j.get<std::string>(), true) == j.get<std::string>();

@@ -24,6 +24,7 @@ bool isInt(const Value& v);
 int64_t floorDiv(int64_t a, int64_t b);
 std::vector<Json> iterate(const Value& v, int line); // list items, dict keys, string code points
 
+bool isGlobal(const std::string& name); // the functions transformers' environment defines
 Value callGlobal(const std::string& name, const Args& a, int line);
 Value callMethod(const Value& obj, const std::string& name, const Args& a, int line);
 bool applyTest(const std::string& name, const Value& v, const Args& a, int line);

@@ -317,6 +317,11 @@ private:
         case Expr::Name: {
             if (Value* v = find(e.name))
                 return *v;
+            if (isGlobal(e.name)) {
+                Value f;
+                f.builtin = e.name;
+                return f;
+            }
             return Value::undef();
         }
         case Expr::Attr: return getAttr(eval(*e.args[0]), e.name, e.line);
@@ -385,6 +390,8 @@ private:
         const Value f = eval(callee);
         if (f.macro)
             return callMacro(*f.macro, a, e.line);
+        if (!f.builtin.empty())
+            return callGlobal(f.builtin, a, e.line);
         typeError(e.line, "'" + (callee.kind == Expr::Name ? callee.name : typeName(f)) + "' is not callable");
     }
 

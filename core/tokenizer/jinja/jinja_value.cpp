@@ -133,7 +133,7 @@ bool truthy(const Value& v)
 {
     if (v.undefined)
         return false;
-    if (v.macro)
+    if (v.macro || !v.builtin.empty())
         return true;
     const Json& j = v.j;
     switch (j.type()) {
@@ -240,6 +240,8 @@ std::string toStr(const Value& v)
         return "";
     if (v.macro)
         return "<macro " + v.macro->name + ">";
+    if (!v.builtin.empty())
+        return "<built-in function " + v.builtin + ">";
     if (v.j.is_string())
         return v.j.get<std::string>();
     return pyRepr(v.j);
