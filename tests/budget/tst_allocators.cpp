@@ -13,7 +13,7 @@ using namespace headscope;
 namespace fs = std::filesystem;
 
 namespace {
-const fs::path kScores = fs::path(HEADSCOPE_SHARED_DIR) / "data" / "head_scores";
+const fs::path kScores = fs::path(HEADSCOPE_TEST_FIXTURES_DIR) / "head_scores";
 
 struct Summary {
     int64_t min = 0, max = 0, sum = 0;

@@ -18,7 +18,7 @@ using namespace headscope::views;
 namespace {
 ScoreMatrix realScores(const char* relative)
 {
-    const QString path = QStringLiteral(HEADSCOPE_SHARED_DIR "/data/head_scores/") + QLatin1String(relative);
+    const QString path = QStringLiteral(HEADSCOPE_TEST_FIXTURES_DIR "/head_scores/") + QLatin1String(relative);
     if (!QFileInfo::exists(path))
         return {};
     return importScoreFile(path.toStdString()).matrix;
@@ -51,7 +51,7 @@ private Q_SLOTS:
         QFETCH(double, beta);
         const ScoreMatrix scores = realScores(file.toUtf8().constData());
         if (scores.empty())
-            QSKIP("shared head-score files not found");
+            QFAIL("head-score file missing from tests/data/head_scores");
         QCOMPARE(scores.layers, 32);
         QCOMPARE(scores.heads, 32);
         BudgetPanel panel;
@@ -77,7 +77,7 @@ private Q_SLOTS:
     {
         const ScoreMatrix scores = realScores("dililazykv/head_inf.json");
         if (scores.empty())
-            QSKIP("shared head-score files not found");
+            QFAIL("head-score file missing from tests/data/head_scores");
         BudgetPanel panel;
         panel.setScores(scores);
         panel.setMethod(QStringLiteral("headkv"));
@@ -101,7 +101,7 @@ private Q_SLOTS:
     {
         const ScoreMatrix scores = realScores("dililazykv/head_inf.json");
         if (scores.empty())
-            QSKIP("shared head-score files not found");
+            QFAIL("head-score file missing from tests/data/head_scores");
         BudgetPanel panel;
         panel.resize(1100, 700);
         panel.show();
@@ -128,7 +128,7 @@ private Q_SLOTS:
     {
         const ScoreMatrix scores = realScores("dililazykv/head_inf.json");
         if (scores.empty())
-            QSKIP("shared head-score files not found");
+            QFAIL("head-score file missing from tests/data/head_scores");
         BudgetPanel panel;
         panel.setScores(scores);
         QTemporaryDir dir;
