@@ -1,4 +1,4 @@
-# The headscope executable (issue 5). Sources listed here; app/gui/CMakeLists.txt includes this file.
+# The headscope executable (the GUI). Sources listed here; app/gui/CMakeLists.txt includes this file.
 # Controllers are a small static library so tests/app can link them without main.cpp.
 # SessionFileSource needs only core (sessions, tokenizer, prompt rebuild) and views, not the
 # LibTorch engine, so it is a library of its own: session-view tests link it without building

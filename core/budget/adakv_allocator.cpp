@@ -1,4 +1,4 @@
-// Ada-KV per-layer allocation (algorithms.md §4D). Called by the compressed cache at prefill,
+// Ada-KV per-layer allocation (docs/algorithms.md §4D). Called by the compressed cache at prefill,
 // once per layer, with that layer's pooled observation-window scores; the caps it returns feed
 // the per-head top-k selection of §4B.
 #include "headscope/core/allocator.h"

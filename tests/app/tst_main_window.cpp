@@ -1,5 +1,5 @@
 // MainWindow: opening real score files fills the views, errors name the file, settings are
-// remembered, and every tab renders (issue 5).
+// remembered, and every tab renders.
 #include "main_window.h"
 
 #include "controllers/session_controller.h"

@@ -1,4 +1,4 @@
-// Allocators against the worked values of algorithms.md §3A (HeadKV table), §3B (DiliLazyKV
+// Allocators against the worked values of docs/algorithms.md §3A (HeadKV table), §3B (DiliLazyKV
 // key-mapped plans) and §4C (PyramidKV), plus Ada-KV on hand-built scores.
 #include "headscope/core/allocator.h"
 #include "headscope/core/errors.h"

@@ -1,4 +1,4 @@
-// Smoke tests of `headscope-cli allocate`: the HeadKV worked table (algorithms.md §3A) through
+// Smoke tests of `headscope-cli allocate`: the HeadKV worked table (docs/algorithms.md §3A) through
 // the CLI, the written budget file, DiliLazyKV totals, and the adakv / bad-input errors.
 #include "headscope/core/budget_file.h"
 

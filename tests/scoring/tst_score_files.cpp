@@ -121,7 +121,7 @@ private Q_SLOTS:
         const ImportedScores list = importScoreFile(
             kScores / "dililazykv" / "meta-llama_Meta-Llama-3-8B-Instruct_head_infscores_list_20250428_105630.json");
         QCOMPARE(list.maxListLength, 6);
-        // The Llama "reason" file is byte-identical to head_lazy.json's values (algorithms.md §1D).
+        // The Llama "reason" file is byte-identical to head_lazy.json's values (docs/algorithms.md §1D).
         const ImportedScores reason = importScoreFile(kScores / "dililazykv" / "Meta-Llama-3-8B-Instruct_retrieval_reasoning_heads.json");
         QCOMPARE(reason.matrix.values, lazy.matrix.values);
     }

@@ -1,4 +1,4 @@
-// BudgetPanel: numbers equal core's allocators; controls change totals; update time (issue 5).
+// BudgetPanel: numbers equal core's allocators; controls change totals; update time.
 #include "plots/heatmap_plot.h"
 #include "widgets/budget_panel.h"
 #include "widgets/param_slider.h"
@@ -69,7 +69,7 @@ private Q_SLOTS:
         QCOMPARE(panel.plan()->capacities, expected.capacities);
         QCOMPARE(panel.plan()->logicalTokens(panel.contextLength()), expected.logicalTokens(panel.contextLength()));
         QCOMPARE(panel.heatmap()->value(5, 7), static_cast<double>(expected.at(5, 7)));
-        if (method == QLatin1String("dililazykv")) // algorithms.md §3B worked value
+        if (method == QLatin1String("dililazykv")) // docs/algorithms.md §3B worked value
             QCOMPARE(expected.totalCapacity(), int64_t{114675});
     }
 

@@ -1,5 +1,5 @@
 // ProbePanel: grid and needles editors, JSONL round trip with a published needle set, ETA,
-// start/cancel signals (issue 5).
+// start/cancel signals.
 #include "plots/heatmap_plot.h"
 #include "widgets/probe_panel.h"
 

@@ -1,6 +1,6 @@
 // Renders each main view from the real 32×32 score files and checks the images are non-blank
-// and of the expected size. With HEADSCOPE_WRITE_SCREENSHOTS=1 the PNGs go to docs/screenshots/
-// (issue 5); otherwise to a temporary directory.
+// and of the expected size. With HEADSCOPE_WRITE_SCREENSHOTS=1 the PNGs go to docs/screenshots/,
+// otherwise to a temporary directory.
 #include "models/score_set.h"
 #include "plots/heatmap_plot.h"
 #include "widgets/budget_panel.h"
