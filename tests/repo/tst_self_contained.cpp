@@ -108,7 +108,8 @@ Rules makeRules(const QString& algorithmsText)
                                                    "dependencies|peers)\\.md\\b"));
     r.docsPath = QRegularExpression(QStringLiteral("\\bdocs/[\\w./-]+?\\.md\\b"));
     r.section = QRegularExpression(QStringLiteral("§([0-9]+[A-Z]?)"));
-    r.decisions = QRegularExpression(QStringLiteral("\\bdecisions?\\s+((?:\\([a-z]\\)(?:\\s*,\\s*|\\s+and\\s+|\\s*)?)+)"));
+    r.decisions = QRegularExpression(QStringLiteral("\\bdecisions?\\s+((?:\\([a-z]\\)(?:\\s*,\\s*|\\s+and\\s+|\\s*)?)+)"),
+                                     QRegularExpression::CaseInsensitiveOption);
     const QRegularExpression sectionHeading(QStringLiteral("^#+\\s+§([0-9]+[A-Z]?)\\b"),
                                             QRegularExpression::MultilineOption);
     for (auto it = sectionHeading.globalMatch(algorithmsText); it.hasNext();)
