@@ -2,7 +2,7 @@
 // session, mapped by parsing "layer-head" keys (never by file order), with a report of what
 // was found: shape, missing heads, list lengths, and whether keys were out of order.
 #include "arg_parser.h"
-#include "cli_command.h"
+#include "commands.h"
 
 #include "headscope/core/errors.h"
 #include "headscope/core/session_tools.h"
@@ -10,8 +10,6 @@
 #include <iostream>
 
 namespace headscope::cli {
-
-namespace {
 
 int runImportScores(const std::vector<std::string>& args)
 {
@@ -48,9 +46,5 @@ int runImportScores(const std::vector<std::string>& args)
     std::cout << "wrote " << p.value("out") << "\n";
     return 0;
 }
-
-} // namespace
-
-HEADSCOPE_CLI_COMMAND("import-scores", "import a HeadKV / DiliLazyKV head-score file as a session", runImportScores);
 
 } // namespace headscope::cli

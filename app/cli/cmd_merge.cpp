@@ -1,6 +1,6 @@
 // headscope-cli merge: joins shards of one probe grid (probe --shard i/n) into one session.
 #include "arg_parser.h"
-#include "cli_command.h"
+#include "commands.h"
 
 #include "headscope/core/errors.h"
 #include "headscope/core/session_tools.h"
@@ -8,8 +8,6 @@
 #include <iostream>
 
 namespace headscope::cli {
-
-namespace {
 
 int runMerge(const std::vector<std::string>& args)
 {
@@ -22,9 +20,5 @@ int runMerge(const std::vector<std::string>& args)
     std::cout << "wrote " << p.value("out") << ": " << n << " tests from " << inputs.size() << " sessions\n";
     return 0;
 }
-
-} // namespace
-
-HEADSCOPE_CLI_COMMAND("merge", "join shards of one probe grid into one session", runMerge);
 
 } // namespace headscope::cli

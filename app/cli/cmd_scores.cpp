@@ -2,7 +2,7 @@
 // subset) and export them as HeadKV JSON (one line, canonical "layer-head" order, per-test
 // lists of the accepted tests), DiliLazyKV-style JSON, or CSV.
 #include "arg_parser.h"
-#include "cli_command.h"
+#include "commands.h"
 
 #include "headscope/core/errors.h"
 #include "headscope/core/score_file.h"
@@ -11,8 +11,6 @@
 #include <iostream>
 
 namespace headscope::cli {
-
-namespace {
 
 int runScores(const std::vector<std::string>& args)
 {
@@ -52,9 +50,5 @@ int runScores(const std::vector<std::string>& args)
               << p.value("metric") << ", " << a.testsAccepted << " of " << a.testsConsidered << " tests accepted\n";
     return 0;
 }
-
-} // namespace
-
-HEADSCOPE_CLI_COMMAND("scores", "export a session's head scores (HeadKV JSON, DiliLazyKV JSON, CSV)", runScores);
 
 } // namespace headscope::cli

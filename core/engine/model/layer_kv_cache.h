@@ -3,7 +3,7 @@
 //
 // Full cache (FullKvCache below): K and V are preallocated as [kv_heads, capacity, head_dim]
 // for prompt + max_new_tokens; appends write in place, nothing grows token by token.
-// A compressed cache (core/compress/, issue 4) implements the same contract after prefill:
+// A compressed cache (compress/compressed_kv_cache.h) implements the same contract after prefill:
 // per-head variable-length segments, and attendDecode() over each head's own segment.
 #include <ATen/ATen.h>
 
