@@ -1,6 +1,7 @@
 // Budget JSON (docs/budget_format.md). Written compactly by hand (one capacity row per layer)
 // so files stay diffable; read with nlohmann_json and validated field by field.
 #include "headscope/core/budget_file.h"
+#include "headscope/core/file_read.h"
 
 #include "common/json_input.h"
 #include "headscope/core/errors.h"
@@ -186,7 +187,7 @@ BudgetPlan parseBudgetPlan(std::string_view text, const std::string& source)
 
 BudgetPlan readBudgetFile(const std::filesystem::path& file)
 {
-    return parseBudgetPlan(json_input::readFile(file, "a budget file"), file.string());
+    return parseBudgetPlan(readFileBytes(file, "budget file"), file.string());
 }
 
 void writeBudgetFile(const std::filesystem::path& file, const BudgetPlan& plan)

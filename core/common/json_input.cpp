@@ -1,41 +1,16 @@
 #include "common/json_input.h"
 
 #include "headscope/core/errors.h"
+#include "headscope/core/file_read.h"
 
 #include <nlohmann/json.hpp>
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <vector>
 
 namespace headscope::json_input {
 
 namespace fs = std::filesystem;
-
-std::string readFile(const fs::path& file, std::string_view what)
-{
-    const std::string name = file.string();
-    const std::string expected = " (expected " + std::string(what) + ")";
-    std::error_code ec;
-    const fs::file_status st = fs::status(file, ec);
-    if (st.type() == fs::file_type::not_found)
-        throw LoadError(name + ": not found" + expected);
-    if (st.type() == fs::file_type::directory)
-        throw LoadError(name + ": is a directory" + expected);
-    errno = 0;
-    std::ifstream in(file, std::ios::binary);
-    if (!in)
-        throw LoadError(name + ": cannot open" + (errno ? std::string(": ") + std::strerror(errno) : std::string()) +
-                        expected);
-    std::ostringstream text;
-    text << in.rdbuf();
-    if (in.bad() || text.bad())
-        throw LoadError(name + ": read failed" + expected);
-    return std::move(text).str();
-}
 
 void checkDepth(std::string_view text, const std::string& source, int maxDepth)
 {
@@ -176,7 +151,7 @@ nlohmann::json parse(std::string_view text, const std::string& source, KeyOrder&
 nlohmann::json readObjectFile(const fs::path& file, std::string_view what)
 {
     const std::string source = file.string();
-    nlohmann::json j = parse(readFile(file, what), source);
+    nlohmann::json j = parse(readFileBytes(file), source);
     requireObject(j, source, what);
     return j;
 }

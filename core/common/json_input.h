@@ -1,13 +1,14 @@
 #pragma once
-// The one way core reads JSON input: score files, budget files, config.json, tokenizer.json,
-// safetensors headers and shard indexes, needle lines, session and sweep manifests.
-//  * Files: a missing path, a directory or an unreadable file is a LoadError naming the path.
+// The one way core parses JSON input: score files, budget files, config.json, tokenizer.json,
+// safetensors headers and shard indexes, needle lines, session and sweep manifests. (Files are
+// read by readFileBytes, headscope/core/file_read.h: a missing path, a directory or an unreadable
+// file is a LoadError naming the path and the cause.)
 //  * Depth: nesting is counted by a flat scan before nlohmann parses anything, so text nested
 //    50 000 levels deep is a FormatError at a byte offset, never a stack overflow in a later
 //    recursive walk (dump, copy, comparison).
 //  * Syntax errors are FormatErrors naming the source, line and column, without nlohmann's
 //    "[json.exception...]" prefix; a top-level value of the wrong kind is named ("an array").
-// Private to core (json.hpp stays out of public headers, docs/conventions.md).
+// Private to core: json.hpp stays out of public headers.
 #include <nlohmann/json_fwd.hpp>
 
 #include <filesystem>
@@ -21,11 +22,6 @@ namespace headscope::json_input {
 // No HeadScope input nests deeper than a handful of levels (tokenizer.json's normalizer
 // sequences are the deepest, about eight); the bound only has to stop hostile input.
 inline constexpr int kMaxDepth = 128;
-
-// Reads a whole file. `what` says what the file should be ("score file", "tokenizer.json"),
-// for the messages: "<path>: not found (expected a score file)", "<path>: is a directory
-// (expected a score file)", "<path>: cannot read: <reason>".
-std::string readFile(const std::filesystem::path& file, std::string_view what);
 
 // Throws FormatError("<source>: JSON nested deeper than <maxDepth> levels (at byte N)") when
 // any array/object nesting in `text` exceeds maxDepth. Strings are skipped, so brackets in
@@ -47,7 +43,7 @@ struct KeyOrder {
 // parse, also filling `order`.
 nlohmann::json parse(std::string_view text, const std::string& source, KeyOrder& order);
 
-// readFile + parse + requireObject: the common case of a file holding one JSON object.
+// readFileBytes + parse + requireObject: the common case of a file holding one JSON object.
 nlohmann::json readObjectFile(const std::filesystem::path& file, std::string_view what);
 
 // "an object", "an array", "null", "a string", "a number", "true or false", for messages.

@@ -1,5 +1,6 @@
 #include "common/json_input.h"
 #include "headscope/core/errors.h"
+#include "headscope/core/file_read.h"
 #include "headscope/core/probe_config.h"
 
 #include <nlohmann/json.hpp>
@@ -11,7 +12,7 @@ namespace headscope {
 
 std::vector<Needle> loadNeedles(const std::filesystem::path& jsonl)
 {
-    return parseNeedles(json_input::readFile(jsonl, "a needle file, one JSON object per line"), jsonl.string());
+    return parseNeedles(readFileBytes(jsonl, "needle file"), jsonl.string());
 }
 
 std::vector<Needle> parseNeedles(const std::string& jsonlText, const std::string& source)

@@ -5,6 +5,7 @@
 #include "common/json_input.h"
 #include "headscope/core/checkpoint.h"
 #include "headscope/core/errors.h"
+#include "headscope/core/file_read.h"
 #include "tokenizer/byte_level.h"
 
 #include <nlohmann/json.hpp>

@@ -102,11 +102,11 @@ private Q_SLOTS:
 
     void filesNamedByKind()
     {
-        expectThrows<LoadError>([&] { json_input::readFile(path("absent.json"), "a budget file"); },
-                                {"absent.json: not found (expected a budget file)"});
+        expectThrows<LoadError>([&] { json_input::readObjectFile(path("absent.json"), "config.json"); },
+                                {"absent.json: no such file"});
         fs::create_directories(path("a-dir"));
-        expectThrows<LoadError>([&] { json_input::readFile(path("a-dir"), "a budget file"); },
-                                {"a-dir: is a directory (expected a budget file)"});
+        expectThrows<LoadError>([&] { json_input::readObjectFile(path("a-dir"), "config.json"); },
+                                {"a-dir: is a directory, expected a file"});
         writeAll(path("array.json"), "[1, 2]");
         expectThrows<FormatError>([&] { json_input::readObjectFile(path("array.json"), "config.json"); },
                                   {"array.json: expected a JSON object at the top level (config.json), got an array"});
@@ -133,7 +133,7 @@ private Q_SLOTS:
         expectThrows<FormatError>([] { parseBudgetPlan("[1]", "list_budget.json"); },
                                   {"list_budget.json", "got an array"});
         fs::create_directories(path("budget-dir"));
-        expectThrows<LoadError>([&] { readBudgetFile(path("budget-dir")); }, {"is a directory (expected a budget file)"});
+        expectThrows<LoadError>([&] { readBudgetFile(path("budget-dir")); }, {"budget-dir: is a directory, expected a file"});
     }
 
     void configRefusesDeepNesting()
