@@ -109,7 +109,7 @@ private Q_SLOTS:
         QCOMPARE(source->tests()[0].question, QStringLiteral("What is the best thing to do in San Francisco?"));
         QCOMPARE(source->tests()[0].expected, QStringLiteral("eat a sandwich"));
         views::AggregateQuery q;
-        q.metric = QStringLiteral("inf");
+        q.metric = HeadMetric::Inf;
         q.gate = 0;
         q.threshold = 50;
         const views::MetricMap m = source->aggregate(q);

@@ -26,8 +26,8 @@ public:
     void setScoreSet(const ScoreSet& set);
     const ScoreSet& scoreSet() const { return m_set; }
     // Selects a metric by id if the set has it; returns false otherwise.
-    bool setMetric(const QString& id);
-    QString metric() const;
+    bool setMetric(HeadMetric metric);
+    HeadMetric metric() const;
     const MetricMap* currentMap() const;
 
     HeatmapPlot* heatmap() const { return m_heatmap; }
@@ -40,7 +40,9 @@ public Q_SLOTS:
 
 Q_SIGNALS:
     void headSelected(int layer, int head);
-    void metricChanged(const QString& id);
+    void metricChanged(headscope::HeadMetric metric);
+    // The map now on screen (empty when the source lacks the chosen metric): what budgets use.
+    void scoresShown(const headscope::ScoreMatrix& scores);
 
 private:
     void showCurrentMetric();
