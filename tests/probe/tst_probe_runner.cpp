@@ -1,7 +1,7 @@
 // ProbeRunner without a model: a scripted FakeGenerator answers and reports attention rows, and
 // the session must hold exactly what was scripted — the prompts the runner built (and fed),
 // the needle spans, the answers scored as the probe scores them, and head scores computed from
-// the scripted rows (values worked out by hand from algorithms.md §1D). Also: last-row mode,
+// the scripted rows (values worked out by hand from docs/algorithms.md §1D). Also: last-row mode,
 // cancellation between steps and resume, shards, and bad requests refused before any work.
 #include "fakes/byte_tokenizer.h"
 #include "fakes/fake_generator.h"

@@ -1,5 +1,5 @@
 #pragma once
-// The KV-budget allocation methods (algorithms.md §3–4), named once. Every place that lists,
+// The KV-budget allocation methods (docs/algorithms.md §3–4), named once. Every place that lists,
 // parses or prints a method — budget files, the sweep, `allocate`, the Budget panel — goes
 // through this enum and its names, so a new method is added here and nowhere else by string.
 #include <string>
