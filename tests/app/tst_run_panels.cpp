@@ -105,8 +105,8 @@ private Q_SLOTS:
         QVERIFY(opened.wait(10000) || opened.count() == 1);
         QCOMPARE(window.needleGrid()->grid()->rows(), 2); // depths 0 and 100
         QCOMPARE(window.needleGrid()->grid()->cols(), 1);
-        // The prompt is rebuilt from the manifest with the recorded tokenizer, so the attention
-        // row carries token text and the detail pane lists the hottest positions in context.
+        // The recorded prompt ids are decoded with the recorded tokenizer, so the attention row
+        // carries token text and the detail pane lists the hottest positions in context.
         const views::AttentionRow& row = window.needleGrid()->rowPlot()->row();
         QCOMPARE(row.tokens.size(), row.keys);
         QVERIFY2(window.needleGrid()->details()->toPlainText().contains(QLatin1Char('[')),

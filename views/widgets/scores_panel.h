@@ -1,7 +1,8 @@
 #pragma once
 // ScoresPanel: the head heatmap (layers × heads) with its metric picker and the ranked
 // top-heads table, linked both ways: clicking a cell selects the table row, selecting a row
-// frames the cell. Talks upward only through headSelected(). GUI thread only.
+// frames the cell. Talks upward only through signals: headSelected(), metricChanged() and
+// scoresShown() (the map on screen, which budgets follow). GUI thread only.
 #include "models/score_set.h"
 
 #include <QWidget>
