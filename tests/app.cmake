@@ -1,14 +1,14 @@
 # headscope GUI controllers and main window (issue 5): offscreen Qt Widgets.
-if(TARGET headscope_gui_controllers)
+if(TARGET headscope_gui_shell)
   foreach(t tst_engine_controller tst_main_window tst_session_file_source)
-    headscope_add_qt_test(${t} SOURCES app/${t}.cpp LIBS headscope_gui_controllers Qt6::Widgets GUI LABELS gui)
+    headscope_add_qt_test(${t} SOURCES app/${t}.cpp LIBS headscope_gui_shell Qt6::Widgets GUI LABELS gui)
   endforeach()
   # Probe runs need a real tokenizer: the `tokenizers` fixture (tests/tokenizer.cmake) fetches it.
-  headscope_add_qt_test(tst_run_panels SOURCES app/tst_run_panels.cpp LIBS headscope_gui_controllers Qt6::Widgets
+  headscope_add_qt_test(tst_run_panels SOURCES app/tst_run_panels.cpp LIBS headscope_gui_shell Qt6::Widgets
                         GUI LABELS gui tokenizer)
   # Compare on a probe test of the open session: the fixture session's prompt is llama3 ids.
   headscope_add_qt_test(tst_compare_probe_test SOURCES app/tst_compare_probe_test.cpp
-                        LIBS headscope_gui_controllers Qt6::Widgets GUI LABELS gui tokenizer)
+                        LIBS headscope_gui_shell Qt6::Widgets GUI LABELS gui tokenizer)
   if(TEST fetch_tokenizers)
     set_tests_properties(tst_run_panels tst_compare_probe_test PROPERTIES FIXTURES_REQUIRED tokenizers)
   endif()

@@ -1,8 +1,8 @@
 # Compressed KV caches: the varlen kernel and SnapKV scores (engine internals, so the test sees
-# core/ and LibTorch directly), and compressed generation through the Engine facade.
+# core/engine/ and LibTorch directly), and compressed generation through the Engine facade.
 headscope_add_qt_test(tst_varlen_attention SOURCES compress/tst_varlen_attention.cpp
                       LIBS headscope::engine ${TORCH_LIBRARIES} Qt6::Core LABELS engine)
-target_include_directories(tst_varlen_attention PRIVATE ${CMAKE_SOURCE_DIR}/core)
+target_include_directories(tst_varlen_attention PRIVATE ${CMAKE_SOURCE_DIR}/core/engine)
 headscope_add_qt_test(tst_compressed_generation SOURCES compress/tst_compressed_generation.cpp
                       LIBS headscope::engine Qt6::Core LABELS engine)
 headscope_add_qt_test(tst_comparison SOURCES compress/tst_comparison.cpp

@@ -2,7 +2,7 @@
 // (algorithms.md §3–4), with a per-layer table and totals against the full cache.
 #include "allocate_report.h"
 #include "arg_parser.h"
-#include "cli_command.h"
+#include "commands.h"
 
 #include "headscope/core/allocator.h"
 #include "headscope/core/budget_file.h"
@@ -15,8 +15,6 @@
 #include <iostream>
 
 namespace headscope::cli {
-
-namespace {
 
 int runAllocate(const std::vector<std::string>& args)
 {
@@ -140,9 +138,5 @@ int runAllocate(const std::vector<std::string>& args)
     else printAllocateTable(std::cout, report);
     return 0;
 }
-
-} // namespace
-
-HEADSCOPE_CLI_COMMAND("allocate", "per-head KV budgets from head scores (uniform, pyramid, headkv, dililazykv)", runAllocate);
 
 } // namespace headscope::cli

@@ -2,7 +2,7 @@
 // side: tokens, first divergence, per-step KL and top-1 agreement (teacher-forced on the full
 // run), which needle tokens each head kept, prefill/decode time and KV bytes.
 #include "arg_parser.h"
-#include "cli_command.h"
+#include "commands.h"
 #include "head_list.h"
 #include "run_args.h"
 
@@ -10,6 +10,7 @@
 #include "headscope/core/comparison.h"
 #include "headscope/core/errors.h"
 #include "headscope/core/session.h"
+#include "headscope/engine/engine.h"
 
 #include <nlohmann/json.hpp>
 
@@ -115,6 +116,8 @@ void printText(const Comparison& c, const std::optional<Tokenizer>& tokenizer)
                                          : 0.0);
 }
 
+} // namespace
+
 int runCompare(const std::vector<std::string>& args)
 {
     ArgParser p("compare", "Full cache vs compressed cache on the same prompt, side by side.");
@@ -177,10 +180,5 @@ int runCompare(const std::vector<std::string>& args)
     }
     return 0;
 }
-
-} // namespace
-
-HEADSCOPE_CLI_COMMAND("compare", "full vs compressed cache side by side (divergence, KL, needle kept, time, bytes)",
-                      runCompare);
 
 } // namespace headscope::cli

@@ -1,12 +1,12 @@
 // headscope-cli generate: greedy generation with the shared decoder (full KV cache, or a
 // compressed one with --budget), optional head masking for ablations.
 #include "arg_parser.h"
-#include "cli_command.h"
+#include "commands.h"
 #include "head_list.h"
 #include "run_args.h"
 
 #include "headscope/core/budget_file.h"
-#include "headscope/core/engine.h"
+#include "headscope/engine/engine.h"
 #include "headscope/core/errors.h"
 #include "headscope/core/tokenizer.h"
 
@@ -18,8 +18,6 @@
 #include <sstream>
 
 namespace headscope::cli {
-
-namespace {
 
 int runGenerate(const std::vector<std::string>& args)
 {
@@ -93,9 +91,5 @@ int runGenerate(const std::vector<std::string>& args)
               << "device     " << engine.deviceDescription() << "\n";
     return 0;
 }
-
-} // namespace
-
-HEADSCOPE_CLI_COMMAND("generate", "greedy generation (full or --budget compressed cache; --mask-heads for ablations)", runGenerate);
 
 } // namespace headscope::cli

@@ -3,7 +3,7 @@
 // model's shape, with a report of what was found: format, shape, how the head axis was read
 // (query or KV heads), missing heads, list lengths, key order.
 #include "arg_parser.h"
-#include "cli_command.h"
+#include "commands.h"
 #include "model_shape_args.h"
 
 #include "headscope/core/errors.h"
@@ -13,8 +13,6 @@
 #include <iostream>
 
 namespace headscope::cli {
-
-namespace {
 
 int runImportScores(const std::vector<std::string>& args)
 {
@@ -63,10 +61,5 @@ int runImportScores(const std::vector<std::string>& args)
     std::cout << "wrote " << p.value("out") << "\n";
     return 0;
 }
-
-} // namespace
-
-HEADSCOPE_CLI_COMMAND("import-scores", "import a published head-score file (HeadKV, DuoAttention, QRHead, …) as a session",
-                      runImportScores);
 
 } // namespace headscope::cli

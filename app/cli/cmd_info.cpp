@@ -1,7 +1,7 @@
 // headscope-cli info: the model card of a checkpoint, read from config.json and the
 // safetensors headers (no weights are loaded, so it is instant on a 70B checkpoint too).
 #include "arg_parser.h"
-#include "cli_command.h"
+#include "commands.h"
 
 #include "headscope/core/checkpoint.h"
 
@@ -22,6 +22,8 @@ std::string ropeText(const ModelConfig& c)
     }
     return "?";
 }
+
+} // namespace
 
 int runInfo(const std::vector<std::string>& args)
 {
@@ -71,9 +73,5 @@ int runInfo(const std::vector<std::string>& args)
               << "weights          " << cp.weightFiles().size() << " file(s), " << cp.weightBytes() << " bytes\n";
     return 0;
 }
-
-} // namespace
-
-HEADSCOPE_CLI_COMMAND("info", "model card of a checkpoint (architecture, heads, parameters, dtype)", runInfo);
 
 } // namespace headscope::cli

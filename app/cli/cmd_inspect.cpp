@@ -1,6 +1,6 @@
 // headscope-cli inspect: a session's manifest, test and gate counts, and its top heads.
 #include "arg_parser.h"
-#include "cli_command.h"
+#include "commands.h"
 
 #include "headscope/core/errors.h"
 #include "headscope/core/session.h"
@@ -68,6 +68,8 @@ std::string heldMetricsText(const SessionReader& reader)
     return s + (reader.manifest().mode == "imported" ? " (imported from " + reader.manifest().importedFrom + ")" : "");
 }
 
+} // namespace
+
 int runInspect(const std::vector<std::string>& args)
 {
     ArgParser p("inspect", "Print a session's manifest, test count and top heads.");
@@ -120,9 +122,5 @@ int runInspect(const std::vector<std::string>& args)
     }
     return 0;
 }
-
-} // namespace
-
-HEADSCOPE_CLI_COMMAND("inspect", "manifest, test count and top heads of a session", runInspect);
 
 } // namespace headscope::cli

@@ -1,7 +1,7 @@
 // headscope-cli make-test-model: a random-weight checkpoint in genuine Hugging Face layout,
 // deterministic for a seed. Used by the tests, the benchmarks and the headless demo.
 #include "arg_parser.h"
-#include "cli_command.h"
+#include "commands.h"
 
 #include "headscope/core/checkpoint.h"
 #include "headscope/core/errors.h"
@@ -22,6 +22,8 @@ Architecture parseArch(const std::string& s)
         return Architecture::Qwen2;
     throw UsageError("--arch: expected llama, mistral or qwen2, got '" + s + "'");
 }
+
+} // namespace
 
 int runMakeTestModel(const std::vector<std::string>& args)
 {
@@ -93,9 +95,5 @@ int runMakeTestModel(const std::vector<std::string>& args)
     std::cout << "wrote " << p.value("out") << "\n";
     return 0;
 }
-
-} // namespace
-
-HEADSCOPE_CLI_COMMAND("make-test-model", "write a random-weight checkpoint in Hugging Face layout", runMakeTestModel);
 
 } // namespace headscope::cli

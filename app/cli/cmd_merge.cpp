@@ -1,7 +1,7 @@
 // headscope-cli merge: joins the shards of one probe grid (probe --shard i/n, e.g. the tasks of
 // a Slurm array job, packaging/slurm/) into one session, verifying they belong to one grid.
 #include "arg_parser.h"
-#include "cli_command.h"
+#include "commands.h"
 
 #include "headscope/core/errors.h"
 #include "headscope/core/session_tools.h"
@@ -9,8 +9,6 @@
 #include <iostream>
 
 namespace headscope::cli {
-
-namespace {
 
 int runMerge(const std::vector<std::string>& args)
 {
@@ -38,9 +36,5 @@ int runMerge(const std::vector<std::string>& args)
                   << inputs.size() << " of " << r.shardCount << " shards\n";
     return 0;
 }
-
-} // namespace
-
-HEADSCOPE_CLI_COMMAND("merge", "join shards of one probe grid into one session", runMerge);
 
 } // namespace headscope::cli

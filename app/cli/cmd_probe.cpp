@@ -3,19 +3,18 @@
 // --top_k_infscore --depths) plus HeadScope's own. Progress with ETA on stderr; Ctrl-C stops
 // between steps, discards the test in flight and leaves a valid session (--resume continues).
 #include "arg_parser.h"
-#include "cli_command.h"
+#include "commands.h"
 #include "interrupt_guard.h"
 #include "run_args.h"
 
 #include "headscope/core/errors.h"
 #include "headscope/core/probe_runner.h"
+#include "headscope/engine/engine.h"
 
 #include <cstdio>
 #include <iostream>
 
 namespace headscope::cli {
-
-namespace {
 
 int runProbe(const std::vector<std::string>& args)
 {
@@ -108,9 +107,5 @@ int runProbe(const std::vector<std::string>& args)
     }
     return 0;
 }
-
-} // namespace
-
-HEADSCOPE_CLI_COMMAND("probe", "needle-in-a-haystack head probe → HDF5 session", runProbe);
 
 } // namespace headscope::cli

@@ -3,7 +3,7 @@
 // Retrieval_Head / SparseMM JSON, DiliLazyKV JSON, CSV, DuoAttention TSV for kvpress's
 // DuoAttentionPress, QRHead head sets, LU-KV budget curves for kvpress's LUKVPress.
 #include "arg_parser.h"
-#include "cli_command.h"
+#include "commands.h"
 #include "model_shape_args.h"
 
 #include "headscope/core/errors.h"
@@ -13,8 +13,6 @@
 #include <iostream>
 
 namespace headscope::cli {
-
-namespace {
 
 int runScores(const std::vector<std::string>& args)
 {
@@ -84,10 +82,5 @@ int runScores(const std::vector<std::string>& args)
               << headMetricName(q.metric) << ", " << a.testsAccepted << " of " << a.testsConsidered << " tests accepted\n";
     return 0;
 }
-
-} // namespace
-
-HEADSCOPE_CLI_COMMAND("scores", "export a session's head scores (HeadKV, DuoAttention/kvpress, QRHead, LU-KV, CSV, …)",
-                      runScores);
 
 } // namespace headscope::cli

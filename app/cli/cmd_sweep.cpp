@@ -1,7 +1,7 @@
 // headscope-cli sweep: needle accuracy of each allocation method at several KV budgets against
 // the full cache (accuracy vs budget, the DiliLazyKV/HeadKV papers' main figure) → HDF5.
 #include "arg_parser.h"
-#include "cli_command.h"
+#include "commands.h"
 #include "run_args.h"
 
 #include "headscope/core/budget_sweep.h"
@@ -9,6 +9,7 @@
 #include "headscope/core/score_file.h"
 #include "headscope/core/session.h"
 #include "headscope/core/sha256.h"
+#include "headscope/engine/engine.h"
 
 #include <nlohmann/json.hpp>
 
@@ -88,6 +89,8 @@ void printTable(const SweepResults& r)
     }
     std::printf("  of the full cache (%s)\n", r.methods[0].c_str());
 }
+
+} // namespace
 
 int runSweep(const std::vector<std::string>& args)
 {
@@ -205,9 +208,5 @@ int runSweep(const std::vector<std::string>& args)
     }
     return 0;
 }
-
-} // namespace
-
-HEADSCOPE_CLI_COMMAND("sweep", "needle accuracy vs KV budget per allocation method → HDF5", runSweep);
 
 } // namespace headscope::cli

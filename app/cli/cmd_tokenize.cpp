@@ -1,6 +1,6 @@
 // headscope-cli tokenize: text → ids, or ids → text with --decode.
 #include "arg_parser.h"
-#include "cli_command.h"
+#include "commands.h"
 
 #include "headscope/core/errors.h"
 #include "headscope/core/tokenizer.h"
@@ -13,8 +13,6 @@
 #include <sstream>
 
 namespace headscope::cli {
-
-namespace {
 
 int runTokenize(const std::vector<std::string>& args)
 {
@@ -67,9 +65,5 @@ int runTokenize(const std::vector<std::string>& args)
     std::cout << "\n";
     return 0;
 }
-
-} // namespace
-
-HEADSCOPE_CLI_COMMAND("tokenize", "encode text to token ids (or --decode ids)", runTokenize);
 
 } // namespace headscope::cli

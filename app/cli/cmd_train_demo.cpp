@@ -1,10 +1,10 @@
 // headscope-cli train-demo-model: trains the small bundled demo model (issue 6) on synthetic
 // needle documents, on CPU, and writes it as an ordinary HF checkpoint directory.
 #include "arg_parser.h"
-#include "cli_command.h"
+#include "commands.h"
 #include "interrupt_guard.h"
 
-#include "headscope/core/demo_trainer.h"
+#include "headscope/engine/demo_trainer.h"
 #include "headscope/core/errors.h"
 
 #include <cstdio>
@@ -13,8 +13,6 @@
 #include <sstream>
 
 namespace headscope::cli {
-
-namespace {
 
 int runTrainDemo(const std::vector<std::string>& args)
 {
@@ -106,10 +104,5 @@ int runTrainDemo(const std::vector<std::string>& args)
     }
     return 0;
 }
-
-} // namespace
-
-HEADSCOPE_CLI_COMMAND("train-demo-model", "train the small bundled demo model on synthetic needle documents (CPU)",
-                      runTrainDemo);
 
 } // namespace headscope::cli

@@ -1,6 +1,6 @@
 #pragma once
 // "15-30,16-20" → heads (layer 15 head 30, layer 16 head 20), as HeadKV names heads.
-#include "headscope/core/engine.h"
+#include "headscope/engine/engine.h"
 
 #include <string>
 #include <vector>

@@ -1,7 +1,7 @@
-// headscope-cli: the headless twin of the GUI. Dispatches to self-registered subcommands
-// (cmd_*.cpp) and is the error boundary: every headscope::Error ends here as one line on
+// headscope-cli: the headless twin of the GUI. Dispatches to the subcommands listed in
+// commands.cpp and is the error boundary: every headscope::Error ends here as one line on
 // stderr and a non-zero exit code.
-#include "cli_command.h"
+#include "commands.h"
 
 #include "headscope/core/errors.h"
 #include "headscope/core/runtime_setup.h"
@@ -15,36 +15,19 @@
 namespace headscope::cli {
 
 namespace {
-std::vector<CliCommand>& registry()
-{
-    static std::vector<CliCommand> commands;
-    return commands;
-}
-
 void printUsage(std::ostream& os)
 {
     os << "usage: headscope-cli <command> [options]\n"
           "       headscope-cli --version\n\n"
           "HeadScope " HEADSCOPE_VERSION " — which attention heads matter, and per-head KV budgets.\n\n"
           "commands:\n";
-    std::vector<CliCommand> sorted = registry();
-    std::sort(sorted.begin(), sorted.end(), [](const auto& a, const auto& b) { return a.name < b.name; });
-    for (const CliCommand& c : sorted)
-        os << "  " << c.name << std::string(c.name.size() < 16 ? 16 - c.name.size() : 1, ' ') << c.summary << "\n";
+    for (const CliCommand& c : commands()) {
+        const std::string name = c.name;
+        os << "  " << name << std::string(name.size() < 16 ? 16 - name.size() : 1, ' ') << c.summary << "\n";
+    }
     os << "\nRun 'headscope-cli <command> --help' for a command's options.\n";
 }
 } // namespace
-
-bool registerCommand(CliCommand command)
-{
-    registry().push_back(std::move(command));
-    return true;
-}
-
-const std::vector<CliCommand>& commands()
-{
-    return registry();
-}
 
 } // namespace headscope::cli
 
@@ -61,15 +44,15 @@ int main(int argc, char** argv)
         std::cout << "headscope-cli " HEADSCOPE_VERSION "\n";
         return 0;
     }
-    const auto& cmds = cli::commands();
-    auto it = std::find_if(cmds.begin(), cmds.end(), [&](const cli::CliCommand& c) { return c.name == args[0]; });
+    const auto cmds = cli::commands();
+    auto it = std::find_if(cmds.begin(), cmds.end(), [&](const cli::CliCommand& c) { return args[0] == c.name; });
     if (it == cmds.end()) {
         std::cerr << "headscope-cli: unknown command '" << args[0] << "'\n";
         cli::printUsage(std::cerr);
         return 2;
     }
     try {
-        return it->run(std::vector<std::string>(args.begin() + 1, args.end()));
+        return it->run(cli::CommandArgs(args.begin() + 1, args.end()));
     } catch (const UsageError& e) {
         std::cerr << "headscope-cli " << args[0] << ": " << e.what() << "\n";
         return 2;

@@ -4,7 +4,7 @@
 #include "arg_parser.h"
 
 #include "headscope/core/compression.h"
-#include "headscope/core/engine.h"
+#include "headscope/engine/engine.h"
 #include "headscope/core/tokenizer.h"
 
 #include <cstdint>

@@ -12,7 +12,7 @@
 #include "headscope/core/budget_plan.h"
 #include "headscope/core/checkpoint.h"
 #include "headscope/core/compression.h"
-#include "headscope/core/engine.h"
+#include "headscope/engine/engine.h"
 #include "headscope/core/model_config.h"
 #include "headscope/core/runtime_setup.h"
 

@@ -9,7 +9,7 @@
 //                              [--depths 0,0.25,0.5,0.75,1] [--draws 5] [--budgets 16,24,32,48,64]
 //                              [--methods uniform,headkv,dililazykv] [--max-new-tokens 40] [--seed 7]
 #include "headscope/core/budget_sweep.h"
-#include "headscope/core/engine.h"
+#include "headscope/engine/engine.h"
 #include "headscope/core/errors.h"
 #include "headscope/core/gates.h"
 #include "headscope/core/probe_config.h"

@@ -3,7 +3,7 @@
 // same run, so the numbers read as fractions of what the hardware does.
 //   usage: bench_forward [--contexts 512,2048,8192] [--new-tokens 16]
 #include "headscope/core/checkpoint.h"
-#include "headscope/core/engine.h"
+#include "headscope/engine/engine.h"
 #include "headscope/core/runtime_setup.h"
 
 #include <ATen/ATen.h>

@@ -4,7 +4,7 @@
 // wall time and its peak RSS (VmHWM). Ratios come from the same run on the same machine.
 //   usage: bench_probe [--contexts 2048,8192,32768] [--new-tokens 16]
 #include "headscope/core/checkpoint.h"
-#include "headscope/core/engine.h"
+#include "headscope/engine/engine.h"
 #include "headscope/core/forward_observer.h"
 #include "headscope/core/row_stats.h"
 #include "headscope/core/runtime_setup.h"

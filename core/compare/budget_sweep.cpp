@@ -39,7 +39,7 @@ std::vector<SweepTest> buildNeedleGrid(const Tokenizer& tokenizer, const std::st
     return tests;
 }
 
-SweepResults runBudgetSweep(Engine& engine, const Tokenizer& tokenizer, const std::vector<SweepTest>& tests,
+SweepResults runBudgetSweep(Generator& engine, const Tokenizer& tokenizer, const std::vector<SweepTest>& tests,
                             const SweepConfig& config, const std::function<void(const SweepProgress&)>& progress,
                             std::stop_token stop)
 {

@@ -29,7 +29,7 @@ double klDivergence(std::span<const float> logP, std::span<const float> logQ)
     return std::max(kl, 0.0); // rounding can leave −1e-9 for identical rows
 }
 
-Comparison compareGeneration(Engine& engine, const ComparisonRequest& request, std::stop_token stop)
+Comparison compareGeneration(Generator& engine, const ComparisonRequest& request, std::stop_token stop)
 {
     if (!request.compression)
         throw UsageError("compare: no compression given (a budget file is required)");

@@ -32,20 +32,28 @@ struct GridTest {
 
 } // namespace
 
-ProbeRunner::ProbeRunner(Engine& engine, const Tokenizer& tokenizer) : m_engine(engine), m_tokenizer(tokenizer) {}
+ProbeRunner::ProbeRunner(Generator& generator, const Tokenizer& tokenizer)
+    : m_generator(generator), m_tokenizer(tokenizer)
+{
+}
 
 SessionManifest ProbeRunner::manifestFor(const ProbeRunConfig& c) const
 {
-    const ModelConfig& mc = m_engine.config();
+    const ModelConfig& mc = m_generator.config();
+    const GeneratorIdentity id = m_generator.identity();
     SessionManifest m;
     m.headscopeVersion = HEADSCOPE_VERSION;
-    m.modelPath = m_engine.checkpointDir().string();
-    for (const auto& f : Checkpoint::open(m_engine.checkpointDir()).weightFiles())
-        m.weightSha256.push_back(f.filename().string() + " " + sha256FileHex(f));
-    std::ifstream cfg(m_engine.checkpointDir() / "config.json");
-    std::ostringstream cfgText;
-    cfgText << cfg.rdbuf();
-    m.configJson = cfgText.str();
+    m.modelPath = id.checkpointDir.string();
+    if (!id.checkpointDir.empty()) {
+        for (const auto& f : Checkpoint::open(id.checkpointDir).weightFiles())
+            m.weightSha256.push_back(f.filename().string() + " " + sha256FileHex(f));
+        std::ifstream cfg(id.checkpointDir / "config.json");
+        std::ostringstream cfgText;
+        cfgText << cfg.rdbuf();
+        m.configJson = cfgText.str();
+    } else {
+        m.configJson = modelConfigToJson(mc);
+    }
     m.tokenizerSha256 = m_tokenizer.sha256();
     m.haystack = c.haystackDescription;
     m.needlesJsonl = needlesToJsonl(c.needles);
@@ -56,8 +64,8 @@ SessionManifest ProbeRunner::manifestFor(const ProbeRunConfig& c) const
     m.promptTemplate = c.prompt.promptTemplate;
     m.chatTemplate = c.prompt.chat ? std::string(chatTemplateName(*c.prompt.chat)) : "none";
     m.addBos = c.prompt.addBos;
-    m.device = std::string(deviceName(m_engine.loadOptions().device));
-    m.dtype = std::string(dtypeName(m_engine.loadOptions().dtype));
+    m.device = id.device;
+    m.dtype = id.dtype;
     m.layers = static_cast<int>(mc.numLayers);
     m.heads = static_cast<int>(mc.numHeads);
     m.kvHeads = static_cast<int>(mc.numKvHeads);
@@ -92,7 +100,7 @@ ProbeSummary ProbeRunner::run(const ProbeRunConfig& c, const std::function<void(
                 todo.push_back({length, depth, n});
             }
 
-    const int layers = static_cast<int>(m_engine.config().numLayers), heads = static_cast<int>(m_engine.config().numHeads);
+    const int layers = static_cast<int>(m_generator.config().numLayers), heads = static_cast<int>(m_generator.config().numHeads);
     std::vector<int32_t> newlineIds;
     for (int32_t id : m_tokenizer.encode("\n"))
         newlineIds.push_back(id);
@@ -133,7 +141,7 @@ ProbeSummary ProbeRunner::run(const ProbeRunConfig& c, const std::function<void(
                     o.stopTokens.push_back(e);
             if (c.stopAtNewline)
                 o.stopTokens.insert(o.stopTokens.end(), newlineIds.begin(), newlineIds.end());
-            const GenerateResult r = m_engine.generate(prompt.ids, o, &observer, stop);
+            const GenerateResult r = m_generator.generate(prompt.ids, o, &observer, stop);
             test.generatedIds = r.generatedIds;
             test.text = m_tokenizer.decode(r.generatedIds, /*skipSpecialTokens=*/true);
             const std::string response = trim(test.text);

@@ -6,6 +6,7 @@
 #include "headscope/core/budget_sweep.h"
 #include "headscope/core/errors.h"
 #include "headscope/core/tokenizer.h"
+#include "headscope/engine/engine.h"
 
 #include <QTemporaryDir>
 #include <QTest>

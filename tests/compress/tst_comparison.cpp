@@ -8,6 +8,7 @@
 #include "headscope/core/comparison.h"
 #include "headscope/core/compression.h"
 #include "headscope/core/errors.h"
+#include "headscope/engine/engine.h"
 
 #include <QTemporaryDir>
 #include <QTest>

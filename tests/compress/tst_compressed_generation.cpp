@@ -7,7 +7,7 @@
 
 #include "headscope/core/allocator.h"
 #include "headscope/core/compression.h"
-#include "headscope/core/engine.h"
+#include "headscope/engine/engine.h"
 #include "headscope/core/errors.h"
 #include "headscope/core/forward_observer.h"
 

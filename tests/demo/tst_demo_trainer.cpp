@@ -2,8 +2,8 @@
 // the shared decoder loads, training is deterministic for a seed and thread count, and the loss
 // goes down.
 #include "headscope/core/checkpoint.h"
-#include "headscope/core/demo_trainer.h"
-#include "headscope/core/engine.h"
+#include "headscope/engine/demo_trainer.h"
+#include "headscope/engine/engine.h"
 #include "headscope/core/errors.h"
 
 #include <QCryptographicHash>

@@ -4,7 +4,7 @@
 // bad requests fail with typed errors.
 #include "engine/tiny_models.h"
 
-#include "headscope/core/engine.h"
+#include "headscope/engine/engine.h"
 #include "headscope/core/errors.h"
 #include "headscope/core/forward_observer.h"
 

@@ -4,7 +4,7 @@
 #include "engine/tiny_models.h"
 #include "reference/naive_decoder.h"
 
-#include "headscope/core/engine.h"
+#include "headscope/engine/engine.h"
 #include "headscope/core/forward_observer.h"
 
 #include <QTemporaryDir>

@@ -5,7 +5,7 @@
 #include "tokenizer/tokenizer_fixture.h"
 
 #include "headscope/core/checkpoint.h"
-#include "headscope/core/engine.h"
+#include "headscope/engine/engine.h"
 #include "headscope/core/errors.h"
 #include "headscope/core/forward_observer.h"
 #include "headscope/core/probe_runner.h"

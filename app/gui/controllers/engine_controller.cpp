@@ -3,7 +3,7 @@
 #include "headscope/core/checkpoint.h"
 #include "headscope/core/comparison.h"
 #include "headscope/core/compression.h"
-#include "headscope/core/engine.h"
+#include "headscope/engine/engine.h"
 #include "headscope/core/errors.h"
 #include "headscope/core/probe_runner.h"
 #include "headscope/core/tokenizer.h"

@@ -3,7 +3,7 @@
 // each allocation method × budget, scored with the probe's gates (ROUGE-1 recall, qa-F1).
 #include "headscope/core/allocator.h"
 #include "headscope/core/compression.h"
-#include "headscope/core/engine.h"
+#include "headscope/core/generator.h"
 #include "headscope/core/probe_config.h"
 #include "headscope/core/sweep_results.h"
 
@@ -41,7 +41,7 @@ std::vector<SweepTest> buildNeedleGrid(const Tokenizer& tokenizer, const std::st
                                        const std::vector<double>& depths, const PromptOptions& options);
 
 // Throws UsageError before any generation if a method is unknown or needs scores that are missing.
-SweepResults runBudgetSweep(Engine& engine, const Tokenizer& tokenizer, const std::vector<SweepTest>& tests,
+SweepResults runBudgetSweep(Generator& engine, const Tokenizer& tokenizer, const std::vector<SweepTest>& tests,
                             const SweepConfig& config, const std::function<void(const SweepProgress&)>& progress = {},
                             std::stop_token stop = {});
 

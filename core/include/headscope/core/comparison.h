@@ -5,7 +5,7 @@
 //   3. compressed cache teacher-forced on run 1's tokens, only if 2 diverged from 1 — so every
 //      step's KL(full ‖ compressed) and top-1 agreement compare distributions given the SAME
 //      prefix, not two different continuations.
-#include "headscope/core/engine.h"
+#include "headscope/core/generator.h"
 
 #include <memory>
 #include <optional>
@@ -47,6 +47,6 @@ struct Comparison {
 // KL(p ‖ q) in nats of two log-probability rows of equal length (≥ 0; −inf entries of p skipped).
 double klDivergence(std::span<const float> logP, std::span<const float> logQ);
 
-Comparison compareGeneration(Engine& engine, const ComparisonRequest& request, std::stop_token stop = {});
+Comparison compareGeneration(Generator& engine, const ComparisonRequest& request, std::stop_token stop = {});
 
 } // namespace headscope

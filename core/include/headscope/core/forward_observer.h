@@ -9,7 +9,7 @@
 // Cost rule: the engine asks wants() once per generate() call and computes nothing for
 // hook points nobody wants. With no observer, generation does no extra work.
 //
-// Threading: callbacks run on the thread that called Engine::generate(). The data
+// Threading: callbacks run on the thread that called Generator::generate(). The data
 // pointers are valid only during the call; copy or reduce what you need.
 #include "headscope/core/hook_names.h"
 

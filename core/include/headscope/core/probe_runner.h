@@ -1,10 +1,10 @@
 #pragma once
-// ProbeRunner: runs a needle-in-a-haystack grid on a loaded Engine and records every test
+// ProbeRunner: runs a needle-in-a-haystack grid on a loaded model (a Generator) and records every test
 // to an HDF5 session as it finishes. Each scored attention row is reduced at once to
 // RowStats (no full rows are kept). Long runs report progress and stop between steps when
 // the stop_token fires; the test in flight is then discarded and the session stays valid.
-// Torch-free: it drives the Engine facade (headscope_engine).
-#include "headscope/core/engine.h"
+// Torch-free: it drives a Generator (the LibTorch Engine, or a fake in tests).
+#include "headscope/core/generator.h"
 #include "headscope/core/head_metrics.h"
 #include "headscope/core/probe_config.h"
 #include "headscope/core/session.h"
@@ -56,7 +56,7 @@ struct ProbeSummary {
 
 class ProbeRunner {
 public:
-    ProbeRunner(Engine& engine, const Tokenizer& tokenizer);
+    ProbeRunner(Generator& generator, const Tokenizer& tokenizer);
 
     ProbeSummary run(const ProbeRunConfig& config, const std::function<void(const ProbeProgress&)>& progress = {},
                      std::stop_token stop = {});
@@ -65,7 +65,7 @@ public:
     SessionManifest manifestFor(const ProbeRunConfig& config) const;
 
 private:
-    Engine& m_engine;
+    Generator& m_generator;
     const Tokenizer& m_tokenizer;
 };
 

@@ -1,10 +1,12 @@
 #pragma once
-// Engine: the torch-free facade over the LibTorch decoder (headscope_engine).
+// Engine: the torch-free facade over the LibTorch decoder (headscope_engine), and the
+// Generator (headscope/core/generator.h) that core's probe runner, comparisons and sweep drive.
 // Used by headscope-cli directly and by the GUI through a worker QObject in app/.
 //
 // Threading: one Engine is used from one thread at a time (the worker that owns it).
 // Cancellation: generate() checks the stop_token between prefill chunks and between
 // decode steps and throws CancelledError when it is triggered.
+#include "headscope/core/generator.h"
 #include "headscope/core/model_config.h"
 
 #include <cstdint>
@@ -17,9 +19,6 @@
 #include <vector>
 
 namespace headscope {
-
-class ForwardObserver;
-struct CompressionSpec; // headscope/core/compression.h
 
 enum class Device { Cpu, Cuda };
 enum class DType { F32, BF16 };
@@ -34,40 +33,7 @@ struct LoadOptions {
     int threads = 0; // intra-op threads; 0 = the cores available to the process
 };
 
-struct HeadRef {
-    int layer = 0;
-    int head = 0; // query head
-    friend bool operator==(const HeadRef&, const HeadRef&) = default;
-};
-
-struct GenerateOptions {
-    int maxNewTokens = 32;
-    bool stopAtEos = false;              // stop when a config EOS id is produced
-    std::vector<int32_t> stopTokens;     // additional stop ids (e.g. newline)
-    int64_t prefillChunk = 256;          // queries per block in prefill attention
-    bool keepLogProbs = false;           // fill GenerateResult::stepLogProbs (for KL/top-1 comparisons)
-    std::shared_ptr<const CompressionSpec> compression; // null: full cache; else SnapKV-style after prefill
-    std::vector<HeadRef> maskedHeads;    // attention output of these query heads is zeroed
-    // Teacher forcing: when non-empty, the token fed after step t is forcedTokens[t] instead of
-    // the argmax, and generation runs at most forcedTokens.size() steps ignoring stop tokens.
-    // generatedIds then holds the model's own top-1 prediction at every step.
-    std::vector<int32_t> forcedTokens;
-    std::function<void(int step, int32_t token)> onToken; // progress; called on the generating thread
-};
-
-struct GenerateResult {
-    std::vector<int32_t> promptIds;
-    std::vector<int32_t> generatedIds;
-    double prefillMs = 0.0;
-    double decodeMsPerToken = 0.0;
-    int64_t kvBytes = 0;                           // physical bytes of K and V held after prefill
-    bool stoppedOnToken = false;
-    std::vector<std::vector<float>> stepLogProbs; // [steps][vocab] log-softmax, if keepLogProbs
-    // For compressed runs: per layer, per stored head, the prompt positions kept (score order).
-    std::vector<std::vector<std::vector<int32_t>>> keptPositions; // [layers][stored_heads][kept]
-};
-
-class Engine {
+class Engine final : public Generator {
 public:
     Engine();
     ~Engine();
@@ -78,7 +44,8 @@ public:
     // FormatError naming the file and tensor; refuses pickle checkpoints.
     void load(const std::filesystem::path& checkpointDir, const LoadOptions& options = {});
     bool isLoaded() const;
-    const ModelConfig& config() const;
+    const ModelConfig& config() const override;
+    GeneratorIdentity identity() const override;
     const LoadOptions& loadOptions() const;
     std::filesystem::path checkpointDir() const;
     std::string deviceDescription() const; // e.g. "cpu (2 threads), f32"
@@ -86,7 +53,7 @@ public:
 
     // Greedy generation. The observer (may be null) sees the scored queries only.
     GenerateResult generate(std::span<const int32_t> promptIds, const GenerateOptions& options,
-                            ForwardObserver* observer = nullptr, std::stop_token stop = {});
+                            ForwardObserver* observer = nullptr, std::stop_token stop = {}) override;
 
     // Logits for every position of `ids` in one uncached forward pass, [seq, vocab]
     // row-major. For tests and small prompts.

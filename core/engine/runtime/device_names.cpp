@@ -1,4 +1,4 @@
-#include "headscope/core/engine.h"
+#include "headscope/engine/engine.h"
 
 namespace headscope {
 

@@ -1,7 +1,7 @@
 // The demo model's training loop. Deterministic for a given seed and thread count: data comes
 // from a seeded std::mt19937_64, weights from torch::manual_seed, and CPU kernels are
 // deterministic for a fixed thread count.
-#include "headscope/core/demo_trainer.h"
+#include "headscope/engine/demo_trainer.h"
 
 #include "tiny_llama.h"
 

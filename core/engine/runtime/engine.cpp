@@ -1,7 +1,7 @@
 // Engine::Impl: loads a checkpoint into the shared decoder and runs greedy generation with
 // chunked prefill, a preallocated KV cache and the scored-query observer. The torch-free
 // facade (engine.h) is all that callers see; c10::Error is translated to headscope::Error here.
-#include "headscope/core/engine.h"
+#include "headscope/engine/engine.h"
 
 #include "compress/cache_compressor.h"
 #include "model/decoder.h"
@@ -151,6 +151,11 @@ const LoadOptions& Engine::loadOptions() const
 std::filesystem::path Engine::checkpointDir() const
 {
     return m_impl->dir;
+}
+
+GeneratorIdentity Engine::identity() const
+{
+    return {m_impl->dir, std::string(deviceName(m_impl->options.device)), std::string(dtypeName(m_impl->options.dtype))};
 }
 
 std::string Engine::deviceDescription() const

@@ -1,1 +1,0 @@
-target_sources(headscope-cli PRIVATE ${CMAKE_CURRENT_LIST_DIR}/cmd_tokenize.cpp)
