@@ -58,6 +58,15 @@ int runScores(const std::vector<std::string>& args)
     if (shape.layers && *shape.layers != matrix.layers)
         throw UsageError("--model/--layers: " + std::to_string(*shape.layers) + " layers, but the session has " +
                          std::to_string(matrix.layers));
+    // A probe session, or one imported with its model, knows the KV heads; grouping by another
+    // count would mix heads.
+    const bool kvKnown = m.mode != "imported" || !m.configJson.empty();
+    if (shape.kvHeads && kvKnown && m.kvHeads > 0 && *shape.kvHeads != m.kvHeads)
+        throw UsageError("--model/--kv-heads: " + std::to_string(*shape.kvHeads) + " KV heads, but the session's model has " +
+                         std::to_string(m.kvHeads));
+    if (shape.queryHeads && matrix.granularity == HeadGranularity::QueryHead && *shape.queryHeads != matrix.heads)
+        throw UsageError("--model/--heads: " + std::to_string(*shape.queryHeads) + " query heads, but the session has " +
+                         std::to_string(matrix.heads));
     ScoreExportOptions o;
     o.lists = a.lists;
     o.kvHeads = shape.kvHeads.value_or(m.headGranularity == "kv" ? matrix.heads : m.kvHeads);

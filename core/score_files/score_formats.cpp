@@ -254,6 +254,35 @@ ScoreMatrix toQueryHeadScores(const ScoreMatrix& m, int queryHeads)
     return out;
 }
 
+namespace detail {
+
+ScoreMatrix kvHeadMatrixFor(const ScoreMatrix& matrix, const ScoreExportOptions& options, std::string_view format)
+{
+    if (matrix.granularity == HeadGranularity::KvHead) {
+        if (options.kvHeads > 0 && options.kvHeads != matrix.heads)
+            throw UsageError(std::string(format) + ": the scores are per KV head with " + std::to_string(matrix.heads) +
+                             " heads, the model has " + std::to_string(options.kvHeads) + " KV heads");
+        return matrix;
+    }
+    if (options.kvHeads <= 0)
+        throw UsageError(std::string(format) + " files hold one value per KV head; give the model's KV-head count "
+                                               "(--model DIR, --config config.json or --kv-heads N) to group the " +
+                         std::to_string(matrix.heads) + " query heads");
+    return toKvHeadScores(matrix, options.kvHeads, options.groupAggregation);
+}
+
+void fillSingleValueLists(ImportedScores& r)
+{
+    r.lists.clear();
+    r.lists.reserve(r.matrix.values.size());
+    for (double v : r.matrix.values)
+        r.lists.push_back({v});
+    r.minListLength = r.maxListLength = 1;
+    r.canonicalOrder = true;
+}
+
+} // namespace detail
+
 namespace {
 
 void writeAtomically(const std::filesystem::path& file, const std::string& bytes)

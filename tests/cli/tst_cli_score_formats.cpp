@@ -96,6 +96,14 @@ private Q_SLOTS:
         const NpyArray curves = readNpyFloat64(readAll(path("curves.npy")), "curves.npy");
         QCOMPARE(curves.shape, (std::vector<std::size_t>{99, 3, 2}));
 
+        // The session was imported with its model: grouping by another KV-head count is refused.
+        r = runCli({QStringLiteral("scores"), QStringLiteral("--session"), path("duo.h5"), QStringLiteral("--export"),
+                    QStringLiteral("duo"), QStringLiteral("--kv-heads"), QStringLiteral("4"), QStringLiteral("--out"),
+                    path("duo_4")});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("4 KV heads, but the session's model has 2"), r.err.constData());
+        QVERIFY(!QFile::exists(path("duo_4")));
+
         r = runCli({QStringLiteral("scores"), QStringLiteral("--session"), path("duo.h5"), QStringLiteral("--export"),
                     QStringLiteral("compresskv"), QStringLiteral("--out"), path("x.json")});
         QCOMPARE(r.exitCode, 2);
