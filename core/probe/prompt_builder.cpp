@@ -1,6 +1,6 @@
 // One probe prompt: haystack trimmed so the whole prompt fits the test's length, needle
 // inserted at the requested depth, template filled — and the needle span located in the ids
-// the model will actually see (algorithms.md decision (c)), never in pre-splice coordinates.
+// the model will actually see (docs/algorithms.md decision (c)), never in pre-splice coordinates.
 #include "headscope/core/errors.h"
 #include "headscope/core/probe_config.h"
 

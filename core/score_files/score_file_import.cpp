@@ -1,5 +1,5 @@
-// Score-file import (algorithms.md decision (a), peers.md §4.1/§4.2). Values are placed by the
-// parsed "L-H" key; file order is only inspected to report whether it was canonical.
+// Score-file import of HeadKV and DiliLazyKV files (docs/algorithms.md decision (a)). Values are
+// placed by the parsed "L-H" key; file order is only inspected to report whether it was canonical.
 #include "headscope/core/score_file.h"
 
 #include "headscope/core/errors.h"

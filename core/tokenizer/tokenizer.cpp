@@ -1,5 +1,5 @@
 // Tokenizer: tokenizer.json → added-token split → normalizer → pre-tokenizer → BPE, and back.
-// The BOS policy is per model family (tokenizers.md "BOS policy"), not read from the file's
+// The BOS policy is per model family (docs/tokenizers.md "BOS policy"), not read from the file's
 // post-processor, because the published Llama-3 file adds no BOS although the model expects it.
 #include "headscope/core/tokenizer.h"
 

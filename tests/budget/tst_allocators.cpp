@@ -1,4 +1,4 @@
-// Allocators against the worked values of algorithms.md §3A (HeadKV table), §3B (DiliLazyKV
+// Allocators against the worked values of docs/algorithms.md §3A (HeadKV table), §3B (DiliLazyKV
 // key-mapped plans) and §4C (PyramidKV), plus Ada-KV on hand-built scores.
 #include "headscope/core/allocator.h"
 #include "headscope/core/errors.h"
@@ -13,7 +13,7 @@ using namespace headscope;
 namespace fs = std::filesystem;
 
 namespace {
-const fs::path kScores = fs::path(HEADSCOPE_SHARED_DIR) / "data" / "head_scores";
+const fs::path kScores = fs::path(HEADSCOPE_TEST_FIXTURES_DIR) / "head_scores";
 
 struct Summary {
     int64_t min = 0, max = 0, sum = 0;
@@ -202,6 +202,28 @@ private Q_SLOTS:
         const std::vector<float> flat(12, 1.0f);
         QCOMPARE(allocateAdaKvLayer(flat, 2, 6, 3, 0.0, false), (std::vector<int64_t>{6, 0}));
         QVERIFY_THROWS_EXCEPTION(UsageError, allocateAdaKvLayer(flat, 3, 6, 3));
+    }
+
+    void layerCapacitiesAsksThePlan()
+    {
+        // The compressed cache's one question: a fixed plan answers with its row whatever the
+        // prompt's scores; an Ada-KV plan splits the layer's budget by those scores.
+        const std::vector<float> scores = {0.9f, 0.8f, 0.7f, 0.6f, 0.0f, 0.0f, //
+                                           0.5f, 0.4f, 0.1f, 0.1f, 0.1f, 0.1f};
+        AllocationParams p;
+        p.baseCapacity = 3 + p.window; // b = 3 selected tokens per head
+        p.adaFloorAlpha = 0.0;
+        const BudgetPlan uniform = allocateByName("uniform", nullptr, 2, 2, p);
+        QVERIFY(!splitsAtPrefill(uniform));
+        QCOMPARE(layerCapacities(uniform, 1, scores, 6), (std::vector<int64_t>{3, 3}));
+        BudgetPlan ada = allocateByName("adakv", nullptr, 2, 2, p);
+        ada.parameters["normalize"] = 0.0;
+        QVERIFY(splitsAtPrefill(ada));
+        QCOMPARE(layerCapacities(ada, 1, scores, 6), (std::vector<int64_t>{4, 2})); // as adaKvLayer above
+        // A budget covering the prefix needs no scores: every head keeps all keys.
+        QCOMPARE(layerCapacities(ada, 0, {}, 3), (std::vector<int64_t>{3, 3}));
+        QVERIFY_THROWS_EXCEPTION(UsageError, layerCapacities(ada, 0, {}, 6)); // scores required to split
+        QVERIFY_THROWS_EXCEPTION(UsageError, layerCapacities(ada, 2, scores, 6)); // no layer 2
     }
 };
 

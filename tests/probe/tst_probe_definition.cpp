@@ -17,7 +17,7 @@ class TestProbeDefinition : public QObject {
 private Q_SLOTS:
     void needleFiles()
     {
-        const std::filesystem::path dir = HEADSCOPE_SHARED_DIR "/data/needles";
+        const std::filesystem::path dir = HEADSCOPE_TEST_FIXTURES_DIR "/needles";
         const auto retrieval = loadNeedles(dir / "retrieval_needles.jsonl");
         QCOMPARE(retrieval.size(), std::size_t(3));
         QVERIFY(retrieval[1].realNeedle.find("Chaoyang Park") != std::string::npos);

@@ -1,4 +1,4 @@
-// Golden ids from ../shared/spec/tokenizers.md §5 (JavaScript reference), BOS/EOS policy per
+// Golden ids of the JavaScript reference (docs/tokenizers.md), BOS/EOS policy per
 // family, chat templates, special tokens in text, and typed errors for broken files.
 #include "tokenizer_fixture.h"
 

