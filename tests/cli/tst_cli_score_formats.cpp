@@ -19,7 +19,7 @@ using namespace headscope;
 
 namespace {
 
-const QString kFixtures = QStringLiteral(HEADSCOPE_SOURCE_DIR "/tests/data/score_formats/");
+const QString kFixtures = QStringLiteral(HEADSCOPE_TEST_FIXTURES_DIR "/score_formats/");
 
 std::string readAll(const QString& path)
 {

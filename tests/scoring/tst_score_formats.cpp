@@ -22,7 +22,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const fs::path kFixtures = fs::path(HEADSCOPE_SOURCE_DIR) / "tests" / "data" / "score_formats";
+const fs::path kFixtures = fs::path(HEADSCOPE_TEST_FIXTURES_DIR) / "score_formats";
 
 std::string readFile(const fs::path& p)
 {

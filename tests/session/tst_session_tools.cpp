@@ -244,14 +244,14 @@ private Q_SLOTS:
         QCOMPARE(partial.missing, std::vector<std::string>{"length 200 depth 0.5 needle 0"});
         QCOMPARE(partial.missingShards, std::vector<int>{1});
         // An imported score file is not a probe shard.
-        importScoresAsSession(fs::path(HEADSCOPE_SOURCE_DIR) / "tests/data/score_formats/duo_pattern", path("imp.h5"),
+        importScoresAsSession(fs::path(HEADSCOPE_TEST_FIXTURES_DIR) / "score_formats/duo_pattern", path("imp.h5"),
                               HeadMetric::Retrieval);
         refused({path("imp.h5"), path("a.h5")}, "imported from a score file");
     }
 
     void importKeepsItsMetricAndRefusesOthers()
     {
-        const fs::path fixtures = fs::path(HEADSCOPE_SOURCE_DIR) / "tests/data/score_formats";
+        const fs::path fixtures = fs::path(HEADSCOPE_TEST_FIXTURES_DIR) / "score_formats";
         ScoreFileImportOptions model;
         model.layers = 3;
         model.queryHeads = 8;
