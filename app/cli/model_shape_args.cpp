@@ -1,13 +1,12 @@
 #include "model_shape_args.h"
 
 #include "headscope/core/errors.h"
+#include "headscope/core/file_read.h"
 #include "headscope/core/model_config.h"
 
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
-#include <fstream>
-#include <sstream>
 
 namespace headscope::cli {
 
@@ -37,14 +36,7 @@ ModelShapeArgs modelShapeFromArgs(const ArgParser& p)
         config = *file;
     }
     if (!config.empty()) {
-        if (std::filesystem::is_directory(config))
-            throw UsageError(config.string() + ": is a directory; --config takes a config.json file (or use --model DIR)");
-        std::ifstream in(config, std::ios::binary);
-        if (!in)
-            throw LoadError(config.string() + ": cannot open the model's config.json");
-        std::ostringstream text;
-        text << in.rdbuf();
-        s.configText = text.str();
+        s.configText = readFileBytes(config, p.has("model") ? "--model config.json" : "--config");
         s.configPath = config.string();
         const ModelHeadShape shape = parseModelHeadShape(s.configText, s.configPath);
         s.layers = static_cast<int>(shape.layers);

@@ -78,7 +78,7 @@ BuiltPrompt buildPrompt(const Tokenizer& tok, const std::string& haystack, const
     auto wrap = [&](const std::string& text) {
         return o.chat ? tok.applyChatTemplate(text, *o.chat) : text;
     };
-    const bool bos = o.addBos && !(o.chat && *o.chat == ChatTemplate::Llama3); // the Llama-3 template carries its BOS
+    const bool bos = o.addBos && !o.chat; // a chat template carries its own BOS, as transformers' apply_chat_template does
     const std::string needleText = trimSpaces(needle.needle);
     const int overhead = static_cast<int>(tok.encode(wrap(fill(o.promptTemplate, "", needle.question)), bos).size() +
                                           tok.encode(" " + needleText + " ").size());

@@ -3,6 +3,7 @@
 #include "headscope/core/score_file.h"
 
 #include "headscope/core/errors.h"
+#include "headscope/core/file_read.h"
 #include "headscope/core/score_formats.h"
 #include "headscope/core/sha256.h"
 #include "score_key.h"
@@ -11,8 +12,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <fstream>
-#include <iterator>
 #include <set>
 
 namespace headscope {
@@ -277,10 +276,7 @@ ImportedScores importScoreFile(const std::filesystem::path& given, const ScoreFi
                                      "holding full_attention_heads.tsv or adapter_weights.tsv",
                                      given.string()));
     }
-    std::ifstream in(file, std::ios::binary);
-    if (!in)
-        throw LoadError(withFile("cannot open score file", file.string()));
-    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string text = readFileBytes(file, "score file");
     const ScoreFormat& format = options.format.empty() ? detectScoreFormat(file, text) : scoreFormatForImport(options.format);
     ImportedScores result = format.parse(text, file.string(), options);
     result.sha256 = sha256Hex(text);
