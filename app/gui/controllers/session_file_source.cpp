@@ -86,7 +86,9 @@ int SessionFileSource::headDim() const
 
 std::vector<HeadMetric> SessionFileSource::metrics() const
 {
-    return allHeadMetrics();
+    // Only what the session holds: an imported file holds one metric, and offering the others
+    // would show zeros.
+    return m_reader->heldMetrics();
 }
 
 QStringList SessionFileSource::gates() const
