@@ -263,6 +263,27 @@ ModelConfig parseModelConfig(std::string_view jsonText, const std::string& sourc
     return c;
 }
 
+ModelHeadShape parseModelHeadShape(std::string_view jsonText, const std::string& source)
+{
+    const json j = json_input::parse(jsonText, source);
+    json_input::requireObject(j, source, "a Hugging Face config.json");
+    const bool nested = !j.contains("num_hidden_layers") && j.contains("text_config") && j["text_config"].is_object();
+    const json& t = nested ? j["text_config"] : j;
+    const std::string where = nested ? source + " text_config" : source;
+    ModelHeadShape s;
+    // requirePositiveInt holds each count to kMaxModelLayers / kMaxModelHeads (docs/input_limits.md),
+    // so a score matrix sized from them stays small.
+    s.layers = requirePositiveInt(t, "num_hidden_layers", where);
+    s.queryHeads = requirePositiveInt(t, "num_attention_heads", where);
+    s.kvHeads = optionalPositiveInt(t, "num_key_value_heads", s.queryHeads, where);
+    if (s.queryHeads % s.kvHeads != 0)
+        throw FormatError(where + ": num_attention_heads (" + std::to_string(s.queryHeads) +
+                          ") must be a multiple of num_key_value_heads (" + std::to_string(s.kvHeads) + ")");
+    if (auto name = j.find("_name_or_path"); name != j.end() && name->is_string())
+        s.nameOrPath = name->get<std::string>();
+    return s;
+}
+
 ModelConfig loadModelConfig(const std::filesystem::path& configJson)
 {
     std::error_code ec;
