@@ -13,7 +13,8 @@ namespace headscope::jinja {
 
 [[noreturn]] void typeError(int line, const std::string& what)
 {
-    throw FormatError("line " + std::to_string(line) + ": " + what);
+    // Line 0: raised where no template line is known (value helpers).
+    throw FormatError(line > 0 ? "line " + std::to_string(line) + ": " + what : "chat template: " + what);
 }
 
 std::string typeName(const Value& v)
@@ -270,6 +271,7 @@ Value callMethod(const Value& obj, const std::string& name, const Args& a, int l
             for (const Json& x : iterate(it ? *it : Value::undef(), line)) {
                 out += (first ? "" : s) + toStr(Value(x));
                 first = false;
+                checkStringSize(out.size(), line, "join's result");
             }
             return Value(Json(out));
         }
@@ -389,6 +391,7 @@ Value applyFilter(const std::string& f, const Value& v, const Args& a, int line)
         for (const Json& x : iterate(v, line)) {
             out += (first ? "" : (sep ? toStr(*sep) : "")) + toStr(Value(attr ? attrOf(x, toStr(*attr)) : x));
             first = false;
+            checkStringSize(out.size(), line, "join's result");
         }
         return Value(Json(out));
     }

@@ -18,8 +18,9 @@ namespace limits {
 inline constexpr int kMaxNesting = 100;                       // expression and block nesting, parse time
 inline constexpr int kMaxValueDepth = 256;                    // lists and dicts a template builds
 inline constexpr int kMaxMacroDepth = 50;                     // macro calls active at once
-inline constexpr int64_t kMaxSteps = 2'000'000;               // nodes executed + expressions evaluated
-inline constexpr std::size_t kMaxStringBytes = 64u << 20;     // any string value, and the output
+inline constexpr int64_t kMaxSteps = 1'000'000;               // nodes executed, expressions evaluated, loop rounds
+inline constexpr std::size_t kMaxStringBytes = 16u << 20;     // any string value, and the output
+inline constexpr std::size_t kMaxBuiltBytes = 4 * kMaxStringBytes; // the strings in one list or dict a template builds
 inline constexpr std::size_t kMaxListItems = 1u << 20;        // any list value (range() included)
 } // namespace limits
 

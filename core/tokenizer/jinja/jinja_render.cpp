@@ -43,6 +43,23 @@ private:
                                 " evaluation steps (docs/input_limits.md): a loop or recursion that does not end?");
     }
 
+    // Bytes of all strings inside `j` (without recursion).
+    static std::size_t stringBytes(const Json& j)
+    {
+        std::size_t bytes = 0;
+        std::vector<const Json*> stack{&j};
+        while (!stack.empty()) {
+            const Json* v = stack.back();
+            stack.pop_back();
+            if (v->is_string())
+                bytes += v->get_ref<const std::string&>().size();
+            else if (v->is_structured())
+                for (const Json& child : *v)
+                    stack.push_back(&child);
+        }
+        return bytes;
+    }
+
     // A list or dict the template builds (literal, +, dict(), namespace()) can nest what it holds
     // one level deeper each time round a loop, and hold a value twice: walked once, without
     // recursion, charging every node to the step budget and refusing depth past kMaxValueDepth,
@@ -50,10 +67,14 @@ private:
     void chargeBuilt(const Json& j, int line)
     {
         std::vector<std::pair<const Json*, int>> stack{{&j, 1}};
+        std::size_t bytes = 0;
         while (!stack.empty()) {
             const auto [v, depth] = stack.back();
             stack.pop_back();
             step(line);
+            if (v->is_string() && (bytes += v->get_ref<const std::string&>().size()) > limits::kMaxBuiltBytes)
+                typeError(line, "a list or dict holding more than " + std::to_string(limits::kMaxBuiltBytes) +
+                                    " bytes of strings (docs/input_limits.md)");
             if (!v->is_structured())
                 continue;
             if (depth > limits::kMaxValueDepth)
@@ -164,6 +185,7 @@ private:
         }
         const auto count = static_cast<int64_t>(items.size());
         for (int64_t i = 0; i < count; ++i) {
+            step(n.line); // an empty body still costs a round
             Scope& scope = m_scopes.back();
             bindTargets(scope, n.targets, items[static_cast<std::size_t>(i)], n.line);
             Json loop = {{"index", i + 1},           {"index0", i},          {"first", i == 0},
@@ -326,6 +348,11 @@ private:
                     out += piece;
                 return Value(Json(std::move(out)));
             }
+            // The copies share nothing: bound the strings they would hold before making them.
+            chargeBuilt(l.j, e.line);
+            if (times > 0 && stringBytes(l.j) > limits::kMaxBuiltBytes / static_cast<uint64_t>(times))
+                typeError(e.line, "repeating this list " + std::to_string(times) + " times would hold more than " +
+                                      std::to_string(limits::kMaxBuiltBytes) + " bytes of strings (docs/input_limits.md)");
             Json out = Json::array();
             for (int64_t i = 0; i < times; ++i)
                 out.insert(out.end(), l.j.begin(), l.j.end());
