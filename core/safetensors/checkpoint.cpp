@@ -2,10 +2,13 @@
 // model.safetensors.index.json. Every tensor the config implies is checked for presence,
 // dtype and shape when the checkpoint is opened, so the decoder can trust what it gets.
 #include "headscope/core/checkpoint.h"
+
+#include "config/arch/architecture_spec.h"
 #include "headscope/core/errors.h"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -109,6 +112,15 @@ Checkpoint Checkpoint::open(const fs::path& dir)
                 throw FormatError(t.file.string() + ": tensor \"" + t.name + "\" also appears in " + it->second->file.string());
         }
     }
+    // A multimodal checkpoint's text tower has been saved under more than one prefix.
+    const arch::ArchitectureSpec& spec = arch::specFor(d.config);
+    for (const arch::WeightLayout& layout : spec.layouts) {
+        if (d.byName.count(std::string(layout.prefix) + "embed_tokens.weight")) {
+            d.config.weightPrefix = layout.prefix;
+            d.config.lmHeadName = layout.lmHead;
+            break;
+        }
+    }
     std::optional<ElementType> floatType;
     for (const ExpectedTensor& e : expectedTensors(d.config)) {
         auto it = d.byName.find(e.name);
@@ -174,6 +186,25 @@ int64_t Checkpoint::weightBytes() const
     for (const auto& [name, view] : m_impl->byName)
         total += static_cast<int64_t>(view->byteSize);
     return total;
+}
+
+std::vector<Checkpoint::SkippedPart> Checkpoint::skippedParts() const
+{
+    std::vector<SkippedPart> parts;
+    for (const ModelConfig::SkippedComponent& component : m_impl->config.skippedComponents) {
+        auto it = std::find_if(parts.begin(), parts.end(),
+                               [&](const SkippedPart& p) { return p.description == component.description; });
+        if (it == parts.end())
+            it = parts.insert(parts.end(), SkippedPart{component.description, 0, 0});
+        for (const auto& [name, view] : m_impl->byName) {
+            if (name.rfind(component.tensorPrefix, 0) == 0) {
+                ++it->tensors;
+                it->bytes += static_cast<int64_t>(view->byteSize);
+            }
+        }
+    }
+    std::erase_if(parts, [](const SkippedPart& p) { return p.tensors == 0; });
+    return parts;
 }
 
 ElementType Checkpoint::storedDtype() const

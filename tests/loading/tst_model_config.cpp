@@ -88,7 +88,7 @@ private Q_SLOTS:
     void errors()
     {
         expectError("{ nope", "not valid JSON");
-        expectError(R"({"architectures": ["GPT2LMHeadModel"]})", "LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM");
+        expectError(R"({"architectures": ["GPT2LMHeadModel"]})", "LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM");
         expectError(R"({"architectures": ["LlamaForCausalLM"], "vocab_size": 10})", "\"hidden_size\"");
         expectError(R"({"architectures": ["LlamaForCausalLM"], "vocab_size": "many", "hidden_size": 8})",
                     "key \"vocab_size\": expected a positive integer, got \"many\"");
