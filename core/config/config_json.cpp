@@ -35,6 +35,16 @@ int64_t optionalPositiveInt(const json& j, const std::string& key, int64_t fallb
     return it->get<int64_t>();
 }
 
+int64_t optionalNonNegativeInt(const json& j, const std::string& key, int64_t fallback, const std::string& source)
+{
+    auto it = j.find(key);
+    if (it == j.end() || it->is_null())
+        return fallback;
+    if (!it->is_number_integer() || it->get<int64_t>() < 0)
+        badKey(source, key, "a non-negative integer", *it);
+    return it->get<int64_t>();
+}
+
 double optionalPositiveNumber(const json& j, const std::string& key, double fallback, const std::string& source)
 {
     auto it = j.find(key);

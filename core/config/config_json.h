@@ -21,6 +21,7 @@ std::string describe(const json& value);
 
 int64_t requirePositiveInt(const json& j, const std::string& key, const std::string& source);
 int64_t optionalPositiveInt(const json& j, const std::string& key, int64_t fallback, const std::string& source);
+int64_t optionalNonNegativeInt(const json& j, const std::string& key, int64_t fallback, const std::string& source);
 double optionalPositiveNumber(const json& j, const std::string& key, double fallback, const std::string& source);
 bool optionalBool(const json& j, const std::string& key, bool fallback, const std::string& source);
 std::string optionalString(const json& j, const std::string& key, const std::string& fallback, const std::string& source);

@@ -86,8 +86,9 @@ RopeTable ropeTable(const RopeParameters& p, std::size_t rotary, bool useLong)
     const RopeScaling& s = p.scaling;
     for (std::size_t i = 0; i < t.inv.size(); ++i) {
         double f = 1.0 / std::pow(p.theta, 2.0 * static_cast<double>(i) / static_cast<double>(rotary));
-        if (s.type == RopeScalingType::LongRope)
-            f /= useLong ? s.longFactor[i] : s.shortFactor[i];
+        const std::vector<double>& factors = useLong ? s.longFactor : s.shortFactor;
+        if (s.type == RopeScalingType::LongRope && i < factors.size()) // past the list: Mistake::FullRotary
+            f /= factors[i];
         t.inv[i] = f;
     }
     for (double& f : t.inv) {

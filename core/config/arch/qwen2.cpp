@@ -19,7 +19,7 @@ void applyQwenSlidingLayers(const nlohmann::json& config, ModelConfig& out, cons
         out.slidingWindow.reset();
         return;
     }
-    const int64_t first = config::optionalPositiveInt(config, "max_window_layers", out.numLayers, source);
+    const int64_t first = config::optionalNonNegativeInt(config, "max_window_layers", out.numLayers, source);
     if (!out.layerTypes.empty())
         return; // an explicit "layer_types" list wins, as in transformers
     for (int64_t l = 0; l < out.numLayers; ++l)

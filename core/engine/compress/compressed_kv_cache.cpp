@@ -65,7 +65,7 @@ at::Tensor CompressedKvCache::attendDecode(const at::Tensor& q, const model::Att
     const int64_t firstVisible =
         params.slidingWindow > 0 ? std::max<int64_t>(0, m_logicalLength - params.slidingWindow) : 0;
     return varlenDecodeAttention(q, m_k, m_v, m_positions, VarlenSegments{m_offsets, m_lengths}, params.scale,
-                                 firstVisible, m_logicalLength, rows);
+                                 firstVisible, m_logicalLength, rows, params.softcap);
 }
 
 int64_t CompressedKvCache::storedBytes() const
