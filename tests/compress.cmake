@@ -15,3 +15,6 @@ headscope_add_qt_test(tst_budget_sweep SOURCES compress/tst_budget_sweep.cpp
 headscope_add_qt_test(tst_cached_keys SOURCES compress/tst_cached_keys.cpp
                       LIBS headscope::engine headscope_test_reference ${TORCH_LIBRARIES} Qt6::Core LABELS engine)
 target_include_directories(tst_cached_keys PRIVATE ${CMAKE_SOURCE_DIR}/core/engine ${CMAKE_SOURCE_DIR}/tests)
+headscope_add_qt_test(tst_cli_families SOURCES compress/tst_cli_families.cpp
+                      LIBS headscope::core Qt6::Core LABELS cli)
+add_dependencies(tst_cli_families headscope-cli)
