@@ -130,6 +130,10 @@ private Q_SLOTS:
         const double smallBytes = cmp[u"compressed"].toObject()[u"kv_bytes"].toDouble();
         QVERIFY2(smallBytes > 0 && fullBytes / smallBytes > 3.0, qPrintable(QString::number(fullBytes / smallBytes)));
         QCOMPARE(cmp[u"needle_kept"].toArray().size(), layers);
+        // Local layers: the plan's 16 + 4 tokens per head are more than a 24-token window shows.
+        QCOMPARE(cmp.contains(u"beyond_window_tokens"), !localLayers.isEmpty());
+        if (!localLayers.isEmpty())
+            QVERIFY(cmp[u"beyond_window_tokens"].toInteger() >= 0);
     }
 };
 
