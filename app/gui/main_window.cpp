@@ -343,7 +343,9 @@ void MainWindow::onDocumentOpened(const std::shared_ptr<const OpenedDocument>& d
         m_budget->clearModelDims();
     if (doc->session && !m_engine->checkpoint() && doc->session->kvHeads() > 0 && doc->session->headDim() > 0)
         m_budget->setModelDims({doc->session->layers(), doc->session->heads(), doc->session->kvHeads(),
-                                doc->session->headDim()});
+                                doc->session->headDim(), doc->session->layerWindows()});
+    if (doc->session)
+        m_scores->setLayerWindows(doc->session->layerWindows());
     if (doc->session)
         m_filters->setSource(doc->session); // emits scoreSetChanged → showScoreSet
     else
@@ -435,8 +437,9 @@ void MainWindow::onCheckpointLoaded(const std::shared_ptr<const CheckpointInfo>&
     m_modelCard->setModel(info->config, QString::fromLatin1(arch.data(), static_cast<qsizetype>(arch.size())),
                           info->directory, info->storedDtype, info->config.parameterCount(), info->weightBytes);
     const ModelConfig& c = info->config;
-    m_budget->setModelDims({static_cast<int>(c.numLayers), static_cast<int>(c.numHeads),
-                            static_cast<int>(c.numKvHeads), static_cast<int>(c.headDim)});
+    m_budget->setModelDims(modelDims(c));
+    if (!m_session) // a session's own model decides its heatmap's labels
+        m_scores->setLayerWindows(modelDims(c).slidingWindows);
     m_tabs->setCurrentWidget(m_modelCard);
     updateStatus();
 }
