@@ -1,4 +1,4 @@
-# headscope GUI controllers and main window (issue 5): offscreen Qt Widgets.
+# headscope GUI controllers and main window: offscreen Qt Widgets.
 if(TARGET headscope_gui_shell)
   foreach(t tst_engine_controller tst_main_window tst_session_file_source)
     headscope_add_qt_test(${t} SOURCES app/${t}.cpp LIBS headscope_gui_shell Qt6::Widgets GUI LABELS gui)

@@ -1,5 +1,5 @@
 // `headscope-cli allocate`: head scores (score file or session) → per-head KV budget file
-// (algorithms.md §3–4), with a per-layer table and totals against the full cache.
+// (docs/algorithms.md §3 and §4), with a per-layer table and totals against the full cache.
 #include "allocate_report.h"
 #include "arg_parser.h"
 #include "commands.h"

@@ -1,4 +1,4 @@
-// Ada-KV per-layer allocation (algorithms.md §4D), and layerCapacities, through which the
+// Ada-KV per-layer allocation (docs/algorithms.md §4D), and layerCapacities, through which the
 // compressed cache asks any plan for a layer's capacities: for an Ada-KV plan it runs the
 // allocation here with the prompt's pooled observation-window scores, once per layer; the caps
 // feed the per-head top-k selection of §4B.

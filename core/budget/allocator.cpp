@@ -1,5 +1,5 @@
 // Score-free and score-file allocators: uniform SnapKV, PyramidKV, HeadKV, DiliLazyKV
-// (algorithms.md §3A, §3B, §4C). All arithmetic is float64 like the references' numpy/torch
+// (docs/algorithms.md §3A, §3B, §4C). All arithmetic is float64 like the references' numpy/torch
 // float64 tensors, and every rounding is half-to-even like torch.round.
 #include "headscope/core/allocator.h"
 

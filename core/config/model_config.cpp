@@ -1,6 +1,7 @@
 // config.json → ModelConfig. Shared Llama-family fields are read here; family quirks and
 // defaults come from the architecture table (arch/), RoPE settings from rope_config.cpp. Every
 // error names the file, the key, what was expected and what was found.
+#include "headscope/core/file_read.h"
 #include "headscope/core/model_config.h"
 
 #include "arch/architecture_spec.h"
@@ -9,8 +10,6 @@
 #include "headscope/core/errors.h"
 
 #include <cmath>
-#include <fstream>
-#include <sstream>
 
 namespace headscope {
 
@@ -217,12 +216,10 @@ ModelConfig parseModelConfig(std::string_view jsonText, const std::string& sourc
 
 ModelConfig loadModelConfig(const std::filesystem::path& configJson)
 {
-    std::ifstream in(configJson, std::ios::binary);
-    if (!in)
-        throw LoadError(configJson.string() + ": cannot open (a Hugging Face checkpoint directory needs config.json)");
-    std::ostringstream text;
-    text << in.rdbuf();
-    return parseModelConfig(text.str(), configJson.string());
+    std::error_code ec;
+    if (!std::filesystem::exists(configJson, ec))
+        throw LoadError(configJson.string() + ": no such file (a Hugging Face checkpoint directory needs config.json)");
+    return parseModelConfig(readFileBytes(configJson), configJson.string());
 }
 
 std::string modelConfigToJson(const ModelConfig& c)

@@ -7,6 +7,7 @@
 #include "config/arch/architecture_spec.h"
 #include "config/rope_config.h"
 #include "headscope/core/errors.h"
+#include "headscope/core/file_read.h"
 #include "tokenizer/byte_level.h"
 
 #include <nlohmann/json.hpp>
@@ -54,11 +55,9 @@ private:
 
 nlohmann::json readJson(const fs::path& p)
 {
-    std::ifstream in(p);
-    if (!in)
-        throw LoadError(p.string() + ": cannot open");
+    const std::string text = readFileBytes(p);
     try {
-        return nlohmann::json::parse(in);
+        return nlohmann::json::parse(text);
     } catch (const nlohmann::json::exception& e) {
         throw FormatError(p.string() + ": not valid JSON: " + e.what());
     }

@@ -1,8 +1,9 @@
-// Score-file import (algorithms.md decision (a), peers.md §4.1/§4.2). Values are placed by the
-// parsed "L-H" key; file order is only inspected to report whether it was canonical.
+// Score-file import of HeadKV and DiliLazyKV files (docs/algorithms.md decision (a)). Values are
+// placed by the parsed "L-H" key; file order is only inspected to report whether it was canonical.
 #include "headscope/core/score_file.h"
 
 #include "headscope/core/errors.h"
+#include "headscope/core/file_read.h"
 #include "headscope/core/sha256.h"
 #include "score_key.h"
 
@@ -10,8 +11,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <fstream>
-#include <iterator>
 #include <set>
 
 namespace headscope {
@@ -249,10 +248,7 @@ ImportedScores parseScoreFile(std::string_view text, const std::string& source, 
 
 ImportedScores importScoreFile(const std::filesystem::path& file, const ScoreFileImportOptions& options)
 {
-    std::ifstream in(file, std::ios::binary);
-    if (!in)
-        throw LoadError(withFile("cannot open score file", file.string()));
-    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string text = readFileBytes(file, "score file");
     ImportedScores result = parseScoreFile(text, file.string(), options);
     result.sha256 = sha256Hex(text);
     result.matrix.provenance = "scores:" + file.string() + " sha256:" + result.sha256;

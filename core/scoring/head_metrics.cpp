@@ -1,4 +1,4 @@
-// Per-row metrics: the single place where algorithms.md §1A/§1C/§1D formulas live.
+// Per-row metrics: the single place where docs/algorithms.md §1A/§1C/§1D formulas live.
 #include "headscope/core/head_metrics.h"
 
 #include "headscope/core/errors.h"

@@ -1,4 +1,4 @@
-// Compare on a probe test of the open session (issue 5): clicking a needle-grid cell offers the
+// Compare on a probe test of the open session: clicking a needle-grid cell offers the
 // test to the Compare panel; ticking "Use selected probe test" runs full vs compressed on the
 // token ids the session recorded (not on the typed text) with its needle span, so the result
 // reports the needle tokens each KV head kept. Sessions without /tests/<id>/prompt_ids and ids

@@ -1,5 +1,5 @@
 // EngineController: work runs on the worker thread, the GUI event loop keeps running, stop
-// requests cancel, errors arrive as failed() naming the file (issue 5).
+// requests cancel, errors arrive as failed() naming the file.
 #include "controllers/engine_controller.h"
 
 #include "headscope/core/checkpoint.h"

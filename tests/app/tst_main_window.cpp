@@ -1,5 +1,5 @@
 // MainWindow: opening real score files fills the views, errors name the file, settings are
-// remembered, and every tab renders (issue 5).
+// remembered, and every tab renders.
 #include "main_window.h"
 
 #include "controllers/session_controller.h"
@@ -22,7 +22,7 @@ using namespace headscope::app;
 
 namespace {
 const QString kInfList = QStringLiteral(
-    HEADSCOPE_SHARED_DIR "/data/head_scores/dililazykv/meta-llama_Meta-Llama-3-8B-Instruct_head_infscores_list_20250428_105630.json");
+    HEADSCOPE_TEST_FIXTURES_DIR "/head_scores/dililazykv/meta-llama_Meta-Llama-3-8B-Instruct_head_infscores_list_20250428_105630.json");
 } // namespace
 
 class TestMainWindow : public QObject {
@@ -40,7 +40,7 @@ private Q_SLOTS:
     void opensRealScoreFile()
     {
         if (!QFileInfo::exists(kInfList))
-            QSKIP("shared head-score files not found");
+            QFAIL("head-score file missing from tests/data/head_scores");
         MainWindow window;
         QSignalSpy opened(window.sessions(), &SessionController::opened);
         window.openFile(kInfList);
@@ -58,10 +58,10 @@ private Q_SLOTS:
 
     void addScoreFileAsMetric()
     {
-        const QString inf = QStringLiteral(HEADSCOPE_SHARED_DIR "/data/head_scores/dililazykv/head_inf.json");
-        const QString lazy = QStringLiteral(HEADSCOPE_SHARED_DIR "/data/head_scores/dililazykv/head_lazy.json");
+        const QString inf = QStringLiteral(HEADSCOPE_TEST_FIXTURES_DIR "/head_scores/dililazykv/head_inf.json");
+        const QString lazy = QStringLiteral(HEADSCOPE_TEST_FIXTURES_DIR "/head_scores/dililazykv/head_lazy.json");
         if (!QFileInfo::exists(inf) || !QFileInfo::exists(lazy))
-            QSKIP("shared head-score files not found");
+            QFAIL("head-score file missing from tests/data/head_scores");
         MainWindow window;
         QSignalSpy opened(window.sessions(), &SessionController::opened);
         window.openFile(inf);
@@ -92,7 +92,7 @@ private Q_SLOTS:
     void dropOpensFile()
     {
         if (!QFileInfo::exists(kInfList))
-            QSKIP("shared head-score files not found");
+            QFAIL("head-score file missing from tests/data/head_scores");
         MainWindow window;
         QSignalSpy opened(window.sessions(), &SessionController::opened);
         QMimeData mime;
@@ -182,7 +182,7 @@ private Q_SLOTS:
     void everyTabRenders()
     {
         if (!QFileInfo::exists(kInfList))
-            QSKIP("shared head-score files not found");
+            QFAIL("head-score file missing from tests/data/head_scores");
         MainWindow window;
         QSignalSpy opened(window.sessions(), &SessionController::opened);
         window.openFile(kInfList);

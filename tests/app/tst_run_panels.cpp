@@ -1,7 +1,7 @@
 // The run panels: a probe run from the GUI (the engine worker runs ProbeRunner on a random-weight
 // checkpoint with a real tokenizer; progress and head maps arrive as snapshots while the event
 // loop keeps running; the finished session opens; Cancel stops a run early) and "mask selected
-// heads and re-run" in the Compare panel (issue 5).
+// heads and re-run" in the Compare panel.
 #include "controllers/engine_controller.h"
 #include "controllers/session_controller.h"
 #include "main_window.h"

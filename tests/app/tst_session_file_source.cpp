@@ -1,5 +1,5 @@
 // A session written with core's SessionWriter, opened through the GUI: aggregation equals the
-// reader's, the gate threshold re-aggregates, the needle grid and test detail fill (issue 5).
+// reader's, the gate threshold re-aggregates, the needle grid and test detail fill.
 #include "controllers/session_controller.h"
 #include "controllers/session_file_source.h"
 #include "main_window.h"

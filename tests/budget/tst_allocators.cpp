@@ -1,4 +1,4 @@
-// Allocators against the worked values of algorithms.md §3A (HeadKV table), §3B (DiliLazyKV
+// Allocators against the worked values of docs/algorithms.md §3A (HeadKV table), §3B (DiliLazyKV
 // key-mapped plans) and §4C (PyramidKV), plus Ada-KV on hand-built scores.
 #include "headscope/core/allocator.h"
 #include "headscope/core/errors.h"
@@ -13,7 +13,7 @@ using namespace headscope;
 namespace fs = std::filesystem;
 
 namespace {
-const fs::path kScores = fs::path(HEADSCOPE_SHARED_DIR) / "data" / "head_scores";
+const fs::path kScores = fs::path(HEADSCOPE_TEST_FIXTURES_DIR) / "head_scores";
 
 struct Summary {
     int64_t min = 0, max = 0, sum = 0;

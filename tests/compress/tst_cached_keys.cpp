@@ -108,6 +108,44 @@ private Q_SLOTS:
         QVERIFY((rowsFused[0] - expected).abs().max().item<float>() < 1e-6f);
         QVERIFY((rowsPlain - rowsFused).abs().max().item<float>() > 1e-2f); // the cap matters here
     }
+
+    // A local layer's compressed cache never holds more than its window: once a head is full,
+    // decode appends reuse rows no query can see any more, and attention stays exact.
+    void localLayerCacheNeverExceedsItsWindow()
+    {
+        at::manual_seed(5);
+        const int64_t window = 5, d = 8, kvHeads = 2, prompt = 40;
+        std::vector<compress::StoredHead> heads;
+        for (int64_t s = 0; s < kvHeads; ++s) // the visible tail of the prompt: positions 36..39
+            heads.push_back({at::randn({window - 1, d}), at::randn({window - 1, d}), at::arange(prompt - window + 1, prompt)});
+        compress::CompressedKvCache cache(heads, /*room=*/12, prompt, kvHeads, window);
+        std::vector<at::Tensor> allK(static_cast<std::size_t>(kvHeads)), allV(static_cast<std::size_t>(kvHeads));
+        for (int64_t s = 0; s < kvHeads; ++s) {
+            allK[std::size_t(s)] = heads[std::size_t(s)].keys;
+            allV[std::size_t(s)] = heads[std::size_t(s)].values;
+        }
+        model::AttentionParams params{0.35, window, 0.0};
+        for (int step = 0; step < 9; ++step) {
+            auto k = at::randn({kvHeads, 1, d}), v = at::randn({kvHeads, 1, d});
+            cache.append(k, v);
+            auto q = at::randn({4, d}); // 2 query heads per KV head
+            at::Tensor rows;
+            auto out = cache.attendDecode(q, params, &rows);
+            for (int64_t s = 0; s < kvHeads; ++s) {
+                QVERIFY(cache.headLength(s) <= window);
+                allK[std::size_t(s)] = at::cat({allK[std::size_t(s)], k[s]});
+                allV[std::size_t(s)] = at::cat({allV[std::size_t(s)], v[s]});
+                // Dense reference over the last `window` positions.
+                auto kw = allK[std::size_t(s)].narrow(0, allK[std::size_t(s)].size(0) - window, window);
+                auto vw = allV[std::size_t(s)].narrow(0, allV[std::size_t(s)].size(0) - window, window);
+                auto expected = at::matmul(at::softmax(at::matmul(q.narrow(0, 2 * s, 2), kw.t()) * 0.35, -1), vw);
+                QVERIFY((out.narrow(0, 2 * s, 2) - expected).abs().max().item<float>() < 1e-5f);
+            }
+            QCOMPARE(rows.size(1), prompt + step + 1);
+            QCOMPARE(rows.narrow(1, 0, prompt + step + 1 - window).abs().sum().item<float>(), 0.0f);
+        }
+        QCOMPARE(cache.storedBytes(), kvHeads * window * d * 2 * 4);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestCachedKeys)

@@ -41,7 +41,7 @@ public:
     std::map<int, std::pair<std::vector<float>, int64_t>> rows;
 };
 
-// DiliLazyKV InfScore of one row, written out directly from algorithms.md §1D.
+// DiliLazyKV InfScore of one row, written out directly from docs/algorithms.md §1D.
 double infScore(const float* row, int64_t keys, int64_t s0, int64_t s1, int k)
 {
     std::vector<int64_t> idx(static_cast<std::size_t>(keys));

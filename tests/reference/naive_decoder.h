@@ -4,7 +4,7 @@
 // and modeling_rope_utils.py): RMSNorm w·x̂ or (1 + w)·x̂, per-head q/k norms, rotate_half RoPE
 // on the first rotary dims (linear, llama3, longrope), repeat_kv attention with the layer's
 // scale, soft-cap and sliding window, SwiGLU or GeGLU MLP, sublayer-output norms, final
-// soft-cap. It shares nothing with core/engine/ except the checkpoint reader and the parsed
+// soft-cap. It shares nothing with core/engine/model/ except the checkpoint reader and the parsed
 // config, so a bug in the decoder cannot hide in both.
 //
 // A Mistake re-runs the reference with one known-easy implementation error, so tests can

@@ -1,4 +1,4 @@
-// RowStats reduction and the per-row / per-test metrics of algorithms.md §1 on hand-built rows
+// RowStats reduction and the per-row / per-test metrics of docs/algorithms.md §1 on hand-built rows
 // whose answers were worked out by hand (comments give the arithmetic).
 #include "headscope/core/errors.h"
 #include "headscope/core/gates.h"

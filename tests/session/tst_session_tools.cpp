@@ -53,7 +53,7 @@ private Q_SLOTS:
     void importEveryPublishedFile_data()
     {
         QTest::addColumn<QString>("file");
-        QDir root(QStringLiteral(HEADSCOPE_SHARED_DIR "/data/head_scores"));
+        QDir root(QStringLiteral(HEADSCOPE_TEST_FIXTURES_DIR "/head_scores"));
         for (const QString& sub : {QStringLiteral("headkv"), QStringLiteral("dililazykv")})
             for (const QString& f : QDir(root.filePath(sub)).entryList({QStringLiteral("*.json")}, QDir::Files))
                 QTest::newRow(qPrintable(sub + u'/' + f)) << root.filePath(sub + u'/' + f);

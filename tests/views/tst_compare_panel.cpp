@@ -1,4 +1,4 @@
-// ComparePanel: divergence, highlighted text, KL plot, summary, mask-and-rerun (issue 5).
+// ComparePanel: divergence, highlighted text, KL plot, summary, mask-and-rerun.
 #include "plots/bar_plot.h"
 #include "widgets/compare_panel.h"
 

@@ -1,5 +1,5 @@
-// ProbePanel: grid and needles editors, JSONL round trip with the shared needle sets, ETA,
-// start/cancel signals (issue 5).
+// ProbePanel: grid and needles editors, JSONL round trip with a published needle set, ETA,
+// start/cancel signals.
 #include "plots/heatmap_plot.h"
 #include "widgets/probe_panel.h"
 
@@ -16,11 +16,11 @@ using namespace headscope::views;
 class TestProbePanel : public QObject {
     Q_OBJECT
 private Q_SLOTS:
-    void loadsSharedNeedlesAndRoundTrips()
+    void loadsPublishedNeedlesAndRoundTrips()
     {
-        const QString path = QStringLiteral(HEADSCOPE_SHARED_DIR "/data/needles/reasoning_needles.jsonl");
+        const QString path = QStringLiteral(HEADSCOPE_TEST_FIXTURES_DIR "/needles/reasoning_needles.jsonl");
         if (!QFileInfo::exists(path))
-            QSKIP("shared needle sets not found");
+            QFAIL("needle set missing from tests/data/needles");
         ProbePanel panel;
         QString error;
         QVERIFY2(panel.loadNeedles(path, &error), qPrintable(error));

@@ -1,4 +1,4 @@
-// ScoresPanel: heatmap ↔ table linking and metric switching (issue 5).
+// ScoresPanel: heatmap ↔ table linking and metric switching.
 #include "models/head_score_model.h"
 #include "models/top_heads_proxy.h"
 #include "plots/heatmap_plot.h"

@@ -1,5 +1,5 @@
 // Session views over a test-written session: gate/threshold/subset re-aggregation, the needle
-// grid and per-test detail, category small multiples and statistics (issue 5).
+// grid and per-test detail, category small multiples and statistics.
 #include "session_fixture.h"
 
 #include "plots/attention_row_plot.h"

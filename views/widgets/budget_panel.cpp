@@ -270,7 +270,7 @@ void BudgetPanel::recompute()
 
     const QLocale loc(QLocale::English, QLocale::UnitedStates);
     const MemoryEstimate& mem = *m_memory;
-    // Decision (g): always show the uniform-SnapKV baseline at the same C, w and layout.
+    // docs/algorithms.md decision (g): always show the uniform-SnapKV baseline at the same C, w and layout.
     BudgetPlan uniform = allocateUniform(layers, heads, params());
     if (plan.granularity == HeadGranularity::KvHead)
         uniform = toKvHeadPlan(uniform, dims.kvHeads, GroupAggregation::Mean);

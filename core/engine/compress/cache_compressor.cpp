@@ -84,7 +84,8 @@ CompressedCaches compressCaches(model::FullCaches caches, const std::vector<at::
             auto host = positions.to(at::kCPU, at::kInt).contiguous();
             kept[s].assign(host.data_ptr<int32_t>(), host.data_ptr<int32_t>() + host.numel());
         }
-        out.caches.push_back(std::make_unique<CompressedKvCache>(heads, decodeRoom, total, kvHeads));
+        out.caches.push_back(
+            std::make_unique<CompressedKvCache>(heads, decodeRoom, total, kvHeads, attention.slidingWindow));
         caches[l] = model::FullKvCache(0, 0, 0, keys.options()); // release this layer's full K/V now
     }
     return out;

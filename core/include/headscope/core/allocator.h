@@ -1,5 +1,5 @@
 #pragma once
-// KV budget allocators (algorithms.md §3A HeadKV, §3B DiliLazyKV, §4A SnapKV uniform, §4C
+// KV budget allocators (docs/algorithms.md §3A HeadKV, §3B DiliLazyKV, §4A SnapKV uniform, §4C
 // PyramidKV, §4D Ada-KV). Every rounding is half-to-even, as torch.round and Python round are.
 #include "headscope/core/budget_plan.h"
 #include "headscope/core/score_matrix.h"

@@ -1,5 +1,6 @@
 #pragma once
-// Full cache vs compressed cache on the same prompt (issue 4 §3). Three runs at most:
+// Full cache vs compressed cache on the same prompt, for the Compare view and `compare`. Three
+// runs at most:
 //   1. full cache, greedy;
 //   2. compressed cache, greedy (the side-by-side text);
 //   3. compressed cache teacher-forced on run 1's tokens, only if 2 diverged from 1 — so every

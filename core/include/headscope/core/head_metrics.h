@@ -1,5 +1,5 @@
 #pragma once
-// Per-row head metrics (algorithms.md §1A copy score, §1C retrieval-reasoning score, §1D
+// Per-row head metrics (docs/algorithms.md §1A copy score, §1C retrieval-reasoning score, §1D
 // DiliScore/LazyScore/InfScore and the four attention categories) and their per-test
 // aggregation (decision (b)): copy and R2 scores are SUMMED over scored rows; Dili, Lazy, Inf
 // and the category counts/masses are AVERAGED over scored rows.

@@ -58,7 +58,7 @@ struct BuiltPrompt {
 
 // Builds the prompt for one test: haystack trimmed to fit `length` tokens in total, needle
 // inserted at `depth` of the context, template filled; then locates the needle span in the
-// FINAL ids (algorithms.md decision (c)). Throws FormatError if the span cannot be found.
+// FINAL ids (docs/algorithms.md decision (c)). Throws FormatError if the span cannot be found.
 BuiltPrompt buildPrompt(const Tokenizer& tok, const std::string& haystack, const Needle& needle, int length,
                         double depth, const PromptOptions& options);
 

@@ -2,8 +2,8 @@
 // Head-score files of HeadKV / Retrieval_Head (one JSON line, "L-H" → [per-test values]) and
 // DiliLazyKV (pretty-printed; flat "L-H" → float | [float], or nested one level under
 // "average_infscores_weighted", "average_precisions_weighted", …). Values are placed by
-// PARSING the keys, never by file order (algorithms.md decision (a)); exports are written in
-// canonical layer-major order because other tools' loaders reshape by order (peers.md §4.1).
+// PARSING the keys, never by file order (docs/algorithms.md decision (a)); exports are written in
+// canonical layer-major order because HeadKV's and KVCache-Factory's loaders reshape by order.
 #include "headscope/core/score_matrix.h"
 
 #include <filesystem>

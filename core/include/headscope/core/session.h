@@ -40,7 +40,7 @@ struct SessionManifest {
 };
 
 // What is kept of one scored row step for every (layer, head): enough to recompute all
-// metrics (algorithms.md decision (d)).
+// metrics (docs/algorithms.md decision (d)).
 struct StoredStep {
     int32_t token = -1;
     std::vector<RowStats> rows; // [layers, heads]
