@@ -1,7 +1,7 @@
 // Every HeadScope feature on every new family, end to end through the CLI on tiny random
 // checkpoints that make-test-model writes: info (local layers, a skipped vision tower), probe
-// (with stored rows), allocate from the probe's scores, compare full vs compressed on a probe
-// test. On families with sliding layers the observer sees what the model uses: a needle
+// (with stored rows), scores exported from the session, allocate from them, compare full vs
+// compressed on a probe test. On families with sliding layers the observer sees what the model uses: a needle
 // outside a local layer's window gets exactly zero attention there, and zero scores.
 #include "headscope/core/session.h"
 
@@ -114,11 +114,16 @@ private Q_SLOTS:
         }
         QVERIFY(globalNeedleMass > 0.0);
 
-        // Allocate from the probe's scores, then compare full vs compressed on the probe test.
+        // Export the probe's scores as a head-score file, allocate from it, then compare full vs
+        // compressed on the probe test.
+        const QString headScores = m_dir.filePath(name + S("_heads.json"));
+        r = runCli({S("scores"), S("--session"), session, S("--metric"), S("inf"), S("--export"), S("headkv"),
+                    S("--out"), headScores});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
         const QString budget = m_dir.filePath(name + S(".json"));
-        r = runCli({S("allocate"), S("--session"), session, S("--metric"), S("inf"), S("--method"), S("headkv"),
-                    S("--model"), model, S("--base"), S("16"), S("--window"), S("4"), S("--context-length"),
-                    QString::number(test.promptLength), S("--out"), budget});
+        r = runCli({S("allocate"), S("--scores"), headScores, S("--method"), S("headkv"), S("--model"), model, S("--base"),
+                    S("16"), S("--window"), S("4"), S("--context-length"), QString::number(test.promptLength),
+                    S("--out"), budget});
         QVERIFY2(r.exitCode == 0, r.err.constData());
         QCOMPARE(r.out.contains("local layers"), !localLayers.isEmpty());
         r = runCli({S("compare"), S("--model"), model, S("--budget"), budget, S("--session"), session, S("--test"),
