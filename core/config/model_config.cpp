@@ -69,6 +69,16 @@ void refuseUnsupportedCommon(const json& j, const std::string& className, const 
         refuseKey(source, "mlp_bias", true, className, "the shared decoder has no MLP biases", "false");
 }
 
+// Per-layer tables and score matrices are sized by these; refuse sizes no real model has
+// before anything is allocated.
+void checkPlausibleSize(int64_t layers, int64_t queryHeads, const std::string& where)
+{
+    constexpr int64_t kMaxHeadsTotal = int64_t{1} << 24;
+    if (layers > 65536 || queryHeads > 65536 || layers * queryHeads > kMaxHeadsTotal)
+        throw FormatError(where + ": num_hidden_layers (" + std::to_string(layers) + ") × num_attention_heads (" +
+                          std::to_string(queryHeads) + ") is beyond any real model (limit 2^24 heads)");
+}
+
 std::vector<LayerType> parseLayerTypes(const json& j, int64_t layers, const std::string& source)
 {
     std::vector<LayerType> out;
@@ -163,6 +173,7 @@ ModelConfig parseModelConfig(std::string_view jsonText, const std::string& sourc
     c.numLayers = requirePositiveInt(j, "num_hidden_layers", where);
     c.numHeads = requirePositiveInt(j, "num_attention_heads", where);
     c.numKvHeads = optionalPositiveInt(j, "num_key_value_heads", c.numHeads, where);
+    checkPlausibleSize(c.numLayers, c.numHeads, where);
     if (c.numHeads % c.numKvHeads != 0)
         throw FormatError(where + ": num_attention_heads (" + std::to_string(c.numHeads) +
                           ") must be a multiple of num_key_value_heads (" + std::to_string(c.numKvHeads) + ")");
@@ -224,6 +235,19 @@ ModelHeadShape parseModelHeadShape(std::string_view jsonText, const std::string&
     }
     if (!j.is_object())
         throw FormatError(source + ": expected a JSON object at the top level");
+    // A class HeadScope runs: its family's defaults fill what the file omits (a Gemma 3
+    // multimodal text_config lists no head counts at all). Any other class (or a config that
+    // names none): the head layout alone.
+    auto arch = j.find("architectures");
+    if (arch != j.end() && arch->is_array() && !arch->empty() && (*arch)[0].is_string() &&
+        arch::findByClassName((*arch)[0].get<std::string>())) {
+        try {
+            const ModelConfig c = parseModelConfig(jsonText, source);
+            return ModelHeadShape{c.numLayers, c.numHeads, c.numKvHeads};
+        } catch (const Error&) {
+            // refused or incomplete elsewhere (an MoE MLP, no vocab_size): read the heads alone
+        }
+    }
     const bool nested = !j.contains("num_hidden_layers") && j.contains("text_config") && j["text_config"].is_object();
     const json& t = nested ? j["text_config"] : j;
     const std::string where = nested ? source + " text_config" : source;
@@ -234,11 +258,7 @@ ModelHeadShape parseModelHeadShape(std::string_view jsonText, const std::string&
     if (s.queryHeads % s.kvHeads != 0)
         throw FormatError(where + ": num_attention_heads (" + std::to_string(s.queryHeads) +
                           ") must be a multiple of num_key_value_heads (" + std::to_string(s.kvHeads) + ")");
-    // Score matrices are layers × heads doubles; refuse sizes no real model has before allocating.
-    constexpr int64_t kMaxHeadsTotal = int64_t{1} << 24;
-    if (s.layers > 65536 || s.queryHeads > 65536 || s.layers * s.queryHeads > kMaxHeadsTotal)
-        throw FormatError(where + ": num_hidden_layers (" + std::to_string(s.layers) + ") × num_attention_heads (" +
-                          std::to_string(s.queryHeads) + ") is beyond any real model (limit 2^24 heads)");
+    checkPlausibleSize(s.layers, s.queryHeads, where);
     return s;
 }
 

@@ -340,6 +340,21 @@ private Q_SLOTS:
         QVERIFY2(problem.empty(), problem.c_str());
     }
 
+    // Score files are checked against a model's head layout: a supported family's defaults
+    // fill what its config omits; sizes no real model has are refused before any allocation.
+    void headShapes()
+    {
+        const ModelHeadShape mm = parseModelHeadShape(kGemma3Multimodal, "cfg.json");
+        QCOMPARE(mm.layers, int64_t(34));
+        QCOMPARE(mm.queryHeads, int64_t(8));
+        QCOMPARE(mm.kvHeads, int64_t(4));
+        const ModelHeadShape moe = parseModelHeadShape(replaced(kQwen3, "Qwen3ForCausalLM\"]", "Qwen3MoeForCausalLM\"]"), "c");
+        QCOMPARE(moe.layers, int64_t(28)); // refused to run, but its heads can still be checked
+        const std::string problem = expectRefusal(replaced(kGemma2, "\"num_hidden_layers\": 26", "\"num_hidden_layers\": 4611686018427387904"),
+                                                  {"beyond any real model"});
+        QVERIFY2(problem.empty(), problem.c_str());
+    }
+
     void labels()
     {
         QCOMPARE(parseArchitectureLabel("gemma3"), Architecture::Gemma3);
