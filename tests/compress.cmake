@@ -18,3 +18,6 @@ target_include_directories(tst_cached_keys PRIVATE ${CMAKE_SOURCE_DIR}/core/engi
 headscope_add_qt_test(tst_cli_families SOURCES compress/tst_cli_families.cpp
                       LIBS headscope::core Qt6::Core LABELS cli)
 add_dependencies(tst_cli_families headscope-cli)
+# The comparison's and the sweep's orchestration on a scripted FakeGenerator: no model, no LibTorch.
+headscope_add_qt_test(tst_comparison_runs SOURCES compress/tst_comparison_runs.cpp LIBS headscope::core Qt6::Core)
+headscope_add_qt_test(tst_sweep_runs SOURCES compress/tst_sweep_runs.cpp LIBS headscope::core Qt6::Core)
