@@ -90,7 +90,7 @@ private Q_SLOTS:
     {
         ScoresPanel panel;
         ScoreSet set;
-        set.metrics.push_back(makeMetric(QStringLiteral("inf"), 3, 2, 1.0));
+        set.metrics.push_back(makeMetric(HeadMetric::Inf, 3, 2, 1.0));
         panel.setScoreSet(set);
         panel.setLayerWindows({512, 0, 512});
         QVERIFY(panel.heatmap()->tooltipText(0, 1).startsWith(QStringLiteral("Layer 0 (local 512), head 1")));
