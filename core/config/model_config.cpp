@@ -7,6 +7,7 @@
 #include "arch/architecture_spec.h"
 #include "config_json.h"
 #include "rope_config.h"
+#include "common/json_input.h"
 #include "headscope/core/errors.h"
 
 #include <cmath>
@@ -18,19 +19,68 @@ using namespace config;
 
 namespace {
 
-std::vector<int32_t> parseEos(const json& j, const std::string& source)
+// Upper bounds on each dimension: far above any published model (Llama-3.1-405B: 126 layers,
+// hidden 16384, 128 heads, vocab 128256), low enough that a typo or a hostile
+// "num_hidden_layers": 1000000000 is refused before anything is sized from it.
+// docs/input_limits.md lists the table.
+struct DimensionLimit {
+    std::string_view key;
+    int64_t ModelConfig::*field;
+    int64_t max;
+};
+constexpr DimensionLimit kDimensionLimits[] = {
+    {"vocab_size", &ModelConfig::vocabSize, int64_t(1) << 24},
+    {"hidden_size", &ModelConfig::hiddenSize, int64_t(1) << 17},
+    {"intermediate_size", &ModelConfig::intermediateSize, int64_t(1) << 20},
+    {"num_hidden_layers", &ModelConfig::numLayers, kMaxModelLayers},
+    {"num_attention_heads", &ModelConfig::numHeads, kMaxModelHeads},
+    {"num_key_value_heads", &ModelConfig::numKvHeads, kMaxModelHeads},
+    {"head_dim", &ModelConfig::headDim, kMaxModelHeadDim},
+    {"max_position_embeddings", &ModelConfig::maxPositionEmbeddings, kMaxModelPositions},
+};
+constexpr int64_t kMaxOriginalPositions = kMaxModelPositions; // rope_scaling.original_max_position_embeddings
+
+int64_t limitOf(std::string_view key)
+{
+    for (const DimensionLimit& l : kDimensionLimits)
+        if (l.key == key)
+            return l.max;
+    return key == "original_max_position_embeddings" ? kMaxOriginalPositions : INT64_MAX;
+}
+
+void checkLimit(std::string_view key, int64_t value, const std::string& source)
+{
+    if (value <= 0)
+        throw FormatError(source + ": key \"" + std::string(key) + "\": expected a positive integer, got " +
+                          std::to_string(value));
+    if (value > limitOf(key))
+        throw FormatError(source + ": key \"" + std::string(key) + "\": " + std::to_string(value) +
+                          " is beyond the supported maximum of " + std::to_string(limitOf(key)) +
+                          " (docs/input_limits.md)");
+}
+
+// Token ids are int32 in the tokenizer and must index the embedding table.
+int32_t tokenId(const json& v, const std::string& key, int64_t vocab, const std::string& source)
+{
+    if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(INT64_MAX)) ||
+        v.get<int64_t>() < 0 || v.get<int64_t>() >= vocab)
+        badKey(source, key, "a token id in [0, vocab_size " + std::to_string(vocab) + ")", v);
+    return static_cast<int32_t>(v.get<int64_t>());
+}
+
+std::vector<int32_t> parseEos(const json& j, int64_t vocab, const std::string& source)
 {
     std::vector<int32_t> ids;
     auto it = j.find("eos_token_id");
     if (it == j.end() || it->is_null())
         return ids;
     if (it->is_number_integer()) {
-        ids.push_back(it->get<int32_t>());
+        ids.push_back(tokenId(*it, "eos_token_id", vocab, source));
     } else if (it->is_array()) {
         for (const json& v : *it) {
             if (!v.is_number_integer())
                 badKey(source, "eos_token_id", "an integer or a list of integers", *it);
-            ids.push_back(v.get<int32_t>());
+            ids.push_back(tokenId(v, "eos_token_id", vocab, source));
         }
     } else {
         badKey(source, "eos_token_id", "an integer or a list of integers", *it);
@@ -69,14 +119,20 @@ void refuseUnsupportedCommon(const json& j, const std::string& className, const 
         refuseKey(source, "mlp_bias", true, className, "the shared decoder has no MLP biases", "false");
 }
 
-// Per-layer tables and score matrices are sized by these; refuse sizes no real model has
-// before anything is allocated.
-void checkPlausibleSize(int64_t layers, int64_t queryHeads, const std::string& where)
+// Per-layer tables and score matrices are sized by these: the limits are checked before anything
+// is allocated, by the same rule (and message) as validateModelDimensions.
+void checkPlausibleSize(int64_t layers, int64_t queryHeads, int64_t kvHeads, const std::string& where)
 {
-    constexpr int64_t kMaxHeadsTotal = int64_t{1} << 24;
-    if (layers > 65536 || queryHeads > 65536 || layers * queryHeads > kMaxHeadsTotal)
-        throw FormatError(where + ": num_hidden_layers (" + std::to_string(layers) + ") × num_attention_heads (" +
-                          std::to_string(queryHeads) + ") is beyond any real model (limit 2^24 heads)");
+    checkLimit("num_hidden_layers", layers, where);
+    checkLimit("num_attention_heads", queryHeads, where);
+    checkLimit("num_key_value_heads", kvHeads, where);
+}
+
+// "_name_or_path" is informational: a value of another type is ignored, not an error.
+std::string nameOrPath(const json& j)
+{
+    auto it = j.find("_name_or_path");
+    return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
 std::vector<LayerType> parseLayerTypes(const json& j, int64_t layers, const std::string& source)
@@ -101,6 +157,16 @@ std::vector<LayerType> parseLayerTypes(const json& j, int64_t layers, const std:
 }
 
 } // namespace
+
+void validateModelDimensions(const ModelConfig& c, const std::string& source)
+{
+    for (const DimensionLimit& l : kDimensionLimits)
+        checkLimit(l.key, c.*l.field, source);
+    checkLimit("original_max_position_embeddings", c.ropeScaling.originalMaxPositionEmbeddings, source);
+    if (c.numHeads % c.numKvHeads != 0)
+        throw FormatError(source + ": num_attention_heads (" + std::to_string(c.numHeads) +
+                          ") must be a multiple of num_key_value_heads (" + std::to_string(c.numKvHeads) + ")");
+}
 
 std::vector<std::string> supportedArchitectureNames()
 {
@@ -131,14 +197,8 @@ Architecture parseArchitectureLabel(std::string_view label)
 
 ModelConfig parseModelConfig(std::string_view jsonText, const std::string& source)
 {
-    json top;
-    try {
-        top = json::parse(jsonText);
-    } catch (const json::parse_error& e) {
-        throw FormatError(source + ": not valid JSON: " + e.what());
-    }
-    if (!top.is_object())
-        throw FormatError(source + ": expected a JSON object at the top level");
+    const json top = json_input::parse(jsonText, source);
+    json_input::requireObject(top, source, "a Hugging Face config.json");
 
     auto archIt = top.find("architectures");
     if (archIt == top.end() || !archIt->is_array() || archIt->empty() || !(*archIt)[0].is_string())
@@ -158,7 +218,7 @@ ModelConfig parseModelConfig(std::string_view jsonText, const std::string& sourc
     const std::string where = std::string(spec->textConfigKey).empty() ? source : source + " " + spec->textConfigKey;
     json j = languageModelConfig(top, *spec, source);
     // HF's config-class defaults for keys the file omits (explicit nulls are kept).
-    const json defaults = json::parse(spec->defaultsJson);
+    const json defaults = json_input::parse(spec->defaultsJson, spec->hfClassName + " defaults");
     for (const auto& [key, value] : defaults.items())
         if (!j.contains(key))
             j[key] = value;
@@ -173,7 +233,7 @@ ModelConfig parseModelConfig(std::string_view jsonText, const std::string& sourc
     c.numLayers = requirePositiveInt(j, "num_hidden_layers", where);
     c.numHeads = requirePositiveInt(j, "num_attention_heads", where);
     c.numKvHeads = optionalPositiveInt(j, "num_key_value_heads", c.numHeads, where);
-    checkPlausibleSize(c.numLayers, c.numHeads, where);
+    checkPlausibleSize(c.numLayers, c.numHeads, c.numKvHeads, where);
     if (c.numHeads % c.numKvHeads != 0)
         throw FormatError(where + ": num_attention_heads (" + std::to_string(c.numHeads) +
                           ") must be a multiple of num_key_value_heads (" + std::to_string(c.numKvHeads) + ")");
@@ -201,15 +261,16 @@ ModelConfig parseModelConfig(std::string_view jsonText, const std::string& sourc
                           std::to_string(c.partialRotaryFactor) + " = " + std::to_string(c.rotaryDim()) +
                           ") must be even and positive for RoPE");
     validateRopeScaling(c.ropeScaling, c.rotaryDim(), where);
+    validateModelDimensions(c, where);
     c.rmsNormEps = optionalPositiveNumber(j, "rms_norm_eps", 1e-6, where);
     c.tieWordEmbeddings = optionalBool(j, "tie_word_embeddings", false, where);
     auto bos = j.find("bos_token_id");
     if (bos != j.end() && !bos->is_null()) {
         if (!bos->is_number_integer())
             badKey(where, "bos_token_id", "an integer or null", *bos);
-        c.bosTokenId = bos->get<int32_t>();
+        c.bosTokenId = tokenId(*bos, "bos_token_id", c.vocabSize, where);
     }
-    c.eosTokenIds = parseEos(j, where);
+    c.eosTokenIds = parseEos(j, c.vocabSize, where);
     c.torchDtype = optionalString(j, "torch_dtype", optionalString(j, "dtype", "", where), where);
     c.slidingWindow = nullablePositiveInt(j, "sliding_window", where);
     c.layerTypes = parseLayerTypes(j, c.numLayers, where);
@@ -227,14 +288,8 @@ ModelConfig parseModelConfig(std::string_view jsonText, const std::string& sourc
 
 ModelHeadShape parseModelHeadShape(std::string_view jsonText, const std::string& source)
 {
-    json j;
-    try {
-        j = json::parse(jsonText);
-    } catch (const json::parse_error& e) {
-        throw FormatError(source + ": not valid JSON: " + e.what());
-    }
-    if (!j.is_object())
-        throw FormatError(source + ": expected a JSON object at the top level");
+    const json j = json_input::parse(jsonText, source);
+    json_input::requireObject(j, source, "a Hugging Face config.json");
     // A class HeadScope runs: its family's defaults fill what the file omits (a Gemma 3
     // multimodal text_config lists no head counts at all). Any other class (or a config that
     // names none): the head layout alone.
@@ -243,7 +298,7 @@ ModelHeadShape parseModelHeadShape(std::string_view jsonText, const std::string&
         arch::findByClassName((*arch)[0].get<std::string>())) {
         try {
             const ModelConfig c = parseModelConfig(jsonText, source);
-            return ModelHeadShape{c.numLayers, c.numHeads, c.numKvHeads};
+            return ModelHeadShape{c.numLayers, c.numHeads, c.numKvHeads, nameOrPath(j)};
         } catch (const Error&) {
             // refused or incomplete elsewhere (an MoE MLP, no vocab_size): read the heads alone
         }
@@ -255,10 +310,11 @@ ModelHeadShape parseModelHeadShape(std::string_view jsonText, const std::string&
     s.layers = requirePositiveInt(t, "num_hidden_layers", where);
     s.queryHeads = requirePositiveInt(t, "num_attention_heads", where);
     s.kvHeads = optionalPositiveInt(t, "num_key_value_heads", s.queryHeads, where);
+    checkPlausibleSize(s.layers, s.queryHeads, s.kvHeads, where);
     if (s.queryHeads % s.kvHeads != 0)
         throw FormatError(where + ": num_attention_heads (" + std::to_string(s.queryHeads) +
                           ") must be a multiple of num_key_value_heads (" + std::to_string(s.kvHeads) + ")");
-    checkPlausibleSize(s.layers, s.queryHeads, where);
+    s.nameOrPath = nameOrPath(j);
     return s;
 }
 

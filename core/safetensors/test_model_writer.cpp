@@ -2,6 +2,7 @@
 // headless demo. Deterministic for a seed on every platform: the PRNG (splitmix64) and the
 // normal sampler (Box–Muller) are written out here rather than taken from <random>, whose
 // distributions differ between standard libraries.
+#include "common/json_input.h"
 #include "headscope/core/checkpoint.h"
 
 #include "config/arch/architecture_spec.h"
@@ -53,14 +54,9 @@ private:
     bool m_hasSpare = false;
 };
 
-nlohmann::json readJson(const fs::path& p)
+nlohmann::json readJson(const fs::path& path)
 {
-    const std::string text = readFileBytes(p);
-    try {
-        return nlohmann::json::parse(text);
-    } catch (const nlohmann::json::exception& e) {
-        throw FormatError(p.string() + ": not valid JSON: " + e.what());
-    }
+    return json_input::readObjectFile(path, path.filename().string());
 }
 
 struct TokenizerFacts {
@@ -243,6 +239,14 @@ void writeTestModel(const TestModelSpec& spec, const fs::path& outDir)
     if (vocab <= 2)
         throw UsageError("make-test-model: vocabulary must have more than 2 tokens");
     const ModelConfig c = testModelConfig(spec, vocab, bos, eos);
+    // The limits config.json is held to, before any tensor is sized from these numbers.
+    try {
+        validateModelDimensions(c, "make-test-model");
+    } catch (const FormatError& e) {
+        throw UsageError(e.what());
+    }
+    if (spec.slidingWindow && spec.architecture == Architecture::Llama)
+        throw UsageError("make-test-model: Llama has no sliding window; use --arch mistral");
 
     // Scales chosen so a random model's attention is peaked enough to test (q/k gain 2), its
     // residual stream stays O(1) and its logits are not all equal. Norm weights are stored as
@@ -285,6 +289,9 @@ void writeTestModel(const TestModelSpec& spec, const fs::path& outDir)
         for (const char* name : {"vision_tower.vision_model.embeddings.patch_embedding.weight",
                                  "multi_modal_projector.mm_input_projection_weight"})
             expected.push_back({name, {8, c.hiddenSize}});
+    if (static_cast<std::size_t>(spec.shards) > expected.size())
+        throw UsageError("make-test-model: " + std::to_string(spec.shards) + " shards for " +
+                         std::to_string(expected.size()) + " tensors; at most one shard per tensor");
     const std::map<std::string, std::string> meta = {{"format", "pt"}, {"producer", "headscope make-test-model"}};
     if (spec.shards == 1) {
         std::vector<TensorToWrite> all;

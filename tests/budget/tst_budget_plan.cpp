@@ -162,6 +162,45 @@ private Q_SLOTS:
             QVERIFY2(msg.find("expected") != std::string::npos, msg.c_str());
         }
     }
+
+    // Numbers no model has are refused by key before a plan is sized, summed or narrowed to
+    // int from them: 2^31 - 1 heads reserved 16 GB before the row check (std::bad_alloc
+    // escaped), 2^32 + 1 layers narrowed to 1 and a one-row plan was accepted, capacities near
+    // 2^63 overflowed the total.
+    void budgetFileBounds_data()
+    {
+        QTest::addColumn<QByteArray>("layers");
+        QTest::addColumn<QByteArray>("heads");
+        QTest::addColumn<QByteArray>("window");
+        QTest::addColumn<QByteArray>("capacities");
+        QTest::addColumn<QByteArray>("message");
+        QTest::newRow("heads") << QByteArray("1") << QByteArray("2147483647") << QByteArray("2") << QByteArray("[[1]]")
+                               << QByteArray("budget key 'heads': expected an integer in [1, 1024], found 2147483647");
+        QTest::newRow("layers narrowed") << QByteArray("4294967297") << QByteArray("1") << QByteArray("2")
+                                         << QByteArray("[[1]]") << QByteArray("budget key 'layers': expected an integer in [1, 1024]");
+        QTest::newRow("window") << QByteArray("1") << QByteArray("1") << QByteArray("99999999999") << QByteArray("[[1]]")
+                                << QByteArray("budget key 'window': expected an integer in [0, 16777216]");
+        QTest::newRow("capacity") << QByteArray("1") << QByteArray("2") << QByteArray("2")
+                                  << QByteArray("[[9223372036854775807, 9223372036854775807]]")
+                                  << QByteArray("budget key 'capacities[0][0]': expected an integer in [0, 16777216]");
+    }
+    void budgetFileBounds()
+    {
+        QFETCH(QByteArray, layers);
+        QFETCH(QByteArray, heads);
+        QFETCH(QByteArray, window);
+        QFETCH(QByteArray, capacities);
+        QFETCH(QByteArray, message);
+        const QByteArray text = R"({"format": "headscope-budget", "version": 1, "method": "uniform", "granularity": "kv_head",
+                                    "layers": )" + layers + ", \"heads\": " + heads + ", \"window\": " + window +
+                                ", \"capacities\": " + capacities + "}";
+        try {
+            parseBudgetPlan(text.toStdString(), "bounds.json");
+            QFAIL("accepted");
+        } catch (const FormatError& e) {
+            QVERIFY2(std::string(e.what()).find(message.toStdString()) != std::string::npos, e.what());
+        }
+    }
 };
 
 QTEST_GUILESS_MAIN(TestBudgetPlan)

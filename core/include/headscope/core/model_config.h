@@ -14,6 +14,15 @@ namespace headscope {
 
 enum class Architecture { Llama, Mistral, Qwen2, Qwen3, Gemma2, Gemma3, Phi3 };
 
+// Upper bounds on layer and head counts (docs/input_limits.md), far above any published model.
+// config.json is held to them, and so is every other input that carries a layer or head index
+// (score files, budget files, sessions), before anything is sized from it.
+inline constexpr int kMaxModelLayers = 1024;
+inline constexpr int kMaxModelHeads = 1024;
+inline constexpr int kMaxModelHeadDim = 1024;
+// Positions (max_position_embeddings), and so any token count: a KV budget, a window.
+inline constexpr int64_t kMaxModelPositions = int64_t(1) << 24;
+
 enum class RopeScalingType { None, Linear, Llama3, LongRope };
 
 struct RopeScaling {
@@ -126,8 +135,14 @@ struct ModelHeadShape {
     int64_t layers = 0;
     int64_t queryHeads = 0;
     int64_t kvHeads = 0;
+    std::string nameOrPath; // "_name_or_path" when the file names the model, else empty
 };
 ModelHeadShape parseModelHeadShape(std::string_view jsonText, const std::string& source);
+
+// Refuses dimensions beyond what any supported model uses (docs/input_limits.md: e.g. at most
+// 1024 layers, vocab 2^24) or that do not fit together, naming the config.json key and value.
+// parseModelConfig calls it; so does every other path that sizes a model from numbers.
+void validateModelDimensions(const ModelConfig& config, const std::string& source);
 
 // Serialises back to an HF-style config.json (used by make-test-model and fixtures).
 std::string modelConfigToJson(const ModelConfig& config);
