@@ -4,7 +4,6 @@
 #include "headscope/core/file_read.h"
 #include "headscope/core/model_config.h"
 
-
 #include <filesystem>
 
 namespace headscope::cli {

@@ -3,8 +3,8 @@
 #include "headscope/core/budget_file.h"
 #include "headscope/core/file_read.h"
 
-#include "common/json_input.h"
 #include "headscope/core/allocation_method.h"
+#include "common/json_input.h"
 #include "headscope/core/errors.h"
 #include "headscope/core/model_config.h" // kMaxModel*
 #include "headscope/core/score_file.h"   // writeTextFile
@@ -84,7 +84,10 @@ std::string budgetPlanToJson(const BudgetPlan& plan)
     if (plan.model) {
         const ModelDims& m = *plan.model;
         out += "  \"model\": {\"layers\": " + std::to_string(m.layers) + ", \"query_heads\": " + std::to_string(m.queryHeads)
-               + ", \"kv_heads\": " + std::to_string(m.kvHeads) + ", \"head_dim\": " + std::to_string(m.headDim) + "},\n";
+               + ", \"kv_heads\": " + std::to_string(m.kvHeads) + ", \"head_dim\": " + std::to_string(m.headDim);
+        if (!m.slidingWindows.empty())
+            out += ", \"sliding_windows\": " + Json(m.slidingWindows).dump();
+        out += "},\n";
     }
     out += "  \"granularity\": \"" + granularityName(plan.granularity) + "\",\n";
     if (plan.groupAggregation)
@@ -157,6 +160,15 @@ BudgetPlan parseBudgetPlan(std::string_view text, const std::string& source)
         dims.queryHeads = static_cast<int>(requireInt(m, "query_heads", source + "#model", 1, kMaxModelHeads));
         dims.kvHeads = static_cast<int>(requireInt(m, "kv_heads", source + "#model", 1, kMaxModelHeads));
         dims.headDim = static_cast<int>(requireInt(m, "head_dim", source + "#model", 1, kMaxModelHeadDim));
+        if (auto sw = m.find("sliding_windows"); sw != m.end()) {
+            if (!sw->is_array() || static_cast<int64_t>(sw->size()) != dims.layers)
+                fail(source, "model.sliding_windows", "a list of " + std::to_string(dims.layers) + " windows (0 = full)", *sw);
+            for (const Json& w : *sw) {
+                if (!w.is_number_integer() || w.get<int64_t>() < 0)
+                    fail(source, "model.sliding_windows", "non-negative integers", *sw);
+                dims.slidingWindows.push_back(w.get<int64_t>());
+            }
+        }
         if (dims.layers != plan.layers) fail(source, "model.layers", std::to_string(plan.layers) + " (= layers)", m["layers"]);
         const int expectedHeads = plan.granularity == HeadGranularity::QueryHead ? dims.queryHeads : dims.kvHeads;
         if (expectedHeads != plan.heads)

@@ -3,12 +3,14 @@
 // dtype and shape when the checkpoint is opened, so the decoder can trust what it gets.
 #include "headscope/core/checkpoint.h"
 
+#include "config/arch/architecture_spec.h"
 #include "common/json_input.h"
 #include "headscope/core/errors.h"
 #include "headscope/core/file_read.h"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <set>
 #include <unordered_map>
 
@@ -95,12 +97,12 @@ void checkDimensionsAgainstWeights(const ModelConfig& c, const TensorIndex& byNa
     for (std::size_t i = 0; i < names.layers.size(); ++i) {
         const LayerTensorNames& l = names.layers[i];
         const bool any = present(l.inputNorm) || present(l.qProj) || present(l.kProj) || present(l.vProj) ||
-                         present(l.oProj) || present(l.postAttentionNorm) || present(l.gateProj) ||
-                         present(l.upProj) || present(l.downProj);
+                         present(l.qkvProj) || present(l.oProj) || present(l.mlpInputNorm) || present(l.gateProj) ||
+                         present(l.upProj) || present(l.gateUpProj) || present(l.downProj);
         if (!any)
             throw FormatError(cfg + ": key \"num_hidden_layers\": " + std::to_string(c.numLayers) +
                               ", but the weights hold " + std::to_string(i) + " layer" + (i == 1 ? "" : "s") +
-                              " (no tensor of layer " + std::to_string(i) + ", e.g. \"" + l.qProj + "\")");
+                              " (no tensor of layer " + std::to_string(i) + ", e.g. \"" + l.oProj + "\")");
     }
     // The size of dimension d of a tensor, or -1 when the tensor is absent or has fewer dims.
     auto dim = [&](const std::string& n, std::size_t d) -> int64_t {
@@ -125,7 +127,12 @@ void checkDimensionsAgainstWeights(const ModelConfig& c, const TensorIndex& byNa
                "num_attention_heads (" + std::to_string(c.numHeads) + ") x head_dim (" + std::to_string(c.headDim) + ")");
         expect(l.kProj, 0, c.numKvHeads * c.headDim,
                "num_key_value_heads (" + std::to_string(c.numKvHeads) + ") x head_dim (" + std::to_string(c.headDim) + ")");
+        expect(l.qkvProj, 1, c.hiddenSize, "key \"hidden_size\"");
+        expect(l.qkvProj, 0, (c.numHeads + 2 * c.numKvHeads) * c.headDim,
+               "(num_attention_heads " + std::to_string(c.numHeads) + " + 2 x num_key_value_heads " +
+                   std::to_string(c.numKvHeads) + ") x head_dim (" + std::to_string(c.headDim) + ")");
         expect(l.gateProj, 0, c.intermediateSize, "key \"intermediate_size\"");
+        expect(l.gateUpProj, 0, 2 * c.intermediateSize, "2 x key \"intermediate_size\"");
     }
 }
 
@@ -147,6 +154,15 @@ Checkpoint Checkpoint::open(const fs::path& dir)
             auto [it, inserted] = d.byName.emplace(t.name, &t);
             if (!inserted)
                 throw FormatError(t.file.string() + ": tensor \"" + t.name + "\" also appears in " + it->second->file.string());
+        }
+    }
+    // A multimodal checkpoint's text tower has been saved under more than one prefix.
+    const arch::ArchitectureSpec& spec = arch::specFor(d.config);
+    for (const arch::WeightLayout& layout : spec.layouts) {
+        if (d.byName.count(std::string(layout.prefix) + "embed_tokens.weight")) {
+            d.config.weightPrefix = layout.prefix;
+            d.config.lmHeadName = layout.lmHead;
+            break;
         }
     }
     checkDimensionsAgainstWeights(d.config, d.byName, dir);
@@ -215,6 +231,25 @@ int64_t Checkpoint::weightBytes() const
     for (const auto& [name, view] : m_impl->byName)
         total += static_cast<int64_t>(view->byteSize);
     return total;
+}
+
+std::vector<Checkpoint::SkippedPart> Checkpoint::skippedParts() const
+{
+    std::vector<SkippedPart> parts;
+    for (const ModelConfig::SkippedComponent& component : m_impl->config.skippedComponents) {
+        auto it = std::find_if(parts.begin(), parts.end(),
+                               [&](const SkippedPart& p) { return p.description == component.description; });
+        if (it == parts.end())
+            it = parts.insert(parts.end(), SkippedPart{component.description, 0, 0});
+        for (const auto& [name, view] : m_impl->byName) {
+            if (name.rfind(component.tensorPrefix, 0) == 0) {
+                ++it->tensors;
+                it->bytes += static_cast<int64_t>(view->byteSize);
+            }
+        }
+    }
+    std::erase_if(parts, [](const SkippedPart& p) { return p.tensors == 0; });
+    return parts;
 }
 
 ElementType Checkpoint::storedDtype() const

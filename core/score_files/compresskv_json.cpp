@@ -122,15 +122,8 @@ ImportedScores parseCompressKv(std::string_view bytes, const std::string& source
     file.formatGranularity = HeadGranularity::QueryHead;
     const CheckedShape shape = checkFileShape(file, options, source, "CompressKV head ranking");
 
-    ImportedScores r;
-    r.format = "compresskv";
+    ImportedScores r = importedScoresFor(shape, "compresskv");
     r.valuesAreRanks = true;
-    r.matrix.layers = shape.layers;
-    r.matrix.heads = shape.heads;
-    r.matrix.granularity = shape.granularity;
-    r.granularityChecked = shape.checked;
-    r.shapeStatement = shape.statement;
-    r.matrix.values.assign(static_cast<std::size_t>(shape.layers) * static_cast<std::size_t>(shape.heads), 0.0);
     const auto H = static_cast<double>(shape.heads);
     int partial = 0;
     for (int l = 0; l < layers; ++l) {

@@ -32,6 +32,10 @@ struct CheckedShape {
 CheckedShape checkFileShape(const FileShape& file, const ScoreFileImportOptions& model, const std::string& source,
                             std::string_view what);
 
+// The imported result for a checked shape: format id, dimensions, granularity and the shape
+// statement set, values sized layers × heads and zeroed, for the importer to fill.
+ImportedScores importedScoresFor(const CheckedShape& shape, std::string format);
+
 std::string describeModelShape(const ScoreFileImportOptions& model);
 
 // Every score file is sized from the indices or counts it holds, so each is held to the model

@@ -92,7 +92,7 @@ private Q_SLOTS:
     void errors()
     {
         expectError("{ nope", "not valid JSON");
-        expectError(R"({"architectures": ["GPT2LMHeadModel"]})", "LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM");
+        expectError(R"({"architectures": ["GPT2LMHeadModel"]})", "LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM");
         expectError(R"({"architectures": ["LlamaForCausalLM"], "vocab_size": 10})", "\"hidden_size\"");
         expectError(R"({"architectures": ["LlamaForCausalLM"], "vocab_size": "many", "hidden_size": 8})",
                     "key \"vocab_size\": expected a positive integer, got \"many\"");
@@ -156,7 +156,7 @@ private Q_SLOTS:
                                         << QByteArray(R"(key "attention_bias": expected true or false, got "silu")");
         QTest::newRow("torch_dtype") << QByteArray(R"("torch_dtype": 16)") << QByteArray(R"(key "torch_dtype": expected a string)");
         QTest::newRow("rope_type") << QByteArray(R"("rope_scaling": {"rope_type": 3, "factor": 2})")
-                                   << QByteArray(R"(key "rope_scaling.rope_type": expected a string)");
+                                   << QByteArray(R"((rope_scaling): key "rope_type": expected a string)");
     }
 
     void wrongTypesNamed()
@@ -179,7 +179,10 @@ private Q_SLOTS:
                     R"(key "sliding_window": expected a positive integer or null, got 0)");
         QCOMPARE(parseModelConfig(qwen + R"("use_sliding_window": true, "sliding_window": 256})", "q.json").slidingWindow,
                  std::optional<int64_t>(256));
-        QVERIFY(!parseModelConfig(qwen + R"("use_sliding_window": false, "sliding_window": "x"})", "q.json").slidingWindow);
+        // A malformed value is an error even where the switch leaves it unused.
+        expectError(qwen + R"("use_sliding_window": false, "sliding_window": "x"})",
+                    R"(key "sliding_window": expected a positive integer or null, got "x")");
+        QVERIFY(!parseModelConfig(qwen + R"("use_sliding_window": false, "sliding_window": 256})", "q.json").slidingWindow);
     }
 
     // rope_scaling's own position count is held to the same limit.
