@@ -227,8 +227,9 @@ void MainWindow::onCheckpointLoaded(const std::shared_ptr<const CheckpointInfo>&
                                                     : QStringLiteral("no (card only)"),
                                  info->engineLoaded);
     const ModelConfig& c = info->config;
-    m_budget->setModelDims({static_cast<int>(c.numLayers), static_cast<int>(c.numHeads),
-                            static_cast<int>(c.numKvHeads), static_cast<int>(c.headDim)});
+    m_budget->setModelDims(modelDims(c));
+    if (!m_filters->source()) // an open session's own model decides its heatmap's labels
+        m_scores->setLayerWindows(modelDims(c).slidingWindows);
     m_probe->setDeviceText(info->engineLoaded ? QStringLiteral("%1 — %2").arg(info->device, QFileInfo(info->directory).fileName())
                                               : QStringLiteral("no weights loaded"));
     // Replaces the "Loading…" message, which would otherwise stay until the next one.
@@ -244,9 +245,11 @@ void MainWindow::onModelUnloaded()
     m_modelCard->clear();
     m_probe->setDeviceText(QStringLiteral("no model loaded (Model tab or File ▸ Load model…)"));
     if (const views::SessionSource* s = m_filters->source().get(); s && s->kvHeads() > 0 && s->headDim() > 0)
-        m_budget->setModelDims({s->layers(), s->heads(), s->kvHeads(), s->headDim()});
+        m_budget->setModelDims({s->layers(), s->heads(), s->kvHeads(), s->headDim(), s->layerWindows()});
     else
         m_budget->clearModelDims();
+    if (!m_filters->source())
+        m_scores->setLayerWindows({});
     statusBar()->showMessage(QStringLiteral("Model unloaded: its weights are no longer in memory"), 8000);
     updateAblationAvailability();
     updateStatus();
@@ -329,14 +332,18 @@ void MainWindow::onDocumentOpened(const std::shared_ptr<const OpenedDocument>& d
     m_filterDock->setVisible(session != nullptr);
     if (!m_engine->checkpoint()) { // a loaded model's shape wins over the document's
         if (session && session->kvHeads() > 0 && session->headDim() > 0)
-            m_budget->setModelDims({session->layers(), session->heads(), session->kvHeads(), session->headDim()});
+            m_budget->setModelDims(
+                {session->layers(), session->heads(), session->kvHeads(), session->headDim(), session->layerWindows()});
         else if (!session)
             m_budget->clearModelDims();
     }
-    if (session)
-        m_filters->setSource(session); // emits scoreSetChanged → showScoreSet
-    else {
+    if (session) {
+        m_scores->setLayerWindows(session->layerWindows()); // the heatmap marks local layers
+        m_filters->setSource(session);                      // emits scoreSetChanged → showScoreSet
+    } else {
         m_filters->setSource(nullptr);
+        if (!m_engine->checkpoint())
+            m_scores->setLayerWindows({});
         showScoreSet(doc->scores);
     }
     updateAblationAvailability();
