@@ -46,7 +46,7 @@ SessionManifest ProbeRunner::manifestFor(const ProbeRunConfig& c) const
     m.modelPath = id.checkpointDir.string();
     if (!id.checkpointDir.empty()) {
         for (const auto& f : Checkpoint::open(id.checkpointDir).weightFiles())
-            m.weightSha256.push_back(f.filename().string() + " " + sha256FileHex(f));
+            m.weightSha256.push_back(f.filename().string() + " " + sha256FileHexCached(f));
         std::ifstream cfg(id.checkpointDir / "config.json");
         std::ostringstream cfgText;
         cfgText << cfg.rdbuf();

@@ -200,15 +200,13 @@ void writeTestModel(const TestModelSpec& spec, const fs::path& outDir)
     // residual stream stays O(1) and its logits are not all equal.
     NormalSampler rng(spec.seed);
     const double h = static_cast<double>(c.hiddenSize);
-    auto fill = [&](const ExpectedTensor& e) {
-        TensorToWrite t;
-        t.name = e.name;
-        t.dtype = spec.dtype;
-        t.shape = e.shape;
+    // Tensors are produced in file order from one random stream, one at a time, so the bytes
+    // depend only on the spec and memory holds one tensor whatever the model size.
+    auto fill = [&](const TensorLayout& e, std::vector<float>& values) {
         int64_t n = 1;
         for (int64_t d : e.shape)
             n *= d;
-        t.values.resize(static_cast<std::size_t>(n));
+        values.resize(static_cast<std::size_t>(n));
         const bool isNorm = e.name.find("norm") != std::string::npos;
         const bool isBias = e.name.size() > 5 && e.name.compare(e.name.size() - 5, 5, ".bias") == 0;
         double stddev = 1.0 / std::sqrt(static_cast<double>(e.shape.back()));
@@ -218,7 +216,7 @@ void writeTestModel(const TestModelSpec& spec, const fs::path& outDir)
             stddev = 1.0;
         if (e.name == "lm_head.weight")
             stddev = 1.0 / std::sqrt(h);
-        for (float& v : t.values) {
+        for (float& v : values) {
             if (isNorm)
                 v = 1.0f + rng.next(0.1);
             else if (isBias)
@@ -226,29 +224,34 @@ void writeTestModel(const TestModelSpec& spec, const fs::path& outDir)
             else
                 v = rng.next(stddev);
         }
-        return t;
     };
-    const std::vector<ExpectedTensor> expected = expectedTensors(c);
+    std::vector<TensorLayout> layout;
+    for (const ExpectedTensor& e : expectedTensors(c))
+        layout.push_back({e.name, spec.dtype, e.shape});
     const std::map<std::string, std::string> meta = {{"format", "pt"}, {"producer", "headscope make-test-model"}};
+    auto writePart = [&](const fs::path& file, std::span<const TensorLayout> part) {
+        writeSafetensorsStreamed(file, part, [&](std::size_t i, std::vector<float>& values) { fill(part[i], values); }, meta);
+    };
     if (spec.shards == 1) {
-        std::vector<TensorToWrite> all;
-        for (const ExpectedTensor& e : expected)
-            all.push_back(fill(e));
-        writeSafetensors(outDir / "model.safetensors", all, meta);
+        writePart(outDir / "model.safetensors", layout);
     } else {
         nlohmann::ordered_json weightMap;
         int64_t totalBytes = 0;
-        const std::size_t perShard = (expected.size() + static_cast<std::size_t>(spec.shards) - 1) / static_cast<std::size_t>(spec.shards);
+        const std::size_t perShard = (layout.size() + static_cast<std::size_t>(spec.shards) - 1) / static_cast<std::size_t>(spec.shards);
         for (int s = 0; s < spec.shards; ++s) {
             char name[64];
             std::snprintf(name, sizeof name, "model-%05d-of-%05d.safetensors", s + 1, spec.shards);
-            std::vector<TensorToWrite> part;
-            for (std::size_t i = static_cast<std::size_t>(s) * perShard; i < std::min(expected.size(), (static_cast<std::size_t>(s) + 1) * perShard); ++i) {
-                part.push_back(fill(expected[i]));
-                weightMap[part.back().name] = name;
-                totalBytes += static_cast<int64_t>(part.back().values.size() * elementSize(spec.dtype));
+            const std::size_t begin = std::min(layout.size(), static_cast<std::size_t>(s) * perShard);
+            const std::size_t end = std::min(layout.size(), (static_cast<std::size_t>(s) + 1) * perShard);
+            const std::span<const TensorLayout> part(layout.data() + begin, end - begin);
+            for (const TensorLayout& t : part) {
+                weightMap[t.name] = name;
+                int64_t n = 1;
+                for (int64_t d : t.shape)
+                    n *= d;
+                totalBytes += n * static_cast<int64_t>(elementSize(spec.dtype));
             }
-            writeSafetensors(outDir / name, part, meta);
+            writePart(outDir / name, part);
         }
         nlohmann::ordered_json index;
         index["metadata"] = {{"total_size", totalBytes}};
@@ -256,6 +259,44 @@ void writeTestModel(const TestModelSpec& spec, const fs::path& outDir)
         std::ofstream(outDir / "model.safetensors.index.json") << index.dump(2) << "\n";
     }
     std::ofstream(outDir / "config.json") << modelConfigToJson(c);
+}
+
+TestModelSpec realShapeSpec(std::string_view name)
+{
+    TestModelSpec s;
+    s.architecture = Architecture::Llama;
+    s.vocab = 128256;
+    s.dtype = ElementType::BF16;
+    s.ropeTheta = 500000.0;
+    s.seed = 1;
+    if (name == "1b" || name == "3b") {
+        // Llama 3.2: llama3 RoPE scaling, factor 32 over an original 8192 positions.
+        s.ropeScaling.type = RopeScalingType::Llama3;
+        s.ropeScaling.factor = 32.0;
+        s.ropeScaling.originalMaxPositionEmbeddings = 8192;
+        s.tieEmbeddings = true;
+        s.kvHeads = 8;
+        s.intermediate = 8192;
+        if (name == "1b") {
+            s.layers = 16;
+            s.hidden = 2048;
+            s.heads = 32;
+        } else {
+            s.layers = 28;
+            s.hidden = 3072;
+            s.heads = 24;
+        }
+        return s;
+    }
+    if (name == "8b") {
+        s.layers = 32;
+        s.hidden = 4096;
+        s.heads = 32;
+        s.kvHeads = 8;
+        s.intermediate = 14336;
+        return s;
+    }
+    throw UsageError("unknown model shape '" + std::string(name) + "': expected 1b, 3b or 8b");
 }
 
 } // namespace headscope
