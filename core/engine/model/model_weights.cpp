@@ -18,13 +18,22 @@ at::ScalarType scalarType(const TensorView& view)
     }
 }
 
-// from_blob over the read-only mapping, then one conversion into owned memory on the target.
-at::Tensor toTensor(const Checkpoint& cp, const std::string& name, const at::TensorOptions& options)
+// A view of the read-only mapping when the stored dtype is the compute dtype on the CPU: the
+// deleter holds the checkpoint (and so its mappings) until the last view is gone. The pages
+// are the kernel's page cache, shared with every other process that maps the same file and
+// dropped under memory pressure instead of swapped. Otherwise one conversion into owned memory.
+at::Tensor toTensor(const std::shared_ptr<const Checkpoint>& cp, const std::string& name,
+                    const at::TensorOptions& options, int64_t& mappedBytes)
 {
     if (name.empty())
         return {};
-    const TensorView& view = cp.tensor(name);
-    auto mapped = at::from_blob(const_cast<std::byte*>(view.data), view.shape, at::TensorOptions().dtype(scalarType(view)));
+    const TensorView& view = cp->tensor(name);
+    auto* data = const_cast<std::byte*>(view.data); // never written: the mapping is PROT_READ
+    if (usableInPlace(view.dtype, options)) {
+        mappedBytes += static_cast<int64_t>(view.byteSize);
+        return at::from_blob(data, view.shape, [keep = cp](void*) {}, options);
+    }
+    auto mapped = at::from_blob(data, view.shape, at::TensorOptions().dtype(scalarType(view)));
     at::Tensor out = at::empty(view.shape, options);
     out.copy_(mapped);
     return out;
@@ -32,27 +41,36 @@ at::Tensor toTensor(const Checkpoint& cp, const std::string& name, const at::Ten
 
 } // namespace
 
-ModelWeights loadWeights(const Checkpoint& cp, const at::TensorOptions& options)
+bool usableInPlace(ElementType stored, const at::TensorOptions& options)
 {
-    const TensorNames names = tensorNamesFor(cp.config());
+    if (options.device().type() != at::kCPU)
+        return false;
+    const auto dtype = options.dtype().toScalarType();
+    return (stored == ElementType::F32 && dtype == at::kFloat) || (stored == ElementType::BF16 && dtype == at::kBFloat16);
+}
+
+ModelWeights loadWeights(const std::shared_ptr<const Checkpoint>& cp, const at::TensorOptions& options)
+{
+    const TensorNames names = tensorNamesFor(cp->config());
     ModelWeights w;
-    w.embed = toTensor(cp, names.embedTokens, options);
-    w.finalNorm = toTensor(cp, names.finalNorm, options);
-    w.lmHead = names.lmHead.empty() ? w.embed : toTensor(cp, names.lmHead, options);
+    auto load = [&](const std::string& name) { return toTensor(cp, name, options, w.mappedBytes); };
+    w.embed = load(names.embedTokens);
+    w.finalNorm = load(names.finalNorm);
+    w.lmHead = names.lmHead.empty() ? w.embed : load(names.lmHead);
     for (const LayerTensorNames& n : names.layers) {
         LayerWeights l;
-        l.inputNorm = toTensor(cp, n.inputNorm, options);
-        l.q = toTensor(cp, n.qProj, options);
-        l.k = toTensor(cp, n.kProj, options);
-        l.v = toTensor(cp, n.vProj, options);
-        l.o = toTensor(cp, n.oProj, options);
-        l.qBias = toTensor(cp, n.qBias, options);
-        l.kBias = toTensor(cp, n.kBias, options);
-        l.vBias = toTensor(cp, n.vBias, options);
-        l.postNorm = toTensor(cp, n.postAttentionNorm, options);
-        l.gate = toTensor(cp, n.gateProj, options);
-        l.up = toTensor(cp, n.upProj, options);
-        l.down = toTensor(cp, n.downProj, options);
+        l.inputNorm = load(n.inputNorm);
+        l.q = load(n.qProj);
+        l.k = load(n.kProj);
+        l.v = load(n.vProj);
+        l.o = load(n.oProj);
+        l.qBias = load(n.qBias);
+        l.kBias = load(n.kBias);
+        l.vBias = load(n.vBias);
+        l.postNorm = load(n.postAttentionNorm);
+        l.gate = load(n.gateProj);
+        l.up = load(n.upProj);
+        l.down = load(n.downProj);
         w.layers.push_back(std::move(l));
     }
     auto add = [&](const at::Tensor& t) {

@@ -29,10 +29,11 @@ double msSince(Clock::time_point t0)
     return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
-// Scores of a prefill block are [heads, block, keys] float32; keep them under ~256 MiB.
+// Scores of a prefill block are [heads, block, keys] float32; keep them under
+// kScoreBlockBytes (the memory estimate counts the same bound).
 int64_t queryBlockFor(int64_t requested, int64_t heads, int64_t keys)
 {
-    const int64_t budget = (int64_t(256) << 20) / 4;
+    const int64_t budget = kScoreBlockBytes / 4;
     const int64_t fit = std::max<int64_t>(16, budget / std::max<int64_t>(1, heads * keys));
     return std::max<int64_t>(1, std::min(requested, fit));
 }
@@ -71,6 +72,8 @@ std::vector<std::vector<int>> maskTable(const std::vector<HeadRef>& masked, cons
 struct Engine::Impl {
     LoadOptions options;
     std::filesystem::path dir;
+    ElementType storedDtype = ElementType::F32;
+    double loadSeconds = 0.0;
     std::unique_ptr<model::Decoder> decoder;
     at::TensorOptions tensorOptions;
 
@@ -94,6 +97,33 @@ struct Engine::Impl {
 
     GenerateResult generate(std::span<const int32_t> promptIds, const GenerateOptions& o, ForwardObserver* observer,
                             std::stop_token stop);
+
+    bool inPlace() const { return model::usableInPlace(storedDtype, tensorOptions); }
+    // What a new allocation may take: the machine's available memory, and under a memory
+    // limit what the limit leaves beside the `held` bytes (the loaded weights).
+    int64_t available(int64_t held) const
+    {
+        const int64_t machine = availableMemoryBytes();
+        if (options.memoryLimit <= 0)
+            return machine;
+        const int64_t left = std::max<int64_t>(0, options.memoryLimit - held);
+        return machine < 0 ? left : std::min(machine, left);
+    }
+    std::string hint() const
+    {
+        return *options.dtype == DType::F32 ? "close other programs, use a shorter context, or compute in bf16 (--dtype bf16)"
+                                             : "close other programs or use a shorter context";
+    }
+    RunMemoryEstimate estimate(const ModelConfig& c, int64_t context, int64_t prefillChunk) const
+    {
+        MemoryRequest r;
+        r.storedElementBytes = static_cast<int>(elementSize(storedDtype));
+        r.computeElementBytes = *options.dtype == DType::BF16 ? 2 : 4;
+        r.weightsInPlace = inPlace();
+        r.context = context;
+        r.prefillChunk = prefillChunk;
+        return estimateRunMemory(c, r);
+    }
 };
 
 Engine::Engine() : m_impl(std::make_unique<Impl>()) {}
@@ -114,20 +144,30 @@ void Engine::load(const std::filesystem::path& checkpointDir, const LoadOptions&
                              "(Debian's LibTorch is CPU-only; see README \"CUDA build\"); use --device cpu");
         device = at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(options.gpuIndex));
     }
+    const auto t0 = Clock::now();
     auto impl = std::make_unique<Impl>();
     impl->options = options;
     impl->dir = checkpointDir;
-    // The mapping is dropped once the weights are converted: keeping it would hold the file's
-    // pages resident next to their converted copies.
-    const Checkpoint checkpoint = Checkpoint::open(checkpointDir);
-    impl->tensorOptions =
-        at::TensorOptions().device(device).dtype(options.dtype == DType::BF16 ? at::kBFloat16 : at::kFloat);
+    // Tensors stored in the compute dtype are views of this mapping and keep it alive; when
+    // every tensor is converted, the mapping goes with the last reference below.
+    auto checkpoint = std::make_shared<const Checkpoint>(Checkpoint::open(checkpointDir));
+    impl->storedDtype = checkpoint->storedDtype();
+    const DType dtype = options.dtype.value_or(defaultComputeDtype(checkpoint->config(), impl->storedDtype));
+    impl->options.dtype = dtype;
+    impl->tensorOptions = at::TensorOptions().device(device).dtype(dtype == DType::BF16 ? at::kBFloat16 : at::kFloat);
+    if (options.checkMemory && device.is_cpu()) {
+        const RunMemoryEstimate e = impl->estimate(checkpoint->config(), 0, 0);
+        requireMemory(e.weightBytes + e.conversionBytes, impl->available(0),
+                      "loading " + checkpointDir.string() + " in " + std::string(dtypeName(dtype)),
+                      e.describe(impl->inPlace()), impl->hint());
+    }
     try {
         auto weights = model::loadWeights(checkpoint, impl->tensorOptions);
-        impl->decoder = std::make_unique<model::Decoder>(checkpoint.config(), std::move(weights), device);
+        impl->decoder = std::make_unique<model::Decoder>(checkpoint->config(), std::move(weights), device);
     } catch (const c10::Error& e) {
         throw LoadError(checkpointDir.string() + ": converting weights failed: " + e.what_without_backtrace());
     }
+    impl->loadSeconds = msSince(t0) / 1e3;
     m_impl = std::move(impl);
 }
 
@@ -148,6 +188,28 @@ const LoadOptions& Engine::loadOptions() const
     return m_impl->options;
 }
 
+DType Engine::computeDtype() const
+{
+    return m_impl->options.dtype.value_or(DType::F32);
+}
+
+int64_t Engine::mappedWeightBytes() const
+{
+    return isLoaded() ? m_impl->decoder->weights().mappedBytes : 0;
+}
+
+double Engine::loadSeconds() const
+{
+    return m_impl->loadSeconds;
+}
+
+RunMemoryEstimate Engine::memoryEstimate(int64_t context, int64_t prefillChunk) const
+{
+    if (!isLoaded())
+        throw UsageError("memoryEstimate: no model loaded");
+    return m_impl->estimate(config(), context, prefillChunk);
+}
+
 std::filesystem::path Engine::checkpointDir() const
 {
     return m_impl->dir;
@@ -155,7 +217,7 @@ std::filesystem::path Engine::checkpointDir() const
 
 GeneratorIdentity Engine::identity() const
 {
-    return {m_impl->dir, std::string(deviceName(m_impl->options.device)), std::string(dtypeName(m_impl->options.dtype))};
+    return {m_impl->dir, std::string(deviceName(m_impl->options.device)), std::string(dtypeName(computeDtype()))};
 }
 
 std::string Engine::deviceDescription() const
@@ -166,7 +228,7 @@ std::string Engine::deviceDescription() const
         os << " (" << at::get_num_threads() << " threads)";
     else
         os << ":" << m_impl->options.gpuIndex;
-    os << ", " << dtypeName(m_impl->options.dtype);
+    os << ", " << dtypeName(computeDtype());
     return os.str();
 }
 
@@ -210,6 +272,13 @@ GenerateResult Engine::Impl::generate(std::span<const int32_t> promptIds, const 
     if (spec)
         plan = compress::storedPlan(*spec, c);
     const int64_t promptLen = static_cast<int64_t>(promptIds.size());
+    if (options.checkMemory && tensorOptions.device().is_cpu()) {
+        // The weights are resident already: what this run adds is its KV cache and scratch.
+        const RunMemoryEstimate e = estimate(c, promptLen + o.maxNewTokens, o.prefillChunk);
+        requireMemory(e.kvCacheBytes + e.scratchBytes, available(decoder->weights().bytes),
+                      "generating over " + std::to_string(promptLen + o.maxNewTokens) + " positions",
+                      "KV cache " + formatBytes(e.kvCacheBytes) + " + scratch " + formatBytes(e.scratchBytes), hint());
+    }
     // A compressed run's full cache only lives through prefill; decode appends go to the
     // compressed cache's reserved room.
     auto caches = decoder->makeCaches(spec ? promptLen : promptLen + o.maxNewTokens);
