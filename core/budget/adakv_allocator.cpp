@@ -1,6 +1,7 @@
-// Ada-KV per-layer allocation (algorithms.md §4D). Called by the compressed cache at prefill,
-// once per layer, with that layer's pooled observation-window scores; the caps it returns feed
-// the per-head top-k selection of §4B.
+// Ada-KV per-layer allocation (algorithms.md §4D), and layerCapacities, through which the
+// compressed cache asks any plan for a layer's capacities: for an Ada-KV plan it runs the
+// allocation here with the prompt's pooled observation-window scores, once per layer; the caps
+// feed the per-head top-k selection of §4B.
 #include "headscope/core/allocator.h"
 
 #include "headscope/core/errors.h"
@@ -59,6 +60,34 @@ std::vector<int64_t> allocateAdaKvLayer(std::span<const float> scores, int heads
         caps[static_cast<std::size_t>(h)] =
             roundHalfEven(static_cast<double>(counts[static_cast<std::size_t>(h)]) * (1.0 - floorAlpha) + floorTokens);
     return caps;
+}
+
+bool splitsAtPrefill(const BudgetPlan& plan)
+{
+    return plan.method == "adakv";
+}
+
+std::vector<int64_t> layerCapacities(const BudgetPlan& plan, int layer, std::span<const float> promptScores,
+                                     int64_t keys)
+{
+    if (layer < 0 || layer >= plan.layers)
+        throw UsageError("budget plan: layer " + std::to_string(layer) + " is outside the plan (" +
+                         std::to_string(plan.layers) + " layers)");
+    std::vector<int64_t> row(static_cast<std::size_t>(plan.heads));
+    for (int s = 0; s < plan.heads; ++s)
+        row[static_cast<std::size_t>(s)] = plan.at(layer, s);
+    if (!splitsAtPrefill(plan))
+        return row;
+    int64_t sum = 0;
+    for (int64_t c : row)
+        sum += c;
+    const int64_t budget = roundHalfEven(static_cast<double>(sum) / plan.heads);
+    if (budget >= keys) // nothing to choose: every head keeps the whole prefix, no scores needed
+        return std::vector<int64_t>(static_cast<std::size_t>(plan.heads), keys);
+    const auto alpha = plan.parameters.find("floor_alpha");
+    const auto normalize = plan.parameters.find("normalize");
+    return allocateAdaKvLayer(promptScores, plan.heads, keys, budget, alpha == plan.parameters.end() ? 0.2 : alpha->second,
+                              normalize == plan.parameters.end() || normalize->second != 0.0);
 }
 
 } // namespace headscope

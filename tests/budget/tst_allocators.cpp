@@ -203,6 +203,28 @@ private Q_SLOTS:
         QCOMPARE(allocateAdaKvLayer(flat, 2, 6, 3, 0.0, false), (std::vector<int64_t>{6, 0}));
         QVERIFY_THROWS_EXCEPTION(UsageError, allocateAdaKvLayer(flat, 3, 6, 3));
     }
+
+    void layerCapacitiesAsksThePlan()
+    {
+        // The compressed cache's one question: a fixed plan answers with its row whatever the
+        // prompt's scores; an Ada-KV plan splits the layer's budget by those scores.
+        const std::vector<float> scores = {0.9f, 0.8f, 0.7f, 0.6f, 0.0f, 0.0f, //
+                                           0.5f, 0.4f, 0.1f, 0.1f, 0.1f, 0.1f};
+        AllocationParams p;
+        p.baseCapacity = 3 + p.window; // b = 3 selected tokens per head
+        p.adaFloorAlpha = 0.0;
+        const BudgetPlan uniform = allocateByName("uniform", nullptr, 2, 2, p);
+        QVERIFY(!splitsAtPrefill(uniform));
+        QCOMPARE(layerCapacities(uniform, 1, scores, 6), (std::vector<int64_t>{3, 3}));
+        BudgetPlan ada = allocateByName("adakv", nullptr, 2, 2, p);
+        ada.parameters["normalize"] = 0.0;
+        QVERIFY(splitsAtPrefill(ada));
+        QCOMPARE(layerCapacities(ada, 1, scores, 6), (std::vector<int64_t>{4, 2})); // as adaKvLayer above
+        // A budget covering the prefix needs no scores: every head keeps all keys.
+        QCOMPARE(layerCapacities(ada, 0, {}, 3), (std::vector<int64_t>{3, 3}));
+        QVERIFY_THROWS_EXCEPTION(UsageError, layerCapacities(ada, 0, {}, 6)); // scores required to split
+        QVERIFY_THROWS_EXCEPTION(UsageError, layerCapacities(ada, 2, scores, 6)); // no layer 2
+    }
 };
 
 QTEST_GUILESS_MAIN(TestAllocators)

@@ -179,7 +179,7 @@ private Q_SLOTS:
         std::vector<StoredHead> heads;
         for (int64_t n : {3, 5})
             heads.push_back({at::randn({n, d}), at::randn({n, d}), at::arange(n, at::kLong)});
-        CompressedKvCache cache(heads, /*room=*/2, /*logicalLength=*/10, /*kvHeads=*/2, 0);
+        CompressedKvCache cache(heads, /*room=*/2, /*logicalLength=*/10, /*kvHeads=*/2);
         QCOMPARE(cache.storedBytes(), int64_t(2 * 8 * d * 4));
         const void* before = cache.headKeys(0).data_ptr();
         auto k = at::randn({2, 1, d}), v = at::randn({2, 1, d});

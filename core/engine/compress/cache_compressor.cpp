@@ -6,29 +6,9 @@
 #include "headscope/core/allocator.h"
 #include "headscope/core/errors.h"
 
-#include <cmath>
+#include <span>
 
 namespace headscope::compress {
-
-namespace {
-
-// Ada-KV splits the layer's budget (its mean stored-head capacity) by the prompt's own scores.
-std::vector<int64_t> adaKvCapacities(const BudgetPlan& plan, int layer, const at::Tensor& pooled)
-{
-    int64_t sum = 0;
-    for (int s = 0; s < plan.heads; ++s)
-        sum += plan.at(layer, s);
-    const int64_t budget = roundHalfEven(static_cast<double>(sum) / plan.heads);
-    const auto alpha = plan.parameters.find("floor_alpha");
-    const auto normalize = plan.parameters.find("normalize");
-    auto host = pooled.to(at::kCPU, at::kFloat).contiguous(); // [S, P]
-    return allocateAdaKvLayer(std::span<const float>(host.data_ptr<float>(), static_cast<std::size_t>(host.numel())),
-                              static_cast<int>(host.size(0)), host.size(1), budget,
-                              alpha == plan.parameters.end() ? 0.2 : alpha->second,
-                              normalize == plan.parameters.end() || normalize->second != 0.0);
-}
-
-} // namespace
 
 BudgetPlan storedPlan(const CompressionSpec& spec, const ModelConfig& config)
 {
@@ -42,48 +22,48 @@ BudgetPlan storedPlan(const CompressionSpec& spec, const ModelConfig& config)
     return plan;
 }
 
-std::vector<std::vector<std::vector<int32_t>>> compressCaches(std::vector<std::unique_ptr<model::LayerKvCache>>& caches,
-                                                              const std::vector<at::Tensor>& windowQueries,
-                                                              const CompressionSpec& spec, const BudgetPlan& plan,
-                                                              const ModelConfig& config, int64_t decodeRoom)
+CompressedCaches compressCaches(model::FullCaches caches, const std::vector<at::Tensor>& windowQueries,
+                                const CompressionSpec& spec, const BudgetPlan& plan, const ModelConfig& config,
+                                int64_t decodeRoom, const std::function<model::AttentionParams(int64_t)>& params)
 {
     const bool queryLayout = spec.layout == CacheLayout::QueryHeadFlattened;
-    const bool adaptive = plan.method == "adakv";
     const int64_t kvHeads = config.numKvHeads, group = config.numHeads / config.numKvHeads;
-    const int64_t sliding = config.slidingWindow.value_or(0);
-    const double scale = 1.0 / std::sqrt(static_cast<double>(config.headDim));
-    std::vector<std::vector<std::vector<int32_t>>> kept(caches.size());
+    CompressedCaches out;
+    out.caches.reserve(caches.size());
+    out.keptPositions.resize(caches.size());
 
     for (std::size_t l = 0; l < caches.size(); ++l) {
-        const auto* full = dynamic_cast<const model::FullKvCache*>(caches[l].get());
-        if (!full)
-            throw UsageError("compressCaches: layer " + std::to_string(l) + " is already compressed");
-        auto keys = full->keys(), values = full->values(); // [KV, T, d]
+        const model::AttentionParams attention = params(static_cast<int64_t>(l));
+        auto keys = caches[l].keys(), values = caches[l].values(); // [KV, T, d]
         const int64_t total = keys.size(1);
         const int64_t w = std::min<int64_t>(plan.window, total), prefix = total - w;
         const int layer = static_cast<int>(l);
 
-        std::vector<int64_t> caps(static_cast<std::size_t>(plan.heads));
+        bool compresses = false; // does any head keep less than the whole prefix?
         for (int s = 0; s < plan.heads; ++s)
-            caps[static_cast<std::size_t>(s)] = plan.at(layer, s);
-        bool compresses = false;
-        for (int64_t c : caps)
-            compresses = compresses || c < prefix;
-        at::Tensor pooled; // [S, P] selection scores of the stored heads
+            compresses = compresses || plan.at(layer, s) < prefix;
+        at::Tensor pooled, pooledHost; // [S, P] selection scores of the stored heads
         if (compresses) {
             const auto& q = windowQueries.at(l); // [H, w', d]
-            auto scores = observationScores(q.narrow(1, q.size(1) - w, w), keys, scale, sliding); // [H, P]
+            auto scores = observationScores(q.narrow(1, q.size(1) - w, w), keys, attention.scale,
+                                            attention.slidingWindow); // [H, P]
             pooled = poolAlongKeys(scores, spec.pooling, spec.poolingKernel);
             if (!queryLayout)
                 pooled = reduceGroups(pooled, kvHeads, spec.scoreAggregation); // [KV, P]
-            if (adaptive)
-                caps = adaKvCapacities(plan, layer, pooled);
+            if (splitsAtPrefill(plan))
+                pooledHost = pooled.to(at::kCPU, at::kFloat).contiguous();
         }
+        const std::vector<int64_t> caps = layerCapacities(
+            plan, layer,
+            std::span<const float>(pooledHost.defined() ? pooledHost.data_ptr<float>() : nullptr,
+                                   pooledHost.defined() ? static_cast<std::size_t>(pooledHost.numel()) : 0),
+            prefix);
 
         auto posOpts = at::TensorOptions().dtype(at::kLong).device(keys.device());
         auto window = at::arange(prefix, total, posOpts); // [w]
         std::vector<StoredHead> heads;
-        kept[l].resize(caps.size());
+        auto& kept = out.keptPositions[l];
+        kept.resize(caps.size());
         for (std::size_t s = 0; s < caps.size(); ++s) {
             const int64_t keep = std::min(caps[s], prefix);
             at::Tensor selected = keep == prefix ? at::arange(prefix, posOpts)
@@ -93,11 +73,12 @@ std::vector<std::vector<std::vector<int32_t>>> compressCaches(std::vector<std::u
             heads.push_back(StoredHead{keys[source].index_select(0, positions), values[source].index_select(0, positions),
                                        positions});
             auto host = positions.to(at::kCPU, at::kInt).contiguous();
-            kept[l][s].assign(host.data_ptr<int32_t>(), host.data_ptr<int32_t>() + host.numel());
+            kept[s].assign(host.data_ptr<int32_t>(), host.data_ptr<int32_t>() + host.numel());
         }
-        caches[l] = std::make_unique<CompressedKvCache>(heads, decodeRoom, total, kvHeads, sliding);
+        out.caches.push_back(std::make_unique<CompressedKvCache>(heads, decodeRoom, total, kvHeads));
+        caches[l] = model::FullKvCache(0, 0, 0, keys.options()); // release this layer's full K/V now
     }
-    return kept;
+    return out;
 }
 
 } // namespace headscope::compress

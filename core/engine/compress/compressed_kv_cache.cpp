@@ -7,8 +7,8 @@
 namespace headscope::compress {
 
 CompressedKvCache::CompressedKvCache(const std::vector<StoredHead>& heads, int64_t room, int64_t logicalLength,
-                                     int64_t kvHeads, int64_t slidingWindow)
-    : m_logicalLength(logicalLength), m_kvHeads(kvHeads), m_slidingWindow(slidingWindow)
+                                     int64_t kvHeads)
+    : m_logicalLength(logicalLength), m_kvHeads(kvHeads)
 {
     if (heads.empty())
         throw UsageError("compressed cache: no stored heads");
@@ -60,11 +60,12 @@ void CompressedKvCache::append(const at::Tensor& k, const at::Tensor& v)
     ++m_logicalLength;
 }
 
-at::Tensor CompressedKvCache::attendDecode(const at::Tensor& q, double scale, at::Tensor* rows)
+at::Tensor CompressedKvCache::attendDecode(const at::Tensor& q, const model::AttentionParams& params, at::Tensor* rows)
 {
-    const int64_t firstVisible = m_slidingWindow > 0 ? std::max<int64_t>(0, m_logicalLength - m_slidingWindow) : 0;
-    return varlenDecodeAttention(q, m_k, m_v, m_positions, VarlenSegments{m_offsets, m_lengths}, scale, firstVisible,
-                                 m_logicalLength, rows);
+    const int64_t firstVisible =
+        params.slidingWindow > 0 ? std::max<int64_t>(0, m_logicalLength - params.slidingWindow) : 0;
+    return varlenDecodeAttention(q, m_k, m_v, m_positions, VarlenSegments{m_offsets, m_lengths}, params.scale,
+                                 firstVisible, m_logicalLength, rows);
 }
 
 int64_t CompressedKvCache::storedBytes() const

@@ -25,11 +25,10 @@ class CompressedKvCache final : public model::LayerKvCache {
 public:
     // `logicalLength` is the prompt length (the position the next token takes); `kvHeads` the
     // model's KV heads, so appends can tell whether a stored head is a KV or a query head.
-    CompressedKvCache(const std::vector<StoredHead>& heads, int64_t room, int64_t logicalLength, int64_t kvHeads,
-                      int64_t slidingWindow);
+    CompressedKvCache(const std::vector<StoredHead>& heads, int64_t room, int64_t logicalLength, int64_t kvHeads);
 
     void append(const at::Tensor& k, const at::Tensor& v) override; // k, v [KV, 1, d]
-    at::Tensor attendDecode(const at::Tensor& q, double scale, at::Tensor* rows) override;
+    at::Tensor attendDecode(const at::Tensor& q, const model::AttentionParams& params, at::Tensor* rows) override;
     int64_t length() const override { return m_logicalLength; }
     int64_t storedBytes() const override; // rows in use × d × 2 × element size
 
@@ -47,7 +46,6 @@ private:
     at::Tensor m_nextRow;         // [S] int64: offsets + lengths, where the next append goes
     int64_t m_logicalLength = 0;
     int64_t m_kvHeads = 0;
-    int64_t m_slidingWindow = 0;
 };
 
 } // namespace headscope::compress

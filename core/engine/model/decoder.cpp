@@ -1,9 +1,8 @@
 #include "decoder.h"
 
-#include "headscope/core/errors.h"
 
+#include <algorithm>
 #include <cmath>
-#include <limits>
 
 namespace headscope::model {
 
@@ -30,14 +29,19 @@ Decoder::Decoder(const ModelConfig& config, ModelWeights weights, const at::Devi
 {
 }
 
-std::vector<std::unique_ptr<LayerKvCache>> Decoder::makeCaches(int64_t capacity) const
+FullCaches Decoder::makeCaches(int64_t capacity) const
 {
-    std::vector<std::unique_ptr<LayerKvCache>> caches;
+    FullCaches caches;
+    caches.reserve(static_cast<std::size_t>(m_config.numLayers));
     const auto options = m_weights.embed.options();
     for (int64_t i = 0; i < m_config.numLayers; ++i)
-        caches.push_back(std::make_unique<FullKvCache>(m_config.numKvHeads, capacity, m_config.headDim, options,
-                                                       m_config.slidingWindow.value_or(0)));
+        caches.emplace_back(m_config.numKvHeads, capacity, m_config.headDim, options);
     return caches;
+}
+
+AttentionParams Decoder::attentionParams(int64_t) const
+{
+    return AttentionParams{m_scale, m_config.slidingWindow.value_or(0)};
 }
 
 at::Tensor Decoder::rmsNorm(const at::Tensor& x, const at::Tensor& weight) const
@@ -48,50 +52,41 @@ at::Tensor Decoder::rmsNorm(const at::Tensor& x, const at::Tensor& weight) const
     return weight * normed.to(x.scalar_type());
 }
 
-at::Tensor Decoder::blockedAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, int64_t start,
-                                     int64_t queryBlock) const
-{
-    const int64_t heads = q.size(0), n = q.size(1), d = q.size(2);
-    const int64_t kvHeads = k.size(0), group = heads / kvHeads, keys = k.size(1);
-    const int64_t window = m_config.slidingWindow.value_or(0);
-    auto out = at::empty_like(q);                     // [H, n, d]
-    auto kT = k.transpose(1, 2);                      // [KV, d, T]
-    auto keyPos = at::arange(keys, at::TensorOptions().dtype(at::kLong).device(q.device())); // [T]
-    for (int64_t b0 = 0; b0 < n; b0 += queryBlock) {
-        const int64_t c = std::min(queryBlock, n - b0);
-        // [H, c, d] → [KV, G*c, d]: each KV head serves its group's queries without copying K.
-        auto qb = q.narrow(1, b0, c).reshape({kvHeads, group * c, d});
-        auto scores = at::matmul(qb, kT).to(at::kFloat).mul_(m_scale); // [KV, G*c, T]
-        auto queryPos = at::arange(start + b0, start + b0 + c, keyPos.options());     // [c]
-        auto hidden = keyPos.unsqueeze(0) > queryPos.unsqueeze(1);                   // [c, T] future keys
-        if (window > 0)
-            hidden = hidden.logical_or(keyPos.unsqueeze(0) <= (queryPos.unsqueeze(1) - window));
-        scores = scores.view({kvHeads, group, c, keys}).masked_fill_(hidden, -std::numeric_limits<float>::infinity());
-        auto probs = at::softmax(scores, -1).to(v.scalar_type()).view({kvHeads, group * c, keys});
-        out.narrow(1, b0, c).copy_(at::matmul(probs, v).view({heads, c, d}));
-    }
-    return out;
-}
-
-at::Tensor Decoder::attentionRow(const at::Tensor& q, const at::Tensor& k, int64_t pos) const
-{
-    const int64_t heads = q.size(0), d = q.size(1), kvHeads = k.size(0), group = heads / kvHeads;
-    auto scores = at::matmul(q.reshape({kvHeads, group, d}), k.narrow(1, 0, pos + 1).transpose(1, 2))
-                      .to(at::kFloat)
-                      .mul_(m_scale); // [KV, G, pos+1]
-    const int64_t window = m_config.slidingWindow.value_or(0);
-    if (window > 0 && pos + 1 > window)
-        scores.narrow(2, 0, pos + 1 - window).fill_(-std::numeric_limits<float>::infinity());
-    return at::softmax(scores, -1).view({heads, pos + 1});
-}
-
-at::Tensor Decoder::forward(const at::Tensor& ids, std::vector<std::unique_ptr<LayerKvCache>>& caches,
-                            int64_t queryBlock, const ScoredQuery& scored,
-                            const std::vector<std::vector<int>>& maskedHeads, bool allPositions,
-                            WindowCapture* capture) const
+at::Tensor Decoder::prefill(const at::Tensor& ids, FullCaches& caches, const ForwardHooks& hooks,
+                            const PrefillOptions& options) const
 {
     const int64_t n = ids.size(0);
-    const int64_t start = caches.front()->length();
+    const int64_t start = caches.front().length();
+    const int64_t last = start + n - 1;
+    auto attend = [&](int64_t layer, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, at::Tensor* row) {
+        FullKvCache& cache = caches[static_cast<std::size_t>(layer)];
+        cache.append(k, v);
+        const AttentionParams params = attentionParams(layer);
+        // The scored row is computed before the blocked attention: its small buffers then
+        // come from the heap before the large score blocks are freed and reused, instead of
+        // splitting them (which pushed later large blocks onto fresh, page-faulting memory).
+        if (row)
+            *row = attentionRow(q.select(1, n - 1), cache.keys(), last, params);
+        return blockedAttention(q, cache.keys(), cache.values(), start, options.queryBlock, params);
+    };
+    return runLayers(ids, start, hooks, attend, options.capture, options.allPositions);
+}
+
+at::Tensor Decoder::decode(const at::Tensor& id, LayerCaches& caches, const ForwardHooks& hooks) const
+{
+    auto attend = [&](int64_t layer, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, at::Tensor* row) {
+        LayerKvCache& cache = *caches[static_cast<std::size_t>(layer)];
+        cache.append(k, v);
+        return cache.attendDecode(q.select(1, 0), attentionParams(layer), row).unsqueeze(1);
+    };
+    return runLayers(id, caches.front()->length(), hooks, attend, nullptr, false);
+}
+
+at::Tensor Decoder::runLayers(const at::Tensor& ids, int64_t start, const ForwardHooks& hooks, const Attend& attend,
+                              WindowCapture* capture, bool allPositions) const
+{
+    const ScoredQuery& scored = hooks.scored;
+    const int64_t n = ids.size(0);
     const int64_t last = start + n - 1;
     const int64_t heads = m_config.numHeads, kvHeads = m_config.numKvHeads, d = m_config.headDim;
     auto x = at::embedding(m_weights.embed, ids); // [n, hidden]
@@ -110,8 +105,6 @@ at::Tensor Decoder::forward(const at::Tensor& ids, std::vector<std::unique_ptr<L
             const int64_t keep = std::min(capture->size, n);
             capture->queries.push_back(q.narrow(1, n - keep, keep).clone()); // [H, keep, d]
         }
-        LayerKvCache& cache = *caches[static_cast<std::size_t>(li)];
-        cache.append(k, v);
         if (scored.wants(HookPoint::AttnNorm))
             report(scored, HookPoint::AttnNorm, layer, last, h.narrow(0, n - 1, 1));
         if (scored.wants(HookPoint::Q))
@@ -121,27 +114,14 @@ at::Tensor Decoder::forward(const at::Tensor& ids, std::vector<std::unique_ptr<L
         if (scored.wants(HookPoint::V))
             report(scored, HookPoint::V, layer, last, v.narrow(1, n - 1, 1).transpose(0, 1));
 
-        at::Tensor attn; // [H, n, d]
+        at::Tensor row;
         const bool wantRow = scored.wants(HookPoint::AttnPattern);
-        if (n == 1) {
-            at::Tensor rows;
-            attn = cache.attendDecode(q.select(1, 0), m_scale, wantRow ? &rows : nullptr).unsqueeze(1);
-            if (wantRow)
-                report(scored, HookPoint::AttnPattern, layer, last, rows);
-        } else {
-            auto* full = dynamic_cast<FullKvCache*>(&cache);
-            if (!full)
-                throw UsageError("multi-token forward over a compressed cache: prefill runs on the full cache only");
-            // The scored row is computed before the blocked attention: its small buffers then
-            // come from the heap before the large score blocks are freed and reused, instead of
-            // splitting them (which pushed later large blocks onto fresh, page-faulting memory).
-            if (wantRow)
-                report(scored, HookPoint::AttnPattern, layer, last, attentionRow(q.select(1, n - 1), full->keys(), last));
-            attn = blockedAttention(q, full->keys(), full->values(), start, queryBlock);
-        }
-        const auto& masked = maskedHeads.empty() ? std::vector<int>() : maskedHeads[static_cast<std::size_t>(li)];
-        for (int head : masked)
-            attn.select(0, head).zero_();
+        at::Tensor attn = attend(li, q, k, v, wantRow ? &row : nullptr); // [H, n, d]
+        if (wantRow)
+            report(scored, HookPoint::AttnPattern, layer, last, row);
+        if (hooks.masked)
+            for (int head : (*hooks.masked)[static_cast<std::size_t>(li)])
+                attn.select(0, head).zero_();
         auto attnOut = at::linear(attn.transpose(0, 1).reshape({n, heads * d}), w.o); // [n, hidden]
         if (scored.wants(HookPoint::AttnOut))
             report(scored, HookPoint::AttnOut, layer, last, attnOut.narrow(0, n - 1, 1));

@@ -7,6 +7,7 @@
 //   n        positions processed in this call      T   keys visible (cache length)
 //   hidden   ModelConfig::hiddenSize              H   query heads, KV key/value heads
 //   d        head_dim                              G   H / KV (query heads per KV head)
+#include "attention.h"
 #include "layer_kv_cache.h"
 #include "model_weights.h"
 #include "rope.h"
@@ -16,17 +17,27 @@
 
 #include <ATen/ATen.h>
 
+#include <functional>
 #include <memory>
 #include <vector>
 
 namespace headscope::model {
 
-// What the caller wants reported for the last position of a forward() call.
+// What the caller wants reported for the last position of a pass.
 struct ScoredQuery {
     ForwardObserver* observer = nullptr;
     std::vector<bool> wanted; // indexed by HookPoint; empty = nothing
     int step = 0;
     bool wants(HookPoint p) const { return observer && !wanted.empty() && wanted[static_cast<std::size_t>(p)]; }
+};
+
+// Query heads whose attention output is zeroed, per layer: [layers][masked query heads].
+using HeadMask = std::vector<std::vector<int>>;
+
+// What a pass reports and what it changes; both empty by default (no observer, no cost).
+struct ForwardHooks {
+    ScoredQuery scored;
+    const HeadMask* masked = nullptr; // null or [layers] lists
 };
 
 // The last `size` queries of each layer of a prefill call (RoPE applied), for SnapKV-style
@@ -36,6 +47,12 @@ struct WindowCapture {
     std::vector<at::Tensor> queries;
 };
 
+struct PrefillOptions {
+    int64_t queryBlock = 256;         // queries per block of prefill attention
+    bool allPositions = false;        // return [n, hidden] instead of the last position's [1, hidden]
+    WindowCapture* capture = nullptr; // keep each layer's last capture->size queries
+};
+
 class Decoder {
 public:
     Decoder(const ModelConfig& config, ModelWeights weights, const at::Device& device);
@@ -43,29 +60,36 @@ public:
     const ModelConfig& config() const { return m_config; }
     const ModelWeights& weights() const { return m_weights; }
 
-    // New full caches for `capacity` positions, one per layer.
-    std::vector<std::unique_ptr<LayerKvCache>> makeCaches(int64_t capacity) const;
+    // New empty full caches for `capacity` positions, one per layer.
+    FullCaches makeCaches(int64_t capacity) const;
 
-    // Runs positions [caches.length(), + ids.size()) through every layer, appending K/V.
-    // Prefill attention is query-blocked: at most `queryBlock` queries × T keys of scores
-    // exist per head at any time. Returns final hidden states of the LAST position [hidden],
-    // or of all positions [n, hidden] if allPositions. The scored query (if any) is the
-    // last position. With a capture, each layer's last capture->size queries are kept.
-    at::Tensor forward(const at::Tensor& ids, std::vector<std::unique_ptr<LayerKvCache>>& caches, int64_t queryBlock,
-                       const ScoredQuery& scored, const std::vector<std::vector<int>>& maskedHeads,
-                       bool allPositions = false, WindowCapture* capture = nullptr) const;
+    // Prefill: positions [caches.length(), + n) of ids [n] through every layer, appending
+    // K/V to the full caches. Prefill attention is query-blocked (attention.h). Returns the
+    // final hidden state of the last position [1, hidden], or of all positions [n, hidden].
+    // The scored query, if any, is the last position.
+    at::Tensor prefill(const at::Tensor& ids, FullCaches& caches, const ForwardHooks& hooks,
+                       const PrefillOptions& options) const;
+
+    // Decode: one token id [1] through every layer over any caches (full or compressed);
+    // returns its final hidden state [1, hidden]. The scored query is this token.
+    at::Tensor decode(const at::Tensor& id, LayerCaches& caches, const ForwardHooks& hooks) const;
 
     // Final norm + lm_head: hidden [n, hidden] → logits float32 [n, vocab].
     at::Tensor logits(const at::Tensor& hidden, const ScoredQuery& scored) const;
 
+    // The attention parameters of layer `layer` (scale, sliding window).
+    AttentionParams attentionParams(int64_t layer) const;
+
 private:
+    // Attends one layer's new queries q [H, n, d] with its new k, v [KV, n, d] (RoPE applied):
+    // appends k, v to the layer's cache and returns the attention output [H, n, d]. When
+    // `row` is non-null it receives the last query's softmax row, float32 [H, keys].
+    using Attend = std::function<at::Tensor(int64_t layer, const at::Tensor& q, const at::Tensor& k,
+                                            const at::Tensor& v, at::Tensor* row)>;
+    // The layer stack shared by prefill and decode; they differ only in `attend`.
+    at::Tensor runLayers(const at::Tensor& ids, int64_t start, const ForwardHooks& hooks, const Attend& attend,
+                         WindowCapture* capture, bool allPositions) const;
     at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight) const;
-    // Attention of n new queries q [H, n, d] at positions [start, start+n) over keys
-    // k, v [KV, T, d]; returns [H, n, d]. Blocks of at most `queryBlock` queries.
-    at::Tensor blockedAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, int64_t start,
-                                int64_t queryBlock) const;
-    // Softmax row of one query q [H, d] at position `pos` over k [KV, pos+1, d]: float32 [H, pos+1].
-    at::Tensor attentionRow(const at::Tensor& q, const at::Tensor& k, int64_t pos) const;
 
     ModelConfig m_config;
     ModelWeights m_weights;

@@ -1,13 +1,16 @@
 #pragma once
-// The per-layer KV cache contract the decoder works against.
+// The per-layer KV caches the decoder works against.
 //
-// Full cache (FullKvCache below): K and V are preallocated as [kv_heads, capacity, head_dim]
-// for prompt + max_new_tokens; appends write in place, nothing grows token by token.
-// A compressed cache (core/compress/, issue 4) implements the same contract after prefill:
-// per-head variable-length segments, and attendDecode() over each head's own segment.
+// Prefill always writes a FullKvCache (the concrete type: the decoder's prefill() takes them
+// by value type, so nothing has to find out what a cache is). Decode runs over the
+// LayerKvCache interface: a FullKvCache, or the CompressedKvCache (core/engine/compress/)
+// that replaces it after prefill, with per-head variable-length segments.
+#include "attention.h"
+
 #include <ATen/ATen.h>
 
 #include <cstdint>
+#include <memory>
 #include <vector>
 
 namespace headscope::model {
@@ -16,25 +19,29 @@ class LayerKvCache {
 public:
     virtual ~LayerKvCache() = default;
 
-    // Appends K and V of `n` new positions: k, v [kv_heads, n, head_dim] (RoPE applied to k).
+    // Appends K and V of one decoded position: k, v [kv_heads, 1, head_dim] (RoPE applied to k).
     virtual void append(const at::Tensor& k, const at::Tensor& v) = 0;
 
     // Attention of one decode query q [heads, head_dim] over everything cached (the new
     // token's K/V already appended). Returns [heads, head_dim]. If `rows` is non-null it
     // receives the softmax rows, float32 [heads, keys].
-    virtual at::Tensor attendDecode(const at::Tensor& q, double scale, at::Tensor* rows) = 0;
+    virtual at::Tensor attendDecode(const at::Tensor& q, const AttentionParams& params, at::Tensor* rows) = 0;
 
     virtual int64_t length() const = 0;       // positions seen (logical sequence length)
     virtual int64_t storedBytes() const = 0;  // bytes of K and V actually held
 };
 
+// The decode-time caches of every layer. [layers]
+using LayerCaches = std::vector<std::unique_ptr<LayerKvCache>>;
+
+// K and V preallocated as [kv_heads, capacity, head_dim] for prompt + max_new_tokens; appends
+// write in place, nothing grows token by token.
 class FullKvCache final : public LayerKvCache {
 public:
-    FullKvCache(int64_t kvHeads, int64_t capacity, int64_t headDim, const at::TensorOptions& options,
-                int64_t slidingWindow = 0);
+    FullKvCache(int64_t kvHeads, int64_t capacity, int64_t headDim, const at::TensorOptions& options);
 
-    void append(const at::Tensor& k, const at::Tensor& v) override;
-    at::Tensor attendDecode(const at::Tensor& q, double scale, at::Tensor* rows) override;
+    void append(const at::Tensor& k, const at::Tensor& v) override; // k, v [kv_heads, n, head_dim], any n
+    at::Tensor attendDecode(const at::Tensor& q, const AttentionParams& params, at::Tensor* rows) override;
     int64_t length() const override { return m_length; }
     int64_t storedBytes() const override;
 
@@ -46,7 +53,12 @@ public:
 private:
     at::Tensor m_k, m_v; // [kv_heads, capacity, head_dim]
     int64_t m_length = 0;
-    int64_t m_slidingWindow = 0; // 0 = none
 };
+
+// Full caches of every layer, as written by prefill. [layers]
+using FullCaches = std::vector<FullKvCache>;
+
+// Hands prefill's full caches to decode unchanged (the uncompressed path).
+LayerCaches decodeCaches(FullCaches caches);
 
 } // namespace headscope::model

@@ -54,9 +54,9 @@ std::vector<int64_t> chunkStarts(int64_t promptLen, int64_t chunk, int64_t windo
     return starts;
 }
 
-std::vector<std::vector<int>> maskTable(const std::vector<HeadRef>& masked, const ModelConfig& c)
+model::HeadMask maskTable(const std::vector<HeadRef>& masked, const ModelConfig& c)
 {
-    std::vector<std::vector<int>> table(static_cast<std::size_t>(c.numLayers));
+    model::HeadMask table(static_cast<std::size_t>(c.numLayers));
     for (const HeadRef& h : masked) {
         if (h.layer < 0 || h.layer >= c.numLayers || h.head < 0 || h.head >= c.numHeads)
             throw UsageError("masked head " + std::to_string(h.layer) + "-" + std::to_string(h.head) +
@@ -281,7 +281,7 @@ GenerateResult Engine::Impl::generate(std::span<const int32_t> promptIds, const 
     }
     // A compressed run's full cache only lives through prefill; decode appends go to the
     // compressed cache's reserved room.
-    auto caches = decoder->makeCaches(spec ? promptLen : promptLen + o.maxNewTokens);
+    auto prefillCaches = decoder->makeCaches(spec ? promptLen : promptLen + o.maxNewTokens);
     auto ids = at::tensor(std::vector<int64_t>(promptIds.begin(), promptIds.end()), at::kLong).to(tensorOptions.device());
 
     GenerateResult result;
@@ -298,12 +298,22 @@ GenerateResult Engine::Impl::generate(std::span<const int32_t> promptIds, const 
         const int64_t s = starts[i];
         const bool lastChunk = i + 1 == starts.size();
         const int64_t n = (lastChunk ? promptLen : starts[i + 1]) - s;
-        const auto scored = scoredQuery(lastChunk ? observer : nullptr, 0);
-        hidden = decoder->forward(ids.narrow(0, s, n), caches, queryBlockFor(chunk, c.numHeads, s + n), scored, masked,
-                                  false, lastChunk && spec ? &capture : nullptr);
+        const model::ForwardHooks hooks{scoredQuery(lastChunk ? observer : nullptr, 0), &masked};
+        model::PrefillOptions prefill;
+        prefill.queryBlock = queryBlockFor(chunk, c.numHeads, s + n);
+        prefill.capture = lastChunk && spec ? &capture : nullptr;
+        hidden = decoder->prefill(ids.narrow(0, s, n), prefillCaches, hooks, prefill);
     }
-    if (spec)
-        result.keptPositions = compress::compressCaches(caches, capture.queries, *spec, *plan, c, o.maxNewTokens);
+    model::LayerCaches caches;
+    if (spec) {
+        auto compressed = compress::compressCaches(std::move(prefillCaches), capture.queries, *spec, *plan, c,
+                                                   o.maxNewTokens,
+                                                   [&](int64_t layer) { return decoder->attentionParams(layer); });
+        caches = std::move(compressed.caches);
+        result.keptPositions = std::move(compressed.keptPositions);
+    } else {
+        caches = model::decodeCaches(std::move(prefillCaches));
+    }
     for (const auto& cache : caches)
         result.kvBytes += cache->storedBytes();
 
@@ -327,7 +337,7 @@ GenerateResult Engine::Impl::generate(std::span<const int32_t> promptIds, const 
         if (step > 0) {
             const int32_t fed = forced ? o.forcedTokens[static_cast<std::size_t>(step - 1)] : result.generatedIds.back();
             auto next = at::full({1}, static_cast<int64_t>(fed), ids.options());
-            hidden = decoder->forward(next, caches, 1, scoredQuery(observer, step), masked);
+            hidden = decoder->decode(next, caches, model::ForwardHooks{scoredQuery(observer, step), &masked});
         }
         auto logits = decoder->logits(hidden, scoredQuery(observer, step)).squeeze(0); // [vocab] f32
         const auto token = static_cast<int32_t>(logits.argmax().item<int64_t>());
@@ -365,7 +375,10 @@ std::vector<float> Engine::forwardLogits(std::span<const int32_t> ids)
         const int64_t n = static_cast<int64_t>(ids.size());
         auto caches = m_impl->decoder->makeCaches(n);
         auto t = at::tensor(std::vector<int64_t>(ids.begin(), ids.end()), at::kLong).to(m_impl->tensorOptions.device());
-        auto hidden = m_impl->decoder->forward(t, caches, n, {}, {}, /*allPositions=*/true);
+        model::PrefillOptions whole;
+        whole.queryBlock = n;
+        whole.allPositions = true;
+        auto hidden = m_impl->decoder->prefill(t, caches, {}, whole);
         auto logits = m_impl->decoder->logits(hidden, {}).to(at::kCPU).contiguous(); // [n, vocab]
         return std::vector<float>(logits.data_ptr<float>(), logits.data_ptr<float>() + logits.numel());
     } catch (const c10::Error& e) {

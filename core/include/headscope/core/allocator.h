@@ -45,6 +45,18 @@ BudgetPlan allocateDiliLazyKv(const ScoreMatrix& scores, const AllocationParams&
 std::vector<int64_t> allocateAdaKvLayer(std::span<const float> scores, int heads, int64_t keys, int64_t budget,
                                         double floorAlpha = 0.2, bool normalize = true);
 
+// Whether a plan's split across heads is made at prefill from the prompt's own scores (an
+// Ada-KV plan), rather than fixed in the plan.
+bool splitsAtPrefill(const BudgetPlan& plan);
+
+// The capacities of layer `layer`'s heads for one prompt — the one question a compressed cache
+// asks a plan. A fixed plan returns its row. An Ada-KV plan splits the layer's budget (the
+// mean of its row, half-to-even) across heads with allocateAdaKvLayer over `promptScores`, the
+// prompt's pooled observation-window scores of the prefix keys, [plan.heads, keys] row-major
+// (not needed, and may be empty, when the layer's budget covers all `keys`).
+std::vector<int64_t> layerCapacities(const BudgetPlan& plan, int layer, std::span<const float> promptScores,
+                                     int64_t keys);
+
 // Dispatch by name ("uniform", "pyramid", "adakv", "headkv", "dililazykv"). "adakv" gives the
 // uniform per-layer budget with method "adakv" and parameters["floor_alpha"]: the split across
 // heads needs the prompt's own scores and is made by the compressed cache at prefill

@@ -1,0 +1,68 @@
+#include "attention.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace headscope::model {
+
+at::Tensor blockedAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, int64_t start,
+                            int64_t queryBlock, const AttentionParams& params)
+{
+    const int64_t heads = q.size(0), n = q.size(1), d = q.size(2);
+    const int64_t kvHeads = k.size(0), group = heads / kvHeads, keys = k.size(1);
+    auto out = at::empty_like(q);                     // [H, n, d]
+    auto kT = k.transpose(1, 2);                      // [KV, d, T]
+    auto keyPos = at::arange(keys, at::TensorOptions().dtype(at::kLong).device(q.device())); // [T]
+    for (int64_t b0 = 0; b0 < n; b0 += queryBlock) {
+        const int64_t c = std::min(queryBlock, n - b0);
+        // [H, c, d] → [KV, G*c, d]: each KV head serves its group's queries without copying K.
+        auto qb = q.narrow(1, b0, c).reshape({kvHeads, group * c, d});
+        auto scores = at::matmul(qb, kT).to(at::kFloat).mul_(params.scale);      // [KV, G*c, T]
+        auto queryPos = at::arange(start + b0, start + b0 + c, keyPos.options()); // [c]
+        auto hidden = keyPos.unsqueeze(0) > queryPos.unsqueeze(1);                // [c, T] future keys
+        if (params.slidingWindow > 0)
+            hidden = hidden.logical_or(keyPos.unsqueeze(0) <= (queryPos.unsqueeze(1) - params.slidingWindow));
+        scores = scores.view({kvHeads, group, c, keys}).masked_fill_(hidden, -std::numeric_limits<float>::infinity());
+        auto probs = at::softmax(scores, -1).to(v.scalar_type()).view({kvHeads, group * c, keys});
+        out.narrow(1, b0, c).copy_(at::matmul(probs, v).view({heads, c, d}));
+    }
+    return out;
+}
+
+at::Tensor attentionRow(const at::Tensor& q, const at::Tensor& k, int64_t pos, const AttentionParams& params)
+{
+    const int64_t heads = q.size(0), d = q.size(1), kvHeads = k.size(0), group = heads / kvHeads;
+    auto scores = at::matmul(q.reshape({kvHeads, group, d}), k.narrow(1, 0, pos + 1).transpose(1, 2))
+                      .to(at::kFloat)
+                      .mul_(params.scale); // [KV, G, pos+1]
+    if (params.slidingWindow > 0 && pos + 1 > params.slidingWindow)
+        scores.narrow(2, 0, pos + 1 - params.slidingWindow).fill_(-std::numeric_limits<float>::infinity());
+    return at::softmax(scores, -1).view({heads, pos + 1});
+}
+
+at::Tensor decodeAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                           const AttentionParams& params, at::Tensor* rows)
+{
+    const int64_t heads = q.size(0), d = q.size(1), kvHeads = k.size(0), group = heads / kvHeads;
+    const int64_t length = k.size(1);
+    // Keys older than the window are not visible to the query at position length − 1.
+    const int64_t first = params.slidingWindow > 0 ? std::max<int64_t>(0, length - params.slidingWindow) : 0;
+    auto kv = k.narrow(1, first, length - first);                                        // [KV, T', d]
+    auto vv = v.narrow(1, first, length - first);
+    auto qg = q.view({kvHeads, group, d});                                               // [KV, G, d]
+    auto scores = at::matmul(qg, kv.transpose(1, 2)).to(at::kFloat).mul_(params.scale); // [KV, G, T']
+    auto probs = at::softmax(scores, -1);                                                // [KV, G, T'] f32
+    auto out = at::matmul(probs.to(vv.scalar_type()), vv);                               // [KV, G, d]
+    if (rows) {
+        auto visible = probs.view({heads, length - first});
+        if (first > 0) {
+            *rows = at::zeros({heads, length}, probs.options());
+            rows->narrow(1, first, length - first).copy_(visible);
+        } else {
+            *rows = visible;
+        }
+    }
+    return out.view({heads, d});
+}
+
+} // namespace headscope::model
