@@ -10,3 +10,7 @@ headscope_add_qt_test(tst_decoder_properties SOURCES engine/tst_decoder_properti
                       LIBS headscope::engine headscope_test_reference Qt6::Core LABELS engine)
 headscope_add_qt_test(tst_engine_memory SOURCES engine/tst_engine_memory.cpp
                       LIBS headscope::engine Qt6::Core LABELS engine)
+# The fused CPU kernels are engine internals: the test sees core/engine/ and LibTorch directly.
+headscope_add_qt_test(tst_cpu_kernels SOURCES engine/tst_cpu_kernels.cpp
+                      LIBS headscope::engine ${TORCH_LIBRARIES} Qt6::Core LABELS engine)
+target_include_directories(tst_cpu_kernels PRIVATE ${CMAKE_SOURCE_DIR}/core/engine)

@@ -1,5 +1,6 @@
 #include "decoder.h"
 
+#include "cpu_kernels.h"
 
 #include <algorithm>
 #include <cmath>
@@ -16,6 +17,22 @@ void report(const ScoredQuery& scored, HookPoint point, int layer, int64_t posit
     HookEvent e{point, layer, scored.step, position, shape,
                 std::span<const float>(host.data_ptr<float>(), static_cast<std::size_t>(host.numel()))};
     scored.observer->onHook(e);
+}
+
+// A Linear layer; one row (decode) goes through the streaming matrix-vector kernel.
+at::Tensor project(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias = {})
+{
+    if (x.size(0) == 1)
+        if (at::Tensor row = cpu::linearRow(x, weight, bias); row.defined())
+            return row;
+    return at::linear(x, weight, bias);
+}
+
+// silu(gate) * up: one fused pass on the CPU.
+at::Tensor swiglu(const at::Tensor& gate, const at::Tensor& up)
+{
+    at::Tensor fused = cpu::swiglu(gate, up);
+    return fused.defined() ? fused : at::silu(gate) * up;
 }
 
 } // namespace
@@ -46,6 +63,8 @@ AttentionParams Decoder::attentionParams(int64_t) const
 
 at::Tensor Decoder::rmsNorm(const at::Tensor& x, const at::Tensor& weight) const
 {
+    if (at::Tensor fused = cpu::rmsNorm(x, weight, m_config.rmsNormEps); fused.defined())
+        return fused;
     // Statistics in float32 whatever the model dtype, as HF's LlamaRMSNorm does.
     auto xf = x.to(at::kFloat);
     auto normed = xf * at::rsqrt(xf.pow(2).mean(-1, /*keepdim=*/true) + m_config.rmsNormEps);
@@ -96,11 +115,9 @@ at::Tensor Decoder::runLayers(const at::Tensor& ids, int64_t start, const Forwar
         const int layer = static_cast<int>(li);
         const LayerWeights& w = m_weights.layers[static_cast<std::size_t>(li)];
         auto h = rmsNorm(x, w.inputNorm); // [n, hidden]
-        auto q = at::linear(h, w.q, w.qBias).view({n, heads, d}).transpose(0, 1);    // [H, n, d]
-        auto k = at::linear(h, w.k, w.kBias).view({n, kvHeads, d}).transpose(0, 1);  // [KV, n, d]
-        auto v = at::linear(h, w.v, w.vBias).view({n, kvHeads, d}).transpose(0, 1);  // [KV, n, d]
-        q = m_rope.apply(q, start);
-        k = m_rope.apply(k, start);
+        auto q = m_rope.applyToHeads(project(h, w.q, w.qBias), heads, start);   // [H, n, d]
+        auto k = m_rope.applyToHeads(project(h, w.k, w.kBias), kvHeads, start); // [KV, n, d]
+        auto v = project(h, w.v, w.vBias).view({n, kvHeads, d}).transpose(0, 1); // [KV, n, d]
         if (capture && capture->size > 0) {
             const int64_t keep = std::min(capture->size, n);
             capture->queries.push_back(q.narrow(1, n - keep, keep).clone()); // [H, keep, d]
@@ -122,15 +139,15 @@ at::Tensor Decoder::runLayers(const at::Tensor& ids, int64_t start, const Forwar
         if (hooks.masked)
             for (int head : (*hooks.masked)[static_cast<std::size_t>(li)])
                 attn.select(0, head).zero_();
-        auto attnOut = at::linear(attn.transpose(0, 1).reshape({n, heads * d}), w.o); // [n, hidden]
+        auto attnOut = project(attn.transpose(0, 1).reshape({n, heads * d}), w.o); // [n, hidden]
         if (scored.wants(HookPoint::AttnOut))
             report(scored, HookPoint::AttnOut, layer, last, attnOut.narrow(0, n - 1, 1));
-        x = x + attnOut;
+        x.add_(attnOut); // x is this pass's own tensor (embedding output or a sum)
         auto h2 = rmsNorm(x, w.postNorm);
-        auto mlp = at::linear(at::silu(at::linear(h2, w.gate)) * at::linear(h2, w.up), w.down); // [n, hidden]
+        auto mlp = project(swiglu(project(h2, w.gate), project(h2, w.up)), w.down); // [n, hidden]
         if (scored.wants(HookPoint::MlpOut))
             report(scored, HookPoint::MlpOut, layer, last, mlp.narrow(0, n - 1, 1));
-        x = x + mlp;
+        x.add_(mlp);
         if (scored.wants(HookPoint::ResidPost))
             report(scored, HookPoint::ResidPost, layer, last, x.narrow(0, n - 1, 1));
     }
@@ -142,7 +159,7 @@ at::Tensor Decoder::logits(const at::Tensor& hidden, const ScoredQuery& scored) 
     auto normed = rmsNorm(hidden, m_weights.finalNorm); // [n, hidden]
     if (scored.wants(HookPoint::FinalNorm))
         report(scored, HookPoint::FinalNorm, -1, -1, normed.narrow(0, normed.size(0) - 1, 1));
-    auto out = at::linear(normed, m_weights.lmHead).to(at::kFloat); // [n, vocab]
+    auto out = project(normed, m_weights.lmHead).to(at::kFloat); // [n, vocab]
     if (scored.wants(HookPoint::Logits))
         report(scored, HookPoint::Logits, -1, -1, out.narrow(0, out.size(0) - 1, 1));
     return out;

@@ -1,5 +1,7 @@
 #include "rope.h"
 
+#include "cpu_kernels.h"
+
 #include <cmath>
 #include <numbers>
 
@@ -42,9 +44,10 @@ void Rope::ensureTable(int64_t positions) const
     const int64_t n = std::max<int64_t>(positions, m_cos.defined() ? 2 * m_cos.size(0) : 256);
     auto pos = at::arange(n, m_invFreq.options());       // [n]
     auto freqs = at::outer(pos, m_invFreq);              // [n, head_dim/2]
-    auto emb = at::cat({freqs, freqs}, -1);              // [n, head_dim]
-    m_cos = emb.cos();
-    m_sin = emb.sin();
+    m_cosHalf = freqs.cos();
+    m_sinHalf = freqs.sin();
+    m_cos = at::cat({m_cosHalf, m_cosHalf}, -1);         // [n, head_dim]
+    m_sin = at::cat({m_sinHalf, m_sinHalf}, -1);
 }
 
 at::Tensor Rope::apply(const at::Tensor& x, int64_t start) const
@@ -56,6 +59,14 @@ at::Tensor Rope::apply(const at::Tensor& x, int64_t start) const
     auto x1 = x.narrow(-1, 0, d / 2), x2 = x.narrow(-1, d / 2, d / 2);
     auto rotated = at::cat({-x2, x1}, -1);
     return x * cos + rotated * sin;
+}
+
+at::Tensor Rope::applyToHeads(const at::Tensor& x, int64_t heads, int64_t start) const
+{
+    const int64_t n = x.size(0), d = x.size(1) / heads;
+    ensureTable(start + n);
+    at::Tensor fused = cpu::rotaryToHeads(x, heads, start, m_cosHalf, m_sinHalf);
+    return fused.defined() ? fused : apply(x.view({n, heads, d}).transpose(0, 1), start);
 }
 
 } // namespace headscope::model

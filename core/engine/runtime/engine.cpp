@@ -54,6 +54,32 @@ std::vector<int64_t> chunkStarts(int64_t promptLen, int64_t chunk, int64_t windo
     return starts;
 }
 
+// Decode streams each weight once per token: a small model's matrix-vector products take
+// microseconds, less than waking a second thread for each of them costs (and far less under
+// contention, when a sleeping worker waits for a time slice). Below this many weight bytes per
+// layer, decode runs on the calling thread alone; prefill always uses every thread.
+constexpr int64_t kParallelDecodeBytesPerLayer = int64_t(4) << 20;
+
+// Sets the intra-op thread count for a scope and restores it on exit (also on exceptions).
+class ThreadScope {
+public:
+    explicit ThreadScope(int threads) : m_saved(at::get_num_threads())
+    {
+        if (threads != m_saved)
+            at::set_num_threads(threads);
+    }
+    ~ThreadScope()
+    {
+        if (at::get_num_threads() != m_saved)
+            at::set_num_threads(m_saved);
+    }
+    ThreadScope(const ThreadScope&) = delete;
+    ThreadScope& operator=(const ThreadScope&) = delete;
+
+private:
+    int m_saved;
+};
+
 model::HeadMask maskTable(const std::vector<HeadRef>& masked, const ModelConfig& c)
 {
     model::HeadMask table(static_cast<std::size_t>(c.numLayers));
@@ -331,9 +357,12 @@ GenerateResult Engine::Impl::generate(std::span<const int32_t> promptIds, const 
     const bool forced = !o.forcedTokens.empty();
     const int steps = forced ? std::min<int>(o.maxNewTokens, static_cast<int>(o.forcedTokens.size())) : o.maxNewTokens;
     Clock::time_point decodeStart;
+    std::optional<ThreadScope> decodeThreads;
     for (int step = 0; step < steps; ++step) {
         if (stop.stop_requested())
             throw CancelledError();
+        if (step == 1 && decoder->weights().bytes / std::max<int64_t>(1, c.numLayers) < kParallelDecodeBytesPerLayer)
+            decodeThreads.emplace(1);
         if (step > 0) {
             const int32_t fed = forced ? o.forcedTokens[static_cast<std::size_t>(step - 1)] : result.generatedIds.back();
             auto next = at::full({1}, static_cast<int64_t>(fed), ids.options());

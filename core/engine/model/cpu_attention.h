@@ -1,0 +1,38 @@
+#pragma once
+// Fused CPU attention kernels (AVX-512), used by attention.cpp when the tensors allow:
+//
+//   decode / scored row — one query per head over a full cache, K and V read once per KV head
+//     for all the heads of its group; scores, softmax and the P·V sums in float32 whatever the
+//     K/V dtype (bf16 or f32). Replaces a chain of ATen ops whose shapes change with every
+//     token (each new shape cost oneDNN a new kernel).
+//   prefill (bf16 only, CPUs with AVX512-BF16) — flash-style: per KV head and block of queries,
+//     Q·Kᵀ with bf16 products accumulated in float32, an online float32 softmax, P (rounded to
+//     bf16) · V accumulated in float32; no [queries × keys] score matrix is ever stored.
+//
+// Shapes as in attention.h: q [H, n, d] or [H, d], k and v [KV, T, d] (the cache's views: each
+// head's rows contiguous, heads at any stride). Every function returns an undefined tensor
+// when it does not handle the inputs, and the caller falls back to the ATen path.
+#include "attention.h"
+
+#include <ATen/ATen.h>
+
+namespace headscope::model::cpu {
+
+// One query per head: q [H, d] at position T − 1 over k, v [KV, T, d]. Returns [H, d] in q's
+// dtype; `rows`, if non-null, receives float32 softmax rows [H, T] (zeros where hidden).
+at::Tensor decodeAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
+                           const AttentionParams& params, at::Tensor* rows);
+
+// Only the softmax rows of one query q [H, d] at position `pos` over k [KV, ≥ pos + 1, d]:
+// float32 [H, pos + 1].
+at::Tensor attentionRow(const at::Tensor& q, const at::Tensor& k, int64_t pos, const AttentionParams& params);
+
+// Causal attention of q [H, n, d] at positions [start, start + n) over k, v [KV, start + n, d].
+// Returns [H, n, d] bf16.
+at::Tensor prefillAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, int64_t start,
+                            const AttentionParams& params);
+
+// Turns the fused kernels off (true) for the tests that compare them with the ATen path.
+void setDisabledForTesting(bool disabled);
+
+} // namespace headscope::model::cpu
