@@ -8,6 +8,7 @@
 #include "run_args.h"
 
 #include "headscope/core/errors.h"
+#include "headscope/core/memory_estimate.h"
 #include "headscope/core/probe_runner.h"
 #include "headscope/engine/engine.h"
 
@@ -87,15 +88,18 @@ int runProbe(const std::vector<std::string>& args)
     ProbeRunner runner(engine, tokenizer);
     std::cerr << "probe: " << config.lengths.size() << " lengths × " << config.depths.size() << " depths × "
               << config.needles.size() << " needles on " << engine.deviceDescription() << "\n";
+    const std::string dtype(dtypeName(engine.computeDtype()));
     try {
         const ProbeSummary s = runner.run(
             config,
-            [](const ProbeProgress& pr) {
+            [&dtype](const ProbeProgress& pr) {
                 const int width = 30, filled = pr.total ? width * pr.done / pr.total : width;
-                std::fprintf(stderr, "\r[%s%s] %d/%d  %.0fs elapsed, ETA %.0fs  (last: len %d depth %.2f rouge1 %.0f)   ",
+                std::fprintf(stderr,
+                             "\r[%s%s] %d/%d  %.0fs elapsed, ETA %.0fs  %s, peak %s  (last: len %d depth %.2f rouge1 %.0f)   ",
                              std::string(static_cast<std::size_t>(filled), '#').c_str(),
                              std::string(static_cast<std::size_t>(width - filled), '.').c_str(), pr.done, pr.total,
-                             pr.elapsedSeconds, pr.etaSeconds, pr.last.length, pr.last.depth, pr.last.rouge1Recall);
+                             pr.elapsedSeconds, pr.etaSeconds, dtype.c_str(), formatBytes(peakResidentBytes()).c_str(),
+                             pr.last.length, pr.last.depth, pr.last.rouge1Recall);
             },
             interrupt.token());
         std::fprintf(stderr, "\n");

@@ -2,8 +2,9 @@
 // model shape, bf16 and f32 side by side, each read against what this machine does measured in
 // the same run: the GEMM rate of each dtype at the model's own MLP shape, and the memory read
 // bandwidth. Every dtype runs in its own process, so each peak RSS is its own.
-//   usage: bench_forward [--shape toy|small|1b|3b|8b] [--contexts 1024,4096] [--new-tokens 16]
-//                        [--dtypes bf16,f32] [--chunk 256]
+//   usage: bench_forward [--shape toy|small|1b|3b|8b] [--contexts 1024,4096] [--f32-contexts 1024]
+//                        [--new-tokens 16] [--dtypes bf16,f32] [--chunk 256]
+// f32 runs at the real shapes take ~10x longer, so by default they use only the first context.
 // Goals (docs/performance.md): bf16 prefill >= 60 % of the bf16 GEMM rate at 1K-8K tokens;
 // decode <= 1.3x the weight-streaming bound at the 1B shape; the toy shape decodes in
 // < 0.5 ms/token; peak RSS <= 1.2x weights + KV cache + the estimated scratch.
@@ -74,6 +75,8 @@ std::vector<int32_t> promptOf(int length, int64_t vocab)
 // The child: load in `dtype`, run each context once after a short warm-up, print key=value.
 int child(const std::string& dir, const std::string& dtype, const std::vector<int>& contexts, int newTokens, int chunk)
 {
+    (void)at::ones({16}).sum().item<float>(); // the runtime's own pages (libraries, thread pool)
+    std::printf("base_rss=%lld\n", bench::peakRssBytes());
     Engine engine;
     LoadOptions lo;
     lo.dtype = dtype == "bf16" ? DType::BF16 : DType::F32;
@@ -123,7 +126,7 @@ int main(int argc, char** argv)
         }
     }
     std::string shape = "small";
-    std::vector<int> contexts = {512, 2048};
+    std::vector<int> contexts = {512, 2048}, f32Contexts;
     std::vector<std::string> dtypes = {"bf16", "f32"};
     int newTokens = 16, chunk = 256;
     bool contextsGiven = false;
@@ -133,6 +136,8 @@ int main(int argc, char** argv)
             shape = argv[i + 1];
         else if (a == "--contexts")
             contexts = parseIntList(argv[i + 1]), contextsGiven = true;
+        else if (a == "--f32-contexts")
+            f32Contexts = parseIntList(argv[i + 1]);
         else if (a == "--new-tokens")
             newTokens = std::stoi(argv[i + 1]);
         else if (a == "--dtypes")
@@ -144,6 +149,9 @@ int main(int argc, char** argv)
         contexts = {1024, 4096};
     if (!contextsGiven && shape == "toy")
         contexts = {16};
+    const bool real = shape == "1b" || shape == "3b" || shape == "8b";
+    if (f32Contexts.empty())
+        f32Contexts = real ? std::vector<int>{contexts.front()} : contexts;
     at::set_num_threads(availableCores());
     const auto dir = shapeCheckpoint(shape);
     const ModelConfig c = Checkpoint::open(dir).config();
@@ -160,9 +168,12 @@ int main(int argc, char** argv)
                 at::get_num_threads(), static_cast<long long>(c.hiddenSize), static_cast<long long>(c.hiddenSize),
                 static_cast<long long>(c.intermediateSize));
 
-    std::string contextList;
-    for (int ctx : contexts)
-        contextList += (contextList.empty() ? "" : ",") + std::to_string(ctx);
+    auto listOf = [](const std::vector<int>& v) {
+        std::string out;
+        for (int x : v)
+            out += (out.empty() ? "" : ",") + std::to_string(x);
+        return out;
+    };
     // Linear layers without the embedding lookup (the lm_head is applied to one row only).
     const double embed = static_cast<double>(c.vocabSize * c.hiddenSize);
     const double linearParams = static_cast<double>(c.parameterCount()) - embed - (c.tieWordEmbeddings ? 0.0 : embed);
@@ -172,6 +183,8 @@ int main(int argc, char** argv)
     std::vector<std::string> memoryLines;
     for (const std::string& dtype : dtypes) {
         const at::ScalarType st = dtype == "bf16" ? at::kBFloat16 : at::kFloat;
+        const std::vector<int>& runContexts = dtype == "f32" ? f32Contexts : contexts;
+        const std::string contextList = listOf(runContexts);
         Rates before{gemmGflops(st, 1024, c.hiddenSize, c.intermediateSize), readGBps()};
         const ChildOutput out = runChild(std::string(argv[0]) + " --child " + dir.string() + " " + dtype + " " +
                                          contextList + " " + std::to_string(newTokens) + " " + std::to_string(chunk));
@@ -189,7 +202,7 @@ int main(int argc, char** argv)
         const double elt = dtype == "bf16" ? 2.0 : 4.0;
         // A decode step streams every weight but the embedding table (one row is read) plus the cache.
         const double streamed = weightBytes - (c.tieWordEmbeddings ? 0.0 : embed * elt);
-        for (int ctx : contexts) {
+        for (int ctx : runContexts) {
             const std::string k = std::to_string(ctx);
             const double prefillS = number(out, "prefill_ms_" + k) / 1e3;
             const double n = ctx;
@@ -203,15 +216,18 @@ int main(int argc, char** argv)
         std::printf("%-5s GEMM %.1f GFLOP/s (before %.1f, after %.1f), read bandwidth %.1f GB/s\n", dtype.c_str(), gemm,
                     before.gemm, after.gemm, bw);
         const double peak = number(out, "peak_rss"), kv = number(out, "est_kv"), scratch = number(out, "est_scratch");
+        const double base = number(out, "base_rss");
         char line[512];
-        std::snprintf(line, sizeof line, "%-5s %8.3f %12.3f %9.0f%% %9.3f %11.3f %10.3f %10.2f %12.2f", dtype.c_str(),
+        std::snprintf(line, sizeof line, "%-5s %8.3f %9.3f %7.0f%% %8.3f %8.3f %8.3f %9.3f %7.2f %9.2f", dtype.c_str(),
                       number(out, "load_s"), weightBytes / 1e9, 100.0 * number(out, "mapped_bytes") / weightBytes,
-                      kv / 1e9, scratch / 1e9, peak / 1e9, peak / weightBytes, peak / (1.2 * weightBytes + kv + scratch));
+                      kv / 1e9, scratch / 1e9, base / 1e9, peak / 1e9, peak / weightBytes,
+                      peak / (1.2 * weightBytes + kv + scratch + base));
         memoryLines.push_back(line);
     }
-    std::printf("\nmemory at the longest context (GB); budget = 1.2 x weights + KV cache + estimated scratch\n");
-    std::printf("%-5s %8s %12s %10s %9s %11s %10s %10s %12s\n", "dtype", "load s", "weights", "mapped", "KV",
-                "scratch est", "peak RSS", "peak/W", "peak/budget");
+    std::printf("\nmemory at the longest context (GB); budget = 1.2 x weights + KV cache + estimated scratch + runtime\n"
+                "(runtime: the process's RSS before loading — libraries and thread pools)\n");
+    std::printf("%-5s %8s %9s %8s %8s %8s %8s %9s %7s %9s\n", "dtype", "load s", "weights", "mapped", "KV", "scratch",
+                "runtime", "peak RSS", "peak/W", "of budget");
     for (const std::string& l : memoryLines)
         std::printf("%s\n", l.c_str());
     std::printf("\nof GEMM = prefill FLOP rate (linear layers + causal attention) / the same dtype's GEMM rate.\n"

@@ -119,6 +119,8 @@ private Q_SLOTS:
                  QStringLiteral("--max-new-tokens"), QStringLiteral("4"), QStringLiteral("--out"), session});
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QVERIFY(r.out.contains(QStringLiteral("3 tests scored")));
+        // The progress line names the compute dtype (f32 checkpoint → f32) and the peak memory.
+        QVERIFY2(r.err.contains(QStringLiteral("3/3")) && r.err.contains(QStringLiteral("f32, peak ")), qPrintable(r.err));
         r = cli({QStringLiteral("inspect"), session, QStringLiteral("--top"), QStringLiteral("3")});
         QCOMPARE(r.code, 0);
         QVERIFY(r.out.contains(QStringLiteral("3 ok, 0 errors")));

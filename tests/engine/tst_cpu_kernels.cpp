@@ -2,7 +2,8 @@
 // (dtype-rounded) inputs: decode attention and its rows, the scored row, flash prefill in bf16
 // (on CPUs with AVX512-BF16), RMSNorm, rotary embedding, SwiGLU and the one-row Linear — every
 // head_dim, group size, sliding window and tail length the decoder can hand them. Also checks the ATen fallback
-// (kernels disabled) gives the same answers, so both paths stay interchangeable.
+// (kernels disabled) gives the same answers, and runs the portable loops used on CPUs without
+// AVX-512, so every path stays interchangeable.
 #include "model/attention.h"
 #include "model/cpu_attention.h"
 #include "model/cpu_kernels.h"
@@ -88,9 +89,11 @@ class TestCpuKernels : public QObject {
 private Q_SLOTS:
     void init()
     {
-        cpu::setDisabledForTesting(false);
+        cpu::setSimdForTesting(true);
         at::manual_seed(7);
     }
+
+    void cleanup() { cpu::setSimdForTesting(true); }
 
     void decodeAttention_data()
     {
@@ -142,7 +145,7 @@ private Q_SLOTS:
         const at::Tensor row = cpu::attentionRow(q, k, keys - 1, params);
         QVERIFY(at::equal(row, rows));
         // And the ATen fallback agrees (its bf16 path rounds scores to bf16: a looser bound).
-        cpu::setDisabledForTesting(true);
+        cpu::setSimdForTesting(false);
         at::Tensor atenRows;
         const at::Tensor aten = headscope::model::decodeAttention(q, k, v, params, &atenRows);
         QVERIFY2(maxAbsDiff(atenRows, ref.probs) < (bf16 ? 3e-2 : 1e-5), "ATen rows");
@@ -188,7 +191,7 @@ private Q_SLOTS:
         QVERIFY2(err < 2e-2, qPrintable(QString::number(err)));
         // The blocked entry point uses it, and the ATen fallback stays within its own bound.
         QVERIFY(at::equal(blockedAttention(q, k, v, start, 16, params), out));
-        cpu::setDisabledForTesting(true);
+        cpu::setSimdForTesting(false);
         QVERIFY2(maxAbsDiff(blockedAttention(q, k, v, start, 16, params).to(at::kFloat), ref.out) < 5e-2, "ATen");
     }
 
@@ -197,8 +200,11 @@ private Q_SLOTS:
     void elementwise_data()
     {
         QTest::addColumn<bool>("bf16");
-        QTest::addRow("f32") << false;
-        QTest::addRow("bf16") << true;
+        QTest::addColumn<bool>("simd");
+        for (bool simd : {true, false}) {
+            QTest::addRow("f32 %s", simd ? "avx512" : "portable") << false << simd;
+            QTest::addRow("bf16 %s", simd ? "avx512" : "portable") << true << simd;
+        }
     }
 
     // RMSNorm, rotary embedding and SwiGLU against their ATen expressions computed in float64
@@ -206,6 +212,8 @@ private Q_SLOTS:
     void elementwise()
     {
         QFETCH(bool, bf16);
+        QFETCH(bool, simd);
+        cpu::setSimdForTesting(simd);
         const auto dtype = bf16 ? at::kBFloat16 : at::kFloat;
         const double tol = bf16 ? 1.0 / 128 : 1e-5; // relative: one bf16 ulp / float32 noise
         auto close = [&](const at::Tensor& got, const at::Tensor& want) {
@@ -245,6 +253,8 @@ private Q_SLOTS:
     void linearRow()
     {
         QFETCH(bool, bf16);
+        QFETCH(bool, simd);
+        cpu::setSimdForTesting(simd);
         const auto dtype = bf16 ? at::kBFloat16 : at::kFloat;
         const bool fused = bf16 ? simd::cpuHasAvx512Bf16() : simd::cpuHasAvx512();
         for (int64_t out : {1, 16, 37, 300})

@@ -5,6 +5,7 @@
 #include "headscope/core/compression.h"
 #include "headscope/engine/engine.h"
 #include "headscope/core/errors.h"
+#include "headscope/core/memory_estimate.h"
 #include "headscope/core/probe_runner.h"
 #include "headscope/core/tokenizer.h"
 
@@ -43,11 +44,21 @@ void EngineWorker::loadCheckpoint(const QString& directory, bool loadWeights)
             m_engine = std::move(engine);
         }
         Q_EMIT checkpointLoaded(std::move(info));
+        reportStatus();
     } catch (const Error& e) {
         Q_EMIT failed(what, QString::fromStdString(e.what()));
     } catch (const std::exception& e) {
         Q_EMIT failed(what, QStringLiteral("unexpected error: %1").arg(QString::fromStdString(e.what())));
     }
+}
+
+void EngineWorker::reportStatus()
+{
+    if (!m_engine || !m_engine->isLoaded())
+        return;
+    Q_EMIT engineStatus(QStringLiteral("%1 · peak %2")
+                            .arg(QString::fromLatin1(dtypeName(m_engine->computeDtype()).data()),
+                                 QString::fromStdString(formatBytes(peakResidentBytes()))));
 }
 
 void EngineWorker::busyWait(int ms, std::stop_token token)
@@ -93,6 +104,7 @@ void EngineWorker::runProbe(std::shared_ptr<const ProbeRunConfig> config, std::s
                 for (double v : sum)
                     snap->meanInf.values.push_back(v / std::max(okTests, 1));
                 Q_EMIT probeProgress(std::move(snap));
+                reportStatus();
             },
             stop);
         ProbeOutcome outcome;
@@ -242,6 +254,7 @@ void EngineWorker::compare(const CompareRequest& request, std::stop_token stop)
         if (tokenizer)
             result->promptText = QString::fromStdString(tokenizer->decode(ids));
         Q_EMIT compared(std::move(result));
+        reportStatus();
     } catch (const CancelledError&) {
         Q_EMIT failed(what, QStringLiteral("cancelled"));
     } catch (const Error& e) {
@@ -271,6 +284,7 @@ EngineController::EngineController(QObject* parent) : QObject(parent), m_worker(
         Q_EMIT busyWaitFinished(stopped);
     });
     connect(m_worker, &EngineWorker::probeProgress, this, &EngineController::probeProgress);
+    connect(m_worker, &EngineWorker::engineStatus, this, &EngineController::engineStatus);
     connect(m_worker, &EngineWorker::probeFinished, this, [this](const ProbeOutcome& outcome) {
         finished();
         Q_EMIT probeFinished(outcome);

@@ -5,7 +5,6 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cstring>
 #include <limits>
 #include <vector>
@@ -13,8 +12,6 @@
 namespace headscope::model::cpu {
 
 namespace {
-
-std::atomic<bool> g_disabled{false};
 
 constexpr float kMinusInf = -std::numeric_limits<float>::infinity();
 
@@ -173,7 +170,7 @@ void decodeKernel(const DecodeArgs& a, int64_t kvHeads)
 
 bool decodeUsable(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v)
 {
-    return !g_disabled.load(std::memory_order_relaxed) && simd::cpuHasAvx512() && cpuTensor(q) && q.dim() == 2 &&
+    return simd::cpuHasAvx512() && cpuTensor(q) && q.dim() == 2 &&
            k.scalar_type() == q.scalar_type() && v.scalar_type() == q.scalar_type() && k.device().is_cpu() &&
            v.device().is_cpu() && rowsUsable(k) && rowsUsable(v) && k.size(0) > 0 && q.size(0) % k.size(0) == 0 &&
            k.size(2) == q.size(1) && v.size(2) == q.size(1) && v.size(1) >= k.size(1);
@@ -369,7 +366,7 @@ HS_AVX512_BF16 static void prefillTile(const PrefillArgs& a, int64_t kh, int64_t
 
 bool prefillUsable(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v)
 {
-    return !g_disabled.load(std::memory_order_relaxed) && simd::cpuHasAvx512Bf16() && q.device().is_cpu() &&
+    return simd::cpuHasAvx512Bf16() && q.device().is_cpu() &&
            q.scalar_type() == at::kBFloat16 && k.scalar_type() == at::kBFloat16 && v.scalar_type() == at::kBFloat16 &&
            k.device().is_cpu() && v.device().is_cpu() && q.dim() == 3 && rowsUsable(k) && rowsUsable(v) &&
            k.size(0) > 0 && q.size(0) % k.size(0) == 0 && q.size(2) % 16 == 0 && k.size(2) == q.size(2) &&
@@ -377,11 +374,6 @@ bool prefillUsable(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v
 }
 
 } // namespace
-
-void setDisabledForTesting(bool disabled)
-{
-    g_disabled.store(disabled, std::memory_order_relaxed);
-}
 
 at::Tensor decodeAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const AttentionParams& params,
                            at::Tensor* rows)

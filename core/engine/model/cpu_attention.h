@@ -32,7 +32,4 @@ at::Tensor attentionRow(const at::Tensor& q, const at::Tensor& k, int64_t pos, c
 at::Tensor prefillAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, int64_t start,
                             const AttentionParams& params);
 
-// Turns the fused kernels off (true) for the tests that compare them with the ATen path.
-void setDisabledForTesting(bool disabled);
-
 } // namespace headscope::model::cpu

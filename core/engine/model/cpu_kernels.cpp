@@ -316,6 +316,11 @@ at::Tensor swiglu(const at::Tensor& gate, const at::Tensor& up)
     return out;
 }
 
+void setSimdForTesting(bool enabled)
+{
+    simd::portableOnly.store(!enabled, std::memory_order_relaxed);
+}
+
 at::Tensor linearRow(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias)
 {
     if (!cpuFloat(x) || x.dim() != 2 || x.size(0) != 1 || weight.dim() != 2 || weight.stride(1) != 1 ||

@@ -27,4 +27,8 @@ at::Tensor swiglu(const at::Tensor& gate, const at::Tensor& up);
 // matrix into its own layout on every call, which for a single row triples the memory traffic.
 at::Tensor linearRow(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias);
 
+// Tests: false makes every kernel here and in cpu_attention.h behave as on a CPU without
+// AVX-512 (portable loops here, the ATen path for attention and linearRow).
+void setSimdForTesting(bool enabled);
+
 } // namespace headscope::model::cpu

@@ -7,6 +7,7 @@
 // target could be picked by the linker for baseline callers).
 #include <immintrin.h>
 
+#include <atomic>
 #include <cstdint>
 
 #define HS_AVX512 __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl,fma")))
@@ -14,17 +15,20 @@
 
 namespace headscope::model::simd {
 
+// Set by tests (cpu::setSimdForTesting) to run the portable paths on a CPU that has AVX-512.
+inline std::atomic<bool> portableOnly{false};
+
 inline bool cpuHasAvx512()
 {
     static const bool has = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                             __builtin_cpu_supports("avx512dq") && __builtin_cpu_supports("avx512vl");
-    return has;
+    return has && !portableOnly.load(std::memory_order_relaxed);
 }
 
 inline bool cpuHasAvx512Bf16()
 {
-    static const bool has = cpuHasAvx512() && __builtin_cpu_supports("avx512bf16");
-    return has;
+    static const bool has = __builtin_cpu_supports("avx512bf16");
+    return has && cpuHasAvx512();
 }
 
 // 16 bf16 (raw bits) → float32: the bits shifted into the high half.
