@@ -11,7 +11,24 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <fstream>
+#include <string>
+
 using namespace headscope;
+
+namespace {
+
+// Resident file-backed pages of this process (mapped checkpoints, libraries), bytes.
+int64_t rssFileBytes()
+{
+    std::ifstream in("/proc/self/status");
+    for (std::string line; std::getline(in, line);)
+        if (line.rfind("RssFile:", 0) == 0)
+            return std::stoll(line.substr(8)) * 1024;
+    return -1;
+}
+
+} // namespace
 
 class TestEngineMemory : public QObject {
     Q_OBJECT
@@ -76,6 +93,42 @@ private Q_SLOTS:
 
         engine.load(write("inplace-f32", ElementType::F32)); // f32 stored and computed: in place too
         QCOMPARE(engine.mappedWeightBytes(), engine.weightBytes());
+    }
+
+    // Resident memory follows: weights used in place are the file's pages once (no copy), and
+    // a converted checkpoint does not keep its mapped source resident beside the copy.
+    void residentPagesFollowTheMode()
+    {
+        TestModelSpec s = tinyModelCases().front().spec;
+        s.hidden = 256;
+        s.intermediate = 1024;
+        s.vocab = 64;
+        s.dtype = ElementType::BF16;
+        const std::string path = m_dir.filePath(QStringLiteral("resident")).toStdString();
+        writeTestModel(s, path);
+        const int64_t stored = Checkpoint::open(path).weightBytes(); // ~2.4 MB: hundreds of pages
+        GenerateOptions o;
+        o.maxNewTokens = 2;
+        {
+            Engine engine;
+            const int64_t before = rssFileBytes();
+            engine.load(path);
+            engine.generate(testPrompt(12, 64), o);
+            const int64_t mapped = rssFileBytes() - before;
+            qInfo("in place: %lld of %lld stored bytes resident as file pages", static_cast<long long>(mapped),
+                  static_cast<long long>(stored));
+            QVERIFY2(mapped > stored * 8 / 10, qPrintable(QString::number(mapped)));
+        }
+        Engine engine;
+        LoadOptions f32;
+        f32.dtype = DType::F32;
+        const int64_t before = rssFileBytes();
+        engine.load(path, f32);
+        engine.generate(testPrompt(12, 64), o);
+        const int64_t mapped = rssFileBytes() - before;
+        qInfo("converted: %lld of %lld stored bytes resident as file pages", static_cast<long long>(mapped),
+              static_cast<long long>(stored));
+        QVERIFY2(mapped < stored / 10, qPrintable(QString::number(mapped)));
     }
 
     void estimateAddsUp()

@@ -36,6 +36,7 @@ at::Tensor toTensor(const std::shared_ptr<const Checkpoint>& cp, const std::stri
     auto mapped = at::from_blob(data, view.shape, at::TensorOptions().dtype(scalarType(view)));
     at::Tensor out = at::empty(view.shape, options);
     out.copy_(mapped);
+    releaseResidentPages(view); // the source is not needed beside its converted copy
     return out;
 }
 

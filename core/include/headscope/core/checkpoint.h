@@ -38,6 +38,11 @@ private:
     std::unique_ptr<Impl> m_impl;
 };
 
+// Drops this process's resident copy of the whole memory pages inside a view (the kernel's page
+// cache keeps them; touching the view again reads them back). Used once a tensor has been
+// converted to the compute dtype, so the mapped source does not stay resident beside it.
+void releaseResidentPages(const TensorView& view);
+
 // HF tensor names of a Llama-family checkpoint, from the per-architecture table.
 struct LayerTensorNames {
     std::string inputNorm, qProj, kProj, vProj, oProj;   // weights
