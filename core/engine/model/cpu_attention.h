@@ -5,9 +5,10 @@
 //     for all the heads of its group; scores, softmax and the P·V sums in float32 whatever the
 //     K/V dtype (bf16 or f32). Replaces a chain of ATen ops whose shapes change with every
 //     token (each new shape cost oneDNN a new kernel).
-//   prefill (bf16 only, CPUs with AVX512-BF16) — flash-style: per KV head and block of queries,
-//     Q·Kᵀ with bf16 products accumulated in float32, an online float32 softmax, P (rounded to
-//     bf16) · V accumulated in float32; no [queries × keys] score matrix is ever stored.
+//   prefill — flash-style: per KV head and block of queries, Q·Kᵀ accumulated in float32, an
+//     online float32 softmax, P·V accumulated in float32; no [queries × keys] score matrix is
+//     ever stored. bf16 (CPUs with AVX512-BF16) multiplies bf16 pairs exactly (vdpbf16ps) and
+//     rounds P to bf16 for P·V; f32 (AVX-512F) is float32 throughout.
 //
 // Shapes as in attention.h: q [H, n, d] or [H, d], k and v [KV, T, d] (the cache's views: each
 // head's rows contiguous, heads at any stride). Every function returns an undefined tensor
@@ -28,7 +29,7 @@ at::Tensor decodeAttention(const at::Tensor& q, const at::Tensor& k, const at::T
 at::Tensor attentionRow(const at::Tensor& q, const at::Tensor& k, int64_t pos, const AttentionParams& params);
 
 // Causal attention of q [H, n, d] at positions [start, start + n) over k, v [KV, start + n, d].
-// Returns [H, n, d] bf16.
+// Returns [H, n, d] in q's dtype. head_dim must be a multiple of 16.
 at::Tensor prefillAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, int64_t start,
                             const AttentionParams& params);
 
