@@ -54,11 +54,12 @@ std::vector<int64_t> chunkStarts(int64_t promptLen, int64_t chunk, int64_t windo
     return starts;
 }
 
-// Decode streams each weight once per token: a small model's matrix-vector products take
-// microseconds, less than waking a second thread for each of them costs (and far less under
-// contention, when a sleeping worker waits for a time slice). Below this many weight bytes per
-// layer, decode runs on the calling thread alone; prefill always uses every thread.
-constexpr int64_t kParallelDecodeBytesPerLayer = int64_t(4) << 20;
+// A small model's matrix products take microseconds: less than waking a second thread for each
+// of them costs, and far less than it costs when the cores are shared and a sleeping worker
+// waits for a time slice (measured on 2 shared cores: the demo model's 500-token prefill took
+// 20-30 ms on one thread and 130-1700 ms on two). Below this many weight bytes per layer a
+// model runs on the calling thread alone.
+constexpr int64_t kParallelBytesPerLayer = int64_t(4) << 20;
 
 // Sets the intra-op thread count for a scope and restores it on exit (also on exceptions).
 class ThreadScope {
@@ -125,6 +126,16 @@ struct Engine::Impl {
                             std::stop_token stop);
 
     bool inPlace() const { return model::usableInPlace(storedDtype, tensorOptions); }
+    // Every thread for a model whose layers are large enough to share, else one. The embedding
+    // table and lm_head do not count: a toy model with a real tokenizer's vocabulary is still a toy.
+    int threads() const
+    {
+        const ModelConfig& c = decoder->config();
+        const model::ModelWeights& w = decoder->weights();
+        const int64_t vocabBytes = w.embed.numel() * w.embed.element_size() * (c.tieWordEmbeddings ? 1 : 2);
+        const int64_t perLayer = (w.bytes - vocabBytes) / std::max<int64_t>(1, c.numLayers);
+        return perLayer < kParallelBytesPerLayer ? 1 : at::get_num_threads();
+    }
     // What a new allocation may take: the machine's available memory, and under a memory
     // limit what the limit leaves beside the `held` bytes (the loaded weights).
     int64_t available(int64_t held) const
@@ -292,6 +303,7 @@ GenerateResult Engine::Impl::generate(std::span<const int32_t> promptIds, const 
         if (id < 0 || id >= c.vocabSize)
             throw UsageError("generate: forced token id " + std::to_string(id) + " is outside the vocabulary");
     at::NoGradGuard noGrad;
+    const ThreadScope threadScope(threads());
     const auto masked = maskTable(o.maskedHeads, c);
     const CompressionSpec* spec = o.compression.get();
     std::optional<BudgetPlan> plan; // at the stored granularity; validated before any work
@@ -357,12 +369,9 @@ GenerateResult Engine::Impl::generate(std::span<const int32_t> promptIds, const 
     const bool forced = !o.forcedTokens.empty();
     const int steps = forced ? std::min<int>(o.maxNewTokens, static_cast<int>(o.forcedTokens.size())) : o.maxNewTokens;
     Clock::time_point decodeStart;
-    std::optional<ThreadScope> decodeThreads;
     for (int step = 0; step < steps; ++step) {
         if (stop.stop_requested())
             throw CancelledError();
-        if (step == 1 && decoder->weights().bytes / std::max<int64_t>(1, c.numLayers) < kParallelDecodeBytesPerLayer)
-            decodeThreads.emplace(1);
         if (step > 0) {
             const int32_t fed = forced ? o.forcedTokens[static_cast<std::size_t>(step - 1)] : result.generatedIds.back();
             auto next = at::full({1}, static_cast<int64_t>(fed), ids.options());
@@ -401,6 +410,7 @@ std::vector<float> Engine::forwardLogits(std::span<const int32_t> ids)
         throw UsageError("forwardLogits: empty input");
     try {
         at::NoGradGuard noGrad;
+        const ThreadScope threadScope(m_impl->threads());
         const int64_t n = static_cast<int64_t>(ids.size());
         auto caches = m_impl->decoder->makeCaches(n);
         auto t = at::tensor(std::vector<int64_t>(ids.begin(), ids.end()), at::kLong).to(m_impl->tensorOptions.device());
