@@ -1,4 +1,4 @@
-# Builds the Debian package with CPack and inspects it (issue 8). Runs after everything is built.
+# Builds the Debian package with CPack and inspects it. Runs after everything is built.
 headscope_add_qt_test(tst_package SOURCES package/tst_package.cpp LIBS headscope::core Qt6::Core LABELS package)
 target_compile_definitions(tst_package PRIVATE
   HEADSCOPE_BINARY_DIR="${CMAKE_BINARY_DIR}"

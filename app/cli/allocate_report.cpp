@@ -1,6 +1,6 @@
 // Tables for `headscope-cli allocate`: per layer min/mean/max selected tokens per head, kept
 // tokens and bytes, then totals against the full cache and the uniform SnapKV baseline
-// (algorithms.md decision (g): always show both baselines).
+// (docs/algorithms.md decision (g): always show both baselines).
 #include "allocate_report.h"
 
 #include <nlohmann/json.hpp>

@@ -1,5 +1,5 @@
 // `headscope-cli allocate`: head scores (score file or session) → per-head KV budget file
-// (algorithms.md §3–4), with a per-layer table and totals against the full cache.
+// (docs/algorithms.md §3 and §4), with a per-layer table and totals against the full cache.
 #include "allocate_report.h"
 #include "arg_parser.h"
 #include "commands.h"
@@ -22,10 +22,11 @@ int runAllocate(const std::vector<std::string>& args)
     p.option("scores", "FILE.json", "HeadKV / Retrieval_Head / DiliLazyKV score file")
         .option("section", "NAME", "section of a nested DiliLazyKV file (default: infscores, recalls, precisions)")
         .option("session", "S.h5", "HeadScope session to take scores from")
-        .option("metric", "NAME", "session metric (inf, dili, lazy, retrieval, reasoning, …)", false, "inf")
+        .option("metric", "NAME", "session metric (inf, dili, lazy, retrieval, reasoning, …); default: inf, or the metric "
+                                  "an imported session holds")
         .option("gate", "rouge1|qaf1", "session gate applied before averaging")
         .option("threshold", "X", "gate threshold (tests with gate value > X are kept)")
-        .option("method", "NAME", "uniform | pyramid | adakv | headkv | dililazykv", true)
+        .option("method", "NAME", allocationMethodNames(), true)
         .option("base", "C", "KV size per head including the window", false, "128")
         .option("window", "W", "observation window (default 16 for dililazykv, else 8)")
         .option("beta", "B", "pool parameter (default 1.351 for dililazykv, else 1.5)")
@@ -47,13 +48,13 @@ int runAllocate(const std::vector<std::string>& args)
            "prompt's own observation-window scores (floor --floor-alpha).");
     if (!p.parse(args)) return 0;
 
-    const std::string method = p.value("method");
+    const AllocationMethod method = parseAllocationMethod(p.value("method"));
     if (p.optional("scores") && p.optional("session"))
         throw UsageError("give either --scores or --session, not both");
 
     AllocationParams params;
     params.baseCapacity = p.intValue("base");
-    const bool dili = method == "dililazykv";
+    const bool dili = method == AllocationMethod::DiliLazyKv;
     params.window = p.optional("window") ? p.intValue("window") : (dili ? 16 : 8);
     params.beta = p.optional("beta") ? p.doubleValue("beta") : (dili ? 1.351 : 1.5);
     params.temp = p.doubleValue("temp");
@@ -94,14 +95,10 @@ int runAllocate(const std::vector<std::string>& args)
     if (auto session = p.optional("session")) {
         const auto reader = SessionReader::open(*session);
         SessionQuery q;
-        q.metric = parseHeadMetric(p.value("metric"));
+        q.metric = p.has("metric") ? parseHeadMetric(p.value("metric")) : reader->defaultMetric();
         q.gate = parseGate(p.optional("gate").value_or("none"));
         q.threshold = p.optional("threshold") ? p.doubleValue("threshold") : 50.0;
-        SessionAggregate a = reader->aggregate(q);
-        if (a.testsAccepted == 0)
-            throw UsageError(*session + ": no test passes gate " + p.optional("gate").value_or("none") + " > " +
-                             std::to_string(q.threshold) + " (" + std::to_string(a.testsConsidered) +
-                             " considered); lower --threshold or use --gate none");
+        SessionAggregate a = reader->aggregateStrict(q);
         const SessionManifest& m = reader->manifest();
         layers = m.layers;
         heads = m.heads;
@@ -111,10 +108,10 @@ int runAllocate(const std::vector<std::string>& args)
         sessionScores = std::move(a.mean);
     }
     if (!layers || !heads)
-        throw UsageError("--method " + method + " without --scores or --session needs --layers and --heads");
+        throw UsageError("--method " + p.value("method") + " without --scores or --session needs --layers and --heads");
 
     const ScoreMatrix* scores = imported ? &imported->matrix : sessionScores ? &*sessionScores : nullptr;
-    BudgetPlan plan = allocateByName(method, scores, *layers, *heads, params);
+    BudgetPlan plan = allocate(method, scores, *layers, *heads, params);
     const GroupAggregation agg = parseGroupAggregation(p.value("group-agg"));
     const std::string granularity = p.value("granularity");
     if (granularity == "kv") {

@@ -1,4 +1,4 @@
-// headscope-cli train-demo-model: trains the small bundled demo model (issue 6) on synthetic
+// headscope-cli train-demo-model: trains the small bundled demo model (resources/demo_model) on synthetic
 // needle documents, on CPU, and writes it as an ordinary HF checkpoint directory.
 #include "arg_parser.h"
 #include "commands.h"

@@ -1,8 +1,7 @@
 #include "run_args.h"
 
 #include "headscope/core/errors.h"
-#include "headscope/core/probe_config.h"
-#include "headscope/core/sha256.h"
+#include "headscope/core/file_read.h"
 
 #include <fstream>
 #include <sstream>
@@ -82,17 +81,12 @@ std::vector<int32_t> promptFromArgs(const ArgParser& p, const std::optional<Toke
     if (p.has("prompt")) {
         text = p.value("prompt");
     } else {
-        std::ifstream in(p.value("prompt-file"), std::ios::binary);
-        if (!in)
-            throw LoadError(p.value("prompt-file") + ": cannot open");
-        std::ostringstream os;
-        os << in.rdbuf();
-        text = os.str();
+        text = readFileBytes(p.value("prompt-file"), "--prompt-file");
     }
+    // A chat prompt carries its BOS in the template's text, as transformers' apply_chat_template does.
     if (p.has("chat"))
-        text = tokenizer->applyChatTemplate(text, tokenizer->defaultChatTemplate());
-    const bool chatAddsBos = p.has("chat") && tokenizer->defaultChatTemplate() == ChatTemplate::Llama3;
-    return tokenizer->encode(text, !chatAddsBos && (p.has("add-bos") || tokenizer->addsBosByDefault()));
+        return tokenizer->encode(tokenizer->applyChatTemplate(text, tokenizer->defaultChatTemplate()));
+    return tokenizer->encode(text, p.has("add-bos") || tokenizer->addsBosByDefault());
 }
 
 void addHaystackOptions(ArgParser& p)
@@ -102,20 +96,18 @@ void addHaystackOptions(ArgParser& p)
         .option("seed", "S", "synthetic haystack seed", false, "1");
 }
 
-Haystack haystackFromArgs(const ArgParser& p, const std::string& command)
+HaystackSpec haystackFromArgs(const ArgParser& p, const std::string& command)
 {
     if (p.has("synthetic-haystack") == p.has("haystack_dir"))
         throw UsageError(command + ": give exactly one of --haystack_dir DIR or --synthetic-haystack");
-    Haystack h;
     if (p.has("synthetic-haystack")) {
-        const auto seed = static_cast<uint64_t>(std::stoull(p.value("seed")));
-        h.text = syntheticHaystack(seed, 400000);
-        h.description = "synthetic seed=" + std::to_string(seed);
-    } else {
-        h.text = readHaystackDirectory(p.value("haystack_dir"));
-        h.description = "dir " + p.value("haystack_dir") + " sha256=" + sha256Hex(h.text);
+        try {
+            return HaystackSpec::parse("synthetic seed=" + p.value("seed"));
+        } catch (const FormatError&) {
+            throw UsageError("--seed: expected a non-negative integer, got '" + p.value("seed") + "'");
+        }
     }
-    return h;
+    return HaystackSpec::directory(p.value("haystack_dir"));
 }
 
 void addCompressionOptions(ArgParser& p)

@@ -10,7 +10,9 @@
 
 #include "headscope/core/gates.h"
 #include "headscope/core/head_metrics.h"
+#include "headscope/core/haystack.h"
 #include "headscope/core/probe_config.h"
+#include "headscope/core/probe_request.h"
 #include "headscope/core/probe_runner.h"
 #include "headscope/core/runtime_setup.h"
 #include "headscope/core/session.h"
@@ -89,15 +91,14 @@ struct Run {
     double seconds = 0;
 };
 
-Run probe(const std::filesystem::path& model, DType dtype, const ProbeRunConfig& base, const std::filesystem::path& out)
+Run probe(const std::filesystem::path& model, DType dtype, const ProbeRequest& base, const std::filesystem::path& out)
 {
     Engine engine;
     LoadOptions lo;
     lo.dtype = dtype;
     engine.load(model, lo);
     const Tokenizer tokenizer = Tokenizer::fromDirectory(model);
-    ProbeRunConfig c = base;
-    c.prompt.addBos = tokenizer.addsBosByDefault();
+    ProbeRequest c = base;
     c.out = out;
     std::filesystem::remove(out);
     ProbeRunner runner(engine, tokenizer);
@@ -129,7 +130,7 @@ int main(int argc, char** argv)
 {
     configureAllocator();
     std::filesystem::path model = std::filesystem::path(HEADSCOPE_SOURCE_DIR) / "resources" / "demo_model";
-    ProbeRunConfig c;
+    ProbeRequest c;
     c.lengths = {512, 768, 1024};
     c.depths = {0, 0.25, 0.5, 0.75, 1};
     for (int i = 1; i + 1 < argc; i += 2) {
@@ -142,8 +143,7 @@ int main(int argc, char** argv)
     }
     const auto needles = model / "needles.jsonl";
     c.needles = std::filesystem::exists(needles) ? loadNeedles(needles) : defaultNeedles();
-    c.haystackText = syntheticHaystack(1, 400000);
-    c.haystackDescription = "synthetic seed=1";
+    c.haystack = HaystackSpec::synthetic(1);
     c.maxNewTokens = 24;
     c.stopAtNewline = true;
     const auto work = std::filesystem::temp_directory_path() / "headscope-bench-dtype";

@@ -18,6 +18,8 @@
 #include "headscope/core/checkpoint.h"
 #include "headscope/core/errors.h"
 #include "headscope/core/forward_observer.h"
+#include "headscope/core/haystack.h"
+#include "headscope/core/probe_request.h"
 #include "headscope/core/probe_runner.h"
 #include "headscope/core/row_stats.h"
 #include "headscope/core/runtime_setup.h"
@@ -65,14 +67,12 @@ int probeChild(const std::string& model, const std::string& dtype, int context, 
         return 0;
     }
     const Tokenizer tokenizer = Tokenizer::fromDirectory(model);
-    ProbeRunConfig c;
+    ProbeRequest c;
     c.needles = {defaultNeedles().front()};
-    c.haystackText = syntheticHaystack(1, static_cast<std::size_t>(context) * 8);
-    c.haystackDescription = "synthetic seed=1";
+    c.haystack = HaystackSpec::synthetic(1);
     c.lengths = {context};
     c.depths = {0.5};
     c.maxNewTokens = newTokens;
-    c.prompt.addBos = tokenizer.addsBosByDefault();
     c.out = session;
     ProbeRunner runner(engine, tokenizer);
     const ProbeSummary s = runner.run(c);

@@ -1,9 +1,10 @@
-// Ada-KV per-layer allocation (algorithms.md §4D), and layerCapacities, through which the
+// Ada-KV per-layer allocation (docs/algorithms.md §4D), and layerCapacities, through which the
 // compressed cache asks any plan for a layer's capacities: for an Ada-KV plan it runs the
 // allocation here with the prompt's pooled observation-window scores, once per layer; the caps
 // feed the per-head top-k selection of §4B.
 #include "headscope/core/allocator.h"
 
+#include "headscope/core/allocation_method.h"
 #include "headscope/core/errors.h"
 
 #include <algorithm>
@@ -64,7 +65,7 @@ std::vector<int64_t> allocateAdaKvLayer(std::span<const float> scores, int heads
 
 bool splitsAtPrefill(const BudgetPlan& plan)
 {
-    return plan.method == "adakv";
+    return plan.method == allocationMethodName(AllocationMethod::AdaKv);
 }
 
 std::vector<int64_t> layerCapacities(const BudgetPlan& plan, int layer, std::span<const float> promptScores,

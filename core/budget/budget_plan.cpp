@@ -1,5 +1,5 @@
 // BudgetPlan arithmetic: logical tokens, KV-group reduction and physical bytes per cache layout
-// (algorithms.md decisions (f), (g)). Used by the CLI's allocate table, the GUI budget panel and
+// (docs/algorithms.md decisions (f), (g)). Used by the CLI's allocate table, the GUI budget panel and
 // the compressed cache's memory report.
 #include "headscope/core/budget_plan.h"
 

@@ -57,7 +57,7 @@ void writeDemoTokenizer(const fs::path& dir)
     const tok::ByteLevelTable& bytes = tok::ByteLevelTable::instance();
     const nlohmann::json preTokenizer = {
         {"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", true}, {"use_regex", true}};
-    const tok::TextPipeline pipeline(nlohmann::json(), preTokenizer, "demo tokenizer");
+    const tok::PreTokenizer pipeline(preTokenizer, "demo tokenizer");
 
     nlohmann::ordered_json vocab;
     int32_t next = 0;
@@ -81,7 +81,7 @@ void writeDemoTokenizer(const fs::path& dir)
     // Whole words (with and without their leading space), sorted so ids do not depend on
     // the order the source text happens to list them.
     std::set<std::string> words;
-    for (const std::string& piece : pipeline.preTokenize(vocabularySourceText()))
+    for (const std::string& piece : pipeline.split(vocabularySourceText(), /*atOrigin=*/true))
         if (!isDigitPiece(piece))
             words.insert(piece);
     for (const std::string& name : demoKeyNames()) {

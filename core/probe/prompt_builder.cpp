@@ -1,6 +1,6 @@
 // One probe prompt: haystack trimmed so the whole prompt fits the test's length, needle
 // inserted at the requested depth, template filled — and the needle span located in the ids
-// the model will actually see (algorithms.md decision (c)), never in pre-splice coordinates.
+// the model will actually see (docs/algorithms.md decision (c)), never in pre-splice coordinates.
 #include "headscope/core/errors.h"
 #include "headscope/core/probe_config.h"
 
@@ -78,7 +78,7 @@ BuiltPrompt buildPrompt(const Tokenizer& tok, const std::string& haystack, const
     auto wrap = [&](const std::string& text) {
         return o.chat ? tok.applyChatTemplate(text, *o.chat) : text;
     };
-    const bool bos = o.addBos && !(o.chat && *o.chat == ChatTemplate::Llama3); // the Llama-3 template carries its BOS
+    const bool bos = o.addBos && !o.chat; // a chat template carries its own BOS, as transformers' apply_chat_template does
     const std::string needleText = trimSpaces(needle.needle);
     const int overhead = static_cast<int>(tok.encode(wrap(fill(o.promptTemplate, "", needle.question)), bos).size() +
                                           tok.encode(" " + needleText + " ").size());

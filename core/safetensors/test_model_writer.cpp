@@ -4,6 +4,7 @@
 // distributions differ between standard libraries.
 #include "headscope/core/checkpoint.h"
 #include "headscope/core/errors.h"
+#include "headscope/core/file_read.h"
 #include "tokenizer/byte_level.h"
 
 #include <nlohmann/json.hpp>
@@ -51,11 +52,9 @@ private:
 
 nlohmann::json readJson(const fs::path& p)
 {
-    std::ifstream in(p);
-    if (!in)
-        throw LoadError(p.string() + ": cannot open");
+    const std::string text = readFileBytes(p);
     try {
-        return nlohmann::json::parse(in);
+        return nlohmann::json::parse(text);
     } catch (const nlohmann::json::exception& e) {
         throw FormatError(p.string() + ": not valid JSON: " + e.what());
     }

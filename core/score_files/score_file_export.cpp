@@ -1,4 +1,4 @@
-// Score-file export in canonical layer-major order (peers.md §4.1): HeadKV/KVCache-Factory
+// Score-file export in canonical layer-major order (docs/algorithms.md decision (a)): HeadKV/KVCache-Factory
 // loaders reshape by insertion order, so order is part of the format.
 #include "headscope/core/score_file.h"
 

@@ -1,4 +1,4 @@
-// Gate values stored with every test (algorithms.md decision (e)). Both mirror the Python
+// Gate values stored with every test (docs/algorithms.md decision (e)). Both mirror the Python
 // reference scorers: rouge_score's tokenizer + ROUGE-1, and LongBench's qa_f1_score.
 #include "headscope/core/gates.h"
 

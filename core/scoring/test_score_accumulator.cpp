@@ -1,4 +1,4 @@
-// Per-test aggregation (algorithms.md decision (b)): sums for the copy and R2 scores, means over
+// Per-test aggregation (docs/algorithms.md decision (b)): sums for the copy and R2 scores, means over
 // scored rows for everything else. Used by the probe runner while a test runs and by the session
 // reader when it rebuilds /scores from stored RowStats.
 #include "headscope/core/head_metrics.h"

@@ -1,7 +1,7 @@
 # Debian package via CPack: `cmake --build build --target package` → headscope_<version>_amd64.deb.
 # Depends are computed by dpkg-shlibdeps from the libraries actually linked; OpenBLAS is added
 # by hand because libtorch links the generic libblas.so.3 and would otherwise run on the
-# reference BLAS (25× slower GEMM, dependencies.md §1.1).
+# reference BLAS (about 25× slower GEMM).
 set(CPACK_GENERATOR "DEB")
 set(CPACK_PACKAGE_NAME "headscope")
 set(CPACK_PACKAGE_VERSION "${PROJECT_VERSION}")

@@ -1,5 +1,4 @@
-// The needle grid's attention row view over sessions written with core's SessionWriter (issue 5,
-// item 4): where the session stores the full row of a test/step, every context position is
+// The needle grid's attention row view over sessions written with core's SessionWriter: where the session stores the full row of a test/step, every context position is
 // plotted and the label says "full row"; elsewhere the stored top-K are drawn with a label that
 // says why. Needle shading and top-K markers stay in both modes.
 // With HEADSCOPE_WRITE_SCREENSHOTS=1 the full-row view goes to docs/screenshots/.

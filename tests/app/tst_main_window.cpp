@@ -1,5 +1,5 @@
 // MainWindow: opening real score files fills the views, errors name the file, settings are
-// remembered, and every tab renders (issue 5).
+// remembered, and every tab renders.
 #include "main_window.h"
 
 #include "controllers/session_controller.h"
@@ -22,7 +22,7 @@ using namespace headscope::app;
 
 namespace {
 const QString kInfList = QStringLiteral(
-    HEADSCOPE_SHARED_DIR "/data/head_scores/dililazykv/meta-llama_Meta-Llama-3-8B-Instruct_head_infscores_list_20250428_105630.json");
+    HEADSCOPE_TEST_FIXTURES_DIR "/head_scores/dililazykv/meta-llama_Meta-Llama-3-8B-Instruct_head_infscores_list_20250428_105630.json");
 } // namespace
 
 class TestMainWindow : public QObject {
@@ -40,7 +40,7 @@ private Q_SLOTS:
     void opensRealScoreFile()
     {
         if (!QFileInfo::exists(kInfList))
-            QSKIP("shared head-score files not found");
+            QFAIL("head-score file missing from tests/data/head_scores");
         MainWindow window;
         QSignalSpy opened(window.sessions(), &SessionController::opened);
         window.openFile(kInfList);
@@ -48,7 +48,7 @@ private Q_SLOTS:
         views::HeatmapPlot* map = window.scoresPanel()->heatmap();
         QCOMPARE(map->rows(), 32);
         QCOMPARE(map->cols(), 32);
-        QCOMPARE(window.scoresPanel()->metric(), QStringLiteral("inf"));
+        QCOMPARE(window.scoresPanel()->metric(), HeadMetric::Inf);
         // 6 tests per head in this file: the tooltip carries a CI.
         QVERIFY2(map->tooltipText(16, 10).contains(QStringLiteral("6 tests")), qPrintable(map->tooltipText(16, 10)));
         QVERIFY(window.budgetPanel()->plan().has_value());
@@ -58,10 +58,10 @@ private Q_SLOTS:
 
     void addScoreFileAsMetric()
     {
-        const QString inf = QStringLiteral(HEADSCOPE_SHARED_DIR "/data/head_scores/dililazykv/head_inf.json");
-        const QString lazy = QStringLiteral(HEADSCOPE_SHARED_DIR "/data/head_scores/dililazykv/head_lazy.json");
+        const QString inf = QStringLiteral(HEADSCOPE_TEST_FIXTURES_DIR "/head_scores/dililazykv/head_inf.json");
+        const QString lazy = QStringLiteral(HEADSCOPE_TEST_FIXTURES_DIR "/head_scores/dililazykv/head_lazy.json");
         if (!QFileInfo::exists(inf) || !QFileInfo::exists(lazy))
-            QSKIP("shared head-score files not found");
+            QFAIL("head-score file missing from tests/data/head_scores");
         MainWindow window;
         QSignalSpy opened(window.sessions(), &SessionController::opened);
         window.openFile(inf);
@@ -70,9 +70,9 @@ private Q_SLOTS:
         window.addScoreFile(lazy);
         QVERIFY(opened.wait(10000));
         QCOMPARE(window.scoresPanel()->scoreSet().metrics.size(), std::size_t{2});
-        QCOMPARE(window.scoresPanel()->metric(), QStringLiteral("lazy"));
+        QCOMPARE(window.scoresPanel()->metric(), HeadMetric::Lazy);
         QVERIFY(window.scoresPanel()->heatmap()->value(17, 24) != infValue);
-        QVERIFY(window.scoresPanel()->setMetric(QStringLiteral("inf")));
+        QVERIFY(window.scoresPanel()->setMetric(HeadMetric::Inf));
         QCOMPARE(window.scoresPanel()->heatmap()->value(17, 24), infValue);
 
         QTemporaryDir dir;
@@ -92,7 +92,7 @@ private Q_SLOTS:
     void dropOpensFile()
     {
         if (!QFileInfo::exists(kInfList))
-            QSKIP("shared head-score files not found");
+            QFAIL("head-score file missing from tests/data/head_scores");
         MainWindow window;
         QSignalSpy opened(window.sessions(), &SessionController::opened);
         QMimeData mime;
@@ -142,14 +142,14 @@ private Q_SLOTS:
             window.resize(900, 640);
             window.tabs()->setCurrentIndex(1);
             window.budgetPanel()->capacitySlider()->setValue(256);
-            window.budgetPanel()->setMethod(QStringLiteral("pyramid"));
+            window.budgetPanel()->setMethod(AllocationMethod::Pyramid);
             window.close();
         }
         MainWindow again;
         QCOMPARE(again.size(), QSize(900, 640));
         QCOMPARE(again.tabs()->currentIndex(), 1);
         QCOMPARE(again.budgetPanel()->capacitySlider()->value(), 256.0);
-        QCOMPARE(again.budgetPanel()->method(), QStringLiteral("pyramid"));
+        QCOMPARE(again.budgetPanel()->method(), AllocationMethod::Pyramid);
     }
 
     void statusMessagesNeverCoverTheSourceLabel()
@@ -182,7 +182,7 @@ private Q_SLOTS:
     void everyTabRenders()
     {
         if (!QFileInfo::exists(kInfList))
-            QSKIP("shared head-score files not found");
+            QFAIL("head-score file missing from tests/data/head_scores");
         MainWindow window;
         QSignalSpy opened(window.sessions(), &SessionController::opened);
         window.openFile(kInfList);

@@ -1,4 +1,4 @@
-// Allocators against the worked values of algorithms.md §3A (HeadKV table), §3B (DiliLazyKV
+// Allocators against the worked values of docs/algorithms.md §3A (HeadKV table), §3B (DiliLazyKV
 // key-mapped plans) and §4C (PyramidKV), plus Ada-KV on hand-built scores.
 #include "headscope/core/allocator.h"
 #include "headscope/core/errors.h"
@@ -13,7 +13,7 @@ using namespace headscope;
 namespace fs = std::filesystem;
 
 namespace {
-const fs::path kScores = fs::path(HEADSCOPE_SHARED_DIR) / "data" / "head_scores";
+const fs::path kScores = fs::path(HEADSCOPE_TEST_FIXTURES_DIR) / "head_scores";
 
 struct Summary {
     int64_t min = 0, max = 0, sum = 0;
@@ -170,6 +170,23 @@ private Q_SLOTS:
         QVERIFY_THROWS_EXCEPTION(UsageError, allocateDiliLazyKv(negative, p));
         p.window = 200;
         QVERIFY_THROWS_EXCEPTION(UsageError, allocateUniform(1, 1, p));
+    }
+
+    void methodNamesLiveInOnePlace()
+    {
+        for (AllocationMethod m : allAllocationMethods()) {
+            QCOMPARE(parseAllocationMethod(allocationMethodName(m)), m);
+            QVERIFY(!allocationMethodLabel(m).empty());
+            // Every plan says which method made it, in the same spelling the parser takes.
+            AllocationParams p;
+            const ScoreMatrix scores = matrixOf(2, 3, {1, 2, 3, 4, 5, 6});
+            QCOMPARE(allocate(m, &scores, 2, 3, p).method, std::string(allocationMethodName(m)));
+        }
+        QCOMPARE(allocationMethodNames(), std::string("uniform, pyramid, adakv, headkv, dililazykv"));
+        QCOMPARE(parseAllocationMethods("headkv,,uniform"),
+                 (std::vector<AllocationMethod>{AllocationMethod::HeadKv, AllocationMethod::Uniform}));
+        QVERIFY_THROWS_EXCEPTION(UsageError, parseAllocationMethods(","));
+        QVERIFY(needsHeadScores(AllocationMethod::DiliLazyKv) && !needsHeadScores(AllocationMethod::AdaKv));
     }
 
     void headKvTemperature()

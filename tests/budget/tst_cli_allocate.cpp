@@ -1,4 +1,4 @@
-// Smoke tests of `headscope-cli allocate`: the HeadKV worked table (algorithms.md §3A) through
+// Smoke tests of `headscope-cli allocate`: the HeadKV worked table (docs/algorithms.md §3A) through
 // the CLI, the written budget file, DiliLazyKV totals, and the adakv / bad-input errors.
 #include "headscope/core/budget_file.h"
 
@@ -22,7 +22,7 @@ QString S(const char* text)
     return QString::fromUtf8(text);
 }
 
-const QString kShared = QStringLiteral(HEADSCOPE_SHARED_DIR) + S("/data/head_scores/");
+const QString kScores = QStringLiteral(HEADSCOPE_TEST_FIXTURES_DIR) + S("/head_scores/");
 
 CliResult runAllocate(const QStringList& args)
 {
@@ -58,7 +58,7 @@ private Q_SLOTS:
         QFETCH(qint64, maxCap);
         const QString out = S(HEADSCOPE_TEST_DATA_DIR) + S("/cli_allocate_") + beta + S(".json");
         const CliResult r = runAllocate({S("--scores"),
-                                    kShared + S("headkv/Meta-Llama-3-8B-Instruct_retrieval_reasoning_heads.json"),
+                                    kScores + S("headkv/Meta-Llama-3-8B-Instruct_retrieval_reasoning_heads.json"),
                                     S("--method"), S("headkv"), S("--base"), S("128"), S("--window"), S("8"),
                                     S("--beta"), beta, S("--out"), out, S("--json")});
         QVERIFY2(r.exitCode == 0, r.err.constData());
@@ -80,14 +80,14 @@ private Q_SLOTS:
     void diliLazyKvDefaultsAndKvGranularity()
     {
         // dililazykv defaults to window 16 and beta 1.351 (§3B): head_inf.json sums to 114 675.
-        CliResult r = runAllocate({S("--scores"), kShared + S("dililazykv/head_inf.json"), S("--method"),
+        CliResult r = runAllocate({S("--scores"), kScores + S("dililazykv/head_inf.json"), S("--method"),
                               S("dililazykv"), S("--json")});
         QVERIFY2(r.exitCode == 0, r.err.constData());
         QJsonObject o = QJsonDocument::fromJson(r.out).object();
         QCOMPARE(o[u"total_selected"].toInteger(), qint64(114675));
         QCOMPARE(o[u"window"].toInt(), 16);
         // KV granularity with max aggregation: 8 KV heads, bytes reported for every layout.
-        r = runAllocate({S("--scores"), kShared + S("dililazykv/head_inf.json"), S("--method"), S("dililazykv"),
+        r = runAllocate({S("--scores"), kScores + S("dililazykv/head_inf.json"), S("--method"), S("dililazykv"),
                     S("--granularity"), S("kv"), S("--group-agg"), S("max"), S("--heads"), S("32"),
                     S("--kv-heads"), S("8"), S("--head-dim"), S("128"), S("--json")});
         QVERIFY2(r.exitCode == 0, r.err.constData());
@@ -113,7 +113,7 @@ private Q_SLOTS:
             "rms_norm_eps": 1e-05, "torch_dtype": "bfloat16", "tie_word_embeddings": false})");
         cfg.close();
         const CliResult r = runAllocate({S("--model"), dir, S("--scores"),
-                                    kShared + S("headkv/Meta-Llama-3-8B-Instruct_retrieval_heads.json"),
+                                    kScores + S("headkv/Meta-Llama-3-8B-Instruct_retrieval_heads.json"),
                                     S("--method"), S("headkv"), S("--context-length"), S("4096"), S("--json")});
         QVERIFY2(r.exitCode == 0, r.err.constData());
         const QJsonObject o = QJsonDocument::fromJson(r.out).object();
@@ -129,13 +129,13 @@ private Q_SLOTS:
         QVERIFY2(r.exitCode == 0, r.err.constData());
         QVERIFY(r.out.contains("    0   234   234.0     234"));
         QVERIFY(r.out.contains("   31    17    17.0      17"));
-        r = runAllocate({S("--scores"), kShared + S("headkv/Meta-Llama-3-8B-Instruct_retrieval_heads.json"),
+        r = runAllocate({S("--scores"), kScores + S("headkv/Meta-Llama-3-8B-Instruct_retrieval_heads.json"),
                     S("--method"), S("adakv"), S("--floor-alpha"), S("1.5")});
         QCOMPARE(r.exitCode, 2);
         QVERIFY(r.err.contains("floor"));
         r = runAllocate({S("--method"), S("headkv"), S("--layers"), S("2"), S("--heads"), S("2")});
         QCOMPARE(r.exitCode, 2);
-        r = runAllocate({S("--scores"), kShared + S("headkv/Meta-Llama-3-8B-Instruct_retrieval_heads.json"),
+        r = runAllocate({S("--scores"), kScores + S("headkv/Meta-Llama-3-8B-Instruct_retrieval_heads.json"),
                     S("--method"), S("headkv"), S("--heads"), S("16")});
         QCOMPARE(r.exitCode, 1); // FormatError: 32 heads in the file
         QVERIFY(r.err.contains("head count"));

@@ -1,5 +1,5 @@
 // The Debian package: built with CPack from this build tree, unpacked with dpkg-deb -x into a
-// temporary root, and checked as a user would meet it (issue 8).
+// temporary root, and checked as a user would meet it.
 #include <QDir>
 #include <QFile>
 #include <QProcess>
@@ -92,7 +92,7 @@ private Q_SLOTS:
         QCOMPARE(version.out.trimmed(), QStringLiteral("headscope-cli " HEADSCOPE_PROJECT_VERSION));
         const QString demo = m_root.filePath(QStringLiteral("root/usr/share/headscope/demo_model"));
         if (!QFile::exists(demo + QStringLiteral("/config.json")))
-            QSKIP("no demo checkpoint in this tree yet (issue 6)");
+            QSKIP("no demo checkpoint in this source tree (resources/demo_model)");
         const Run info = run(cli, {QStringLiteral("info"), QStringLiteral("--model"), demo});
         QVERIFY2(info.exitCode == 0, qPrintable(info.err));
         QVERIFY(info.out.contains(QStringLiteral("LlamaForCausalLM")));

@@ -1,7 +1,7 @@
 #pragma once
 // An independent, deliberately naive Llama-family forward pass for tests: float64, no KV
 // cache, explicit loops, written from the HF module definitions (LlamaRMSNorm, rotate_half
-// RoPE, repeat_kv attention, SwiGLU MLP). It shares nothing with core/model/ except the
+// RoPE, repeat_kv attention, SwiGLU MLP). It shares nothing with core/engine/model/ except the
 // checkpoint reader, so a bug in the decoder cannot hide in both.
 #include "headscope/core/checkpoint.h"
 

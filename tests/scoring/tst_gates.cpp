@@ -1,4 +1,4 @@
-// Gate values (algorithms.md decision (e)): Porter stemming as rouge_score applies it, ROUGE-1
+// Gate values (docs/algorithms.md decision (e)): Porter stemming as rouge_score applies it, ROUGE-1
 // recall, and LongBench qa-F1, checked against hand-computed values.
 #include "headscope/core/gates.h"
 

@@ -1,4 +1,4 @@
-// Score-file import/export on every shipped file in shared/data/head_scores (decision (a)):
+// Score-file import/export on every published file in tests/data/head_scores (docs/algorithms.md decision (a)):
 // key mapping, order detection, known values, validation errors, and exact round trips.
 #include "headscope/core/errors.h"
 #include "headscope/core/score_file.h"
@@ -15,7 +15,7 @@ using namespace headscope;
 namespace fs = std::filesystem;
 
 namespace {
-const fs::path kScores = fs::path(HEADSCOPE_SHARED_DIR) / "data" / "head_scores";
+const fs::path kScores = fs::path(HEADSCOPE_TEST_FIXTURES_DIR) / "head_scores";
 
 int zeroMeanHeads(const ScoreMatrix& m)
 {
@@ -29,7 +29,7 @@ class TestScoreFiles : public QObject {
     Q_OBJECT
 
 private Q_SLOTS:
-    void everySharedFile_data()
+    void everyPublishedFile_data()
     {
         QTest::addColumn<QString>("path");
         QTest::addColumn<bool>("canonical");
@@ -41,9 +41,9 @@ private Q_SLOTS:
                     << QString::fromStdString(entry.path().string()) << (std::string(dir) == "headkv");
                 ++found;
             }
-        QVERIFY2(found == 10, "expected the 4 HeadKV and 6 DiliLazyKV files in shared/data/head_scores");
+        QVERIFY2(found == 10, "expected the 4 HeadKV and 6 DiliLazyKV files in tests/data/head_scores");
     }
-    void everySharedFile()
+    void everyPublishedFile()
     {
         QFETCH(QString, path);
         QFETCH(bool, canonical);
@@ -123,7 +123,7 @@ private Q_SLOTS:
         const ImportedScores list = importScoreFile(
             kScores / "dililazykv" / "meta-llama_Meta-Llama-3-8B-Instruct_head_infscores_list_20250428_105630.json");
         QCOMPARE(list.maxListLength, 6);
-        // The Llama "reason" file is byte-identical to head_lazy.json's values (algorithms.md §1D).
+        // The Llama "reason" file is byte-identical to head_lazy.json's values (docs/algorithms.md §1D).
         const ImportedScores reason = importScoreFile(kScores / "dililazykv" / "Meta-Llama-3-8B-Instruct_retrieval_reasoning_heads.json");
         QCOMPARE(reason.matrix.values, lazy.matrix.values);
     }

@@ -1,4 +1,4 @@
-// BudgetPanel: numbers equal core's allocators; controls change totals; update time (issue 5).
+// BudgetPanel: numbers equal core's allocators; controls change totals; update time.
 #include "plots/heatmap_plot.h"
 #include "widgets/budget_panel.h"
 #include "widgets/param_slider.h"
@@ -18,7 +18,7 @@ using namespace headscope::views;
 namespace {
 ScoreMatrix realScores(const char* relative)
 {
-    const QString path = QStringLiteral(HEADSCOPE_SHARED_DIR "/data/head_scores/") + QLatin1String(relative);
+    const QString path = QStringLiteral(HEADSCOPE_TEST_FIXTURES_DIR "/head_scores/") + QLatin1String(relative);
     if (!QFileInfo::exists(path))
         return {};
     return importScoreFile(path.toStdString()).matrix;
@@ -51,12 +51,12 @@ private Q_SLOTS:
         QFETCH(double, beta);
         const ScoreMatrix scores = realScores(file.toUtf8().constData());
         if (scores.empty())
-            QSKIP("shared head-score files not found");
+            QFAIL("head-score file missing from tests/data/head_scores");
         QCOMPARE(scores.layers, 32);
         QCOMPARE(scores.heads, 32);
         BudgetPanel panel;
         panel.setScores(scores);
-        panel.setMethod(method);
+        panel.setMethod(parseAllocationMethod(method.toStdString()));
         panel.capacitySlider()->setValue(capacity);
         panel.windowSlider()->setValue(window);
         panel.betaSlider()->setValue(beta);
@@ -69,7 +69,7 @@ private Q_SLOTS:
         QCOMPARE(panel.plan()->capacities, expected.capacities);
         QCOMPARE(panel.plan()->logicalTokens(panel.contextLength()), expected.logicalTokens(panel.contextLength()));
         QCOMPARE(panel.heatmap()->value(5, 7), static_cast<double>(expected.at(5, 7)));
-        if (method == QLatin1String("dililazykv")) // algorithms.md §3B worked value
+        if (method == QLatin1String("dililazykv")) // docs/algorithms.md §3B worked value
             QCOMPARE(expected.totalCapacity(), int64_t{114675});
     }
 
@@ -77,10 +77,10 @@ private Q_SLOTS:
     {
         const ScoreMatrix scores = realScores("dililazykv/head_inf.json");
         if (scores.empty())
-            QSKIP("shared head-score files not found");
+            QFAIL("head-score file missing from tests/data/head_scores");
         BudgetPanel panel;
         panel.setScores(scores);
-        panel.setMethod(QStringLiteral("headkv"));
+        panel.setMethod(AllocationMethod::HeadKv);
         const int64_t before = panel.plan()->totalCapacity();
         const QString label = panel.totalsLabel()->text();
         QSlider* slider = panel.capacitySlider()->slider();
@@ -101,13 +101,13 @@ private Q_SLOTS:
     {
         const ScoreMatrix scores = realScores("dililazykv/head_inf.json");
         if (scores.empty())
-            QSKIP("shared head-score files not found");
+            QFAIL("head-score file missing from tests/data/head_scores");
         BudgetPanel panel;
         panel.resize(1100, 700);
         panel.show();
         QVERIFY(QTest::qWaitForWindowExposed(&panel));
         panel.setScores(scores);
-        panel.setMethod(QStringLiteral("dililazykv"));
+        panel.setMethod(AllocationMethod::DiliLazyKv);
         QElapsedTimer timer;
         timer.start();
         constexpr int kSteps = 20;
@@ -128,7 +128,7 @@ private Q_SLOTS:
     {
         const ScoreMatrix scores = realScores("dililazykv/head_inf.json");
         if (scores.empty())
-            QSKIP("shared head-score files not found");
+            QFAIL("head-score file missing from tests/data/head_scores");
         BudgetPanel panel;
         panel.setScores(scores);
         QTemporaryDir dir;
@@ -148,7 +148,7 @@ private Q_SLOTS:
     void scoreMethodWithoutScoresReportsError()
     {
         BudgetPanel panel;
-        panel.setMethod(QStringLiteral("headkv"));
+        panel.setMethod(AllocationMethod::HeadKv);
         QVERIFY(!panel.plan().has_value());
         QVERIFY(panel.error().contains(QStringLiteral("needs head scores")));
     }

@@ -1,4 +1,4 @@
-// HeadScoreModel and TopHeadsProxy under QAbstractItemModelTester (issue 5).
+// HeadScoreModel and TopHeadsProxy under QAbstractItemModelTester.
 #include "models/head_score_model.h"
 #include "models/table_csv.h"
 #include "models/top_heads_proxy.h"

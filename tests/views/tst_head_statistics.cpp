@@ -1,4 +1,4 @@
-// Top-k head sets, Jaccard and Spearman for the statistics view (issue 5).
+// Top-k head sets, Jaccard and Spearman for the statistics view.
 #include "models/head_statistics.h"
 
 #include <QtTest>

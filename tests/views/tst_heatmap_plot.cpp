@@ -1,4 +1,4 @@
-// HeatmapPlot and BarPlot: rendering, ranks, tooltips, click selection, export (issue 5).
+// HeatmapPlot and BarPlot: rendering, ranks, tooltips, click selection, export.
 #include "plots/bar_plot.h"
 #include "plots/heatmap_plot.h"
 #include "views/image_checks.h"

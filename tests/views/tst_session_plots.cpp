@@ -1,4 +1,4 @@
-// AttentionRowPlot and CategoryPanel render from fixtures and compute what they show (issue 5).
+// AttentionRowPlot and CategoryPanel render from fixtures and compute what they show.
 #include "plots/attention_row_plot.h"
 #include "plots/bar_plot.h"
 #include "plots/heatmap_plot.h"

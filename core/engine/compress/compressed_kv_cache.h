@@ -1,7 +1,7 @@
 #pragma once
 // CompressedKvCache: a layer's K/V after SnapKV-style selection, stored without padding.
 //
-// Layout (the CPU analogue of HeadKV's DynamicCacheSplitHeadFlatten, algorithms.md §4B): K and
+// Layout (the CPU analogue of HeadKV's DynamicCacheSplitHeadFlatten, docs/algorithms.md §4B): K and
 // V are flat [Σ_s (kept_s + room), d]; stored head s owns the rows from offsets[s], its first
 // lengths[s] in use. `room` rows per head are reserved at construction for the tokens decode
 // will append, so a step writes S rows in place and never reallocates or moves the cache.

@@ -1,5 +1,5 @@
 #pragma once
-// SnapKV observation-window scores (algorithms.md §4A steps 1–3): how much the last w prompt
+// SnapKV observation-window scores (docs/algorithms.md §4A steps 1–4): how much the last w prompt
 // queries attend to each prefix key, pooled along keys, optionally reduced over a GQA group.
 #include "headscope/core/budget_plan.h"
 #include "headscope/core/compression.h"

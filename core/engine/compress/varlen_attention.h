@@ -1,6 +1,6 @@
 #pragma once
 // Decode attention over variable-length per-head KV segments (the CPU counterpart of
-// flash_attn_varlen_func with one query per sequence, algorithms.md §4B).
+// flash_attn_varlen_func with one query per sequence, docs/algorithms.md §4B).
 //
 // Stored head s owns rows [offsets[s], offsets[s] + lengths[s]) of the flat k, v [N, d]; its
 // tokens may be in any order (SnapKV keeps them in score order), positions[N] says where each

@@ -1,8 +1,8 @@
 #pragma once
-// A trainable Llama-architecture model for the bundled demo checkpoint (issue 6). Parameters
-// are registered under their Hugging Face names, so named_parameters() are the safetensors
-// keys HeadScope's own loader expects. Training-only code: inference always goes through the
-// shared decoder in core/model/.
+// A trainable Llama-architecture model for the bundled demo checkpoint (resources/demo_model).
+// Parameters are registered under their Hugging Face names, so named_parameters() are the
+// safetensors keys HeadScope's own loader expects. Training-only code: inference always goes
+// through the shared decoder in core/engine/model/.
 #include <torch/nn/module.h>
 #include <torch/types.h>
 

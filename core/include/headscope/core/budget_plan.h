@@ -1,7 +1,7 @@
 #pragma once
 // BudgetPlan: per-head KV capacities, the product of an allocator (allocator.h) and the input of
 // the compressed cache. Capacities count SELECTED prefix tokens; every head additionally keeps
-// the `window` most recent prompt tokens (algorithms.md §4A/§4B: head_len = cap + window).
+// the `window` most recent prompt tokens (docs/algorithms.md §4A/§4B: head_len = cap + window).
 #include "headscope/core/score_matrix.h"
 
 #include <cstdint>
@@ -16,7 +16,7 @@ enum class GroupAggregation { Mean, Max, Sum };
 std::string groupAggregationName(GroupAggregation a);           // "mean" | "max" | "sum"
 GroupAggregation parseGroupAggregation(const std::string& name); // throws UsageError
 
-// How a compressed cache stores K/V (algorithms.md decisions (f), (g)).
+// How a compressed cache stores K/V (docs/algorithms.md decisions (f), (g)).
 enum class CacheLayout {
     GqaFlattened,        // num_key_value_heads heads per layer, flat [Σ head_len, d] + head_lens/cu_klen
     QueryHeadFlattened,  // HeadKV layout: num_attention_heads heads per layer (repeat_kv first)
@@ -45,7 +45,7 @@ struct BudgetPlan {
     std::vector<int64_t> capacities;      // [layers, heads] selected tokens, window excluded
     int window = 0;                       // observation window, kept by every head
     HeadGranularity granularity = HeadGranularity::QueryHead;
-    std::string method;                   // "uniform" | "pyramid" | "adakv" | "headkv" | "dililazykv"
+    std::string method;                   // allocationMethodName (allocation_method.h); empty for hand-made plans
     std::map<std::string, double> parameters; // e.g. base_capacity, window, beta, temp, eps_layer
     std::optional<GroupAggregation> groupAggregation; // set when reduced to KV heads
     std::optional<ModelDims> model;

@@ -1,5 +1,5 @@
 #pragma once
-// CompressionSpec: how Engine::generate compresses the KV cache after prefill (algorithms.md
+// CompressionSpec: how Engine::generate compresses the KV cache after prefill (docs/algorithms.md
 // §4A SnapKV selection, §4B per-head budgets, §4D Ada-KV, decision (f) GQA-native storage).
 //
 // After the prompt has been prefilled with the full cache, each layer scores the prefix keys

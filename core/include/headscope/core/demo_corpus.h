@@ -1,5 +1,6 @@
 #pragma once
-// Synthetic training documents and needles for HeadScope's bundled demo model (issue 6).
+// Synthetic training documents and needles for HeadScope's bundled demo model
+// (resources/demo_model).
 // A document is a probe prompt (buildPrompt: haystack, needle inserted at a depth, DiliLazyKV's
 // question template) followed by its answer sentence, so the model is trained on exactly the
 // format the probe later asks. Facts are made-up key → value pairs ("The secret code of Velmora

@@ -4,7 +4,7 @@
 // Which positions are reported: only the *scored* queries — the last prompt position
 // (step 0, the query that produces the first generated token) and the query of every
 // decode step (step t >= 1). Prefill positions before the last one are never reported;
-// in particular no L×L attention matrix ever exists (algorithms.md decision (d)).
+// in particular no L×L attention matrix ever exists (docs/algorithms.md decision (d)).
 //
 // Cost rule: the engine asks wants() once per generate() call and computes nothing for
 // hook points nobody wants. With no observer, generation does no extra work.

@@ -1,5 +1,5 @@
 #pragma once
-// Test gates (algorithms.md decision (e)): the values every test keeps so that a threshold can
+// Test gates (docs/algorithms.md decision (e)): the values every test keeps so that a threshold can
 // be applied later.
 //  - ROUGE-1 recall of real_needle against the response, ×100, with Porter stemming as the
 //    Python rouge_score package does it (Retrieval Heads / HeadKV copy gate, §1A).
@@ -25,7 +25,7 @@ std::vector<std::string> rougeTokenize(std::string_view text, bool stem = true);
 // ROUGE-1 recall ×100: |unigram overlap (clipped counts)| / |reference tokens| · 100.
 // 0 when the reference has no tokens.
 double rouge1Recall(std::string_view reference, std::string_view prediction);
-// ROUGE-1 F-measure ×100 (the needle evaluation's stored score, §5C, before its ×10/100 scaling).
+// ROUGE-1 F-measure ×100 (the needle evaluation's stored score, docs/algorithms.md §2C).
 double rouge1F(std::string_view reference, std::string_view prediction);
 
 // LongBench normalize_answer: lowercase, drop ASCII punctuation, drop the words a/an/the,

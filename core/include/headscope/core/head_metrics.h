@@ -1,5 +1,5 @@
 #pragma once
-// Per-row head metrics (algorithms.md §1A copy score, §1C retrieval-reasoning score, §1D
+// Per-row head metrics (docs/algorithms.md §1A copy score, §1C retrieval-reasoning score, §1D
 // DiliScore/LazyScore/InfScore and the four attention categories) and their per-test
 // aggregation (decision (b)): copy and R2 scores are SUMMED over scored rows; Dili, Lazy, Inf
 // and the category counts/masses are AVERAGED over scored rows.
@@ -34,6 +34,11 @@ enum class HeadMetric {
 inline constexpr int kHeadMetricCount = 13;
 
 std::string_view headMetricName(HeadMetric metric);
+// What a menu or axis shows, e.g. "InfScore", "Distracted (mass share)".
+std::string_view headMetricLabel(HeadMetric metric);
+// The four attention categories in display order — diligent, distracted, subconscious, diffuse
+// peripheral — as counts, or as attention-mass shares.
+std::array<HeadMetric, 4> attentionCategoryMetrics(bool mass);
 // Accepts the names above; throws UsageError listing them otherwise.
 HeadMetric parseHeadMetric(std::string_view name);
 std::vector<HeadMetric> allHeadMetrics();

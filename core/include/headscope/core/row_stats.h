@@ -1,7 +1,7 @@
 #pragma once
 // RowStats: what HeadScope keeps of one attention row (one scored query, one layer, one query
-// head) instead of the full row (algorithms.md decision (d), architecture.md "RowStats").
-// Every metric of algorithms.md §1 is a pure function of RowStats + needle span + generated
+// head) instead of the full row (docs/algorithms.md decision (d) and §1B).
+// Every metric of docs/algorithms.md §1 is a pure function of RowStats + needle span + generated
 // token (head_metrics.h). Produced by the probe runner from the engine's softmax rows; stored
 // per (test, step, layer, head) by the session writer.
 #include <cstdint>
@@ -10,7 +10,7 @@
 
 namespace headscope {
 
-// K of the DiliLazyKV InfScore probe (`--top_k_infscore`, algorithms.md §1D).
+// K of the DiliLazyKV InfScore probe (`--top_k_infscore`, docs/algorithms.md §1D).
 inline constexpr int kDefaultTopKInfScore = 10;
 
 // Half-open needle span [start, end) in key (prompt token) coordinates.

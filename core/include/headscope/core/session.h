@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace headscope {
@@ -36,11 +37,14 @@ struct SessionManifest {
     int layers = 0, heads = 0, kvHeads = 0, headDim = 0;
     int shardIndex = 0, shardCount = 1;
     std::string importedFrom;    // score file path + sha256 for imported sessions
+    // Metrics the tests hold (names of head_metrics.h). Empty: every metric (probe sessions).
+    std::vector<std::string> metrics;
+    std::string headGranularity = "query"; // "kv": the head axis is KV heads (imported without a model)
     std::string created, updated;
 };
 
 // What is kept of one scored row step for every (layer, head): enough to recompute all
-// metrics (algorithms.md decision (d)).
+// metrics (docs/algorithms.md decision (d)).
 struct StoredStep {
     int32_t token = -1;
     std::vector<RowStats> rows; // [layers, heads]
@@ -70,6 +74,12 @@ struct SessionTest {
     double rouge1Recall = 0.0;   // ×100
     double qaF1 = 0.0;           // ×100
     TestHeadScores scores;       // per-test metrics (mean/sum over scored rows)
+
+    // The needle's [begin, end) in the prompt ids; absent when none was recorded (error tests).
+    std::optional<std::pair<int64_t, int64_t>> needleSpan() const
+    {
+        return spanEnd > spanStart ? std::optional(std::make_pair(spanStart, spanEnd)) : std::nullopt;
+    }
 };
 
 enum class Gate { None, Rouge1, QaF1 };
@@ -119,6 +129,7 @@ public:
     const std::filesystem::path& path() const;
     const SessionManifest& manifest() const;
     const std::vector<SessionTest>& tests() const; // complete tests only, by id
+    const SessionTest* test(int testId) const;     // null when there is no complete test with this id
     std::vector<StoredStep> steps(int testId) const; // read on demand
     // The token ids the model was fed for a test (read on demand). Throws FormatError when the
     // session has none for it (older sessions, error tests).
@@ -127,7 +138,18 @@ public:
     // float32 [layers, heads, rowLength]. Throws FormatError if that step has no stored rows.
     std::vector<int> fullRowSteps(int testId) const;
     std::vector<float> fullRows(int testId, int step, int64_t* rowLength = nullptr) const;
+    // Lenient: a query that matches nothing gives an empty aggregate (the GUI's live filters).
     SessionAggregate aggregate(const SessionQuery& query) const;
+    // The same, for commands that write or report the result: throws UsageError naming the
+    // session when the metric is not among heldMetrics() (listing those it holds), when the
+    // threshold is not finite, and when the length/depth filters or the gate leave no test
+    // (saying which filter matched nothing and what the session has).
+    SessionAggregate aggregateStrict(const SessionQuery& query) const;
+    // Metrics the session's tests hold: the manifest's list; for imported sessions written
+    // before the list existed, the metrics with any non-zero value; else every metric.
+    std::vector<HeadMetric> heldMetrics() const;
+    // The metric commands use when none is asked for: inf when held, else the first held one.
+    HeadMetric defaultMetric() const;
 
 private:
     SessionReader();

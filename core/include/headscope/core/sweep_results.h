@@ -1,6 +1,7 @@
 #pragma once
-// Accuracy vs KV budget per allocation method over a probe grid (issue 4 §3, the paper's main
-// figure), and its HDF5 file (layout in docs/sweep_format.md). Value types only.
+// Accuracy vs KV budget per allocation method over a probe grid (the curve HeadKV reports to
+// compare its allocation with SnapKV, PyramidKV and Ada-KV), and its HDF5 file (layout in
+// docs/sweep_format.md). Value types only.
 #include <cstdint>
 #include <filesystem>
 #include <string>

@@ -1,6 +1,6 @@
 #pragma once
 // A read-only view of one tensor inside a memory-mapped safetensors file. No torch here:
-// the engine turns views into tensors (core/model/weights.cpp).
+// the engine turns views into tensors (core/engine/model/model_weights.cpp).
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>

@@ -1,5 +1,5 @@
 #pragma once
-// Training of HeadScope's bundled demo model (issue 6): a small Llama-architecture model
+// Training of HeadScope's bundled demo model (resources/demo_model): a small Llama-architecture model
 // trained on CPU, from synthetic documents HeadScope generates, until its heads really
 // retrieve needles. The result is an ordinary HF checkpoint directory (config.json,
 // model.safetensors in bf16, tokenizer.json) that the shared decoder loads like any other.
