@@ -102,8 +102,10 @@ std::string formatBytes(int64_t bytes)
     char text[32];
     if (bytes >= 1000LL * 1000 * 1000)
         std::snprintf(text, sizeof text, "%.2f GB", static_cast<double>(bytes) / 1e9);
-    else
+    else if (bytes >= 1000 * 1000)
         std::snprintf(text, sizeof text, "%.0f MB", static_cast<double>(bytes) / 1e6);
+    else
+        std::snprintf(text, sizeof text, "%.0f kB", static_cast<double>(bytes) / 1e3);
     return text;
 }
 
@@ -137,12 +139,12 @@ int64_t peakResidentBytes()
 }
 
 void requireMemory(int64_t needed, int64_t available, const std::string& what, const std::string& parts,
-                   const std::string& hint)
+                   const std::string& hint, const std::string& source)
 {
     if (available < 0 || needed <= available)
         return;
     throw ResourceError(what + " needs about " + formatBytes(needed) + " (" + parts + ") but only " +
-                        formatBytes(available) + " is available (MemAvailable, cgroup limit); " + hint);
+                        formatBytes(available) + " is available (" + source + "); " + hint);
 }
 
 } // namespace headscope

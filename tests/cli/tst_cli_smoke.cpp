@@ -86,6 +86,14 @@ private Q_SLOTS:
         QCOMPARE(gen.value(QStringLiteral("prompt_ids")).toArray().size(), 4);
         QCOMPARE(gen.value(QStringLiteral("generated_ids")).toArray().size(), 5);
         QVERIFY(gen.contains(QStringLiteral("prefill_ms")) && gen.contains(QStringLiteral("decode_ms_per_token")));
+        // A load that cannot fit is refused before anything is allocated, naming the parts and the bound.
+        r = cli({QStringLiteral("generate"), QStringLiteral("--model"), model, QStringLiteral("--prompt-ids"),
+                 QStringLiteral("1,5"), QStringLiteral("--memory-limit"), QStringLiteral("0.00001")});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(QStringLiteral("error: loading ")) && r.err.contains(QStringLiteral(" needs about ")) &&
+                     r.err.contains(QStringLiteral("(weights ")) &&
+                     r.err.contains(QStringLiteral("is available (memory limit 10 kB)")),
+                 qPrintable(r.err));
         r = cli({QStringLiteral("generate"), QStringLiteral("--model"), model, QStringLiteral("--prompt-ids"),
                  QStringLiteral("1,5"), QStringLiteral("--device"), QStringLiteral("cuda")});
         QCOMPARE(r.code, 2);

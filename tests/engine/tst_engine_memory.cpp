@@ -176,7 +176,8 @@ private Q_SLOTS:
         } catch (const ResourceError& e) {
             const std::string what = e.what();
             QVERIFY2(what.find("weights") != std::string::npos && what.find("mapped in place") != std::string::npos &&
-                         what.find(path) != std::string::npos,
+                         what.find(path) != std::string::npos &&
+                         what.find("is available (memory limit 1 kB)") != std::string::npos,
                      e.what());
         }
         QVERIFY(!engine.isLoaded());
@@ -193,7 +194,9 @@ private Q_SLOTS:
             engine.generate(testPrompt(), o);
             QFAIL("a run over the memory limit was accepted");
         } catch (const ResourceError& e) {
-            QVERIFY2(std::string(e.what()).find("KV cache") != std::string::npos, e.what());
+            QVERIFY2(std::string(e.what()).find("KV cache") != std::string::npos &&
+                         std::string(e.what()).find("less the loaded weights") != std::string::npos,
+                     e.what());
         }
         o.maxNewTokens = 4; // refused before allocating: the engine is still usable
         QCOMPARE(engine.generate(testPrompt(), o).generatedIds.size(), std::size_t(4));
@@ -216,6 +219,13 @@ private Q_SLOTS:
             QCOMPARE(std::string(e.what()),
                      std::string("loading M needs about 3.00 GB (weights 3.00 GB) but only 1.50 GB is available "
                                  "(MemAvailable, cgroup limit); use bf16"));
+        }
+        try {
+            requireMemory(2'000'000, 1'500, "x", "parts", "hint", "a limit");
+            QFAIL("not refused");
+        } catch (const ResourceError& e) {
+            QCOMPARE(std::string(e.what()), std::string("x needs about 2 MB (parts) but only 2 kB is available "
+                                                        "(a limit); hint"));
         }
         QVERIFY(availableMemoryBytes() > 0);
         QVERIFY(peakResidentBytes() > 0);

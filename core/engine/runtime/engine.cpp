@@ -137,14 +137,21 @@ struct Engine::Impl {
         return perLayer < kParallelBytesPerLayer ? 1 : at::get_num_threads();
     }
     // What a new allocation may take: the machine's available memory, and under a memory
-    // limit what the limit leaves beside the `held` bytes (the loaded weights).
-    int64_t available(int64_t held) const
+    // limit what the limit leaves beside the `held` bytes (the loaded weights). `source`
+    // names whichever bound applies, for the refusal message.
+    struct Available {
+        int64_t bytes;
+        std::string source;
+    };
+    Available available(int64_t held) const
     {
         const int64_t machine = availableMemoryBytes();
         if (options.memoryLimit <= 0)
-            return machine;
+            return {machine, kMachineMemorySource};
         const int64_t left = std::max<int64_t>(0, options.memoryLimit - held);
-        return machine < 0 ? left : std::min(machine, left);
+        if (machine >= 0 && machine < left)
+            return {machine, kMachineMemorySource};
+        return {left, "memory limit " + formatBytes(options.memoryLimit) + (held > 0 ? " less the loaded weights" : "")};
     }
     std::string hint() const
     {
@@ -194,9 +201,10 @@ void Engine::load(const std::filesystem::path& checkpointDir, const LoadOptions&
     impl->tensorOptions = at::TensorOptions().device(device).dtype(dtype == DType::BF16 ? at::kBFloat16 : at::kFloat);
     if (options.checkMemory && device.is_cpu()) {
         const RunMemoryEstimate e = impl->estimate(checkpoint->config(), 0, 0);
-        requireMemory(e.weightBytes + e.conversionBytes, impl->available(0),
+        const Impl::Available a = impl->available(0);
+        requireMemory(e.weightBytes + e.conversionBytes, a.bytes,
                       "loading " + checkpointDir.string() + " in " + std::string(dtypeName(dtype)),
-                      e.describe(impl->inPlace()), impl->hint());
+                      e.describe(impl->inPlace()), impl->hint(), a.source);
     }
     try {
         auto weights = model::loadWeights(checkpoint, impl->tensorOptions);
@@ -313,9 +321,11 @@ GenerateResult Engine::Impl::generate(std::span<const int32_t> promptIds, const 
     if (options.checkMemory && tensorOptions.device().is_cpu()) {
         // The weights are resident already: what this run adds is its KV cache and scratch.
         const RunMemoryEstimate e = estimate(c, promptLen + o.maxNewTokens, o.prefillChunk);
-        requireMemory(e.kvCacheBytes + e.scratchBytes, available(decoder->weights().bytes),
+        const Available a = available(decoder->weights().bytes);
+        requireMemory(e.kvCacheBytes + e.scratchBytes, a.bytes,
                       "generating over " + std::to_string(promptLen + o.maxNewTokens) + " positions",
-                      "KV cache " + formatBytes(e.kvCacheBytes) + " + scratch " + formatBytes(e.scratchBytes), hint());
+                      "KV cache " + formatBytes(e.kvCacheBytes) + " + scratch " + formatBytes(e.scratchBytes), hint(),
+                      a.source);
     }
     // A compressed run's full cache only lives through prefill; decode appends go to the
     // compressed cache's reserved room.

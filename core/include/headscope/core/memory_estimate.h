@@ -43,12 +43,16 @@ int64_t availableMemoryBytes();
 // Peak resident set size of this process (VmHWM), in bytes; -1 when unknown.
 int64_t peakResidentBytes();
 
-// Throws ResourceError when `needed` exceeds `available` (unknown availability passes):
-// "<what> needs about X GB (parts) but only Y GB is available (...); <hint>".
-void requireMemory(int64_t needed, int64_t available, const std::string& what, const std::string& parts,
-                   const std::string& hint);
+// What availableMemoryBytes() measures, as requireMemory's messages name it.
+inline constexpr const char* kMachineMemorySource = "MemAvailable, cgroup limit";
 
-// "2.47 GB" (decimal gigabytes, two decimals; MB below 1 GB).
+// Throws ResourceError when `needed` exceeds `available` (unknown availability passes):
+// "<what> needs about X GB (parts) but only Y GB is available (<source>); <hint>", where
+// `source` names the bound (the machine's memory, or a limit the user set).
+void requireMemory(int64_t needed, int64_t available, const std::string& what, const std::string& parts,
+                   const std::string& hint, const std::string& source = kMachineMemorySource);
+
+// "2.47 GB" (decimal gigabytes, two decimals; whole MB below 1 GB, whole kB below 1 MB).
 std::string formatBytes(int64_t bytes);
 
 } // namespace headscope
