@@ -14,6 +14,7 @@
 #include "headscope/core/probe_config.h"
 #include "headscope/core/probe_request.h"
 #include "headscope/core/probe_runner.h"
+#include "headscope/core/rank_statistics.h"
 #include "headscope/core/runtime_setup.h"
 #include "headscope/core/session.h"
 #include "headscope/core/tokenizer.h"
@@ -21,12 +22,10 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <memory>
-#include <numeric>
 #include <set>
 #include <sstream>
 #include <string>
@@ -43,47 +42,6 @@ std::vector<double> parseDoubles(const std::string& text)
     for (std::string item; std::getline(ss, item, ',');)
         out.push_back(std::stod(item));
     return out;
-}
-
-// Ranks 1..n, ties sharing their average rank.
-std::vector<double> ranks(const std::vector<double>& v)
-{
-    std::vector<std::size_t> order(v.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return v[a] < v[b]; });
-    std::vector<double> r(v.size());
-    for (std::size_t i = 0; i < order.size();) {
-        std::size_t j = i;
-        while (j + 1 < order.size() && v[order[j + 1]] == v[order[i]])
-            ++j;
-        for (std::size_t k = i; k <= j; ++k)
-            r[order[k]] = 0.5 * static_cast<double>(i + j) + 1.0;
-        i = j + 1;
-    }
-    return r;
-}
-
-// Spearman's rho: Pearson correlation of the ranks.
-double spearman(const std::vector<double>& a, const std::vector<double>& b)
-{
-    const std::vector<double> ra = ranks(a), rb = ranks(b);
-    const double n = static_cast<double>(ra.size());
-    const double ma = std::accumulate(ra.begin(), ra.end(), 0.0) / n, mb = std::accumulate(rb.begin(), rb.end(), 0.0) / n;
-    double sab = 0, saa = 0, sbb = 0;
-    for (std::size_t i = 0; i < ra.size(); ++i) {
-        sab += (ra[i] - ma) * (rb[i] - mb);
-        saa += (ra[i] - ma) * (ra[i] - ma);
-        sbb += (rb[i] - mb) * (rb[i] - mb);
-    }
-    return saa > 0 && sbb > 0 ? sab / std::sqrt(saa * sbb) : 1.0;
-}
-
-std::set<std::size_t> topK(const std::vector<double>& v, std::size_t k)
-{
-    std::vector<std::size_t> order(v.size());
-    std::iota(order.begin(), order.end(), 0);
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return v[a] > v[b]; });
-    return {order.begin(), order.begin() + static_cast<std::ptrdiff_t>(std::min(k, order.size()))};
 }
 
 struct Run {
@@ -168,10 +126,11 @@ int main(int argc, char** argv)
     for (bool answeredOnly : {false, true}) {
         int used32 = 0, used16 = 0;
         const std::vector<double> a = meanInf(f32, answeredOnly, &used32), b = meanInf(bf16, answeredOnly, &used16);
-        const std::set<std::size_t> ta = topK(a, 10), tb = topK(b, 10);
+        const std::vector<int> ta = topKHeads(a, 10), tb = topKHeads(b, 10);
+        const std::set<int> sb(tb.begin(), tb.end());
         std::size_t overlap = 0;
-        for (std::size_t h : ta)
-            overlap += tb.count(h);
+        for (int h : ta)
+            overlap += sb.count(h);
         std::printf("%-36s %10.4f %11zu/10 %4d/%d\n", answeredOnly ? "answered tests (ROUGE-1 > 50)" : "all tests",
                     spearman(a, b), overlap, used32, used16);
     }
