@@ -491,7 +491,7 @@ bool prefillUsable(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v
 at::Tensor decodeAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const AttentionParams& params,
                            at::Tensor* rows)
 {
-    if (!decodeUsable(q, k, v))
+    if (params.softcap > 0.0 || !decodeUsable(q, k, v))
         return {};
     const int64_t length = k.size(1);
     const int64_t first = params.slidingWindow > 0 ? std::max<int64_t>(0, length - params.slidingWindow) : 0;
@@ -507,7 +507,7 @@ at::Tensor decodeAttention(const at::Tensor& q, const at::Tensor& k, const at::T
 
 at::Tensor attentionRow(const at::Tensor& q, const at::Tensor& k, int64_t pos, const AttentionParams& params)
 {
-    if (!decodeUsable(q, k, k))
+    if (params.softcap > 0.0 || !decodeUsable(q, k, k))
         return {};
     const int64_t length = pos + 1;
     const int64_t first = params.slidingWindow > 0 ? std::max<int64_t>(0, length - params.slidingWindow) : 0;
@@ -519,7 +519,7 @@ at::Tensor attentionRow(const at::Tensor& q, const at::Tensor& k, int64_t pos, c
 at::Tensor prefillAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, int64_t start,
                             const AttentionParams& params)
 {
-    if (!prefillUsable(q, k, v))
+    if (params.softcap > 0.0 || !prefillUsable(q, k, v))
         return {};
     const bool bf16 = q.scalar_type() == at::kBFloat16;
     const at::Tensor qc = q.contiguous();

@@ -12,7 +12,8 @@
 //
 // Shapes as in attention.h: q [H, n, d] or [H, d], k and v [KV, T, d] (the cache's views: each
 // head's rows contiguous, heads at any stride). Every function returns an undefined tensor
-// when it does not handle the inputs, and the caller falls back to the ATen path.
+// when it does not handle the inputs, and the caller falls back to the ATen path; soft-capped
+// scores (AttentionParams::softcap, Gemma 2) always take the ATen path.
 #include "attention.h"
 
 #include <ATen/ATen.h>

@@ -42,8 +42,20 @@ Decoder::Decoder(const ModelConfig& config, ModelWeights weights, const at::Devi
       m_weights(std::move(weights)),
       m_rope(config, device),
       m_device(device),
-      m_scale(1.0 / std::sqrt(static_cast<double>(config.headDim)))
+      m_scale(config.attentionScale())
 {
+    if (config.localRopeTheta)
+        m_localRope.emplace(RopeParameters{*config.localRopeTheta, RopeScaling{}}, config.headDim, config.rotaryDim(), device);
+}
+
+const Rope& Decoder::ropeFor(int64_t layer) const
+{
+    return m_localRope && m_config.layerType(layer) == LayerType::Sliding ? *m_localRope : m_rope;
+}
+
+bool Decoder::longRopeFactors(int64_t sequenceLength) const
+{
+    return m_rope.usesLongFactors(sequenceLength);
 }
 
 FullCaches Decoder::makeCaches(int64_t capacity) const
@@ -56,18 +68,23 @@ FullCaches Decoder::makeCaches(int64_t capacity) const
     return caches;
 }
 
-AttentionParams Decoder::attentionParams(int64_t) const
+AttentionParams Decoder::attentionParams(int64_t layer) const
 {
-    return AttentionParams{m_scale, m_config.slidingWindow.value_or(0)};
+    return AttentionParams{m_scale, m_config.layerWindow(layer), m_config.attnLogitSoftcap.value_or(0.0)};
 }
 
 at::Tensor Decoder::rmsNorm(const at::Tensor& x, const at::Tensor& weight) const
 {
-    if (at::Tensor fused = cpu::rmsNorm(x, weight, m_config.rmsNormEps); fused.defined())
-        return fused;
-    // Statistics in float32 whatever the model dtype, as HF's LlamaRMSNorm does.
+    // Weight style (Llama): one fused pass on the CPU; the (1 + w) style (Gemma) below.
+    if (m_config.normStyle == NormStyle::Weight)
+        if (at::Tensor fused = cpu::rmsNorm(x, weight, m_config.rmsNormEps); fused.defined())
+            return fused;
+    // Statistics in float32 whatever the model dtype, as HF's RMSNorms do. Llama casts back
+    // before the weight; Gemma scales by (1 + w) in float32 and casts after.
     auto xf = x.to(at::kFloat);
     auto normed = xf * at::rsqrt(xf.pow(2).mean(-1, /*keepdim=*/true) + m_config.rmsNormEps);
+    if (m_config.normStyle == NormStyle::OffsetWeight)
+        return (normed * (weight.to(at::kFloat) + 1.0)).to(x.scalar_type());
     return weight * normed.to(x.scalar_type());
 }
 
@@ -77,6 +94,7 @@ at::Tensor Decoder::prefill(const at::Tensor& ids, FullCaches& caches, const For
     const int64_t n = ids.size(0);
     const int64_t start = caches.front().length();
     const int64_t last = start + n - 1;
+    const bool longFactors = longRopeFactors(options.sequenceLength > 0 ? options.sequenceLength : start + n);
     auto attend = [&](int64_t layer, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, at::Tensor* row) {
         FullKvCache& cache = caches[static_cast<std::size_t>(layer)];
         cache.append(k, v);
@@ -88,7 +106,7 @@ at::Tensor Decoder::prefill(const at::Tensor& ids, FullCaches& caches, const For
             *row = attentionRow(q.select(1, n - 1), cache.keys(), last, params);
         return blockedAttention(q, cache.keys(), cache.values(), start, options.queryBlock, params);
     };
-    return runLayers(ids, start, hooks, attend, options.capture, options.allPositions);
+    return runLayers(ids, start, hooks, attend, options.capture, options.allPositions, longFactors);
 }
 
 at::Tensor Decoder::decode(const at::Tensor& id, LayerCaches& caches, const ForwardHooks& hooks) const
@@ -98,25 +116,35 @@ at::Tensor Decoder::decode(const at::Tensor& id, LayerCaches& caches, const Forw
         cache.append(k, v);
         return cache.attendDecode(q.select(1, 0), attentionParams(layer), row).unsqueeze(1);
     };
-    return runLayers(id, caches.front()->length(), hooks, attend, nullptr, false);
+    const int64_t start = caches.front()->length();
+    return runLayers(id, start, hooks, attend, nullptr, false, longRopeFactors(start + 1));
 }
 
 at::Tensor Decoder::runLayers(const at::Tensor& ids, int64_t start, const ForwardHooks& hooks, const Attend& attend,
-                              WindowCapture* capture, bool allPositions) const
+                              WindowCapture* capture, bool allPositions, bool longFactors) const
 {
     const ScoredQuery& scored = hooks.scored;
     const int64_t n = ids.size(0);
     const int64_t last = start + n - 1;
     const int64_t heads = m_config.numHeads, kvHeads = m_config.numKvHeads, d = m_config.headDim;
     auto x = at::embedding(m_weights.embed, ids); // [n, hidden]
+    if (m_config.embeddingMultiplier != 1.0) // in the model dtype, as transformers casts the scale
+        x = x * at::scalar_tensor(m_config.embeddingMultiplier, x.options());
     if (scored.wants(HookPoint::Embed))
         report(scored, HookPoint::Embed, -1, last, x.narrow(0, n - 1, 1));
     for (int64_t li = 0; li < m_config.numLayers; ++li) {
         const int layer = static_cast<int>(li);
         const LayerWeights& w = m_weights.layers[static_cast<std::size_t>(li)];
         auto h = rmsNorm(x, w.inputNorm); // [n, hidden]
-        auto q = m_rope.applyToHeads(project(h, w.q, w.qBias), heads, start);   // [H, n, d]
-        auto k = m_rope.applyToHeads(project(h, w.k, w.kBias), kvHeads, start); // [KV, n, d]
+        auto qp = project(h, w.q, w.qBias); // [n, H*d]
+        auto kp = project(h, w.k, w.kBias); // [n, KV*d]
+        if (w.qNorm.defined()) { // per head, over head_dim, before RoPE
+            qp = rmsNorm(qp.reshape({n * heads, d}), w.qNorm).view({n, heads * d});
+            kp = rmsNorm(kp.reshape({n * kvHeads, d}), w.kNorm).view({n, kvHeads * d});
+        }
+        const Rope& rope = ropeFor(li);
+        auto q = rope.applyToHeads(qp, heads, start, longFactors);   // [H, n, d]
+        auto k = rope.applyToHeads(kp, kvHeads, start, longFactors); // [KV, n, d]
         auto v = project(h, w.v, w.vBias).view({n, kvHeads, d}).transpose(0, 1); // [KV, n, d]
         if (capture && capture->size > 0) {
             const int64_t keep = std::min(capture->size, n);
@@ -140,11 +168,17 @@ at::Tensor Decoder::runLayers(const at::Tensor& ids, int64_t start, const Forwar
             for (int head : (*hooks.masked)[static_cast<std::size_t>(li)])
                 attn.select(0, head).zero_();
         auto attnOut = project(attn.transpose(0, 1).reshape({n, heads * d}), w.o); // [n, hidden]
+        if (w.attnOutNorm.defined())
+            attnOut = rmsNorm(attnOut, w.attnOutNorm);
         if (scored.wants(HookPoint::AttnOut))
             report(scored, HookPoint::AttnOut, layer, last, attnOut.narrow(0, n - 1, 1));
         x.add_(attnOut); // x is this pass's own tensor (embedding output or a sum)
         auto h2 = rmsNorm(x, w.postNorm);
-        auto mlp = project(swiglu(project(h2, w.gate), project(h2, w.up)), w.down); // [n, hidden]
+        auto gate = project(h2, w.gate), up = project(h2, w.up); // [n, intermediate]
+        auto act = m_config.activation == Activation::GeluTanh ? at::gelu(gate, "tanh") * up : swiglu(gate, up);
+        auto mlp = project(act, w.down); // [n, hidden]
+        if (w.mlpOutNorm.defined())
+            mlp = rmsNorm(mlp, w.mlpOutNorm);
         if (scored.wants(HookPoint::MlpOut))
             report(scored, HookPoint::MlpOut, layer, last, mlp.narrow(0, n - 1, 1));
         x.add_(mlp);
@@ -160,6 +194,8 @@ at::Tensor Decoder::logits(const at::Tensor& hidden, const ScoredQuery& scored) 
     if (scored.wants(HookPoint::FinalNorm))
         report(scored, HookPoint::FinalNorm, -1, -1, normed.narrow(0, normed.size(0) - 1, 1));
     auto out = project(normed, m_weights.lmHead).to(at::kFloat); // [n, vocab]
+    if (m_config.finalLogitSoftcap)
+        out.div_(*m_config.finalLogitSoftcap).tanh_().mul_(*m_config.finalLogitSoftcap);
     if (scored.wants(HookPoint::Logits))
         report(scored, HookPoint::Logits, -1, -1, out.narrow(0, out.size(0) - 1, 1));
     return out;

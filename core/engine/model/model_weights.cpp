@@ -58,19 +58,40 @@ ModelWeights loadWeights(const std::shared_ptr<const Checkpoint>& cp, const at::
     w.embed = load(names.embedTokens);
     w.finalNorm = load(names.finalNorm);
     w.lmHead = names.lmHead.empty() ? w.embed : load(names.lmHead);
+    const ModelConfig& c = cp->config();
+    const int64_t qRows = c.numHeads * c.headDim, kvRows = c.numKvHeads * c.headDim;
     for (const LayerTensorNames& n : names.layers) {
         LayerWeights l;
         l.inputNorm = load(n.inputNorm);
-        l.q = load(n.qProj);
-        l.k = load(n.kProj);
-        l.v = load(n.vProj);
+        if (!n.qkvProj.empty()) { // rows [q | k | v]
+            auto qkv = load(n.qkvProj);
+            w.bytes += qkv.numel() * static_cast<int64_t>(qkv.element_size());
+            l.q = qkv.narrow(0, 0, qRows);
+            l.k = qkv.narrow(0, qRows, kvRows);
+            l.v = qkv.narrow(0, qRows + kvRows, kvRows);
+        } else {
+            l.q = load(n.qProj);
+            l.k = load(n.kProj);
+            l.v = load(n.vProj);
+        }
         l.o = load(n.oProj);
         l.qBias = load(n.qBias);
         l.kBias = load(n.kBias);
         l.vBias = load(n.vBias);
-        l.postNorm = load(n.postAttentionNorm);
-        l.gate = load(n.gateProj);
-        l.up = load(n.upProj);
+        l.qNorm = load(n.qNorm);
+        l.kNorm = load(n.kNorm);
+        l.attnOutNorm = load(n.attnOutNorm);
+        l.postNorm = load(n.mlpInputNorm);
+        l.mlpOutNorm = load(n.mlpOutNorm);
+        if (!n.gateUpProj.empty()) { // rows [gate | up]
+            auto gateUp = load(n.gateUpProj);
+            w.bytes += gateUp.numel() * static_cast<int64_t>(gateUp.element_size());
+            l.gate = gateUp.narrow(0, 0, c.intermediateSize);
+            l.up = gateUp.narrow(0, c.intermediateSize, c.intermediateSize);
+        } else {
+            l.gate = load(n.gateProj);
+            l.up = load(n.upProj);
+        }
         l.down = load(n.downProj);
         w.layers.push_back(std::move(l));
     }
@@ -82,10 +103,19 @@ ModelWeights loadWeights(const std::shared_ptr<const Checkpoint>& cp, const at::
     add(w.finalNorm);
     if (!names.lmHead.empty())
         add(w.lmHead);
-    for (const LayerWeights& l : w.layers)
-        for (const at::Tensor* t : {&l.inputNorm, &l.q, &l.k, &l.v, &l.o, &l.qBias, &l.kBias, &l.vBias, &l.postNorm,
-                                    &l.gate, &l.up, &l.down})
+    for (std::size_t i = 0; i < w.layers.size(); ++i) {
+        const LayerWeights& l = w.layers[i];
+        const LayerTensorNames& n = names.layers[i];
+        for (const at::Tensor* t : {&l.inputNorm, &l.o, &l.qBias, &l.kBias, &l.vBias, &l.qNorm, &l.kNorm, &l.attnOutNorm,
+                                    &l.postNorm, &l.mlpOutNorm, &l.down})
             add(*t);
+        if (n.qkvProj.empty())
+            for (const at::Tensor* t : {&l.q, &l.k, &l.v})
+                add(*t);
+        if (n.gateUpProj.empty())
+            for (const at::Tensor* t : {&l.gate, &l.up})
+                add(*t);
+    }
     return w;
 }
 
