@@ -9,6 +9,7 @@
 
 #include "headscope/core/errors.h"
 #include "headscope/core/head_list.h"
+#include "headscope/core/memory_estimate.h"
 #include "headscope/core/probe_runner.h"
 #include "headscope/engine/engine.h"
 
@@ -83,15 +84,18 @@ int runProbe(const std::vector<std::string>& args)
     InterruptGuard interrupt;
     ProbeRunner runner(engine, tokenizer);
     std::cerr << "probe: " << request.describeGrid() << " on " << engine.deviceDescription() << "\n";
+    const std::string dtype(dtypeName(engine.computeDtype()));
     try {
         const ProbeSummary s = runner.run(
             request,
-            [](const ProbeProgress& pr) {
+            [&dtype](const ProbeProgress& pr) {
                 const int width = 30, filled = pr.total ? width * pr.done / pr.total : width;
-                std::fprintf(stderr, "\r[%s%s] %d/%d  %.0fs elapsed, ETA %.0fs  (last: len %d depth %.2f rouge1 %.0f)   ",
+                std::fprintf(stderr,
+                             "\r[%s%s] %d/%d  %.0fs elapsed, ETA %.0fs  %s, peak %s  (last: len %d depth %.2f rouge1 %.0f)   ",
                              std::string(static_cast<std::size_t>(filled), '#').c_str(),
                              std::string(static_cast<std::size_t>(width - filled), '.').c_str(), pr.done, pr.total,
-                             pr.elapsedSeconds, pr.etaSeconds, pr.last.length, pr.last.depth, pr.last.rouge1Recall);
+                             pr.elapsedSeconds, pr.etaSeconds, dtype.c_str(), formatBytes(peakResidentBytes()).c_str(),
+                             pr.last.length, pr.last.depth, pr.last.rouge1Recall);
             },
             interrupt.token());
         std::fprintf(stderr, "\n");

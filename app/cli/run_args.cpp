@@ -12,7 +12,10 @@ void addLoadOptions(ArgParser& p)
 {
     p.option("device", "cpu|cuda", "device", false, "cpu")
         .option("gpu", "N", "CUDA device index", false, "0")
-        .option("dtype", "f32|bf16", "compute dtype", false, "f32");
+        .option("dtype", "auto|f32|bf16", "compute dtype; auto follows the checkpoint's torch_dtype (bf16 and f16 "
+                                          "checkpoints compute in bf16, f32 ones in f32)", false, "auto")
+        .option("memory-limit", "GB", "refuse to load or run beyond this much memory in all (default: what the machine has available)")
+        .flag("no-memory-check", "skip the check that refuses runs whose memory estimate exceeds what is available");
 }
 
 LoadOptions loadOptionsFromArgs(const ArgParser& p)
@@ -24,9 +27,17 @@ LoadOptions loadOptionsFromArgs(const ArgParser& p)
     load.device = device == "cuda" ? Device::Cuda : Device::Cpu;
     load.gpuIndex = p.intValue("gpu");
     const std::string dtype = p.value("dtype");
-    if (dtype != "f32" && dtype != "bf16")
-        throw UsageError("--dtype: expected f32 or bf16, got '" + dtype + "'");
-    load.dtype = dtype == "bf16" ? DType::BF16 : DType::F32;
+    if (dtype != "auto" && dtype != "f32" && dtype != "bf16")
+        throw UsageError("--dtype: expected auto, f32 or bf16, got '" + dtype + "'");
+    if (dtype != "auto")
+        load.dtype = dtype == "bf16" ? DType::BF16 : DType::F32;
+    load.checkMemory = !p.has("no-memory-check");
+    if (p.has("memory-limit")) {
+        const double gb = p.doubleValue("memory-limit");
+        if (!(gb > 0))
+            throw UsageError("--memory-limit: expected a positive number of GB, got '" + p.value("memory-limit") + "'");
+        load.memoryLimit = static_cast<int64_t>(gb * 1e9);
+    }
     return load;
 }
 

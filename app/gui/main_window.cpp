@@ -67,6 +67,9 @@ MainWindow::MainWindow(QWidget* parent)
     m_sourceLabel->setObjectName(QStringLiteral("sourceLabel"));
     m_deviceLabel = new QLabel(this);
     m_memoryLabel = new QLabel(this);
+    m_engineStatusLabel = new QLabel(this);
+    m_engineStatusLabel->setObjectName(QStringLiteral("engineStatusLabel"));
+    connect(m_engine, &EngineController::engineStatus, m_engineStatusLabel, &QLabel::setText);
     setSourceText(QStringLiteral("No file open"));
     // All labels are permanent (right-hand side); the left is left to showMessage(). A normal
     // widget there is hidden by a message only when the bar is already visible, so a message
@@ -74,6 +77,7 @@ MainWindow::MainWindow(QWidget* parent)
     statusBar()->addPermanentWidget(m_sourceLabel);
     statusBar()->addPermanentWidget(m_deviceLabel);
     statusBar()->addPermanentWidget(m_memoryLabel);
+    statusBar()->addPermanentWidget(m_engineStatusLabel);
     m_statusTimer = new QTimer(this);
     m_statusTimer->setInterval(2000);
     connect(m_statusTimer, &QTimer::timeout, this, &MainWindow::updateStatus);

@@ -146,6 +146,7 @@ private:
     QMenu* m_recentMenu = nullptr;
     QLabel* m_deviceLabel = nullptr;
     QLabel* m_memoryLabel = nullptr;
+    QLabel* m_engineStatusLabel = nullptr; // compute dtype and peak memory (EngineController::engineStatus)
     QLabel* m_sourceLabel = nullptr;
     QTimer* m_statusTimer = nullptr;
     // The open session a run continues (closed while it writes, reopened when it ends).

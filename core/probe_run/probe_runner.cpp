@@ -53,7 +53,7 @@ SessionManifest ProbeRunner::manifestFor(const PreparedProbe& probe) const
     m.modelPath = id.checkpointDir.string();
     if (!id.checkpointDir.empty()) {
         for (const auto& f : Checkpoint::open(id.checkpointDir).weightFiles())
-            m.weightSha256.push_back(f.filename().string() + " " + sha256FileHex(f));
+            m.weightSha256.push_back(f.filename().string() + " " + sha256FileHexCached(f));
         m.configJson = readFileBytes(id.checkpointDir / "config.json");
     } else {
         m.configJson = modelConfigToJson(mc);

@@ -174,6 +174,15 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::filesystem::pa
     return file;
 }
 
+void releaseResidentPages(const TensorView& view)
+{
+    const auto page = static_cast<uintptr_t>(sysconf(_SC_PAGESIZE));
+    const auto begin = reinterpret_cast<uintptr_t>(view.data);
+    const uintptr_t first = (begin + page - 1) / page * page, last = (begin + view.byteSize) / page * page;
+    if (last > first)
+        madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+}
+
 const std::vector<TensorView>& SafetensorsFile::tensors() const
 {
     return m_impl->tensors;

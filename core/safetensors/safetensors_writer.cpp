@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cmath>
+#include <algorithm>
 #include <fstream>
 
 namespace headscope {
@@ -60,47 +61,52 @@ float f16ToFloat(uint16_t h)
 
 namespace {
 
-void appendEncoded(std::string& out, const TensorToWrite& t)
+// Encodes `count` values of `dtype` starting at `values` onto the end of `out`.
+void appendEncoded(std::string& out, ElementType dtype, const float* values, std::size_t count)
 {
-    switch (t.dtype) {
+    switch (dtype) {
     case ElementType::F32:
-        out.append(reinterpret_cast<const char*>(t.values.data()), t.values.size() * sizeof(float));
+        out.append(reinterpret_cast<const char*>(values), count * sizeof(float));
         return;
     case ElementType::BF16:
     case ElementType::F16:
-        for (float v : t.values) {
-            const uint16_t h = t.dtype == ElementType::BF16 ? floatToBf16(v) : floatToF16(v);
+        for (std::size_t i = 0; i < count; ++i) {
+            const uint16_t h = dtype == ElementType::BF16 ? floatToBf16(values[i]) : floatToF16(values[i]);
             out.push_back(static_cast<char>(h & 0xff));
             out.push_back(static_cast<char>(h >> 8));
         }
         return;
     default:
-        throw UsageError("writeSafetensors: tensor \"" + t.name + "\": only F32, BF16 and F16 can be written, got " +
-                         std::string(elementTypeName(t.dtype)));
+        break;
     }
+}
+
+int64_t numelOf(const std::vector<int64_t>& shape)
+{
+    int64_t numel = 1;
+    for (int64_t d : shape)
+        numel *= d;
+    return numel;
 }
 
 } // namespace
 
-void writeSafetensors(const std::filesystem::path& path, std::span<const TensorToWrite> tensors,
-                      const std::map<std::string, std::string>& metadata)
+void writeSafetensorsStreamed(const std::filesystem::path& path, std::span<const TensorLayout> layout,
+                              const TensorProducer& produce, const std::map<std::string, std::string>& metadata)
 {
     nlohmann::ordered_json header;
     if (!metadata.empty())
         header["__metadata__"] = metadata;
-    std::string data;
-    for (const TensorToWrite& t : tensors) {
-        int64_t numel = 1;
-        for (int64_t d : t.shape)
-            numel *= d;
-        if (numel != static_cast<int64_t>(t.values.size()))
-            throw UsageError("writeSafetensors: tensor \"" + t.name + "\" has " + std::to_string(t.values.size()) +
-                             " values for a shape of " + std::to_string(numel) + " elements");
-        const std::size_t begin = data.size();
-        appendEncoded(data, t);
+    std::size_t offset = 0;
+    for (const TensorLayout& t : layout) {
+        if (t.dtype != ElementType::F32 && t.dtype != ElementType::BF16 && t.dtype != ElementType::F16)
+            throw UsageError("writeSafetensors: tensor \"" + t.name + "\": only F32, BF16 and F16 can be written, got " +
+                             std::string(elementTypeName(t.dtype)));
+        const std::size_t bytes = static_cast<std::size_t>(numelOf(t.shape)) * elementSize(t.dtype);
         header[t.name] = {{"dtype", std::string(elementTypeName(t.dtype))},
                           {"shape", t.shape},
-                          {"data_offsets", {begin, data.size()}}};
+                          {"data_offsets", {offset, offset + bytes}}};
+        offset += bytes;
     }
     std::string headerText = header.dump();
     while ((8 + headerText.size()) % 8 != 0)
@@ -108,7 +114,7 @@ void writeSafetensors(const std::filesystem::path& path, std::span<const TensorT
     const uint64_t headerLen = headerText.size();
 
     const std::filesystem::path tmp = path.string() + ".tmp";
-    {
+    try {
         std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
         if (!out)
             throw LoadError(tmp.string() + ": cannot create");
@@ -117,11 +123,47 @@ void writeSafetensors(const std::filesystem::path& path, std::span<const TensorT
             lenBytes[i] = static_cast<char>((headerLen >> (8 * i)) & 0xff);
         out.write(lenBytes, 8);
         out.write(headerText.data(), static_cast<std::streamsize>(headerText.size()));
-        out.write(data.data(), static_cast<std::streamsize>(data.size()));
+        std::vector<float> values;
+        std::string encoded;
+        for (std::size_t i = 0; i < layout.size(); ++i) {
+            const TensorLayout& t = layout[i];
+            values.clear();
+            produce(i, values);
+            const int64_t numel = numelOf(t.shape);
+            if (numel != static_cast<int64_t>(values.size()))
+                throw UsageError("writeSafetensors: tensor \"" + t.name + "\" has " + std::to_string(values.size()) +
+                                 " values for a shape of " + std::to_string(numel) + " elements");
+            // Encoded in slices so a multi-gigabyte tensor never exists twice in memory.
+            constexpr std::size_t kSlice = std::size_t(1) << 20;
+            for (std::size_t b = 0; b < values.size(); b += kSlice) {
+                encoded.clear();
+                appendEncoded(encoded, t.dtype, values.data() + b, std::min(kSlice, values.size() - b));
+                out.write(encoded.data(), static_cast<std::streamsize>(encoded.size()));
+            }
+        }
         if (!out)
             throw LoadError(tmp.string() + ": write failed");
+    } catch (...) {
+        std::error_code ec;
+        std::filesystem::remove(tmp, ec);
+        throw;
     }
     std::filesystem::rename(tmp, path);
+}
+
+void writeSafetensors(const std::filesystem::path& path, std::span<const TensorToWrite> tensors,
+                      const std::map<std::string, std::string>& metadata)
+{
+    std::vector<TensorLayout> layout;
+    for (const TensorToWrite& t : tensors) {
+        if (numelOf(t.shape) != static_cast<int64_t>(t.values.size()))
+            throw UsageError("writeSafetensors: tensor \"" + t.name + "\" has " + std::to_string(t.values.size()) +
+                             " values for a shape of " + std::to_string(numelOf(t.shape)) + " elements");
+        layout.push_back({t.name, t.dtype, t.shape});
+    }
+    writeSafetensorsStreamed(
+        path, layout,
+        [&](std::size_t i, std::vector<float>& values) { values = tensors[i].values; }, metadata);
 }
 
 } // namespace headscope

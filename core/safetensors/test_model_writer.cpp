@@ -254,15 +254,13 @@ void writeTestModel(const TestModelSpec& spec, const fs::path& outDir)
     NormalSampler rng(spec.seed);
     const double h = static_cast<double>(c.hiddenSize);
     const TensorNames names = tensorNamesFor(c);
-    auto fill = [&](const ExpectedTensor& e) {
-        TensorToWrite t;
-        t.name = e.name;
-        t.dtype = spec.dtype;
-        t.shape = e.shape;
+    // Tensors are produced in file order from one random stream, one at a time, so the bytes
+    // depend only on the spec and memory holds one tensor whatever the model size.
+    auto fill = [&](const TensorLayout& e, std::vector<float>& values) {
         int64_t n = 1;
         for (int64_t d : e.shape)
             n *= d;
-        t.values.resize(static_cast<std::size_t>(n));
+        values.resize(static_cast<std::size_t>(n));
         const bool isNorm = e.name.find("norm") != std::string::npos;
         const bool isBias = e.name.size() > 5 && e.name.compare(e.name.size() - 5, 5, ".bias") == 0;
         double stddev = 1.0 / std::sqrt(static_cast<double>(e.shape.back()));
@@ -274,7 +272,7 @@ void writeTestModel(const TestModelSpec& spec, const fs::path& outDir)
         if (e.name == names.lmHead)
             stddev = 1.0 / std::sqrt(h);
         const double normCentre = c.normStyle == NormStyle::OffsetWeight ? 0.0 : 1.0;
-        for (float& v : t.values) {
+        for (float& v : values) {
             if (isNorm)
                 v = static_cast<float>(normCentre) + rng.next(0.1);
             else if (isBias)
@@ -282,7 +280,6 @@ void writeTestModel(const TestModelSpec& spec, const fs::path& outDir)
             else
                 v = rng.next(stddev);
         }
-        return t;
     };
     std::vector<ExpectedTensor> expected = expectedTensors(c);
     if (spec.multimodal) // stand-ins for the parts a text-only run skips
@@ -292,26 +289,33 @@ void writeTestModel(const TestModelSpec& spec, const fs::path& outDir)
     if (static_cast<std::size_t>(spec.shards) > expected.size())
         throw UsageError("make-test-model: " + std::to_string(spec.shards) + " shards for " +
                          std::to_string(expected.size()) + " tensors; at most one shard per tensor");
+    std::vector<TensorLayout> layout;
+    for (const ExpectedTensor& e : expected)
+        layout.push_back({e.name, spec.dtype, e.shape});
     const std::map<std::string, std::string> meta = {{"format", "pt"}, {"producer", "headscope make-test-model"}};
+    auto writePart = [&](const fs::path& file, std::span<const TensorLayout> part) {
+        writeSafetensorsStreamed(file, part, [&](std::size_t i, std::vector<float>& values) { fill(part[i], values); }, meta);
+    };
     if (spec.shards == 1) {
-        std::vector<TensorToWrite> all;
-        for (const ExpectedTensor& e : expected)
-            all.push_back(fill(e));
-        writeSafetensors(outDir / "model.safetensors", all, meta);
+        writePart(outDir / "model.safetensors", layout);
     } else {
         nlohmann::ordered_json weightMap;
         int64_t totalBytes = 0;
-        const std::size_t perShard = (expected.size() + static_cast<std::size_t>(spec.shards) - 1) / static_cast<std::size_t>(spec.shards);
+        const std::size_t perShard = (layout.size() + static_cast<std::size_t>(spec.shards) - 1) / static_cast<std::size_t>(spec.shards);
         for (int s = 0; s < spec.shards; ++s) {
             char name[64];
             std::snprintf(name, sizeof name, "model-%05d-of-%05d.safetensors", s + 1, spec.shards);
-            std::vector<TensorToWrite> part;
-            for (std::size_t i = static_cast<std::size_t>(s) * perShard; i < std::min(expected.size(), (static_cast<std::size_t>(s) + 1) * perShard); ++i) {
-                part.push_back(fill(expected[i]));
-                weightMap[part.back().name] = name;
-                totalBytes += static_cast<int64_t>(part.back().values.size() * elementSize(spec.dtype));
+            const std::size_t begin = std::min(layout.size(), static_cast<std::size_t>(s) * perShard);
+            const std::size_t end = std::min(layout.size(), (static_cast<std::size_t>(s) + 1) * perShard);
+            const std::span<const TensorLayout> part(layout.data() + begin, end - begin);
+            for (const TensorLayout& t : part) {
+                weightMap[t.name] = name;
+                int64_t n = 1;
+                for (int64_t d : t.shape)
+                    n *= d;
+                totalBytes += n * static_cast<int64_t>(elementSize(spec.dtype));
             }
-            writeSafetensors(outDir / name, part, meta);
+            writePart(outDir / name, part);
         }
         nlohmann::ordered_json index;
         index["metadata"] = {{"total_size", totalBytes}};
@@ -319,6 +323,44 @@ void writeTestModel(const TestModelSpec& spec, const fs::path& outDir)
         std::ofstream(outDir / "model.safetensors.index.json") << index.dump(2) << "\n";
     }
     std::ofstream(outDir / "config.json") << modelConfigToJson(c);
+}
+
+TestModelSpec realShapeSpec(std::string_view name)
+{
+    TestModelSpec s;
+    s.architecture = Architecture::Llama;
+    s.vocab = 128256;
+    s.dtype = ElementType::BF16;
+    s.ropeTheta = 500000.0;
+    s.seed = 1;
+    if (name == "1b" || name == "3b") {
+        // Llama 3.2: llama3 RoPE scaling, factor 32 over an original 8192 positions.
+        s.ropeScaling.type = RopeScalingType::Llama3;
+        s.ropeScaling.factor = 32.0;
+        s.ropeScaling.originalMaxPositionEmbeddings = 8192;
+        s.tieEmbeddings = true;
+        s.kvHeads = 8;
+        s.intermediate = 8192;
+        if (name == "1b") {
+            s.layers = 16;
+            s.hidden = 2048;
+            s.heads = 32;
+        } else {
+            s.layers = 28;
+            s.hidden = 3072;
+            s.heads = 24;
+        }
+        return s;
+    }
+    if (name == "8b") {
+        s.layers = 32;
+        s.hidden = 4096;
+        s.heads = 32;
+        s.kvHeads = 8;
+        s.intermediate = 14336;
+        return s;
+    }
+    throw UsageError("unknown model shape '" + std::string(name) + "': expected 1b, 3b or 8b");
 }
 
 } // namespace headscope

@@ -128,6 +128,9 @@ std::unique_ptr<SessionWriter> SessionWriter::resume(const std::filesystem::path
         mismatch("prompt_template", old.promptTemplate, manifest.promptTemplate);
         mismatch("haystack", old.haystack, manifest.haystack);
         mismatch("masked_heads", old.maskedHeads, manifest.maskedHeads);
+        // Scores computed in bf16 and in f32 differ slightly; one session holds one of them
+        // (the default follows the checkpoint, so a resume may need --dtype).
+        mismatch("dtype", old.dtype, manifest.dtype);
         for (const SessionTest& t : reader->tests()) {
             w->m_impl->done.insert({t.length, depthKey(t.depth), t.needleIndex});
             w->m_impl->nextId = std::max(w->m_impl->nextId, t.id + 1);

@@ -15,4 +15,6 @@ find_package(PkgConfig REQUIRED)
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
 # Unicode normalization (NFC/NFD/NFKC/NFKD), case mapping and categories for tokenizer normalizers.
 pkg_check_modules(UTF8PROC REQUIRED IMPORTED_TARGET libutf8proc)
+# SHA-256 of weight files (libcrypto uses the CPU's SHA extensions).
+find_package(OpenSSL 3 REQUIRED COMPONENTS Crypto)
 find_package(Threads REQUIRED)

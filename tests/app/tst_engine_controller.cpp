@@ -128,12 +128,17 @@ private Q_SLOTS:
         QCOMPARE(controller.checkpoint(), info.get());
         QVERIFY(!info->engineLoaded);
 
-        // The same checkpoint loaded into the Engine on the worker thread.
+        // The same checkpoint loaded into the Engine on the worker thread; the status names the
+        // compute dtype (f32 for an f32 checkpoint) and the peak memory.
+        QSignalSpy status(&controller, &EngineController::engineStatus);
         controller.loadCheckpoint(dir.path(), true);
         QVERIFY(loaded.wait(60000));
         const auto engineInfo = loaded.at(1).at(0).value<std::shared_ptr<const CheckpointInfo>>();
         QVERIFY(engineInfo->engineLoaded);
         QVERIFY2(engineInfo->device.contains(QStringLiteral("cpu")), qPrintable(engineInfo->device));
+        QVERIFY(status.count() == 1 || status.wait(10000));
+        const QString text = status.at(0).at(0).toString();
+        QVERIFY2(text.startsWith(QStringLiteral("f32 · peak ")) && text.endsWith(QStringLiteral("B")), qPrintable(text));
     }
 };
 

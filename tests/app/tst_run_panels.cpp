@@ -18,6 +18,7 @@
 #include "headscope/core/session.h"
 
 #include <QLabel>
+#include <QStatusBar>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QPushButton>
@@ -102,6 +103,10 @@ private Q_SLOTS:
         QCOMPARE(last->meanInf.heads, 4);
         QCOMPARE(panel->liveHeatmap()->rows(), 2);
         QVERIFY(ticks > 0); // the GUI thread ran its timers during the run
+        // The status bar names the compute dtype and the peak memory, fed by the engine controller.
+        auto* engineStatus = window.statusBar()->findChild<QLabel*>(QStringLiteral("engineStatusLabel"));
+        QVERIFY(engineStatus);
+        QVERIFY2(engineStatus->text().startsWith(QStringLiteral("f32 · peak ")), qPrintable(engineStatus->text()));
         QVERIFY(panel->startButton()->isEnabled());
         QCOMPARE(opened.count(), 0); // a finished run offers its session; it opens when asked
         panel->openButton()->click();

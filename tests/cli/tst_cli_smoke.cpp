@@ -86,6 +86,14 @@ private Q_SLOTS:
         QCOMPARE(gen.value(QStringLiteral("prompt_ids")).toArray().size(), 4);
         QCOMPARE(gen.value(QStringLiteral("generated_ids")).toArray().size(), 5);
         QVERIFY(gen.contains(QStringLiteral("prefill_ms")) && gen.contains(QStringLiteral("decode_ms_per_token")));
+        // A load that cannot fit is refused before anything is allocated, naming the parts and the bound.
+        r = cli({QStringLiteral("generate"), QStringLiteral("--model"), model, QStringLiteral("--prompt-ids"),
+                 QStringLiteral("1,5"), QStringLiteral("--memory-limit"), QStringLiteral("0.00001")});
+        QCOMPARE(r.code, 1);
+        QVERIFY2(r.err.contains(QStringLiteral("error: loading ")) && r.err.contains(QStringLiteral(" needs about ")) &&
+                     r.err.contains(QStringLiteral("(weights ")) &&
+                     r.err.contains(QStringLiteral("is available (memory limit 10 kB)")),
+                 qPrintable(r.err));
         r = cli({QStringLiteral("generate"), QStringLiteral("--model"), model, QStringLiteral("--prompt-ids"),
                  QStringLiteral("1,5"), QStringLiteral("--device"), QStringLiteral("cuda")});
         QCOMPARE(r.code, 2);
@@ -119,6 +127,8 @@ private Q_SLOTS:
                  QStringLiteral("--max-new-tokens"), QStringLiteral("4"), QStringLiteral("--out"), session});
         QVERIFY2(r.code == 0, qPrintable(r.err));
         QVERIFY(r.out.contains(QStringLiteral("3 tests scored")));
+        // The progress line names the compute dtype (f32 checkpoint → f32) and the peak memory.
+        QVERIFY2(r.err.contains(QStringLiteral("3/3")) && r.err.contains(QStringLiteral("f32, peak ")), qPrintable(r.err));
         r = cli({QStringLiteral("inspect"), session, QStringLiteral("--top"), QStringLiteral("3")});
         QCOMPARE(r.code, 0);
         QVERIFY(r.out.contains(QStringLiteral("3 ok, 0 errors")));

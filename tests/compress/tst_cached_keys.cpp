@@ -15,6 +15,7 @@
 #include <QTest>
 
 #include <cmath>
+#include <memory>
 
 using namespace headscope;
 
@@ -42,14 +43,15 @@ private Q_SLOTS:
                 spec = t.spec;
         const std::string path = m_dir.filePath(model).toStdString();
         writeTestModel(spec, path);
-        const Checkpoint cp = Checkpoint::open(path);
+        const auto shared = std::make_shared<const Checkpoint>(Checkpoint::open(path)); // weights may be views of it
+        const Checkpoint& cp = *shared;
         const ModelConfig& c = cp.config();
         const auto prompt = testPrompt(30);
         const auto ref = reference::naiveForward(cp, prompt, -1, reference::Mistake::None, /*keepKeys=*/true);
 
         at::NoGradGuard noGrad;
         const auto options = at::TensorOptions().dtype(at::kFloat);
-        model::Decoder decoder(c, model::loadWeights(cp, options), at::Device(at::kCPU));
+        model::Decoder decoder(c, model::loadWeights(shared, options), at::Device(at::kCPU));
         auto caches = decoder.makeCaches(int64_t(prompt.size()));
         model::WindowCapture capture;
         capture.size = 3;

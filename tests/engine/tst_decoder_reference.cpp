@@ -1,10 +1,11 @@
 // The shared decoder against the independent float64 reference (tests/reference/), on tiny
 // checkpoints of every architecture variant: logits within 1e-5 relative in f32, within the
 // expected bf16 error in bf16; greedy generation (prefill, cached decode, longrope's switch)
-// gives the reference's ids; attention rows given to the observer equal the reference rows.
-// And for each known-easy mistake (plain instead of (1 + w) norm, a missing soft-cap, global
-// RoPE on local layers, a wrong qkv split, full instead of partial rotary, …) the reference
-// run with that mistake is far from the engine: a decoder making it would fail here.
+// gives the reference's ids; attention rows given to the observer equal the reference rows
+// (1e-5 in f32, the documented bf16 tolerance in bf16). And for each known-easy mistake (plain
+// instead of (1 + w) norm, a missing soft-cap, global RoPE on local layers, a wrong qkv split,
+// full instead of partial rotary, …) the reference run with that mistake is far from the
+// engine: a decoder making it would fail here.
 #include "engine/tiny_models.h"
 #include "reference/naive_decoder.h"
 
@@ -101,19 +102,29 @@ private Q_SLOTS:
     void attentionRows_data()
     {
         QTest::addColumn<int>("index");
+        QTest::addColumn<bool>("bf16");
         const auto cases = tinyModelCases();
-        for (std::size_t i = 0; i < cases.size(); ++i)
-            QTest::newRow(cases[i].name) << int(i);
+        for (std::size_t i = 0; i < cases.size(); ++i) {
+            QTest::newRow((std::string(cases[i].name) + " f32").c_str()) << int(i) << false;
+            QTest::newRow((std::string(cases[i].name) + " bf16").c_str()) << int(i) << true;
+        }
     }
 
     // Rows of the last prompt position (step 0) and of the first decode step (step 1).
+    // In bf16 the matrix products round q, k and the residual stream to 8 mantissa bits, but
+    // the softmax and the rows the observer gets stay float32: rows still sum to 1 within
+    // 1e-5 and are within 0.05 of the float64 reference (measured: at most 0.037 on these models, whose
+    // q/k gain makes attention peaked; docs/performance.md).
     void attentionRows()
     {
         QFETCH(int, index);
+        QFETCH(bool, bf16);
         const std::string path = writeCase(index);
         const auto prompt = testPrompt();
         Engine engine;
-        engine.load(path);
+        LoadOptions options;
+        options.dtype = bf16 ? DType::BF16 : DType::F32;
+        engine.load(path, options);
         for (int step : {0, 1}) {
             RowRecorder rec;
             rec.m_step = step;
@@ -141,7 +152,7 @@ private Q_SLOTS:
                 }
             }
             qInfo("step %d: max |row diff| = %.3g", step, maxDiff);
-            QVERIFY(maxDiff < 1e-5);
+            QVERIFY2(maxDiff < (bf16 ? 5e-2 : 1e-5), qPrintable(QString::number(maxDiff)));
         }
     }
 

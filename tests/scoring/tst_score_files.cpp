@@ -6,7 +6,9 @@
 
 #include <QtTest/QtTest>
 
+#include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <sstream>
 
 using namespace headscope;
@@ -238,6 +240,54 @@ private Q_SLOTS:
                  std::string("248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"));
         QCOMPARE(sha256Hex(std::string(1000000, 'a')),
                  std::string("cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"));
+    }
+
+    // Files are streamed in 4 MiB reads: a file spanning several reads hashes like its bytes.
+    void sha256OfFilesStreamed()
+    {
+        QTemporaryDir tmp;
+        const fs::path a = fs::path(tmp.path().toStdString()) / "a.bin";
+        std::ofstream(a, std::ios::binary) << std::string(1000000, 'a');
+        QCOMPARE(sha256FileHex(a), std::string("cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0"));
+        std::string big(9 * 1048576 + 13, '\0');
+        for (std::size_t i = 0; i < big.size(); ++i)
+            big[i] = static_cast<char>((i * 2654435761u) >> 13);
+        const fs::path b = fs::path(tmp.path().toStdString()) / "b.bin";
+        std::ofstream(b, std::ios::binary) << big;
+        QCOMPARE(sha256FileHex(b), sha256Hex(big));
+        try {
+            sha256FileHex(fs::path(tmp.path().toStdString()) / "missing.bin");
+            QFAIL("a missing file hashed");
+        } catch (const LoadError& e) {
+            QVERIFY(std::string(e.what()).find("missing.bin") != std::string::npos);
+        }
+    }
+
+    // The cache answers for an unchanged (path, size, mtime) without reading the file: a
+    // same-size rewrite with the old mtime restored still returns the cached digest, and a
+    // new mtime makes it hash again. Malformed or unwritable caches only cost the hashing.
+    void sha256CacheKeyedByPathSizeAndMtime()
+    {
+        QTemporaryDir tmp;
+        const fs::path dir = tmp.path().toStdString();
+        const fs::path file = dir / "weights.bin", cache = dir / "cache" / "digests.tsv";
+        std::ofstream(file, std::ios::binary) << "abc";
+        const std::string abc = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+        QCOMPARE(sha256FileHexCached(file, cache), abc);
+        QVERIFY(fs::exists(cache));
+        const auto mtime = fs::last_write_time(file);
+        std::ofstream(file, std::ios::binary | std::ios::trunc) << "abd";
+        fs::last_write_time(file, mtime);
+        QCOMPARE(sha256FileHexCached(file, cache), abc); // served from the cache
+        fs::last_write_time(file, mtime + std::chrono::seconds(5));
+        QCOMPARE(sha256FileHexCached(file, cache), sha256Hex("abd")); // changed: hashed again
+        QCOMPARE(sha256FileHexCached(file, cache), sha256Hex("abd"));
+
+        std::ofstream(cache, std::ios::trunc) << "garbage\n1\tx\tshort\t/p\n";
+        QCOMPARE(sha256FileHexCached(file, cache), sha256Hex("abd"));
+        fs::create_directories(dir / "not-a-file");
+        QCOMPARE(sha256FileHexCached(file, dir / "not-a-file"), sha256Hex("abd"));
+        QCOMPARE(sha256FileHexCached(file, fs::path()), sha256Hex("abd"));
     }
 };
 

@@ -56,6 +56,25 @@ private:
     std::string path(const char* name) { return m_dir.filePath(QLatin1String(name)).toStdString(); }
 
 private Q_SLOTS:
+    // A session is resumed only under the manifest it was started with; the compute dtype
+    // included (bf16 and f32 scores differ slightly, and the default follows the checkpoint).
+    void resumeRefusesAnotherDtype()
+    {
+        SessionManifest f32 = manifest("n");
+        f32.dtype = "f32";
+        SessionWriter::create(path("dtype.h5"), f32)->appendTest(test(0, 100, 1.0), {});
+        SessionManifest bf16 = f32;
+        bf16.dtype = "bf16";
+        try {
+            SessionWriter::resume(path("dtype.h5"), bf16);
+            QFAIL("a bf16 run resumed an f32 session");
+        } catch (const UsageError& e) {
+            QVERIFY2(std::string(e.what()).find("\"dtype\" differs (session: f32, this run: bf16)") != std::string::npos,
+                     e.what());
+        }
+        QCOMPARE(SessionWriter::resume(path("dtype.h5"), f32)->nextTestId(), 1);
+    }
+
     void importEveryPublishedFile_data()
     {
         QTest::addColumn<QString>("file");

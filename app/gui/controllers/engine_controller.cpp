@@ -2,6 +2,7 @@
 
 #include "headscope/core/checkpoint.h"
 #include "headscope/core/errors.h"
+#include "headscope/core/memory_estimate.h"
 #include "headscope/core/probe_runner.h"
 #include "headscope/core/tokenizer.h"
 #include "headscope/engine/engine.h"
@@ -75,11 +76,21 @@ void EngineWorker::loadCheckpoint(const QString& directory, bool loadWeights, co
             m_engine = std::move(engine);
         }
         Q_EMIT checkpointLoaded(std::move(info));
+        reportStatus();
     } catch (const Error& e) {
         Q_EMIT failed(what, QString::fromStdString(e.what()));
     } catch (const std::exception& e) {
         Q_EMIT failed(what, QStringLiteral("unexpected error: %1").arg(QString::fromStdString(e.what())));
     }
+}
+
+void EngineWorker::reportStatus()
+{
+    if (!m_engine || !m_engine->isLoaded())
+        return;
+    Q_EMIT engineStatus(QStringLiteral("%1 · peak %2")
+                            .arg(QString::fromLatin1(dtypeName(m_engine->computeDtype()).data()),
+                                 QString::fromStdString(formatBytes(peakResidentBytes()))));
 }
 
 void EngineWorker::busyWait(int ms, std::stop_token token)
@@ -133,6 +144,7 @@ void EngineWorker::runProbe(std::shared_ptr<const ProbeRequest> config, std::sto
                 for (double v : sum)
                     snap->meanInf.values.push_back(v / std::max(okTests, 1));
                 Q_EMIT probeProgress(std::move(snap));
+                reportStatus();
             },
             stop);
         outcome.written = summary.testsWritten;
@@ -195,6 +207,7 @@ void EngineWorker::compare(const CompareJob& job, std::stop_token stop)
         auto result = std::make_shared<Comparison>(compareGeneration(*m_engine, request, stop));
         describeTokens(*result, tokenizer ? &*tokenizer : nullptr);
         Q_EMIT compared(std::move(result));
+        reportStatus();
     } catch (const CancelledError&) {
         Q_EMIT failed(what, QStringLiteral("cancelled"));
     } catch (const Error& e) {
@@ -231,6 +244,7 @@ EngineController::EngineController(QObject* parent) : QObject(parent), m_worker(
         Q_EMIT busyWaitFinished(stopped);
     });
     connect(m_worker, &EngineWorker::probeProgress, this, &EngineController::probeProgress);
+    connect(m_worker, &EngineWorker::engineStatus, this, &EngineController::engineStatus);
     connect(m_worker, &EngineWorker::probeFinished, this, [this](const ProbeOutcome& outcome) {
         finished();
         Q_EMIT probeFinished(outcome);

@@ -94,8 +94,13 @@ Q_SIGNALS:
     void probeFinished(const headscope::app::ProbeOutcome& outcome);
     void busyWaitFinished(bool stopped);
     void failed(const QString& what, const QString& message);
+    // The engine's compute dtype and the process's peak memory, e.g. "bf16 · peak 2.71 GB":
+    // after a load, each probe test and each comparison.
+    void engineStatus(const QString& text);
 
 private:
+    void reportStatus();
+
     std::unique_ptr<Engine> m_engine;
 };
 
@@ -131,6 +136,7 @@ Q_SIGNALS:
     void compared(std::shared_ptr<const headscope::Comparison> result);
     void failed(const QString& what, const QString& message);
     void busyChanged(bool busy);
+    void engineStatus(const QString& text); // EngineWorker::engineStatus, on the GUI thread
 
 private:
     void started();

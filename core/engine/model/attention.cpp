@@ -1,5 +1,7 @@
 #include "attention.h"
 
+#include "cpu_attention.h"
+
 #include <algorithm>
 #include <limits>
 
@@ -14,6 +16,8 @@ void softcapScores(at::Tensor& scores, const AttentionParams& params)
 at::Tensor blockedAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, int64_t start,
                             int64_t queryBlock, const AttentionParams& params)
 {
+    if (at::Tensor fused = cpu::prefillAttention(q, k, v, start, params); fused.defined())
+        return fused;
     const int64_t heads = q.size(0), n = q.size(1), d = q.size(2);
     const int64_t kvHeads = k.size(0), group = heads / kvHeads, keys = k.size(1);
     auto out = at::empty_like(q);                     // [H, n, d]
@@ -38,6 +42,8 @@ at::Tensor blockedAttention(const at::Tensor& q, const at::Tensor& k, const at::
 
 at::Tensor attentionRow(const at::Tensor& q, const at::Tensor& k, int64_t pos, const AttentionParams& params)
 {
+    if (at::Tensor fused = cpu::attentionRow(q, k, pos, params); fused.defined())
+        return fused;
     const int64_t heads = q.size(0), d = q.size(1), kvHeads = k.size(0), group = heads / kvHeads;
     auto scores = at::matmul(q.reshape({kvHeads, group, d}), k.narrow(1, 0, pos + 1).transpose(1, 2))
                       .to(at::kFloat)
@@ -51,6 +57,8 @@ at::Tensor attentionRow(const at::Tensor& q, const at::Tensor& k, int64_t pos, c
 at::Tensor decodeAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                            const AttentionParams& params, at::Tensor* rows)
 {
+    if (at::Tensor fused = cpu::decodeAttention(q, k, v, params, rows); fused.defined())
+        return fused;
     const int64_t heads = q.size(0), d = q.size(1), kvHeads = k.size(0), group = heads / kvHeads;
     const int64_t length = k.size(1);
     // Keys older than the window are not visible to the query at position length − 1.

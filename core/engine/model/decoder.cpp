@@ -1,5 +1,6 @@
 #include "decoder.h"
 
+#include "cpu_kernels.h"
 
 #include <algorithm>
 #include <cmath>
@@ -16,6 +17,22 @@ void report(const ScoredQuery& scored, HookPoint point, int layer, int64_t posit
     HookEvent e{point, layer, scored.step, position, shape,
                 std::span<const float>(host.data_ptr<float>(), static_cast<std::size_t>(host.numel()))};
     scored.observer->onHook(e);
+}
+
+// A Linear layer; one row (decode) goes through the streaming matrix-vector kernel.
+at::Tensor project(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias = {})
+{
+    if (x.size(0) == 1)
+        if (at::Tensor row = cpu::linearRow(x, weight, bias); row.defined())
+            return row;
+    return at::linear(x, weight, bias);
+}
+
+// silu(gate) * up: one fused pass on the CPU.
+at::Tensor swiglu(const at::Tensor& gate, const at::Tensor& up)
+{
+    at::Tensor fused = cpu::swiglu(gate, up);
+    return fused.defined() ? fused : at::silu(gate) * up;
 }
 
 } // namespace
@@ -58,6 +75,10 @@ AttentionParams Decoder::attentionParams(int64_t layer) const
 
 at::Tensor Decoder::rmsNorm(const at::Tensor& x, const at::Tensor& weight) const
 {
+    // Weight style (Llama): one fused pass on the CPU; the (1 + w) style (Gemma) below.
+    if (m_config.normStyle == NormStyle::Weight)
+        if (at::Tensor fused = cpu::rmsNorm(x, weight, m_config.rmsNormEps); fused.defined())
+            return fused;
     // Statistics in float32 whatever the model dtype, as HF's RMSNorms do. Llama casts back
     // before the weight; Gemma scales by (1 + w) in float32 and casts after.
     auto xf = x.to(at::kFloat);
@@ -115,16 +136,16 @@ at::Tensor Decoder::runLayers(const at::Tensor& ids, int64_t start, const Forwar
         const int layer = static_cast<int>(li);
         const LayerWeights& w = m_weights.layers[static_cast<std::size_t>(li)];
         auto h = rmsNorm(x, w.inputNorm); // [n, hidden]
-        auto q = at::linear(h, w.q, w.qBias).view({n, heads, d});    // [n, H, d]
-        auto k = at::linear(h, w.k, w.kBias).view({n, kvHeads, d});  // [n, KV, d]
-        auto v = at::linear(h, w.v, w.vBias).view({n, kvHeads, d}).transpose(0, 1); // [KV, n, d]
+        auto qp = project(h, w.q, w.qBias); // [n, H*d]
+        auto kp = project(h, w.k, w.kBias); // [n, KV*d]
         if (w.qNorm.defined()) { // per head, over head_dim, before RoPE
-            q = rmsNorm(q, w.qNorm);
-            k = rmsNorm(k, w.kNorm);
+            qp = rmsNorm(qp.reshape({n * heads, d}), w.qNorm).view({n, heads * d});
+            kp = rmsNorm(kp.reshape({n * kvHeads, d}), w.kNorm).view({n, kvHeads * d});
         }
         const Rope& rope = ropeFor(li);
-        q = rope.apply(q.transpose(0, 1), start, longFactors); // [H, n, d]
-        k = rope.apply(k.transpose(0, 1), start, longFactors); // [KV, n, d]
+        auto q = rope.applyToHeads(qp, heads, start, longFactors);   // [H, n, d]
+        auto k = rope.applyToHeads(kp, kvHeads, start, longFactors); // [KV, n, d]
+        auto v = project(h, w.v, w.vBias).view({n, kvHeads, d}).transpose(0, 1); // [KV, n, d]
         if (capture && capture->size > 0) {
             const int64_t keep = std::min(capture->size, n);
             capture->queries.push_back(q.narrow(1, n - keep, keep).clone()); // [H, keep, d]
@@ -146,21 +167,21 @@ at::Tensor Decoder::runLayers(const at::Tensor& ids, int64_t start, const Forwar
         if (hooks.masked)
             for (int head : (*hooks.masked)[static_cast<std::size_t>(li)])
                 attn.select(0, head).zero_();
-        auto attnOut = at::linear(attn.transpose(0, 1).reshape({n, heads * d}), w.o); // [n, hidden]
+        auto attnOut = project(attn.transpose(0, 1).reshape({n, heads * d}), w.o); // [n, hidden]
         if (w.attnOutNorm.defined())
             attnOut = rmsNorm(attnOut, w.attnOutNorm);
         if (scored.wants(HookPoint::AttnOut))
             report(scored, HookPoint::AttnOut, layer, last, attnOut.narrow(0, n - 1, 1));
-        x = x + attnOut;
+        x.add_(attnOut); // x is this pass's own tensor (embedding output or a sum)
         auto h2 = rmsNorm(x, w.postNorm);
-        auto gate = at::linear(h2, w.gate); // [n, intermediate]
-        gate = m_config.activation == Activation::GeluTanh ? at::gelu(gate, "tanh") : at::silu(gate);
-        auto mlp = at::linear(gate * at::linear(h2, w.up), w.down); // [n, hidden]
+        auto gate = project(h2, w.gate), up = project(h2, w.up); // [n, intermediate]
+        auto act = m_config.activation == Activation::GeluTanh ? at::gelu(gate, "tanh") * up : swiglu(gate, up);
+        auto mlp = project(act, w.down); // [n, hidden]
         if (w.mlpOutNorm.defined())
             mlp = rmsNorm(mlp, w.mlpOutNorm);
         if (scored.wants(HookPoint::MlpOut))
             report(scored, HookPoint::MlpOut, layer, last, mlp.narrow(0, n - 1, 1));
-        x = x + mlp;
+        x.add_(mlp);
         if (scored.wants(HookPoint::ResidPost))
             report(scored, HookPoint::ResidPost, layer, last, x.narrow(0, n - 1, 1));
     }
@@ -172,7 +193,7 @@ at::Tensor Decoder::logits(const at::Tensor& hidden, const ScoredQuery& scored) 
     auto normed = rmsNorm(hidden, m_weights.finalNorm); // [n, hidden]
     if (scored.wants(HookPoint::FinalNorm))
         report(scored, HookPoint::FinalNorm, -1, -1, normed.narrow(0, normed.size(0) - 1, 1));
-    auto out = at::linear(normed, m_weights.lmHead).to(at::kFloat); // [n, vocab]
+    auto out = project(normed, m_weights.lmHead).to(at::kFloat); // [n, vocab]
     if (m_config.finalLogitSoftcap)
         out.div_(*m_config.finalLogitSoftcap).tanh_().mul_(*m_config.finalLogitSoftcap);
     if (scored.wants(HookPoint::Logits))

@@ -1,11 +1,14 @@
 #pragma once
-// The decoder's weights as tensors on the target device and dtype, converted from the
-// checkpoint's memory-mapped TensorViews. Shapes are the HF layouts: Linear weights are
+// The decoder's weights as tensors on the target device and dtype. When a tensor is stored
+// in the compute dtype and the device is the CPU, it is a view of the memory-mapped
+// safetensors file itself (no copy; the mapping lives as long as any such view); otherwise
+// it is converted into owned memory. Shapes are the HF layouts: Linear weights are
 // [out_features, in_features].
 #include "headscope/core/checkpoint.h"
 
 #include <ATen/ATen.h>
 
+#include <memory>
 #include <vector>
 
 namespace headscope::model {
@@ -29,10 +32,15 @@ struct ModelWeights {
     at::Tensor finalNorm; // [hidden]
     at::Tensor lmHead;    // [vocab, hidden]; the embedding table itself when tied
     std::vector<LayerWeights> layers;
-    int64_t bytes = 0;
+    int64_t bytes = 0;         // every distinct tensor once (a tied lm_head is not counted twice)
+    int64_t mappedBytes = 0;   // of which views of the mapped files
 };
 
-// Converts every tensor the config implies; `options` carries device and dtype.
-ModelWeights loadWeights(const Checkpoint& checkpoint, const at::TensorOptions& options);
+// Whether a tensor stored as `stored` is used in place for `options` (same dtype, CPU).
+bool usableInPlace(ElementType stored, const at::TensorOptions& options);
+
+// Every tensor the config implies; `options` carries device and dtype. The checkpoint is
+// shared so views of its mapping can keep it alive.
+ModelWeights loadWeights(const std::shared_ptr<const Checkpoint>& checkpoint, const at::TensorOptions& options);
 
 } // namespace headscope::model

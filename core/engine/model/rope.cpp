@@ -1,5 +1,7 @@
 #include "rope.h"
 
+#include "cpu_kernels.h"
+
 #include <cmath>
 #include <numbers>
 
@@ -86,8 +88,14 @@ void Rope::ensureTable(int64_t positions) const
     const int64_t n = std::max<int64_t>(positions, m_cos.defined() ? 2 * m_cos.size(0) : 256);
     const double attention = m_scaling.type == RopeScalingType::LongRope ? m_scaling.attentionFactor : 1.0;
     buildTable(m_invFreq, n, attention, m_cos, m_sin);
-    if (m_invFreqLong.defined())
+    const int64_t half = m_rotaryDim / 2;
+    m_cosHalf = m_cos.narrow(1, 0, half).contiguous();
+    m_sinHalf = m_sin.narrow(1, 0, half).contiguous();
+    if (m_invFreqLong.defined()) {
         buildTable(m_invFreqLong, n, attention, m_cosLong, m_sinLong);
+        m_cosHalfLong = m_cosLong.narrow(1, 0, half).contiguous();
+        m_sinHalfLong = m_sinLong.narrow(1, 0, half).contiguous();
+    }
 }
 
 at::Tensor Rope::apply(const at::Tensor& x, int64_t start, bool longFactors) const
@@ -101,6 +109,19 @@ at::Tensor Rope::apply(const at::Tensor& x, int64_t start, bool longFactors) con
     auto x1 = xr.narrow(-1, 0, r / 2), x2 = xr.narrow(-1, r / 2, r / 2);
     auto rotated = xr * cos + at::cat({-x2, x1}, -1) * sin;
     return r == d ? rotated : at::cat({rotated, x.narrow(-1, r, d - r)}, -1);
+}
+
+at::Tensor Rope::applyToHeads(const at::Tensor& x, int64_t heads, int64_t start, bool longFactors) const
+{
+    const int64_t n = x.size(0), d = x.size(1) / heads;
+    ensureTable(start + n);
+    const bool useLong = longFactors && m_invFreqLong.defined();
+    if (m_rotaryDim == d) // partial rotary (Phi-3) takes apply()
+        if (at::Tensor fused = cpu::rotaryToHeads(x, heads, start, useLong ? m_cosHalfLong : m_cosHalf,
+                                                  useLong ? m_sinHalfLong : m_sinHalf);
+            fused.defined())
+            return fused;
+    return apply(x.view({n, heads, d}).transpose(0, 1), start, longFactors);
 }
 
 } // namespace headscope::model

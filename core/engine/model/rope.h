@@ -20,6 +20,11 @@ public:
     // longFactors: longrope's long_factor table (see usesLongFactors); ignored otherwise.
     at::Tensor apply(const at::Tensor& x, int64_t start, bool longFactors = false) const;
 
+    // One projection's rows x [n, heads * head_dim] at positions [start, start + n) → rotated
+    // and head-major [heads, n, head_dim], same dtype: one fused pass on the CPU when the
+    // rotation covers the whole head, else apply() on the transposed view.
+    at::Tensor applyToHeads(const at::Tensor& x, int64_t heads, int64_t start, bool longFactors = false) const;
+
     // Longrope switches to the long factors once the sequence a forward pass covers (its last
     // position + 1) exceeds original_max_position_embeddings, as transformers does; false for
     // every other scaling.
@@ -37,6 +42,9 @@ private:
     at::Tensor m_invFreqLong;  // [rotaryDim / 2] float32, longrope only
     mutable at::Tensor m_cos, m_sin;         // [positions, rotaryDim] float32, × attention factor
     mutable at::Tensor m_cosLong, m_sinLong; // longrope only
+    // The first halves of the tables above, contiguous [positions, rotaryDim / 2] (the two
+    // halves are equal): what the fused CPU kernel reads.
+    mutable at::Tensor m_cosHalf, m_sinHalf, m_cosHalfLong, m_sinHalfLong;
 };
 
 } // namespace headscope::model

@@ -29,10 +29,11 @@ double msSince(Clock::time_point t0)
     return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
 }
 
-// Scores of a prefill block are [heads, block, keys] float32; keep them under ~256 MiB.
+// Scores of a prefill block are [heads, block, keys] float32; keep them under
+// kScoreBlockBytes (the memory estimate counts the same bound).
 int64_t queryBlockFor(int64_t requested, int64_t heads, int64_t keys)
 {
-    const int64_t budget = (int64_t(256) << 20) / 4;
+    const int64_t budget = kScoreBlockBytes / 4;
     const int64_t fit = std::max<int64_t>(16, budget / std::max<int64_t>(1, heads * keys));
     return std::max<int64_t>(1, std::min(requested, fit));
 }
@@ -53,6 +54,33 @@ std::vector<int64_t> chunkStarts(int64_t promptLen, int64_t chunk, int64_t windo
     return starts;
 }
 
+// A small model's matrix products take microseconds: less than waking a second thread for each
+// of them costs, and far less than it costs when the cores are shared and a sleeping worker
+// waits for a time slice (measured on 2 shared cores: the demo model's 500-token prefill took
+// 20-30 ms on one thread and 130-1700 ms on two). Below this many weight bytes per layer a
+// model runs on the calling thread alone.
+constexpr int64_t kParallelBytesPerLayer = int64_t(4) << 20;
+
+// Sets the intra-op thread count for a scope and restores it on exit (also on exceptions).
+class ThreadScope {
+public:
+    explicit ThreadScope(int threads) : m_saved(at::get_num_threads())
+    {
+        if (threads != m_saved)
+            at::set_num_threads(threads);
+    }
+    ~ThreadScope()
+    {
+        if (at::get_num_threads() != m_saved)
+            at::set_num_threads(m_saved);
+    }
+    ThreadScope(const ThreadScope&) = delete;
+    ThreadScope& operator=(const ThreadScope&) = delete;
+
+private:
+    int m_saved;
+};
+
 model::HeadMask maskTable(const std::vector<HeadRef>& masked, const ModelConfig& c)
 {
     model::HeadMask table(static_cast<std::size_t>(c.numLayers));
@@ -71,6 +99,8 @@ model::HeadMask maskTable(const std::vector<HeadRef>& masked, const ModelConfig&
 struct Engine::Impl {
     LoadOptions options;
     std::filesystem::path dir;
+    ElementType storedDtype = ElementType::F32;
+    double loadSeconds = 0.0;
     std::unique_ptr<model::Decoder> decoder;
     at::TensorOptions tensorOptions;
 
@@ -94,6 +124,50 @@ struct Engine::Impl {
 
     GenerateResult generate(std::span<const int32_t> promptIds, const GenerateOptions& o, ForwardObserver* observer,
                             std::stop_token stop);
+
+    bool inPlace() const { return model::usableInPlace(storedDtype, tensorOptions); }
+    // Every thread for a model whose layers are large enough to share, else one. The embedding
+    // table and lm_head do not count: a toy model with a real tokenizer's vocabulary is still a toy.
+    int threads() const
+    {
+        const ModelConfig& c = decoder->config();
+        const model::ModelWeights& w = decoder->weights();
+        const int64_t vocabBytes = w.embed.numel() * w.embed.element_size() * (c.tieWordEmbeddings ? 1 : 2);
+        const int64_t perLayer = (w.bytes - vocabBytes) / std::max<int64_t>(1, c.numLayers);
+        return perLayer < kParallelBytesPerLayer ? 1 : at::get_num_threads();
+    }
+    // What a new allocation may take: the machine's available memory, and under a memory
+    // limit what the limit leaves beside the `held` bytes (the loaded weights). `source`
+    // names whichever bound applies, for the refusal message.
+    struct Available {
+        int64_t bytes;
+        std::string source;
+    };
+    Available available(int64_t held) const
+    {
+        const int64_t machine = availableMemoryBytes();
+        if (options.memoryLimit <= 0)
+            return {machine, kMachineMemorySource};
+        const int64_t left = std::max<int64_t>(0, options.memoryLimit - held);
+        if (machine >= 0 && machine < left)
+            return {machine, kMachineMemorySource};
+        return {left, "memory limit " + formatBytes(options.memoryLimit) + (held > 0 ? " less the loaded weights" : "")};
+    }
+    std::string hint() const
+    {
+        return *options.dtype == DType::F32 ? "close other programs, use a shorter context, or compute in bf16 (--dtype bf16)"
+                                             : "close other programs or use a shorter context";
+    }
+    RunMemoryEstimate estimate(const ModelConfig& c, int64_t context, int64_t prefillChunk) const
+    {
+        MemoryRequest r;
+        r.storedElementBytes = static_cast<int>(elementSize(storedDtype));
+        r.computeElementBytes = *options.dtype == DType::BF16 ? 2 : 4;
+        r.weightsInPlace = inPlace();
+        r.context = context;
+        r.prefillChunk = prefillChunk;
+        return estimateRunMemory(c, r);
+    }
 };
 
 Engine::Engine() : m_impl(std::make_unique<Impl>()) {}
@@ -114,20 +188,31 @@ void Engine::load(const std::filesystem::path& checkpointDir, const LoadOptions&
                              "(Debian's LibTorch is CPU-only; see README \"CUDA build\"); use --device cpu");
         device = at::Device(at::kCUDA, static_cast<c10::DeviceIndex>(options.gpuIndex));
     }
+    const auto t0 = Clock::now();
     auto impl = std::make_unique<Impl>();
     impl->options = options;
     impl->dir = checkpointDir;
-    // The mapping is dropped once the weights are converted: keeping it would hold the file's
-    // pages resident next to their converted copies.
-    const Checkpoint checkpoint = Checkpoint::open(checkpointDir);
-    impl->tensorOptions =
-        at::TensorOptions().device(device).dtype(options.dtype == DType::BF16 ? at::kBFloat16 : at::kFloat);
+    // Tensors stored in the compute dtype are views of this mapping and keep it alive; when
+    // every tensor is converted, the mapping goes with the last reference below.
+    auto checkpoint = std::make_shared<const Checkpoint>(Checkpoint::open(checkpointDir));
+    impl->storedDtype = checkpoint->storedDtype();
+    const DType dtype = options.dtype.value_or(defaultComputeDtype(checkpoint->config(), impl->storedDtype));
+    impl->options.dtype = dtype;
+    impl->tensorOptions = at::TensorOptions().device(device).dtype(dtype == DType::BF16 ? at::kBFloat16 : at::kFloat);
+    if (options.checkMemory && device.is_cpu()) {
+        const RunMemoryEstimate e = impl->estimate(checkpoint->config(), 0, 0);
+        const Impl::Available a = impl->available(0);
+        requireMemory(e.weightBytes + e.conversionBytes, a.bytes,
+                      "loading " + checkpointDir.string() + " in " + std::string(dtypeName(dtype)),
+                      e.describe(impl->inPlace()), impl->hint(), a.source);
+    }
     try {
         auto weights = model::loadWeights(checkpoint, impl->tensorOptions);
-        impl->decoder = std::make_unique<model::Decoder>(checkpoint.config(), std::move(weights), device);
+        impl->decoder = std::make_unique<model::Decoder>(checkpoint->config(), std::move(weights), device);
     } catch (const c10::Error& e) {
         throw LoadError(checkpointDir.string() + ": converting weights failed: " + e.what_without_backtrace());
     }
+    impl->loadSeconds = msSince(t0) / 1e3;
     m_impl = std::move(impl);
 }
 
@@ -148,6 +233,28 @@ const LoadOptions& Engine::loadOptions() const
     return m_impl->options;
 }
 
+DType Engine::computeDtype() const
+{
+    return m_impl->options.dtype.value_or(DType::F32);
+}
+
+int64_t Engine::mappedWeightBytes() const
+{
+    return isLoaded() ? m_impl->decoder->weights().mappedBytes : 0;
+}
+
+double Engine::loadSeconds() const
+{
+    return m_impl->loadSeconds;
+}
+
+RunMemoryEstimate Engine::memoryEstimate(int64_t context, int64_t prefillChunk) const
+{
+    if (!isLoaded())
+        throw UsageError("memoryEstimate: no model loaded");
+    return m_impl->estimate(config(), context, prefillChunk);
+}
+
 std::filesystem::path Engine::checkpointDir() const
 {
     return m_impl->dir;
@@ -155,7 +262,7 @@ std::filesystem::path Engine::checkpointDir() const
 
 GeneratorIdentity Engine::identity() const
 {
-    return {m_impl->dir, std::string(deviceName(m_impl->options.device)), std::string(dtypeName(m_impl->options.dtype))};
+    return {m_impl->dir, std::string(deviceName(m_impl->options.device)), std::string(dtypeName(computeDtype()))};
 }
 
 std::string Engine::deviceDescription() const
@@ -166,7 +273,7 @@ std::string Engine::deviceDescription() const
         os << " (" << at::get_num_threads() << " threads)";
     else
         os << ":" << m_impl->options.gpuIndex;
-    os << ", " << dtypeName(m_impl->options.dtype);
+    os << ", " << dtypeName(computeDtype());
     return os.str();
 }
 
@@ -204,6 +311,7 @@ GenerateResult Engine::Impl::generate(std::span<const int32_t> promptIds, const 
         if (id < 0 || id >= c.vocabSize)
             throw UsageError("generate: forced token id " + std::to_string(id) + " is outside the vocabulary");
     at::NoGradGuard noGrad;
+    const ThreadScope threadScope(threads());
     const auto masked = maskTable(o.maskedHeads, c);
     const CompressionSpec* spec = o.compression.get();
     std::optional<BudgetPlan> plan; // at the stored granularity; validated before any work
@@ -222,6 +330,15 @@ GenerateResult Engine::Impl::generate(std::span<const int32_t> promptIds, const 
                          std::to_string(c.ropeScaling.originalMaxPositionEmbeddings) +
                          " positions; a compressed cache cannot be re-made with them. Use a prompt longer than that, or "
                          "fewer new tokens");
+    if (options.checkMemory && tensorOptions.device().is_cpu()) {
+        // The weights are resident already: what this run adds is its KV cache and scratch.
+        const RunMemoryEstimate e = estimate(c, promptLen + o.maxNewTokens, o.prefillChunk);
+        const Available a = available(decoder->weights().bytes);
+        requireMemory(e.kvCacheBytes + e.scratchBytes, a.bytes,
+                      "generating over " + std::to_string(promptLen + o.maxNewTokens) + " positions",
+                      "KV cache " + formatBytes(e.kvCacheBytes) + " + scratch " + formatBytes(e.scratchBytes), hint(),
+                      a.source);
+    }
     // A compressed run's full cache only lives through prefill; decode appends go to the
     // compressed cache's reserved room.
     auto prefillCaches = decoder->makeCaches(spec ? promptLen : promptLen + o.maxNewTokens);
@@ -337,6 +454,7 @@ std::vector<float> Engine::forwardLogits(std::span<const int32_t> ids)
         throw UsageError("forwardLogits: empty input");
     try {
         at::NoGradGuard noGrad;
+        const ThreadScope threadScope(m_impl->threads());
         const int64_t n = static_cast<int64_t>(ids.size());
         auto caches = m_impl->decoder->makeCaches(n);
         auto t = at::tensor(std::vector<int64_t>(ids.begin(), ids.end()), at::kLong).to(m_impl->tensorOptions.device());

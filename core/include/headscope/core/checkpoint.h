@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -36,6 +37,11 @@ private:
     struct Impl;
     std::unique_ptr<Impl> m_impl;
 };
+
+// Drops this process's resident copy of the whole memory pages inside a view (the kernel's page
+// cache keeps them; touching the view again reads them back). Used once a tensor has been
+// converted to the compute dtype, so the mapped source does not stay resident beside it.
+void releaseResidentPages(const TensorView& view);
 
 // HF tensor names of a checkpoint, from the per-architecture table (core/config/arch/).
 // Empty names are tensors the architecture does not have. Fused projections (Phi-3) name
@@ -111,6 +117,18 @@ struct TensorToWrite {
 void writeSafetensors(const std::filesystem::path& path, std::span<const TensorToWrite> tensors,
                       const std::map<std::string, std::string>& metadata = {});
 
+// The same file written one tensor at a time: `produce(i, values)` fills tensor i's float
+// values (numel of layout[i].shape) just before they are encoded, so memory holds one tensor,
+// not the checkpoint (a Llama-3-8B-shaped file is 16 GB).
+struct TensorLayout {
+    std::string name;
+    ElementType dtype = ElementType::F32;
+    std::vector<int64_t> shape;
+};
+using TensorProducer = std::function<void(std::size_t index, std::vector<float>& values)>;
+void writeSafetensorsStreamed(const std::filesystem::path& path, std::span<const TensorLayout> layout,
+                              const TensorProducer& produce, const std::map<std::string, std::string>& metadata = {});
+
 struct TestModelSpec {
     Architecture architecture = Architecture::Llama;
     int64_t layers = 2, hidden = 64, heads = 4, kvHeads = 2, intermediate = 128;
@@ -141,7 +159,14 @@ struct TestModelSpec {
     bool byteTokenizer = false;
 };
 
-// Random-weight checkpoint in genuine HF layout, deterministic for a seed.
+// Random-weight checkpoint in genuine HF layout, deterministic for a seed. Written one
+// tensor at a time: memory holds the largest tensor, not the model.
 void writeTestModel(const TestModelSpec& spec, const std::filesystem::path& outDir);
+
+// The published shapes of real checkpoints, for benchmarks at real size: "1b" (Llama-3.2-1B:
+// 16 layers, hidden 2048, 32/8 heads, tied embeddings), "3b" (Llama-3.2-3B: 28 layers,
+// hidden 3072, 24/8 heads, tied), "8b" (Llama-3-8B: 32 layers, hidden 4096, 32/8 heads,
+// untied); vocabulary 128256, bf16. Throws UsageError for any other name.
+TestModelSpec realShapeSpec(std::string_view name);
 
 } // namespace headscope

@@ -31,6 +31,13 @@ public:
     using Error::Error;
 };
 
+// A run would need more memory than the machine (or the process's cgroup) has available;
+// refused before allocating, with the estimate's parts in the message.
+class ResourceError : public Error {
+public:
+    using Error::Error;
+};
+
 // The caller's std::stop_token was triggered; partial results were discarded or kept as documented.
 class CancelledError : public Error {
 public:

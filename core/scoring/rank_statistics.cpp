@@ -1,11 +1,11 @@
-#include "models/head_statistics.h"
+#include "headscope/core/rank_statistics.h"
 
 #include <algorithm>
 #include <cmath>
 #include <numeric>
 #include <set>
 
-namespace headscope::views {
+namespace headscope {
 
 std::vector<int> topKHeads(std::span<const double> values, int k)
 {
@@ -70,4 +70,4 @@ double spearman(std::span<const double> a, std::span<const double> b)
     return cov / std::sqrt(va * vb);
 }
 
-} // namespace headscope::views
+} // namespace headscope

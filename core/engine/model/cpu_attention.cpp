@@ -1,0 +1,581 @@
+#include "cpu_attention.h"
+
+#include "simd_avx512.h"
+
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+namespace headscope::model::cpu {
+
+namespace {
+
+constexpr float kMinusInf = -std::numeric_limits<float>::infinity();
+
+// Row-major views of K or V: head h, key t starts at base + h * headStride + t * rowStride.
+template <typename T>
+struct Rows {
+    const T* base;
+    int64_t headStride, rowStride;
+    const T* row(int64_t head, int64_t t) const { return base + head * headStride + t * rowStride; }
+};
+
+bool cpuTensor(const at::Tensor& t)
+{
+    return t.defined() && t.device().is_cpu() && (t.scalar_type() == at::kFloat || t.scalar_type() == at::kBFloat16);
+}
+
+// Head-major [heads, rows, d] with unit stride along d and rows at a fixed stride.
+bool rowsUsable(const at::Tensor& t)
+{
+    return t.dim() == 3 && t.stride(2) == 1 && t.stride(1) >= t.size(2);
+}
+
+// ---------------------------------------------------------------------------------------
+// Decode: one query per head.
+
+struct DecodeArgs {
+    const void* q;       // [H, d] contiguous, K/V dtype
+    Rows<void> k, v;     // type-erased; cast per instantiation
+    int64_t group, d;
+    int64_t first, length; // keys [first, length) are visible
+    float scale;
+    float* out;          // [H, d] float32, or null when only the rows are wanted
+    float* rows;         // [H, length] float32 or null
+};
+
+template <typename T>
+Rows<T> typed(const Rows<void>& r)
+{
+    return {static_cast<const T*>(r.base), r.headStride, r.rowStride};
+}
+
+// One KV head: scores of its G query heads against every visible key (each K row block read
+// once, while it is in L1, for all G), softmax, then the P·V sums (each V row read once).
+template <typename T>
+HS_AVX512 static void decodeHeadAvx512(const DecodeArgs& a, const T* qAll, Rows<T> k, Rows<T> v, int64_t kh,
+                                       float* qf, float* scores)
+{
+    const int64_t G = a.group, d = a.d, first = a.first, n = a.length - first;
+    const int64_t chunks = (d + 15) / 16;
+    const __mmask16 lastMask = simd::tailMask(d - 16 * (chunks - 1));
+    // Queries as float32, scale folded in: [G, chunks * 16], zero-padded.
+    for (int64_t g = 0; g < G; ++g) {
+        const T* qh = qAll + (kh * G + g) * d;
+        for (int64_t c = 0; c < chunks; ++c) {
+            const __mmask16 m = c + 1 == chunks ? lastMask : static_cast<__mmask16>(0xffff);
+            const __m512 x = simd::load(qh + 16 * c, m);
+            _mm512_storeu_ps(qf + (g * chunks + c) * 16, _mm512_mul_ps(x, _mm512_set1_ps(a.scale)));
+        }
+    }
+    // Pass 1: scores [G, n].
+    for (int64_t t0 = 0; t0 < n; t0 += 16) {
+        const int64_t count = std::min<int64_t>(16, n - t0);
+        for (int64_t g = 0; g < G; ++g) {
+            __m512 acc[16];
+            for (int j = 0; j < 16; ++j)
+                acc[j] = _mm512_setzero_ps();
+            const float* qg = qf + g * chunks * 16;
+            for (int64_t j = 0; j < count; ++j) {
+                const T* kr = k.row(kh, first + t0 + j);
+                __m512 s = _mm512_setzero_ps();
+                for (int64_t c = 0; c + 1 < chunks; ++c)
+                    s = _mm512_fmadd_ps(_mm512_loadu_ps(qg + 16 * c), simd::load(kr + 16 * c), s);
+                acc[j] = _mm512_fmadd_ps(_mm512_loadu_ps(qg + 16 * (chunks - 1)), simd::load(kr + 16 * (chunks - 1), lastMask), s);
+            }
+            _mm512_mask_storeu_ps(scores + g * n + t0, simd::tailMask(count), simd::reduce16(acc));
+        }
+    }
+    // Pass 2: softmax per query head; scores become unnormalised probabilities.
+    std::vector<float> inverse(static_cast<std::size_t>(G));
+    for (int64_t g = 0; g < G; ++g) {
+        float* s = scores + g * n;
+        __m512 vmax = _mm512_set1_ps(kMinusInf);
+        for (int64_t t = 0; t < n; t += 16)
+            vmax = _mm512_max_ps(vmax, _mm512_mask_loadu_ps(_mm512_set1_ps(kMinusInf), simd::tailMask(n - t), s + t));
+        const __m512 mx = _mm512_set1_ps(_mm512_reduce_max_ps(vmax));
+        __m512 vsum = _mm512_setzero_ps();
+        for (int64_t t = 0; t < n; t += 16) {
+            const __mmask16 m = simd::tailMask(n - t);
+            const __m512 p = _mm512_maskz_mov_ps(m, simd::exp(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, s + t), mx)));
+            _mm512_mask_storeu_ps(s + t, m, p);
+            vsum = _mm512_add_ps(vsum, p);
+        }
+        inverse[static_cast<std::size_t>(g)] = 1.0f / _mm512_reduce_add_ps(vsum);
+    }
+    // Pass 3: out[g] = Σ_t p[g][t] v[t] / Σ_t p[g][t], tiles of up to 4 heads × 4 chunks.
+    for (int64_t g0 = 0; a.out && g0 < G; g0 += 4) {
+        const int64_t gs = std::min<int64_t>(4, G - g0);
+        for (int64_t c0 = 0; c0 < chunks; c0 += 4) {
+            const int64_t cs = std::min<int64_t>(4, chunks - c0);
+            __m512 acc[4][4];
+            for (int i = 0; i < 4; ++i)
+                for (int j = 0; j < 4; ++j)
+                    acc[i][j] = _mm512_setzero_ps();
+            for (int64_t t = 0; t < n; ++t) {
+                const T* vr = v.row(kh, first + t);
+                __m512 vv[4];
+                for (int64_t c = 0; c < cs; ++c)
+                    vv[c] = c0 + c + 1 == chunks ? simd::load(vr + 16 * (c0 + c), lastMask) : simd::load(vr + 16 * (c0 + c));
+                for (int64_t g = 0; g < gs; ++g) {
+                    const __m512 p = _mm512_set1_ps(scores[(g0 + g) * n + t]);
+                    for (int64_t c = 0; c < cs; ++c)
+                        acc[g][c] = _mm512_fmadd_ps(p, vv[c], acc[g][c]);
+                }
+            }
+            for (int64_t g = 0; g < gs; ++g) {
+                float* o = a.out + (kh * G + g0 + g) * d;
+                const __m512 inv = _mm512_set1_ps(inverse[static_cast<std::size_t>(g0 + g)]);
+                for (int64_t c = 0; c < cs; ++c) {
+                    const __mmask16 m = c0 + c + 1 == chunks ? lastMask : static_cast<__mmask16>(0xffff);
+                    _mm512_mask_storeu_ps(o + 16 * (c0 + c), m, _mm512_mul_ps(acc[g][c], inv));
+                }
+            }
+        }
+    }
+    if (a.rows) {
+        for (int64_t g = 0; g < G; ++g) {
+            float* r = a.rows + (kh * G + g) * a.length;
+            std::fill(r, r + first, 0.0f);
+            const __m512 inv = _mm512_set1_ps(inverse[static_cast<std::size_t>(g)]);
+            const float* s = scores + g * n;
+            for (int64_t t = 0; t < n; t += 16) {
+                const __mmask16 m = simd::tailMask(n - t);
+                _mm512_mask_storeu_ps(r + first + t, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, s + t), inv));
+            }
+        }
+    }
+}
+
+template <typename T>
+void decodeKernel(const DecodeArgs& a, int64_t kvHeads)
+{
+    const T* q = static_cast<const T*>(a.q);
+    const Rows<T> k = typed<T>(a.k), v = typed<T>(a.v);
+    const int64_t n = a.length - a.first;
+    // Small problems run on the calling thread: waking the pool costs more than they do.
+    const int64_t workPerHead = std::max<int64_t>(1, n * a.d * (a.group + 1));
+    const int64_t grain = std::max<int64_t>(1, (int64_t(1) << 17) / workPerHead);
+    at::parallel_for(0, kvHeads, grain, [&](int64_t begin, int64_t end) {
+        const int64_t chunks = (a.d + 15) / 16;
+        std::vector<float> qf(static_cast<std::size_t>(a.group * chunks * 16));
+        std::vector<float> scores(static_cast<std::size_t>(a.group * n));
+        for (int64_t kh = begin; kh < end; ++kh)
+            decodeHeadAvx512<T>(a, q, k, v, kh, qf.data(), scores.data());
+    });
+}
+
+bool decodeUsable(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v)
+{
+    return simd::cpuHasAvx512() && cpuTensor(q) && q.dim() == 2 &&
+           k.scalar_type() == q.scalar_type() && v.scalar_type() == q.scalar_type() && k.device().is_cpu() &&
+           v.device().is_cpu() && rowsUsable(k) && rowsUsable(v) && k.size(0) > 0 && q.size(0) % k.size(0) == 0 &&
+           k.size(2) == q.size(1) && v.size(2) == q.size(1) && v.size(1) >= k.size(1);
+}
+
+// Runs the decode kernel for query q [H, d] over keys [first, length); out float32 [H, d].
+void runDecode(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, int64_t first, int64_t length,
+               float scale, float* out, float* rows)
+{
+    const at::Tensor qc = q.contiguous();
+    DecodeArgs a;
+    a.q = qc.data_ptr();
+    a.k = {k.data_ptr(), k.stride(0), k.stride(1)};
+    a.v = {v.data_ptr(), v.stride(0), v.stride(1)};
+    a.group = q.size(0) / k.size(0);
+    a.d = q.size(1);
+    a.first = first;
+    a.length = length;
+    a.scale = scale;
+    a.out = out;
+    a.rows = rows;
+    if (q.scalar_type() == at::kBFloat16)
+        decodeKernel<uint16_t>(a, k.size(0));
+    else
+        decodeKernel<float>(a, k.size(0));
+}
+
+// ---------------------------------------------------------------------------------------
+// Prefill: flash attention with float32 accumulation. bf16 multiplies pairs with vdpbf16ps
+// (AVX512-BF16); f32 uses FMAs (AVX-512F). Both keep an online softmax per query row.
+
+constexpr int64_t kRowTile = 8;     // query rows (query × head pairs) per micro-tile
+constexpr int64_t kKeyBlock = 32;   // keys per online-softmax step
+constexpr int64_t kQueryBlock = 16; // queries per work unit (× G heads = rows)
+
+struct PrefillArgs {
+    const void* q;      // [H, n, d] contiguous
+    Rows<void> k, v;
+    int64_t kvHeads, group, n, d, start, keys;
+    int64_t window;
+    float scale;
+    void* out;          // [H, n, d] contiguous
+    // Per KV head, K (and for bf16 V) repacked:
+    //   bf16 kp: blocks of 16 keys, dimension pairs: [T / 16][d / 2][16 keys][2 dims]
+    //   bf16 vp: key pairs:                           [T / 2][d][2 keys]
+    //   f32  kp: blocks of 16 keys, transposed:       [T / 16][d][16 keys]   (V is read in place)
+    void* kp;
+    void* vp;
+    int64_t keysPadded; // T rounded up to a multiple of kKeyBlock; padding keys are zero
+};
+
+HS_AVX512 static void packHeadBf16(const PrefillArgs& a, int64_t kh)
+{
+    const Rows<uint16_t> k = typed<uint16_t>(a.k), v = typed<uint16_t>(a.v);
+    const int64_t d = a.d, tp = a.keysPadded;
+    uint16_t* kp = static_cast<uint16_t*>(a.kp) + kh * tp * d;
+    uint16_t* vp = static_cast<uint16_t*>(a.vp) + kh * tp * d;
+    for (int64_t b = 0; b < tp / 16; ++b) {
+        for (int64_t i = 0; i < d / 2; ++i) {
+            uint32_t* dst = reinterpret_cast<uint32_t*>(kp + ((b * (d / 2) + i) * 16) * 2);
+            for (int64_t t = 0; t < 16; ++t) {
+                const int64_t key = b * 16 + t;
+                uint32_t pair = 0;
+                if (key < a.keys)
+                    std::memcpy(&pair, k.row(kh, key) + 2 * i, sizeof pair);
+                dst[t] = pair;
+            }
+        }
+    }
+    for (int64_t j = 0; j < tp / 2; ++j) {
+        uint16_t* dst = vp + j * d * 2;
+        const int64_t k0 = 2 * j, k1 = 2 * j + 1;
+        const uint16_t* v0 = k0 < a.keys ? v.row(kh, k0) : nullptr;
+        const uint16_t* v1 = k1 < a.keys ? v.row(kh, k1) : nullptr;
+        for (int64_t c = 0; c < d; ++c) {
+            dst[2 * c] = v0 ? v0[c] : 0;
+            dst[2 * c + 1] = v1 ? v1[c] : 0;
+        }
+    }
+}
+
+HS_AVX512 static void packHeadF32(const PrefillArgs& a, int64_t kh)
+{
+    const Rows<float> k = typed<float>(a.k);
+    const int64_t d = a.d, tp = a.keysPadded;
+    float* kp = static_cast<float*>(a.kp) + kh * tp * d;
+    for (int64_t b = 0; b < tp / 16; ++b)
+        for (int64_t t = 0; t < 16; ++t) {
+            const int64_t key = b * 16 + t;
+            const float* kr = key < a.keys ? k.row(kh, key) : nullptr;
+            for (int64_t c = 0; c < d; ++c)
+                kp[(b * d + c) * 16 + t] = kr ? kr[c] : 0.0f;
+        }
+}
+
+// The rows of one micro-tile: row r is query qBase + (r0 + r) / G of head kh * G + (r0 + r) % G;
+// rows past `rows` repeat the last one (computed, never written).
+struct TileRows {
+    int64_t query[kRowTile], head[kRowTile], pos[kRowTile];
+    int64_t minPos, maxPos;
+};
+
+static TileRows tileRows(const PrefillArgs& a, int64_t kh, int64_t qBase, int64_t r0, int64_t rows)
+{
+    TileRows t;
+    t.minPos = std::numeric_limits<int64_t>::max();
+    t.maxPos = 0;
+    for (int64_t r = 0; r < kRowTile; ++r) {
+        const int64_t rr = std::min(r, rows - 1);
+        t.query[r] = qBase + (r0 + rr) / a.group;
+        t.head[r] = kh * a.group + (r0 + rr) % a.group;
+        t.pos[r] = a.start + t.query[r];
+        t.minPos = std::min(t.minPos, t.pos[r]);
+        t.maxPos = std::max(t.maxPos, t.pos[r]);
+    }
+    return t;
+}
+
+// One online-softmax step of row r over 32 keys from t0: scales and masks the scores x0, x1
+// (keys t0..t0+15, t0+16..t0+31), updates the running max m and sum l, rescales the row's
+// output o when the max grows, and leaves the unnormalised probabilities in p0, p1. Returns
+// false when no key of the block is visible to the row (p0 = p1 = 0, nothing changed).
+HS_AVX512 static bool softmaxStep(const PrefillArgs& a, int64_t pos, int64_t t0, bool edge, __m512 x0, __m512 x1,
+                                  float& m, float& l, float* o, __m512& p0, __m512& p1)
+{
+    const __m512 scale = _mm512_set1_ps(a.scale);
+    x0 = _mm512_mul_ps(x0, scale);
+    x1 = _mm512_mul_ps(x1, scale);
+    __mmask16 v0 = 0xffff, v1 = 0xffff;
+    if (edge) {
+        const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        const __m512i key0 = _mm512_add_epi32(iota, _mm512_set1_epi32(static_cast<int32_t>(t0)));
+        const __m512i key1 = _mm512_add_epi32(key0, _mm512_set1_epi32(16));
+        const __m512i p = _mm512_set1_epi32(static_cast<int32_t>(pos));
+        v0 = _mm512_cmple_epi32_mask(key0, p);
+        v1 = _mm512_cmple_epi32_mask(key1, p);
+        if (a.window > 0) {
+            const __m512i oldest = _mm512_set1_epi32(static_cast<int32_t>(pos - a.window));
+            v0 &= _mm512_cmpgt_epi32_mask(key0, oldest);
+            v1 &= _mm512_cmpgt_epi32_mask(key1, oldest);
+        }
+    }
+    p0 = p1 = _mm512_setzero_ps();
+    if (!(v0 | v1))
+        return false;
+    x0 = _mm512_mask_mov_ps(_mm512_set1_ps(kMinusInf), v0, x0);
+    x1 = _mm512_mask_mov_ps(_mm512_set1_ps(kMinusInf), v1, x1);
+    const float mNew = std::max(m, _mm512_reduce_max_ps(_mm512_max_ps(x0, x1)));
+    const __m512 mv = _mm512_set1_ps(mNew);
+    p0 = simd::exp(_mm512_sub_ps(x0, mv));
+    p1 = simd::exp(_mm512_sub_ps(x1, mv));
+    if (m != kMinusInf && m != mNew) {
+        const float alpha = _mm512_cvtss_f32(simd::exp(_mm512_set1_ps(m - mNew)));
+        l *= alpha;
+        const __m512 av = _mm512_set1_ps(alpha);
+        for (int64_t c = 0; c < a.d; c += 16)
+            _mm512_storeu_ps(o + c, _mm512_mul_ps(_mm512_loadu_ps(o + c), av));
+    }
+    m = mNew;
+    l += _mm512_reduce_add_ps(_mm512_add_ps(p0, p1));
+    return true;
+}
+
+// Whether keys [t0, t0 + 32) need masking for some row of the tile: the causal edge, the end
+// of the keys, or the sliding window's far edge.
+static bool blockNeedsMask(const PrefillArgs& a, const TileRows& t, int64_t t0)
+{
+    return t0 + kKeyBlock > t.minPos + 1 || t0 + kKeyBlock > a.keys || (a.window > 0 && t0 <= t.maxPos - a.window);
+}
+
+// Keys [lo, hi) can be visible to some row of the tile; blocks start on multiples of 32.
+static int64_t firstBlock(const PrefillArgs& a, const TileRows& t)
+{
+    const int64_t lo = a.window > 0 ? std::max<int64_t>(0, t.minPos - a.window + 1) : 0;
+    return lo / kKeyBlock * kKeyBlock;
+}
+
+template <typename T>
+HS_AVX512 static void writeTile(const PrefillArgs& a, const TileRows& t, int64_t rows, const float* o, const float* l)
+{
+    T* out = static_cast<T*>(a.out);
+    for (int64_t r = 0; r < rows; ++r) {
+        T* dst = out + (t.head[r] * a.n + t.query[r]) * a.d;
+        const __m512 inv = _mm512_set1_ps(1.0f / l[r]);
+        for (int64_t c = 0; c < a.d; c += 16)
+            simd::store(dst + c, _mm512_mul_ps(_mm512_loadu_ps(o + r * a.d + c), inv));
+    }
+}
+
+HS_AVX512_BF16 static void prefillTileBf16(const PrefillArgs& a, int64_t kh, int64_t qBase, int64_t r0, int64_t rows,
+                                           float* o, uint16_t* pb)
+{
+    const int64_t d = a.d, half = d / 2, chunks = d / 16;
+    const TileRows t = tileRows(a, kh, qBase, r0, rows);
+    const uint16_t* qrow[kRowTile];
+    for (int64_t r = 0; r < kRowTile; ++r)
+        qrow[r] = static_cast<const uint16_t*>(a.q) + (t.head[r] * a.n + t.query[r]) * d;
+    float m[kRowTile], l[kRowTile];
+    for (int64_t r = 0; r < kRowTile; ++r) {
+        m[r] = kMinusInf;
+        l[r] = 0.0f;
+    }
+    std::fill(o, o + kRowTile * d, 0.0f);
+    const uint16_t* kp = static_cast<const uint16_t*>(a.kp) + kh * a.keysPadded * d;
+    const uint16_t* vp = static_cast<const uint16_t*>(a.vp) + kh * a.keysPadded * d;
+    for (int64_t t0 = firstBlock(a, t); t0 <= t.maxPos; t0 += kKeyBlock) {
+        // S = Q · Kᵀ for 32 keys: two 16-key halves per row, bf16 pairs accumulated in float32.
+        __m512 s0[kRowTile], s1[kRowTile];
+        for (int64_t r = 0; r < kRowTile; ++r)
+            s0[r] = s1[r] = _mm512_setzero_ps();
+        const uint16_t* kb0 = kp + (t0 / 16) * half * 32;
+        const uint16_t* kb1 = kb0 + half * 32;
+        for (int64_t i = 0; i < half; ++i) {
+            const __m512bh k0 = simd::loadPairs(kb0 + i * 32), k1 = simd::loadPairs(kb1 + i * 32);
+            for (int64_t r = 0; r < kRowTile; ++r) {
+                int32_t pair;
+                std::memcpy(&pair, qrow[r] + 2 * i, sizeof pair);
+                const __m512bh qb = (__m512bh)_mm512_set1_epi32(pair);
+                s0[r] = _mm512_dpbf16_ps(s0[r], qb, k0);
+                s1[r] = _mm512_dpbf16_ps(s1[r], qb, k1);
+            }
+        }
+        const bool edge = blockNeedsMask(a, t, t0);
+        for (int64_t r = 0; r < kRowTile; ++r) {
+            __m512 p0, p1;
+            softmaxStep(a, t.pos[r], t0, edge, s0[r], s1[r], m[r], l[r], o + r * d, p0, p1);
+            _mm512_storeu_si512(pb + r * kKeyBlock, (__m512i)_mm512_cvtne2ps_pbh(p1, p0)); // P rounded to bf16
+        }
+        // O += P · V over the block's 16 key pairs, one 16-column chunk at a time.
+        const uint16_t* vb = vp + (t0 / 2) * d * 2;
+        for (int64_t c = 0; c < chunks; ++c) {
+            __m512 acc[kRowTile];
+            for (int64_t r = 0; r < kRowTile; ++r)
+                acc[r] = _mm512_loadu_ps(o + r * d + 16 * c);
+            for (int64_t j = 0; j < kKeyBlock / 2; ++j) {
+                const __m512bh vv = simd::loadPairs(vb + (j * d + 16 * c) * 2);
+                for (int64_t r = 0; r < kRowTile; ++r) {
+                    int32_t pair;
+                    std::memcpy(&pair, pb + r * kKeyBlock + 2 * j, sizeof pair);
+                    acc[r] = _mm512_dpbf16_ps(acc[r], (__m512bh)_mm512_set1_epi32(pair), vv);
+                }
+            }
+            for (int64_t r = 0; r < kRowTile; ++r)
+                _mm512_storeu_ps(o + r * d + 16 * c, acc[r]);
+        }
+    }
+    writeTile<uint16_t>(a, t, rows, o, l);
+}
+
+HS_AVX512 static void prefillTileF32(const PrefillArgs& a, int64_t kh, int64_t qBase, int64_t r0, int64_t rows, float* o,
+                                     float* pf)
+{
+    const int64_t d = a.d, chunks = d / 16;
+    const TileRows t = tileRows(a, kh, qBase, r0, rows);
+    const float* qrow[kRowTile];
+    for (int64_t r = 0; r < kRowTile; ++r)
+        qrow[r] = static_cast<const float*>(a.q) + (t.head[r] * a.n + t.query[r]) * d;
+    float m[kRowTile], l[kRowTile];
+    for (int64_t r = 0; r < kRowTile; ++r) {
+        m[r] = kMinusInf;
+        l[r] = 0.0f;
+    }
+    std::fill(o, o + kRowTile * d, 0.0f);
+    const float* kp = static_cast<const float*>(a.kp) + kh * a.keysPadded * d;
+    const Rows<float> v = typed<float>(a.v);
+    for (int64_t t0 = firstBlock(a, t); t0 <= t.maxPos; t0 += kKeyBlock) {
+        __m512 s0[kRowTile], s1[kRowTile];
+        for (int64_t r = 0; r < kRowTile; ++r)
+            s0[r] = s1[r] = _mm512_setzero_ps();
+        const float* kb0 = kp + (t0 / 16) * d * 16;
+        const float* kb1 = kb0 + d * 16;
+        for (int64_t c = 0; c < d; ++c) {
+            const __m512 k0 = _mm512_loadu_ps(kb0 + c * 16), k1 = _mm512_loadu_ps(kb1 + c * 16);
+            for (int64_t r = 0; r < kRowTile; ++r) {
+                const __m512 qb = _mm512_set1_ps(qrow[r][c]);
+                s0[r] = _mm512_fmadd_ps(qb, k0, s0[r]);
+                s1[r] = _mm512_fmadd_ps(qb, k1, s1[r]);
+            }
+        }
+        const bool edge = blockNeedsMask(a, t, t0);
+        for (int64_t r = 0; r < kRowTile; ++r) {
+            __m512 p0, p1;
+            softmaxStep(a, t.pos[r], t0, edge, s0[r], s1[r], m[r], l[r], o + r * d, p0, p1);
+            _mm512_storeu_ps(pf + r * kKeyBlock, p0);
+            _mm512_storeu_ps(pf + r * kKeyBlock + 16, p1);
+        }
+        // O += P · V, V rows read in place (only keys that exist: the cache's rows past T
+        // hold whatever was there before).
+        const int64_t keys = std::min<int64_t>(kKeyBlock, a.keys - t0);
+        for (int64_t c = 0; c < chunks; ++c) {
+            __m512 acc[kRowTile];
+            for (int64_t r = 0; r < kRowTile; ++r)
+                acc[r] = _mm512_loadu_ps(o + r * d + 16 * c);
+            for (int64_t j = 0; j < keys; ++j) {
+                const __m512 vv = _mm512_loadu_ps(v.row(kh, t0 + j) + 16 * c);
+                for (int64_t r = 0; r < kRowTile; ++r)
+                    acc[r] = _mm512_fmadd_ps(_mm512_set1_ps(pf[r * kKeyBlock + j]), vv, acc[r]);
+            }
+            for (int64_t r = 0; r < kRowTile; ++r)
+                _mm512_storeu_ps(o + r * d + 16 * c, acc[r]);
+        }
+    }
+    writeTile<float>(a, t, rows, o, l);
+}
+
+bool prefillUsable(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v)
+{
+    const auto dtype = q.scalar_type();
+    const bool isa = dtype == at::kBFloat16 ? simd::cpuHasAvx512Bf16() : dtype == at::kFloat && simd::cpuHasAvx512();
+    return isa && q.device().is_cpu() && k.scalar_type() == dtype && v.scalar_type() == dtype && k.device().is_cpu() &&
+           v.device().is_cpu() && q.dim() == 3 && rowsUsable(k) && rowsUsable(v) && k.size(0) > 0 &&
+           q.size(0) % k.size(0) == 0 && q.size(2) % 16 == 0 && k.size(2) == q.size(2) && v.size(2) == q.size(2) &&
+           v.size(1) >= k.size(1);
+}
+
+} // namespace
+
+at::Tensor decodeAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, const AttentionParams& params,
+                           at::Tensor* rows)
+{
+    if (params.softcap > 0.0 || !decodeUsable(q, k, v))
+        return {};
+    const int64_t length = k.size(1);
+    const int64_t first = params.slidingWindow > 0 ? std::max<int64_t>(0, length - params.slidingWindow) : 0;
+    auto out = at::empty({q.size(0), q.size(1)}, q.options().dtype(at::kFloat)); // [H, d]
+    float* rowData = nullptr;
+    if (rows) {
+        *rows = at::empty({q.size(0), length}, q.options().dtype(at::kFloat)); // [H, T]
+        rowData = rows->data_ptr<float>();
+    }
+    runDecode(q, k, v, first, length, static_cast<float>(params.scale), out.data_ptr<float>(), rowData);
+    return q.scalar_type() == at::kFloat ? out : out.to(q.scalar_type());
+}
+
+at::Tensor attentionRow(const at::Tensor& q, const at::Tensor& k, int64_t pos, const AttentionParams& params)
+{
+    if (params.softcap > 0.0 || !decodeUsable(q, k, k))
+        return {};
+    const int64_t length = pos + 1;
+    const int64_t first = params.slidingWindow > 0 ? std::max<int64_t>(0, length - params.slidingWindow) : 0;
+    auto rows = at::empty({q.size(0), length}, q.options().dtype(at::kFloat)); // [H, pos + 1]
+    runDecode(q, k, k, first, length, static_cast<float>(params.scale), nullptr, rows.data_ptr<float>());
+    return rows;
+}
+
+at::Tensor prefillAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, int64_t start,
+                            const AttentionParams& params)
+{
+    if (params.softcap > 0.0 || !prefillUsable(q, k, v))
+        return {};
+    const bool bf16 = q.scalar_type() == at::kBFloat16;
+    const at::Tensor qc = q.contiguous();
+    PrefillArgs a;
+    a.q = qc.data_ptr();
+    a.k = {k.data_ptr(), k.stride(0), k.stride(1)};
+    a.v = {v.data_ptr(), v.stride(0), v.stride(1)};
+    a.kvHeads = k.size(0);
+    a.group = q.size(0) / k.size(0);
+    a.n = q.size(1);
+    a.d = q.size(2);
+    a.start = start;
+    a.keys = k.size(1);
+    a.window = params.slidingWindow;
+    a.scale = static_cast<float>(params.scale);
+    a.keysPadded = (a.keys + kKeyBlock - 1) / kKeyBlock * kKeyBlock;
+    auto out = at::empty_like(qc); // [H, n, d]
+    a.out = out.data_ptr();
+    // Packed K (and bf16 V) of every KV head: at most one layer's cache, freed after the call.
+    const auto packed = static_cast<std::size_t>(a.kvHeads * a.keysPadded * a.d);
+    std::vector<uint16_t> kp16(bf16 ? packed : 0), vp16(bf16 ? packed : 0);
+    std::vector<float> kp32(bf16 ? 0 : packed);
+    a.kp = bf16 ? static_cast<void*>(kp16.data()) : static_cast<void*>(kp32.data());
+    a.vp = vp16.data();
+    const int64_t packGrain = std::max<int64_t>(1, (int64_t(1) << 16) / std::max<int64_t>(1, a.keys * a.d));
+    at::parallel_for(0, a.kvHeads, packGrain, [&](int64_t begin, int64_t end) {
+        for (int64_t kh = begin; kh < end; ++kh)
+            bf16 ? packHeadBf16(a, kh) : packHeadF32(a, kh);
+    });
+    // Work units (KV head, query block), ordered so that any contiguous half of the list has
+    // about half the causal work: query blocks alternate from both ends.
+    const int64_t blocks = (a.n + kQueryBlock - 1) / kQueryBlock;
+    std::vector<int64_t> order(static_cast<std::size_t>(blocks));
+    for (int64_t i = 0; i < blocks; ++i)
+        order[static_cast<std::size_t>(i)] = i % 2 == 0 ? i / 2 : blocks - 1 - i / 2;
+    const int64_t units = blocks * a.kvHeads;
+    const int64_t workPerUnit = std::max<int64_t>(1, kQueryBlock * a.group * a.keys * a.d);
+    const int64_t grain = std::max<int64_t>(1, (int64_t(1) << 20) / workPerUnit);
+    at::parallel_for(0, units, grain, [&](int64_t begin, int64_t end) {
+        std::vector<float> o(static_cast<std::size_t>(kRowTile * a.d));
+        std::vector<float> pf(static_cast<std::size_t>(kRowTile * kKeyBlock));
+        std::vector<uint16_t> pb(static_cast<std::size_t>(kRowTile * kKeyBlock));
+        for (int64_t u = begin; u < end; ++u) {
+            const int64_t block = order[static_cast<std::size_t>(u / a.kvHeads)], kh = u % a.kvHeads;
+            const int64_t qBase = block * kQueryBlock;
+            const int64_t rows = std::min(kQueryBlock, a.n - qBase) * a.group;
+            for (int64_t r0 = 0; r0 < rows; r0 += kRowTile) {
+                const int64_t tile = std::min(kRowTile, rows - r0);
+                if (bf16)
+                    prefillTileBf16(a, kh, qBase, r0, tile, o.data(), pb.data());
+                else
+                    prefillTileF32(a, kh, qBase, r0, tile, o.data(), pf.data());
+            }
+        }
+    });
+    return out;
+}
+
+} // namespace headscope::model::cpu

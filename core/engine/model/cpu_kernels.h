@@ -1,0 +1,34 @@
+#pragma once
+// Fused CPU kernels for the decoder's element-wise steps, one pass over memory each instead of
+// a chain of ATen ops (each of which allocates, dispatches and reads its input again — the
+// fixed per-token cost that dominates small models). Float32 arithmetic whatever the storage
+// dtype (bf16 or f32), one rounding at the end. AVX-512 where the CPU has it, plain loops
+// otherwise. Each returns an undefined tensor when it does not handle the inputs (not a CPU
+// tensor, another dtype) and the caller keeps its ATen expression.
+#include <ATen/ATen.h>
+
+namespace headscope::model::cpu {
+
+// RMSNorm with float32 statistics, as HF's LlamaRMSNorm: weight * (x / rms(x)) with the
+// normalised value rounded to x's dtype before the product. x [n, hidden], weight [hidden].
+at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight, double eps);
+
+// Rotary embedding of a projection x [n, heads * d] (rows at any stride) at positions
+// [start, start + n), written head-major: [heads, n, d]. cosHalf, sinHalf float32 [≥ start + n, d/2].
+at::Tensor rotaryToHeads(const at::Tensor& x, int64_t heads, int64_t start, const at::Tensor& cosHalf,
+                         const at::Tensor& sinHalf);
+
+// silu(gate) * up, gate and up [n, intermediate] (rows at any stride), result contiguous.
+at::Tensor swiglu(const at::Tensor& gate, const at::Tensor& up);
+
+// One row through a Linear layer: x [1, in] · weightᵀ (+ bias) with weight [out, in] as stored
+// (row-major, e.g. a view of the mapped checkpoint), float32 accumulation, result [1, out] in
+// x's dtype. Streams each weight row once; a general GEMM library would first repack the whole
+// matrix into its own layout on every call, which for a single row triples the memory traffic.
+at::Tensor linearRow(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias);
+
+// Tests: false makes every kernel here and in cpu_attention.h behave as on a CPU without
+// AVX-512 (portable loops here, the ATen path for attention and linearRow).
+void setSimdForTesting(bool enabled);
+
+} // namespace headscope::model::cpu

@@ -1,0 +1,287 @@
+// The fused CPU kernels (core/engine/model/cpu_*.cpp) against float64 computations on the same
+// (dtype-rounded) inputs: decode attention and its rows, the scored row, flash prefill in bf16
+// (on CPUs with AVX512-BF16), RMSNorm, rotary embedding, SwiGLU and the one-row Linear — every
+// head_dim, group size, sliding window and tail length the decoder can hand them. Also checks the ATen fallback
+// (kernels disabled) gives the same answers, and runs the portable loops used on CPUs without
+// AVX-512, so every path stays interchangeable.
+#include "model/attention.h"
+#include "model/cpu_attention.h"
+#include "model/cpu_kernels.h"
+#include "model/simd_avx512.h"
+
+#include <QTest>
+
+#include <cmath>
+#include <limits>
+#include <vector>
+
+using namespace headscope::model;
+
+namespace {
+
+// float64 attention of queries q [H, n, d] at positions [start, start + n) over k, v [KV, T, d].
+// Returns out [H, n, d] and, for each query, the probabilities [H, n, T].
+struct Reference {
+    std::vector<double> out, probs;
+};
+
+Reference referenceAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, int64_t start,
+                             double scale, int64_t window)
+{
+    const auto qd = q.to(at::kDouble).contiguous(), kd = k.to(at::kDouble).contiguous(), vd = v.to(at::kDouble).contiguous();
+    const int64_t H = q.size(0), n = q.size(1), d = q.size(2), KV = k.size(0), T = k.size(1), G = H / KV;
+    const double* qp = qd.data_ptr<double>();
+    const double* kp = kd.data_ptr<double>();
+    const double* vp = vd.data_ptr<double>();
+    Reference r;
+    r.out.assign(static_cast<std::size_t>(H * n * d), 0.0);
+    r.probs.assign(static_cast<std::size_t>(H * n * T), 0.0);
+    for (int64_t h = 0; h < H; ++h)
+        for (int64_t i = 0; i < n; ++i) {
+            const int64_t pos = start + i, kh = h / G;
+            std::vector<double> s(static_cast<std::size_t>(T), -std::numeric_limits<double>::infinity());
+            double mx = -std::numeric_limits<double>::infinity();
+            for (int64_t t = 0; t <= pos && t < T; ++t) {
+                if (window > 0 && pos - t >= window)
+                    continue;
+                double dot = 0;
+                for (int64_t c = 0; c < d; ++c)
+                    dot += qp[(h * n + i) * d + c] * kp[(kh * T + t) * d + c];
+                s[static_cast<std::size_t>(t)] = dot * scale;
+                mx = std::max(mx, dot * scale);
+            }
+            double sum = 0;
+            for (double& x : s) {
+                x = std::isinf(x) ? 0.0 : std::exp(x - mx);
+                sum += x;
+            }
+            for (int64_t t = 0; t < T; ++t) {
+                const double p = s[static_cast<std::size_t>(t)] / sum;
+                r.probs[static_cast<std::size_t>((h * n + i) * T + t)] = p;
+                for (int64_t c = 0; c < d; ++c)
+                    r.out[static_cast<std::size_t>((h * n + i) * d + c)] += p * vp[(kh * T + t) * d + c];
+            }
+        }
+    return r;
+}
+
+double maxAbsDiff(const at::Tensor& got, const std::vector<double>& want)
+{
+    const auto g = got.to(at::kDouble).contiguous();
+    double m = 0;
+    for (std::size_t i = 0; i < want.size(); ++i)
+        m = std::max(m, std::abs(g.data_ptr<double>()[i] - want[i]));
+    return m;
+}
+
+// K/V as the cache holds them: views of [KV, capacity, d] buffers with room after T.
+std::pair<at::Tensor, at::Tensor> cacheViews(int64_t kv, int64_t t, int64_t d, at::ScalarType dtype)
+{
+    auto k = at::randn({kv, t + 7, d}).to(dtype), v = at::randn({kv, t + 7, d}).to(dtype);
+    return {k.narrow(1, 0, t), v.narrow(1, 0, t)};
+}
+
+} // namespace
+
+class TestCpuKernels : public QObject {
+    Q_OBJECT
+
+private Q_SLOTS:
+    void init()
+    {
+        cpu::setSimdForTesting(true);
+        at::manual_seed(7);
+    }
+
+    void cleanup() { cpu::setSimdForTesting(true); }
+
+    void decodeAttention_data()
+    {
+        QTest::addColumn<bool>("bf16");
+        QTest::addColumn<int>("heads");
+        QTest::addColumn<int>("kvHeads");
+        QTest::addColumn<int>("d");
+        QTest::addColumn<int>("keys");
+        QTest::addColumn<int>("window");
+        for (bool bf16 : {false, true}) {
+            const char* t = bf16 ? "bf16" : "f32";
+            QTest::addRow("%s gqa d64 T1", t) << bf16 << 8 << 2 << 64 << 1 << 0;
+            QTest::addRow("%s gqa d64 T300", t) << bf16 << 8 << 2 << 64 << 300 << 0;
+            QTest::addRow("%s mha d128 T33", t) << bf16 << 4 << 4 << 128 << 33 << 0;
+            QTest::addRow("%s g3 d80 T47", t) << bf16 << 6 << 2 << 80 << 47 << 0;
+            QTest::addRow("%s mqa d16 T20 window 5", t) << bf16 << 8 << 1 << 16 << 20 << 5;
+            QTest::addRow("%s g8 d256 T70", t) << bf16 << 8 << 1 << 256 << 70 << 0;
+        }
+    }
+
+    // Rows and outputs within float32 rounding of the float64 answer on the same inputs, in
+    // both dtypes (the scores, softmax and sums are float32 whatever K/V's dtype).
+    void decodeAttention()
+    {
+        QFETCH(bool, bf16);
+        QFETCH(int, heads);
+        QFETCH(int, kvHeads);
+        QFETCH(int, d);
+        QFETCH(int, keys);
+        QFETCH(int, window);
+        if (!simd::cpuHasAvx512())
+            QSKIP("the fused decode kernel needs AVX-512; the ATen path is tested by the decoder tests");
+        const auto dtype = bf16 ? at::kBFloat16 : at::kFloat;
+        auto [k, v] = cacheViews(kvHeads, keys, d, dtype);
+        auto q = at::randn({heads, d}).to(dtype);
+        const AttentionParams params{1.0 / std::sqrt(static_cast<double>(d)), window};
+        at::Tensor rows;
+        const at::Tensor out = cpu::decodeAttention(q, k, v, params, &rows);
+        QVERIFY(out.defined());
+        QCOMPARE(out.scalar_type(), dtype);
+        const Reference ref = referenceAttention(q.unsqueeze(1), k, v, keys - 1, params.scale, window);
+        const double rowErr = maxAbsDiff(rows, ref.probs), outErr = maxAbsDiff(out.to(at::kFloat), ref.out);
+        qInfo("rows %.2g, out %.2g", rowErr, outErr);
+        QVERIFY2(rowErr < 1e-5, qPrintable(QString::number(rowErr)));
+        // bf16 output: one rounding of values of magnitude ≤ ~3 (2^-8 relative).
+        QVERIFY2(outErr < (bf16 ? 2e-2 : 1e-5), qPrintable(QString::number(outErr)));
+
+        // The scored-row entry point gives the same rows.
+        const at::Tensor row = cpu::attentionRow(q, k, keys - 1, params);
+        QVERIFY(at::equal(row, rows));
+        // And the ATen fallback agrees (its bf16 path rounds scores to bf16: a looser bound).
+        cpu::setSimdForTesting(false);
+        at::Tensor atenRows;
+        const at::Tensor aten = headscope::model::decodeAttention(q, k, v, params, &atenRows);
+        QVERIFY2(maxAbsDiff(atenRows, ref.probs) < (bf16 ? 3e-2 : 1e-5), "ATen rows");
+        QVERIFY2(maxAbsDiff(aten.to(at::kFloat), ref.out) < (bf16 ? 5e-2 : 1e-5), "ATen out");
+    }
+
+    void prefillAttention_data()
+    {
+        QTest::addColumn<bool>("bf16");
+        QTest::addColumn<int>("heads");
+        QTest::addColumn<int>("kvHeads");
+        QTest::addColumn<int>("d");
+        QTest::addColumn<int>("start");
+        QTest::addColumn<int>("n");
+        QTest::addColumn<int>("window");
+        for (bool bf16 : {false, true}) {
+            const char* t = bf16 ? "bf16" : "f32";
+            QTest::addRow("%s gqa d64 whole prompt", t) << bf16 << 8 << 2 << 64 << 0 << 77 << 0;
+            QTest::addRow("%s gqa d64 second chunk", t) << bf16 << 8 << 2 << 64 << 40 << 50 << 0;
+            QTest::addRow("%s mha d128 one query", t) << bf16 << 4 << 4 << 128 << 9 << 1 << 0;
+            QTest::addRow("%s g3 d96 odd rows", t) << bf16 << 6 << 2 << 96 << 5 << 19 << 0;
+            QTest::addRow("%s mqa d16 window 7", t) << bf16 << 8 << 1 << 16 << 10 << 45 << 7;
+            QTest::addRow("%s g4 d64 window 40 long", t) << bf16 << 8 << 2 << 64 << 100 << 130 << 40;
+        }
+    }
+
+    // float32 accumulation: f32 outputs within float32 rounding of the float64 answer, bf16
+    // ones within bf16 rounding.
+    void prefillAttention()
+    {
+        QFETCH(bool, bf16);
+        QFETCH(int, heads);
+        QFETCH(int, kvHeads);
+        QFETCH(int, d);
+        QFETCH(int, start);
+        QFETCH(int, n);
+        QFETCH(int, window);
+        if (bf16 ? !simd::cpuHasAvx512Bf16() : !simd::cpuHasAvx512())
+            QSKIP("the flash prefill kernel needs AVX-512 (AVX512-BF16 for bf16)");
+        const auto dtype = bf16 ? at::kBFloat16 : at::kFloat;
+        auto [k, v] = cacheViews(kvHeads, start + n, d, dtype);
+        auto q = (at::randn({heads, n, d}) * 2).to(dtype);
+        const AttentionParams params{1.0 / std::sqrt(static_cast<double>(d)), window};
+        const at::Tensor out = cpu::prefillAttention(q, k, v, start, params);
+        QVERIFY(out.defined());
+        const Reference ref = referenceAttention(q, k, v, start, params.scale, window);
+        const double err = maxAbsDiff(out.to(at::kFloat), ref.out);
+        qInfo("out %.2g", err);
+        // bf16: P is rounded to bf16 before P·V (2^-9 relative per weight), the output once more.
+        QVERIFY2(err < (bf16 ? 2e-2 : 1e-5), qPrintable(QString::number(err)));
+        // The blocked entry point uses it, and the ATen fallback stays within its own bound.
+        QVERIFY(at::equal(blockedAttention(q, k, v, start, 16, params), out));
+        cpu::setSimdForTesting(false);
+        const double aten = maxAbsDiff(blockedAttention(q, k, v, start, 16, params).to(at::kFloat), ref.out);
+        QVERIFY2(aten < (bf16 ? 5e-2 : 1e-5), qPrintable(QString::number(aten)));
+    }
+
+    void linearRow_data() { elementwise_data(); }
+
+    void elementwise_data()
+    {
+        QTest::addColumn<bool>("bf16");
+        QTest::addColumn<bool>("simd");
+        for (bool simd : {true, false}) {
+            QTest::addRow("f32 %s", simd ? "avx512" : "portable") << false << simd;
+            QTest::addRow("bf16 %s", simd ? "avx512" : "portable") << true << simd;
+        }
+    }
+
+    // RMSNorm, rotary embedding and SwiGLU against their ATen expressions computed in float64
+    // from the same inputs and rounded once to the dtype: at most one rounding step apart.
+    void elementwise()
+    {
+        QFETCH(bool, bf16);
+        QFETCH(bool, simd);
+        cpu::setSimdForTesting(simd);
+        const auto dtype = bf16 ? at::kBFloat16 : at::kFloat;
+        const double tol = bf16 ? 1.0 / 128 : 1e-5; // relative: one bf16 ulp / float32 noise
+        auto close = [&](const at::Tensor& got, const at::Tensor& want) {
+            const auto g = got.to(at::kDouble), w = want.to(at::kDouble);
+            return ((g - w).abs() <= w.abs() * tol + 1e-6).all().item<bool>();
+        };
+        // 3 rows of 70 columns: a vector tail on every row; rows at a stride (a narrowed view).
+        auto xFull = at::randn({3, 90}).to(dtype);
+        auto x = xFull.narrow(1, 0, 70);
+        auto w = (at::randn({70}) * 0.1 + 1).to(dtype);
+        const at::Tensor norm = cpu::rmsNorm(x, w, 1e-5);
+        QVERIFY(norm.defined());
+        const auto xd = x.to(at::kDouble);
+        const auto normed = (xd * at::rsqrt(xd.pow(2).mean(-1, true) + 1e-5)).to(dtype).to(at::kDouble);
+        QVERIFY(close(norm, w.to(at::kDouble) * normed));
+
+        const int64_t heads = 3, dHead = 36, start = 5, n = 3;
+        auto proj = at::randn({n, heads * dHead}).to(dtype);
+        auto freqs = at::outer(at::arange(start + n, at::kFloat), at::randn({dHead / 2}).abs());
+        const at::Tensor rot = cpu::rotaryToHeads(proj, heads, start, freqs.cos(), freqs.sin());
+        QVERIFY(rot.defined());
+        QCOMPARE(rot.sizes(), (at::IntArrayRef{heads, n, dHead}));
+        const auto p = proj.to(at::kDouble).view({n, heads, dHead}).transpose(0, 1);
+        const auto cs = freqs.narrow(0, start, n).to(at::kDouble);
+        const auto cos = at::cat({cs.cos(), cs.cos()}, -1), sin = at::cat({cs.sin(), cs.sin()}, -1);
+        const auto rotated = at::cat({-p.narrow(-1, dHead / 2, dHead / 2), p.narrow(-1, 0, dHead / 2)}, -1);
+        QVERIFY(close(rot, p * cos + rotated * sin));
+
+        auto gate = at::randn({4, 50}).to(dtype), up = at::randn({4, 50}).to(dtype);
+        const at::Tensor act = cpu::swiglu(gate, up);
+        QVERIFY(act.defined());
+        QVERIFY(close(act, at::silu(gate.to(at::kDouble)) * up.to(at::kDouble)));
+    }
+
+    // One row through a Linear layer (decode): float32 accumulation of exact products, one
+    // rounding at the end, for every tail of the 16-row blocks and of the input width.
+    void linearRow()
+    {
+        QFETCH(bool, bf16);
+        QFETCH(bool, simd);
+        cpu::setSimdForTesting(simd);
+        const auto dtype = bf16 ? at::kBFloat16 : at::kFloat;
+        const bool fused = bf16 ? simd::cpuHasAvx512Bf16() : simd::cpuHasAvx512();
+        for (int64_t out : {1, 16, 37, 300})
+            for (int64_t in : {7, 64, 70, 2048}) {
+                auto w = at::randn({out, in + 3}).to(dtype).narrow(1, 0, in); // rows at a stride
+                auto x = at::randn({1, in}).to(dtype), b = at::randn({out}).to(dtype);
+                const at::Tensor y = cpu::linearRow(x, w, b);
+                QCOMPARE(y.defined(), fused);
+                if (!fused)
+                    continue;
+                const auto want = at::linear(x.to(at::kDouble), w.to(at::kDouble), b.to(at::kDouble));
+                const auto err = ((y.to(at::kDouble) - want).abs() / (want.abs() + 1.0)).max().item<double>();
+                // float32 sums of `in` products: rounding grows like sqrt(in) ulps.
+                const double tol = bf16 ? 1.0 / 128 : 2e-6 * std::sqrt(static_cast<double>(in));
+                QVERIFY2(err < tol, qPrintable(QStringLiteral("%1x%2: %3").arg(out).arg(in).arg(err)));
+                QVERIFY(!cpu::linearRow(at::randn({2, in}).to(dtype), w, b).defined()); // one row only
+            }
+    }
+};
+
+QTEST_GUILESS_MAIN(TestCpuKernels)
+#include "tst_cpu_kernels.moc"
