@@ -9,7 +9,9 @@
 #include "headscope/core/budget_file.h"
 #include "headscope/core/comparison.h"
 #include "headscope/core/errors.h"
+#include "headscope/core/model_config.h"
 #include "headscope/core/session.h"
+#include "headscope/core/session_replay.h"
 #include "headscope/engine/engine.h"
 
 #include <nlohmann/json.hpp>
@@ -154,12 +156,15 @@ int runCompare(const std::vector<std::string>& args)
         if (!test)
             throw UsageError(p.value("session") + ": no complete test " + std::to_string(id));
         request.promptIds = reader->promptIds(id);
+        std::filesystem::path config = modelDir / "config.json";
+        requireReplayable(*reader, id, request.promptIds,
+                          {modelDir, tokenizer ? tokenizer->sha256() : std::string(), loadModelConfig(config).vocabSize});
         if (test->spanEnd > test->spanStart)
             request.needleSpan = std::make_pair(test->spanStart, test->spanEnd);
     } else {
         request.promptIds = promptFromArgs(p, tokenizer, modelDir);
     }
-    request.options.maxNewTokens = p.intValue("max-new-tokens");
+    request.options.maxNewTokens = p.intValue("max-new-tokens", 1, 1'000'000);
     request.options.stopAtEos = p.has("stop-at-eos");
     if (p.has("stop-at-newline") && tokenizer)
         request.options.stopTokens = tokenizer->encode("\n");

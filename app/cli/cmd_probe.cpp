@@ -8,6 +8,7 @@
 #include "run_args.h"
 
 #include "headscope/core/errors.h"
+#include "headscope/core/output_file.h"
 #include "headscope/core/probe_runner.h"
 #include "headscope/engine/engine.h"
 
@@ -36,6 +37,8 @@ int runProbe(const std::vector<std::string>& args)
         .option("template", "TEXT", "prompt template with {context} and {question}")
         .option("out", "SESSION.h5", "session file to write", true)
         .flag("resume", "continue an interrupted session, skipping finished tests")
+        .flag("force", "replace an existing session at --out (replaced once the new one is created; never a file of "
+                       "another kind)")
         .option("store-rows", "IDS|all", "also store these tests' complete attention rows (float16; "
                                          "steps × layers × heads × length × 2 bytes each)")
         .option("shard", "i/n", "run only tests i, i+n, i+2n, … (merge shards with `merge`)", false, "0/1");
@@ -66,6 +69,9 @@ int runProbe(const std::vector<std::string>& args)
         config.prompt.promptTemplate = p.value("template");
     config.out = p.value("out");
     config.resume = p.has("resume");
+    config.replace = p.has("force");
+    if (config.resume && config.replace)
+        throw UsageError("probe: --resume continues the session at --out and --force replaces it; give one of them");
     if (p.has("store-rows")) {
         if (p.value("store-rows") == "all")
             config.fullRowsForAll = true;
@@ -73,8 +79,19 @@ int runProbe(const std::vector<std::string>& args)
             config.fullRowTests = parseIntList(p.value("store-rows"), "--store-rows");
     }
     const std::string shard = p.value("shard");
-    if (std::sscanf(shard.c_str(), "%d/%d", &config.shardIndex, &config.shardCount) != 2)
+    char tail = 0;
+    if (std::sscanf(shard.c_str(), "%d/%d%c", &config.shardIndex, &config.shardCount, &tail) != 2)
         throw UsageError("--shard: expected i/n, got '" + shard + "'");
+    // Everything that needs no model is checked before one is loaded, and before --out is touched.
+    ProbeRunner::checkConfig(config);
+    if (config.resume) {
+        const ExistingKind there = identifyExisting(config.out);
+        if (there != ExistingKind::Nothing && there != ExistingKind::Session && there != ExistingKind::UnreadableHdf5)
+            throw UsageError(config.out.string() + ": cannot resume: it holds " + describeExisting(there) +
+                             ", not a probe session");
+    } else {
+        OutputTarget::validate(config.out, OutputKind::Session, config.replace);
+    }
 
     Engine engine;
     engine.load(p.value("model_path"), loadOptionsFromArgs(p));
@@ -85,6 +102,8 @@ int runProbe(const std::vector<std::string>& args)
 
     InterruptGuard interrupt;
     ProbeRunner runner(engine, tokenizer);
+    for (const std::string& warning : runner.check(config))
+        std::cerr << "probe: warning: " << warning << "\n";
     std::cerr << "probe: " << config.lengths.size() << " lengths × " << config.depths.size() << " depths × "
               << config.needles.size() << " needles on " << engine.deviceDescription() << "\n";
     try {
@@ -104,6 +123,9 @@ int runProbe(const std::vector<std::string>& args)
     } catch (const CancelledError&) {
         std::fprintf(stderr, "\nprobe: interrupted; finished tests are in %s (continue with --resume)\n", config.out.c_str());
         return 130;
+    } catch (const Error&) {
+        std::fprintf(stderr, "\n"); // end the progress line before the error
+        throw;
     }
     return 0;
 }

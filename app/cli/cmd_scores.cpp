@@ -3,6 +3,7 @@
 // lists of the accepted tests), DiliLazyKV-style JSON, or CSV.
 #include "arg_parser.h"
 #include "commands.h"
+#include "output_args.h"
 
 #include "headscope/core/errors.h"
 #include "headscope/core/score_file.h"
@@ -21,10 +22,11 @@ int runScores(const std::vector<std::string>& args)
         .option("threshold", "X", "gate threshold (×100); tests above it are kept", false, "50")
         .option("lengths", "L1,L2", "only these context lengths")
         .option("depths", "D1,D2", "only these depths (fractions)")
-        .option("export", "headkv|dililazykv|csv", "output format", false, "headkv")
-        .option("out", "FILE", "output file", true);
+        .option("export", "headkv|dililazykv|csv", "output format", false, "headkv");
+    addOutputOptions(p, "FILE", "output file");
     if (!p.parse(args))
         return 0;
+    const auto out = outputFromArgs(p, OutputKind::ScoreFile);
     const auto reader = SessionReader::open(p.value("session"));
     SessionQuery q;
     q.metric = parseHeadMetric(p.value("metric"));
@@ -45,7 +47,7 @@ int runScores(const std::vector<std::string>& args)
         text = exportScoreCsv(a.mean);
     else
         throw UsageError("--export: expected headkv, dililazykv or csv, got '" + format + "'");
-    writeTextFile(p.value("out"), text);
+    writeOutputText(*out, text);
     std::cout << "wrote " << p.value("out") << ": " << a.mean.layers << "×" << a.mean.heads << " heads, metric "
               << p.value("metric") << ", " << a.testsAccepted << " of " << a.testsConsidered << " tests accepted\n";
     return 0;

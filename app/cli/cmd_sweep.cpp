@@ -2,6 +2,7 @@
 // the full cache (accuracy vs budget, the DiliLazyKV/HeadKV papers' main figure) → HDF5.
 #include "arg_parser.h"
 #include "commands.h"
+#include "output_args.h"
 #include "run_args.h"
 
 #include "headscope/core/budget_sweep.h"
@@ -112,14 +113,15 @@ int runSweep(const std::vector<std::string>& args)
         .option("temp", "T", "score exponent", false, "1")
         .option("floor-alpha", "A", "adakv floor", false, "0.2")
         .option("max-new-tokens", "N", "answer tokens per test", false, "32")
-        .flag("stop-at-newline", "end each answer at its first newline")
-        .option("out", "results.h5", "write the results here", true);
+        .flag("stop-at-newline", "end each answer at its first newline");
+    addOutputOptions(p, "results.h5", "write the results here");
     addCompressionOptions(p);
     addLoadOptions(p);
     p.flag("json", "print the table as JSON")
         .note("Tests: --session S.h5 (replays its prompts) or --lengths with a haystack option (builds the grid).");
     if (!p.parse(args))
         return 0;
+    const auto out = outputFromArgs(p, OutputKind::SweepResults);
 
     const std::filesystem::path modelDir = p.value("model");
     const std::optional<Tokenizer> tokenizer = tokenizerIfPresent(modelDir);
@@ -128,14 +130,17 @@ int runSweep(const std::vector<std::string>& args)
 
     SweepConfig config;
     config.methods = splitList(p.value("methods"));
-    for (int b : parseIntList(p.value("budgets"), "--budgets"))
+    for (int b : parseIntList(p.value("budgets"), "--budgets")) {
+        if (b < 1)
+            throw UsageError("--budgets: capacities are >= 1 token, got " + std::to_string(b));
         config.budgets.push_back(b);
-    config.params.window = p.intValue("window");
+    }
+    config.params.window = p.intValue("window", 0, 100'000'000);
     config.params.beta = p.doubleValue("beta");
     config.params.temp = p.doubleValue("temp");
-    config.params.adaFloorAlpha = p.doubleValue("floor-alpha");
+    config.params.adaFloorAlpha = p.doubleValue("floor-alpha", 0.0, 1.0);
     config.compression = *compressionFromArgs(p, BudgetPlan{});
-    config.generation.maxNewTokens = p.intValue("max-new-tokens");
+    config.generation.maxNewTokens = p.intValue("max-new-tokens", 1, 1'000'000);
     config.generation.stopAtEos = true;
     if (p.has("stop-at-newline"))
         config.generation.stopTokens = tokenizer->encode("\n");
@@ -190,7 +195,8 @@ int runSweep(const std::vector<std::string>& args)
             std::fprintf(stderr, "[%d/%d] %s\n", s.done, s.total, s.label.c_str());
     });
     results.manifestJson = manifest.dump();
-    writeSweepResults(p.value("out"), results);
+    writeSweepResults(out->staging(), results);
+    out->commit();
 
     if (p.has("json")) {
         nlohmann::ordered_json j;

@@ -23,7 +23,7 @@ LoadOptions loadOptionsFromArgs(const ArgParser& p)
     if (device != "cpu" && device != "cuda")
         throw UsageError("--device: expected cpu or cuda, got '" + device + "'");
     load.device = device == "cuda" ? Device::Cuda : Device::Cpu;
-    load.gpuIndex = p.intValue("gpu");
+    load.gpuIndex = p.intValue("gpu", 0, 1023);
     const std::string dtype = p.value("dtype");
     if (dtype != "f32" && dtype != "bf16")
         throw UsageError("--dtype: expected f32 or bf16, got '" + dtype + "'");
@@ -97,7 +97,7 @@ Haystack haystackFromArgs(const ArgParser& p, const std::string& command)
         throw UsageError(command + ": give exactly one of --haystack_dir DIR or --synthetic-haystack");
     Haystack h;
     if (p.has("synthetic-haystack")) {
-        const auto seed = static_cast<uint64_t>(std::stoull(p.value("seed")));
+        const uint64_t seed = parseSeed(p.value("seed"), "--seed");
         h.text = syntheticHaystack(seed, 400000);
         h.description = "synthetic seed=" + std::to_string(seed);
     } else {
@@ -121,7 +121,7 @@ std::shared_ptr<CompressionSpec> compressionFromArgs(const ArgParser& p, BudgetP
     auto spec = std::make_shared<CompressionSpec>();
     spec->plan = std::move(plan);
     spec->pooling = parsePooling(p.value("pooling"));
-    spec->poolingKernel = p.intValue("kernel");
+    spec->poolingKernel = p.intValue("kernel", 1, 100001);
     const std::string layout = p.value("layout");
     if (layout == "kv")
         spec->layout = CacheLayout::GqaFlattened;

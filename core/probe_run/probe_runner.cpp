@@ -61,6 +61,10 @@ SessionManifest ProbeRunner::manifestFor(const ProbeRunConfig& c) const
     m.depths = c.depths;
     m.topK = c.topK;
     m.mode = c.mode == ScoringMode::LastPromptRow ? "last-row" : "all-steps";
+    m.maxNewTokens = c.maxNewTokens;
+    m.stopAtEos = c.stopAtEos;
+    m.stopAtNewline = c.stopAtNewline;
+    m.stopAtAnswerLength = c.stopAtAnswerLength;
     m.promptTemplate = c.prompt.promptTemplate;
     m.chatTemplate = c.prompt.chat ? std::string(chatTemplateName(*c.prompt.chat)) : "none";
     m.addBos = c.prompt.addBos;
@@ -78,14 +82,9 @@ SessionManifest ProbeRunner::manifestFor(const ProbeRunConfig& c) const
 ProbeSummary ProbeRunner::run(const ProbeRunConfig& c, const std::function<void(const ProbeProgress&)>& progress,
                               std::stop_token stop)
 {
-    if (c.needles.empty() || c.lengths.empty() || c.depths.empty())
-        throw UsageError("probe: the grid is empty (needles × lengths × depths)");
-    if (c.shardCount < 1 || c.shardIndex < 0 || c.shardIndex >= c.shardCount)
-        throw UsageError("probe: --shard must be i/n with 0 <= i < n");
-    if (c.haystackText.empty())
-        throw UsageError("probe: empty haystack");
+    check(c);
     const SessionManifest manifest = manifestFor(c);
-    auto writer = c.resume ? SessionWriter::resume(c.out, manifest) : SessionWriter::create(c.out, manifest);
+    auto writer = c.resume ? SessionWriter::resume(c.out, manifest) : SessionWriter::create(c.out, manifest, {c.replace});
 
     std::vector<GridTest> todo;
     ProbeSummary summary;

@@ -35,6 +35,7 @@ struct ProbeRunConfig {
     bool fullRowsForAll = false;      // … or every test
     std::filesystem::path out;
     bool resume = false;
+    bool replace = false;             // an existing session at `out` may be replaced (--force)
     int shardIndex = 0, shardCount = 1; // run tests i, i+n, i+2n, …
 };
 
@@ -57,6 +58,16 @@ struct ProbeSummary {
 class ProbeRunner {
 public:
     ProbeRunner(Generator& generator, const Tokenizer& tokenizer);
+
+    // Refuses what the run cannot do right, with a UsageError naming the option and value:
+    // an empty grid, lengths, depths, top-K, max new tokens or shard out of range, an empty
+    // needle, question or real_needle, a template without {context}, a length too short for a
+    // needle's prompt. Returns warnings for what it can do but the user should know (a
+    // template without {question}, contexts beyond max_position_embeddings). run() calls it
+    // before anything is written.
+    std::vector<std::string> check(const ProbeRunConfig& config) const;
+    // The part of check() that needs no model or tokenizer, for a refusal before loading one.
+    static std::vector<std::string> checkConfig(const ProbeRunConfig& config);
 
     ProbeSummary run(const ProbeRunConfig& config, const std::function<void(const ProbeProgress&)>& progress = {},
                      std::stop_token stop = {});
