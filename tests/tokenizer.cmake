@@ -11,3 +11,15 @@ set_tests_properties(tst_tokenizer_parity PROPERTIES FIXTURES_REQUIRED tokenizer
 
 headscope_add_qt_test(tst_tokenizer SOURCES tokenizer/tst_tokenizer.cpp LIBS headscope::core Qt6::Core LABELS tokenizer)
 set_tests_properties(tst_tokenizer PROPERTIES FIXTURES_REQUIRED tokenizers)
+
+# White-box: the steps of the pipeline (core/tokenizer's private headers). No real files needed.
+headscope_add_qt_test(tst_tokenizer_pipeline SOURCES tokenizer/tst_tokenizer_pipeline.cpp LIBS headscope::core Qt6::Core)
+target_include_directories(tst_tokenizer_pipeline PRIVATE ${CMAKE_SOURCE_DIR}/core)
+
+# Small tokenizer directories written by the test: what is read, what is refused and how.
+headscope_add_qt_test(tst_tokenizer_files SOURCES tokenizer/tst_tokenizer_files.cpp LIBS headscope::core Qt6::Core)
+
+headscope_add_qt_test(tst_chat_template SOURCES tokenizer/tst_chat_template.cpp LIBS headscope::core Qt6::Core)
+
+headscope_add_qt_test(tst_cli_tokenize SOURCES cli/tst_cli_tokenize.cpp LIBS headscope::core Qt6::Core LABELS cli)
+add_dependencies(tst_cli_tokenize headscope-cli)

@@ -1,7 +1,7 @@
-// headscope-cli merge: joins shards of one probe grid (probe --shard i/n) into one session.
+// headscope-cli merge: joins the shards of one probe grid (probe --shard i/n, e.g. the tasks of
+// a Slurm array job, packaging/slurm/) into one session, verifying they belong to one grid.
 #include "arg_parser.h"
 #include "commands.h"
-#include "output_args.h"
 
 #include "headscope/core/errors.h"
 #include "headscope/core/session_tools.h"
@@ -12,17 +12,30 @@ namespace headscope::cli {
 
 int runMerge(const std::vector<std::string>& args)
 {
-    ArgParser p("merge", "Join shards of one probe grid; refuses sessions whose manifests disagree.");
-    p.positional("A.h5 B.h5 ...", "sessions to merge", /*repeated=*/true);
-    addOutputOptions(p, "S.h5", "merged session");
+    ArgParser p("merge", "Join the shards of one probe grid; refuses shards of different grids, duplicate shards or tests, "
+                         "and (unless --allow-missing) missing tests. Re-running a finished merge is a no-op.");
+    p.positional("A.h5 B.h5 ...", "shard sessions", /*repeated=*/true)
+        .option("out", "S.h5", "merged session (written only when the merge succeeds)", true)
+        .flag("allow-missing", "merge even when grid tests are missing (they are listed)")
+        .flag("force", "replace an existing --out that is not the merge of these shards (never a file of another kind)");
     if (!p.parse(args))
         return 0;
-    const auto out = outputFromArgs(p, OutputKind::Session);
     std::vector<std::filesystem::path> inputs(p.positionals().begin(), p.positionals().end());
-    // Written to a staging file and renamed into place: a refused merge leaves nothing behind.
-    const int n = mergeSessions(inputs, out->staging());
-    out->commit();
-    std::cout << "wrote " << p.value("out") << ": " << n << " tests from " << inputs.size() << " sessions\n";
+    MergeOptions options;
+    options.allowMissing = p.has("allow-missing");
+    options.replace = p.has("force");
+    const MergeReport r = mergeSessions(inputs, p.value("out"), options);
+    if (!r.missing.empty()) {
+        std::cerr << "merge: " << r.missing.size() << " of " << r.gridTests << " grid tests missing:\n";
+        for (const std::string& t : r.missing)
+            std::cerr << "  " << t << "\n";
+    }
+    if (r.upToDate)
+        std::cout << p.value("out") << " is already the merge of these " << inputs.size() << " shards (" << r.tests
+                  << " tests); nothing written\n";
+    else
+        std::cout << "wrote " << p.value("out") << ": " << r.tests << " of " << r.gridTests << " grid tests from "
+                  << inputs.size() << " of " << r.shardCount << " shards\n";
     return 0;
 }
 

@@ -3,14 +3,13 @@
 #include "commands.h"
 
 #include "headscope/core/errors.h"
+#include "headscope/core/file_read.h"
 #include "headscope/core/tokenizer.h"
 
 #include <nlohmann/json.hpp>
 
 #include <filesystem>
-#include <fstream>
 #include <iostream>
-#include <sstream>
 
 namespace headscope::cli {
 
@@ -18,7 +17,7 @@ int runTokenize(const std::vector<std::string>& args)
 {
     ArgParser p("tokenize", "Encode text with a checkpoint's tokenizer.json, or decode ids with --decode.");
     p.option("model", "DIR", "checkpoint directory holding tokenizer.json")
-        .option("tokenizer", "FILE", "a tokenizer.json file")
+        .option("tokenizer", "FILE|DIR", "a tokenizer.json file, or a checkpoint directory holding one")
         .option("text", "TEXT", "text to encode")
         .option("file", "FILE", "encode the contents of FILE")
         .flag("add-bos", "prepend the BOS token")
@@ -30,11 +29,12 @@ int runTokenize(const std::vector<std::string>& args)
         return 0;
     if (p.has("model") == p.has("tokenizer"))
         throw UsageError("tokenize: give exactly one of --model DIR or --tokenizer FILE");
-    const Tokenizer tok = p.has("model") ? Tokenizer::fromDirectory(p.value("model")) : Tokenizer::fromFile(p.value("tokenizer"));
+    const Tokenizer tok = p.has("model") ? Tokenizer::fromDirectory(p.value("model")) : Tokenizer::fromPath(p.value("tokenizer"));
     if (p.has("decode")) {
         std::vector<int32_t> ids;
         for (int id : parseIntList(p.value("ids"), "--ids"))
             ids.push_back(id);
+        tok.checkIds(ids); // an id the vocabulary does not have is an error here, not skipped
         const std::string text = tok.decode(ids);
         if (p.has("json"))
             std::cout << nlohmann::json{{"text", text}}.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
@@ -48,12 +48,7 @@ int runTokenize(const std::vector<std::string>& args)
     if (p.has("text")) {
         text = p.value("text");
     } else {
-        std::ifstream in(p.value("file"), std::ios::binary);
-        if (!in)
-            throw LoadError(p.value("file") + ": cannot open");
-        std::ostringstream os;
-        os << in.rdbuf();
-        text = os.str();
+        text = readFileBytes(p.value("file"), "--file");
     }
     const std::vector<int32_t> ids = tok.encode(text, p.has("add-bos"));
     if (p.has("json")) {

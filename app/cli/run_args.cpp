@@ -1,6 +1,7 @@
 #include "run_args.h"
 
 #include "headscope/core/errors.h"
+#include "headscope/core/file_read.h"
 #include "headscope/core/probe_config.h"
 #include "headscope/core/sha256.h"
 
@@ -71,17 +72,12 @@ std::vector<int32_t> promptFromArgs(const ArgParser& p, const std::optional<Toke
     if (p.has("prompt")) {
         text = p.value("prompt");
     } else {
-        std::ifstream in(p.value("prompt-file"), std::ios::binary);
-        if (!in)
-            throw LoadError(p.value("prompt-file") + ": cannot open");
-        std::ostringstream os;
-        os << in.rdbuf();
-        text = os.str();
+        text = readFileBytes(p.value("prompt-file"), "--prompt-file");
     }
+    // A chat prompt carries its BOS in the template's text, as transformers' apply_chat_template does.
     if (p.has("chat"))
-        text = tokenizer->applyChatTemplate(text, tokenizer->defaultChatTemplate());
-    const bool chatAddsBos = p.has("chat") && tokenizer->defaultChatTemplate() == ChatTemplate::Llama3;
-    return tokenizer->encode(text, !chatAddsBos && (p.has("add-bos") || tokenizer->addsBosByDefault()));
+        return tokenizer->encode(tokenizer->applyChatTemplate(text, tokenizer->defaultChatTemplate()));
+    return tokenizer->encode(text, p.has("add-bos") || tokenizer->addsBosByDefault());
 }
 
 void addHaystackOptions(ArgParser& p)

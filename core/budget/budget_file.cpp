@@ -1,6 +1,7 @@
 // Budget JSON (docs/budget_format.md). Written compactly by hand (one capacity row per layer)
 // so files stay diffable; read with nlohmann_json and validated field by field.
 #include "headscope/core/budget_file.h"
+#include "headscope/core/file_read.h"
 
 #include "headscope/core/errors.h"
 #include "headscope/core/score_file.h" // writeTextFile
@@ -9,8 +10,6 @@
 
 #include <charconv>
 #include <cmath>
-#include <fstream>
-#include <iterator>
 #include <set>
 
 namespace headscope {
@@ -182,10 +181,7 @@ BudgetPlan parseBudgetPlan(std::string_view text, const std::string& source)
 
 BudgetPlan readBudgetFile(const std::filesystem::path& file)
 {
-    std::ifstream in(file, std::ios::binary);
-    if (!in) throw LoadError(withFile("cannot open budget file", file.string()));
-    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    return parseBudgetPlan(text, file.string());
+    return parseBudgetPlan(readFileBytes(file, "budget file"), file.string());
 }
 
 void writeBudgetFile(const std::filesystem::path& file, const BudgetPlan& plan)

@@ -51,6 +51,12 @@ ExistingKind identifyFileContent(const fs::path& path)
     return ExistingKind::Text;
 }
 
+bool isScoreDirectory(const fs::path& dir)
+{
+    std::error_code ec;
+    return fs::exists(dir / "full_attention_heads.tsv", ec);
+}
+
 bool isCheckpointDirectory(const fs::path& dir)
 {
     std::error_code ec;
@@ -64,7 +70,7 @@ bool isCheckpointDirectory(const fs::path& dir)
 
 bool isFileKind(OutputKind kind)
 {
-    return kind != OutputKind::Checkpoint;
+    return kind != OutputKind::Checkpoint && kind != OutputKind::ScoreDirectory;
 }
 
 // An existing output this kind may replace (with permission).
@@ -76,9 +82,10 @@ bool sameKind(OutputKind out, ExistingKind e)
     case OutputKind::ScoreFile:
         return e == ExistingKind::Json || e == ExistingKind::Text || e == ExistingKind::EmptyFile;
     case OutputKind::BudgetFile: return e == ExistingKind::BudgetFile || e == ExistingKind::EmptyFile;
+    case OutputKind::ScoreDirectory: return e == ExistingKind::ScoreDirectory;
     case OutputKind::Checkpoint: return e == ExistingKind::Checkpoint;
     case OutputKind::AnyFile:
-        return e != ExistingKind::Directory && e != ExistingKind::Checkpoint && e != ExistingKind::EmptyDirectory &&
+        return e != ExistingKind::Directory && e != ExistingKind::ScoreDirectory && e != ExistingKind::Checkpoint && e != ExistingKind::EmptyDirectory &&
                e != ExistingKind::Stream;
     }
     return false;
@@ -90,7 +97,7 @@ bool freeToWrite(OutputKind out, ExistingKind e)
     if (e == ExistingKind::Nothing)
         return true;
     if (e == ExistingKind::EmptyDirectory)
-        return out == OutputKind::Checkpoint;
+        return !isFileKind(out);
     if (e == ExistingKind::Stream)
         return out == OutputKind::ScoreFile || out == OutputKind::BudgetFile || out == OutputKind::AnyFile;
     return false;
@@ -109,13 +116,14 @@ ExistingKind check(const fs::path& path, OutputKind kind, bool replace)
         }
         return e;
     }
-    const bool isDir = e == ExistingKind::Directory || e == ExistingKind::Checkpoint || e == ExistingKind::EmptyDirectory;
+    const bool isDir = e == ExistingKind::Directory || e == ExistingKind::Checkpoint || e == ExistingKind::EmptyDirectory ||
+                       e == ExistingKind::ScoreDirectory;
     if (isFileKind(kind) && isDir)
         throw UsageError(p + ": is a directory (" + describeExisting(e) + "); expected a file name for " +
                          describeOutput(kind));
     if (!isFileKind(kind) && !isDir)
-        throw UsageError(p + ": is a file (" + describeExisting(e) + "); " + describeOutput(kind) +
-                         " is a directory, and it will not replace a file");
+        throw UsageError(p + ": is a file (" + describeExisting(e) + "); this writes a directory (" + describeOutput(kind) +
+                         ") and will not replace a file");
     if (!sameKind(kind, e))
         throw UsageError(p + ": holds " + describeExisting(e) + "; this writes " + describeOutput(kind) +
                          " and will not replace it, even with --force (choose another path, or remove it first)");
@@ -164,6 +172,8 @@ ExistingKind identifyExisting(const fs::path& path)
     case fs::file_type::directory:
         if (fs::is_empty(path, ec))
             return ExistingKind::EmptyDirectory;
+        if (isScoreDirectory(path))
+            return ExistingKind::ScoreDirectory;
         return isCheckpointDirectory(path) ? ExistingKind::Checkpoint : ExistingKind::Directory;
     case fs::file_type::regular:
         if (fs::file_size(path, ec) == 0 && !ec)
@@ -191,6 +201,7 @@ std::string describeExisting(ExistingKind kind)
     case ExistingKind::Json: return "a JSON file";
     case ExistingKind::Text: return "a text file";
     case ExistingKind::Binary: return "a binary file";
+    case ExistingKind::ScoreDirectory: return "a directory of head-score files (full_attention_heads.tsv)";
     case ExistingKind::Checkpoint: return "a model checkpoint directory";
     case ExistingKind::Directory: return "a directory that is not a checkpoint";
     case ExistingKind::Stream: return "a stream or device";
@@ -204,6 +215,7 @@ std::string describeOutput(OutputKind kind)
     case OutputKind::Session: return "a probe session";
     case OutputKind::SweepResults: return "sweep results";
     case OutputKind::ScoreFile: return "a head-score file";
+    case OutputKind::ScoreDirectory: return "a directory of head-score files";
     case OutputKind::BudgetFile: return "a budget file";
     case OutputKind::Checkpoint: return "a checkpoint";
     case OutputKind::AnyFile: return "a file";
@@ -238,7 +250,8 @@ const fs::path& OutputTarget::staging()
     static std::atomic<unsigned> counter{0};
     const fs::path dir = m_path.has_parent_path() ? m_path.parent_path() : fs::path(".");
     std::error_code ec;
-    if (m_kind == OutputKind::Checkpoint) {
+    const bool directory = !isFileKind(m_kind);
+    if (directory) {
         fs::create_directories(dir, ec);
         if (ec)
             throw WriteError(dir.string() + ": cannot create the directory for " + m_path.string() + ": " + ec.message());
@@ -248,7 +261,7 @@ const fs::path& OutputTarget::staging()
                                           std::to_string(counter++));
         if (fs::exists(fs::symlink_status(candidate, ec)))
             continue;
-        if (m_kind == OutputKind::Checkpoint && !fs::create_directory(candidate, ec))
+        if (directory && !fs::create_directory(candidate, ec))
             throw WriteError(candidate.string() + ": cannot create a staging directory: " + ec.message());
         m_staging = candidate;
         return m_staging;
@@ -271,23 +284,23 @@ void OutputTarget::commit()
         discard();
         throw;
     }
-    const bool directory = m_kind == OutputKind::Checkpoint;
+    const bool directory = !isFileKind(m_kind);
     if (!directory)
         syncPath(m_staging, false);
     const fs::path dir = m_path.has_parent_path() ? m_path.parent_path() : fs::path(".");
-    if (directory && m_existing == ExistingKind::Checkpoint) {
+    if (directory && m_existing != ExistingKind::Nothing && m_existing != ExistingKind::EmptyDirectory) {
         // rename(2) replaces only an empty directory: move the old one aside, then swap.
         const fs::path aside = dir / ("." + m_path.filename().string() + ".old-" + std::to_string(::getpid()));
         if (::rename(m_path.c_str(), aside.c_str()) != 0) {
             const int err = errno;
             discard();
-            throw WriteError(m_path.string() + ": cannot move the old checkpoint aside: " + errnoText(err));
+            throw WriteError(m_path.string() + ": cannot move the old directory aside: " + errnoText(err));
         }
         if (::rename(m_staging.c_str(), m_path.c_str()) != 0) {
             const int err = errno;
             ::rename(aside.c_str(), m_path.c_str());
             discard();
-            throw WriteError(m_path.string() + ": cannot move the new checkpoint into place: " + errnoText(err) +
+            throw WriteError(m_path.string() + ": cannot move the new directory into place: " + errnoText(err) +
                              " (the old one is unchanged)");
         }
         std::error_code ec;
@@ -334,6 +347,12 @@ void writeOutputText(OutputTarget& target, std::string_view text)
     if (std::fclose(out.release()) != 0)
         fail(errno ? errno : EIO);
     target.commit();
+}
+
+void writeFileReplacing(const fs::path& file, std::string_view text)
+{
+    OutputTarget target(file, OutputKind::AnyFile, /*replace=*/true);
+    writeOutputText(target, text);
 }
 
 } // namespace headscope

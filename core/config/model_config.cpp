@@ -1,6 +1,7 @@
 // config.json → ModelConfig. Shared Llama-family fields are read here; family quirks come
 // from the architecture table (arch/). Every error names the file, the key, what was
 // expected and what was found.
+#include "headscope/core/file_read.h"
 #include "headscope/core/model_config.h"
 
 #include "arch/architecture_spec.h"
@@ -8,8 +9,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include <fstream>
-#include <sstream>
 
 namespace headscope {
 
@@ -191,14 +190,40 @@ ModelConfig parseModelConfig(std::string_view jsonText, const std::string& sourc
     return c;
 }
 
+ModelHeadShape parseModelHeadShape(std::string_view jsonText, const std::string& source)
+{
+    json j;
+    try {
+        j = json::parse(jsonText);
+    } catch (const json::parse_error& e) {
+        throw FormatError(source + ": not valid JSON: " + e.what());
+    }
+    if (!j.is_object())
+        throw FormatError(source + ": expected a JSON object at the top level");
+    const bool nested = !j.contains("num_hidden_layers") && j.contains("text_config") && j["text_config"].is_object();
+    const json& t = nested ? j["text_config"] : j;
+    const std::string where = nested ? source + " text_config" : source;
+    ModelHeadShape s;
+    s.layers = requirePositiveInt(t, "num_hidden_layers", where);
+    s.queryHeads = requirePositiveInt(t, "num_attention_heads", where);
+    s.kvHeads = optionalPositiveInt(t, "num_key_value_heads", s.queryHeads, where);
+    if (s.queryHeads % s.kvHeads != 0)
+        throw FormatError(where + ": num_attention_heads (" + std::to_string(s.queryHeads) +
+                          ") must be a multiple of num_key_value_heads (" + std::to_string(s.kvHeads) + ")");
+    // Score matrices are layers × heads doubles; refuse sizes no real model has before allocating.
+    constexpr int64_t kMaxHeadsTotal = int64_t{1} << 24;
+    if (s.layers > 65536 || s.queryHeads > 65536 || s.layers * s.queryHeads > kMaxHeadsTotal)
+        throw FormatError(where + ": num_hidden_layers (" + std::to_string(s.layers) + ") × num_attention_heads (" +
+                          std::to_string(s.queryHeads) + ") is beyond any real model (limit 2^24 heads)");
+    return s;
+}
+
 ModelConfig loadModelConfig(const std::filesystem::path& configJson)
 {
-    std::ifstream in(configJson, std::ios::binary);
-    if (!in)
-        throw LoadError(configJson.string() + ": cannot open (a Hugging Face checkpoint directory needs config.json)");
-    std::ostringstream text;
-    text << in.rdbuf();
-    return parseModelConfig(text.str(), configJson.string());
+    std::error_code ec;
+    if (!std::filesystem::exists(configJson, ec))
+        throw LoadError(configJson.string() + ": no such file (a Hugging Face checkpoint directory needs config.json)");
+    return parseModelConfig(readFileBytes(configJson), configJson.string());
 }
 
 std::string modelConfigToJson(const ModelConfig& c)

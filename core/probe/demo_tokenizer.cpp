@@ -8,6 +8,7 @@
 // trained on CPU never formed the circuit. With whole words the match is unique.
 #include "headscope/core/demo_corpus.h"
 #include "headscope/core/errors.h"
+#include "headscope/core/output_file.h"
 #include "headscope/core/probe_config.h"
 
 #include "tokenizer/byte_level.h"
@@ -57,7 +58,7 @@ void writeDemoTokenizer(const fs::path& dir)
     const tok::ByteLevelTable& bytes = tok::ByteLevelTable::instance();
     const nlohmann::json preTokenizer = {
         {"type", "ByteLevel"}, {"add_prefix_space", false}, {"trim_offsets", true}, {"use_regex", true}};
-    const tok::TextPipeline pipeline(nlohmann::json(), preTokenizer, "demo tokenizer");
+    const tok::PreTokenizer pipeline(preTokenizer, "demo tokenizer");
 
     nlohmann::ordered_json vocab;
     int32_t next = 0;
@@ -81,7 +82,7 @@ void writeDemoTokenizer(const fs::path& dir)
     // Whole words (with and without their leading space), sorted so ids do not depend on
     // the order the source text happens to list them.
     std::set<std::string> words;
-    for (const std::string& piece : pipeline.preTokenize(vocabularySourceText()))
+    for (const std::string& piece : pipeline.split(vocabularySourceText(), /*atOrigin=*/true))
         if (!isDigitPiece(piece))
             words.insert(piece);
     for (const std::string& name : demoKeyNames()) {
@@ -110,12 +111,9 @@ void writeDemoTokenizer(const fs::path& dir)
 
     std::error_code ec;
     fs::create_directories(dir, ec);
-    std::ofstream out(dir / "tokenizer.json");
-    out << tok.dump(1) << "\n";
-    std::ofstream config(dir / "tokenizer_config.json");
-    config << R"({"bos_token": "<|begin_of_text|>", "eos_token": "<|end_of_text|>", "add_bos_token": true})" << "\n";
-    if (!out || !config)
-        throw LoadError((dir / "tokenizer.json").string() + ": could not write the demo tokenizer");
+    writeFileReplacing(dir / "tokenizer.json", tok.dump(1) + "\n");
+    writeFileReplacing(dir / "tokenizer_config.json",
+                       R"({"bos_token": "<|begin_of_text|>", "eos_token": "<|end_of_text|>", "add_bos_token": true})" "\n");
 }
 
 } // namespace headscope

@@ -2,12 +2,11 @@
 // generator is deterministic for a seed (splitmix64 over word lists written for HeadScope),
 // so a session can record "synthetic, seed S" instead of a hash of megabytes of text.
 #include "headscope/core/errors.h"
+#include "headscope/core/file_read.h"
 #include "headscope/core/probe_config.h"
 
 #include <algorithm>
 #include <array>
-#include <fstream>
-#include <sstream>
 
 namespace headscope {
 
@@ -27,10 +26,7 @@ std::string readHaystackDirectory(const fs::path& dir)
     std::sort(files.begin(), files.end());
     std::string out;
     for (const fs::path& f : files) {
-        std::ifstream in(f, std::ios::binary);
-        std::ostringstream os;
-        os << in.rdbuf();
-        out += os.str();
+        out += readFileBytes(f, "haystack file");
         if (!out.empty() && out.back() != '\n')
             out += "\n";
     }

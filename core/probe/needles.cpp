@@ -1,23 +1,18 @@
 #include "headscope/core/errors.h"
+#include "headscope/core/file_read.h"
 #include "headscope/core/probe_config.h"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <sstream>
 
 namespace headscope {
 
 std::vector<Needle> loadNeedles(const std::filesystem::path& jsonl)
 {
-    std::ifstream in(jsonl);
-    if (!in)
-        throw LoadError(jsonl.string() + ": cannot open needle file");
-    std::ostringstream text;
-    text << in.rdbuf();
-    return parseNeedles(text.str(), jsonl.string());
+    return parseNeedles(readFileBytes(jsonl, "needle file"), jsonl.string());
 }
 
 std::vector<Needle> parseNeedles(const std::string& jsonlText, const std::string& source)

@@ -32,6 +32,12 @@ std::string trimSpaces(const std::string& s)
     return s.substr(b, e - b + 1);
 }
 
+// A chat template carries its own BOS, as transformers' apply_chat_template does.
+bool addsBos(const PromptOptions& o)
+{
+    return o.addBos && !o.chat;
+}
+
 } // namespace
 
 std::optional<std::pair<int64_t, int64_t>> locateSpan(const std::vector<int32_t>& ids, const std::vector<int32_t>& needle,
@@ -75,8 +81,7 @@ int haystackTokenBudget(const Tokenizer& tok, const Needle& needle, int length, 
     auto wrap = [&](const std::string& text) {
         return o.chat ? tok.applyChatTemplate(text, *o.chat) : text;
     };
-    const bool bos = o.addBos && !(o.chat && *o.chat == ChatTemplate::Llama3);
-    const int overhead = static_cast<int>(tok.encode(wrap(fill(o.promptTemplate, "", needle.question)), bos).size() +
+    const int overhead = static_cast<int>(tok.encode(wrap(fill(o.promptTemplate, "", needle.question)), addsBos(o)).size() +
                                           tok.encode(" " + trimSpaces(needle.needle) + " ").size());
     const int reserve = std::min(o.reserveTokens, length / 4);
     return length - reserve - overhead;
@@ -90,7 +95,7 @@ BuiltPrompt buildPrompt(const Tokenizer& tok, const std::string& haystack, const
     auto wrap = [&](const std::string& text) {
         return o.chat ? tok.applyChatTemplate(text, *o.chat) : text;
     };
-    const bool bos = o.addBos && !(o.chat && *o.chat == ChatTemplate::Llama3); // the Llama-3 template carries its BOS
+    const bool bos = addsBos(o);
     const std::string needleText = trimSpaces(needle.needle);
     const int contextBudget = std::max(0, haystackTokenBudget(tok, needle, length, o));
 

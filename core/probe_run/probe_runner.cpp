@@ -1,3 +1,4 @@
+#include "headscope/core/file_read.h"
 #include "headscope/core/probe_runner.h"
 
 #include "row_stats_observer.h"
@@ -9,8 +10,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <fstream>
-#include <sstream>
 
 namespace headscope {
 
@@ -47,10 +46,7 @@ SessionManifest ProbeRunner::manifestFor(const ProbeRunConfig& c) const
     if (!id.checkpointDir.empty()) {
         for (const auto& f : Checkpoint::open(id.checkpointDir).weightFiles())
             m.weightSha256.push_back(f.filename().string() + " " + sha256FileHex(f));
-        std::ifstream cfg(id.checkpointDir / "config.json");
-        std::ostringstream cfgText;
-        cfgText << cfg.rdbuf();
-        m.configJson = cfgText.str();
+        m.configJson = readFileBytes(id.checkpointDir / "config.json");
     } else {
         m.configJson = modelConfigToJson(mc);
     }

@@ -3,12 +3,11 @@
 // dtype and shape when the checkpoint is opened, so the decoder can trust what it gets.
 #include "headscope/core/checkpoint.h"
 #include "headscope/core/errors.h"
+#include "headscope/core/file_read.h"
 
 #include <nlohmann/json.hpp>
 
-#include <fstream>
 #include <set>
-#include <sstream>
 #include <unordered_map>
 
 namespace headscope {
@@ -56,12 +55,9 @@ std::vector<fs::path> shardFiles(const fs::path& dir)
     const fs::path index = dir / "model.safetensors.index.json";
     std::error_code ec;
     if (fs::exists(index, ec)) {
-        std::ifstream in(index);
-        if (!in)
-            throw LoadError(index.string() + ": cannot open");
         nlohmann::json j;
         try {
-            in >> j;
+            j = nlohmann::json::parse(readFileBytes(index));
         } catch (const nlohmann::json::exception& e) {
             throw FormatError(index.string() + ": not valid JSON: " + e.what());
         }

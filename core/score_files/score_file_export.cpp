@@ -95,8 +95,7 @@ std::string exportScoreCsv(const ScoreMatrix& matrix)
 
 void writeTextFile(const std::filesystem::path& file, std::string_view text)
 {
-    OutputTarget target(file, OutputKind::AnyFile, /*replace=*/true);
-    writeOutputText(target, text);
+    writeFileReplacing(file, text);
 }
 
 } // namespace headscope

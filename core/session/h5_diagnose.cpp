@@ -100,6 +100,19 @@ bool lockedByWriter(const fs::path& path)
     return locked;
 }
 
+namespace {
+// Someone holds a lock that keeps us from taking HDF5's exclusive (writer's) lock: a reader.
+bool lockedByReader(const fs::path& path)
+{
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    const bool locked = ::flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK;
+    ::close(fd);
+    return locked;
+}
+} // namespace
+
 bool hasSignature(const fs::path& path)
 {
     return signatureOffset(path).has_value();
@@ -165,7 +178,9 @@ std::string explainOpenFailure(const fs::path& path, const std::string& what)
     if (lockedByWriter(path))
         return "locked by another process (a probe may be running on it; wait for it to finish or stop it)";
     if (scan.errnoValue == EAGAIN || scan.errnoValue == EWOULDBLOCK)
-        return "locked by another process (a probe may be running on it; wait for it to finish or stop it)";
+        return lockedByReader(path)
+                   ? "open in another process that is reading it (the GUI, or an inspect); close it there to write to it"
+                   : "locked by another process (a probe may be running on it; wait for it to finish or stop it)";
     if (scan.errnoValue)
         return std::string("cannot open: ") + std::strerror(*scan.errnoValue);
     return "damaged: HDF5 cannot read its superblock or root group" +

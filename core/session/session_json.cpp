@@ -55,6 +55,8 @@ std::string manifestToJson(const SessionManifest& m)
     j["shard_index"] = m.shardIndex;
     j["shard_count"] = m.shardCount;
     j["imported_from"] = m.importedFrom;
+    j["metrics"] = m.metrics;
+    j["head_granularity"] = m.headGranularity;
     j["checksums"] = m.checksums;
     j["created"] = m.created;
     j["updated"] = m.updated;
@@ -222,6 +224,8 @@ SessionManifest manifestFromJson(const std::string& text, const std::string& fil
     m.shardIndex = f.integer("shard_index", 0);
     m.shardCount = f.integer("shard_count", 1);
     m.importedFrom = f.text("imported_from");
+    m.metrics = f.list<std::string>("metrics");
+    m.headGranularity = f.text("head_granularity", "query");
     m.checksums = f.text("checksums");
     m.created = f.text("created");
     m.updated = f.text("updated");

@@ -192,8 +192,9 @@ struct SessionWriter::Impl {
             (void)::ftruncate(fd, st.st_size); // give back what a partial reservation took
         ::close(fd);
         if (err != 0)
-            throw WriteError(file + ": " + std::strerror(err) + " — the next test needs about " + bytesText(bytes) +
-                             "; nothing of it was written, and the session keeps its " + std::to_string(completeCount) +
+            throw WriteError(file + ": " + std::strerror(err) + ": could not reserve " + bytesText(bytes) + " for the next test" +
+                             " (an upper bound of what it writes); nothing of it was written, and the session keeps its " +
+                             std::to_string(completeCount) +
                              " finished test" + (completeCount == 1 ? "" : "s") +
                              " (free space, then continue with --resume)");
     }

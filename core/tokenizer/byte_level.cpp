@@ -94,4 +94,17 @@ std::string ByteLevelTable::decode(std::string_view mapped) const
     return out;
 }
 
+std::optional<std::string> ByteLevelTable::decodeStrict(std::string_view mapped) const
+{
+    std::string out;
+    out.reserve(mapped.size());
+    for (std::size_t i = 0; i < mapped.size();) {
+        auto it = m_codepointToByte.find(nextCodepoint(mapped, i));
+        if (it == m_codepointToByte.end())
+            return std::nullopt;
+        out.push_back(static_cast<char>(it->second));
+    }
+    return out;
+}
+
 } // namespace headscope::tok

@@ -3,6 +3,7 @@
 // becomes one visible character (space → "Ġ", newline → "Ċ"), so vocab pieces are text.
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -17,6 +18,10 @@ public:
     std::string encode(std::string_view bytes) const;
     // Inverse; characters outside the table are passed through as UTF-8.
     std::string decode(std::string_view mapped) const;
+    // Inverse, or nothing when any character is outside the table.
+    std::optional<std::string> decodeStrict(std::string_view mapped) const;
+    // The mapped character of one byte (space → "Ġ").
+    const std::string& symbol(uint8_t byte) const { return m_byteToUtf8[byte]; }
 
 private:
     ByteLevelTable();

@@ -1,190 +1,270 @@
 #include "pre_tokenizer.h"
 
 #include "byte_level.h"
+#include "unicode_text.h"
 
 #include "headscope/core/errors.h"
 
 #include <nlohmann/json.hpp>
-#include <pcre2.h> // PCRE2_UTF, PCRE2_UCP, pcre2_match (PCRE2_CODE_UNIT_WIDTH=8 set by CMake)
+
+#include <algorithm>
+#include <optional>
 
 namespace headscope::tok {
+
+namespace {
 
 // GPT-2's pattern, used by a ByteLevel pre-tokenizer with use_regex = true.
 constexpr const char* kGpt2Pattern = R"('s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+)";
 
-class Regex {
-public:
-    Regex(const std::string& pattern, const std::string& source)
-    {
-        int err = 0;
-        PCRE2_SIZE offset = 0;
-        m_code = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.c_str()), pattern.size(), PCRE2_UTF | PCRE2_UCP,
-                               &err, &offset, nullptr);
-        if (!m_code) {
-            PCRE2_UCHAR msg[256];
-            pcre2_get_error_message(err, msg, sizeof msg);
-            throw FormatError(source + ": pre_tokenizer regex does not compile at offset " + std::to_string(offset) +
-                              ": " + reinterpret_cast<const char*>(msg));
-        }
-        pcre2_jit_compile(m_code, PCRE2_JIT_COMPLETE); // optional speed-up; falls back silently
-        m_match = pcre2_match_data_create_from_pattern(m_code, nullptr);
-    }
-    ~Regex()
-    {
-        pcre2_match_data_free(m_match);
-        pcre2_code_free(m_code);
-    }
-    Regex(const Regex&) = delete;
-    Regex& operator=(const Regex&) = delete;
+enum class Behavior { Removed, Isolated, MergedWithPrevious, MergedWithNext, Contiguous };
 
-    // "Isolated" split: matches become pieces, and so does the text between matches.
-    void split(std::string_view text, std::vector<std::string>& out) const
-    {
-        std::size_t pos = 0, lastEnd = 0;
-        while (pos <= text.size()) {
-            const int rc = pcre2_match(m_code, reinterpret_cast<PCRE2_SPTR>(text.data()), text.size(), pos,
-                                       PCRE2_NO_UTF_CHECK, m_match, nullptr);
-            if (rc < 0)
-                break;
-            const PCRE2_SIZE* ov = pcre2_get_ovector_pointer(m_match);
-            const std::size_t s = ov[0], e = ov[1];
-            if (s > lastEnd)
-                out.emplace_back(text.substr(lastEnd, s - lastEnd));
-            if (e > s)
-                out.emplace_back(text.substr(s, e - s));
-            lastEnd = e;
-            if (e == s) {
-                if (e >= text.size())
-                    break;
-                std::size_t next = e;
-                nextCodepoint(text, next);
-                pos = next;
-            } else {
-                pos = e;
-            }
-        }
-        if (lastEnd < text.size())
-            out.emplace_back(text.substr(lastEnd));
-    }
-
-private:
-    pcre2_code* m_code = nullptr;
-    pcre2_match_data* m_match = nullptr;
-};
-
-namespace {
-
-using NormSteps = std::vector<std::pair<int, std::pair<std::string, std::string>>>;
-
-void addNormalizer(const nlohmann::json& n, const std::string& source, NormSteps& steps)
+std::optional<Behavior> behaviorFromName(const std::string& s)
 {
-    if (n.is_null())
-        return;
-    const std::string type = n.value("type", std::string());
-    if (type == "Sequence") {
-        for (const auto& sub : n.at("normalizers"))
-            addNormalizer(sub, source, steps);
-    } else if (type == "Prepend") {
-        steps.push_back({0, {n.at("prepend").get<std::string>(), {}}});
-    } else if (type == "Replace") {
-        const auto& pattern = n.at("pattern");
-        if (!pattern.contains("String"))
-            throw FormatError(source + ": normalizer Replace with a regex pattern is not supported");
-        steps.push_back({1, {pattern.at("String").get<std::string>(), n.at("content").get<std::string>()}});
-    } else if (type == "NFC") {
-        steps.push_back({2, {}});
-    } else {
-        throw FormatError(source + ": normalizer type \"" + type + "\" is not supported (supported: Prepend, Replace, NFC, Sequence)");
+    if (s == "Removed") return Behavior::Removed;
+    if (s == "Isolated") return Behavior::Isolated;
+    if (s == "MergedWithPrevious") return Behavior::MergedWithPrevious;
+    if (s == "MergedWithNext") return Behavior::MergedWithNext;
+    if (s == "Contiguous") return Behavior::Contiguous;
+    return std::nullopt;
+}
+
+// Spans of single code points for which `pred` holds (Hugging Face's char-predicate pattern).
+template <typename Pred>
+std::vector<Span> charMatches(std::string_view text, Pred pred)
+{
+    std::vector<Span> out;
+    if (text.empty()) {
+        out.push_back({0, 0, false});
+        return out;
     }
+    std::size_t lastOffset = 0;
+    for (std::size_t i = 0; i < text.size();) {
+        const std::size_t start = i;
+        const uint32_t cp = nextCodepoint(text, i);
+        if (pred(cp)) {
+            if (lastOffset < start)
+                out.push_back({lastOffset, start, false});
+            out.push_back({start, i, true});
+            lastOffset = i;
+        }
+    }
+    if (lastOffset < text.size())
+        out.push_back({lastOffset, text.size(), false});
+    return out;
+}
+
+// Applies a split behavior to find_matches spans; returns the kept [start, end) ranges.
+std::vector<std::pair<std::size_t, std::size_t>> applyBehavior(std::vector<Span> spans, Behavior b, bool invert)
+{
+    if (invert)
+        for (Span& s : spans)
+            s.isMatch = !s.isMatch;
+    std::vector<std::pair<std::size_t, std::size_t>> out;
+    bool previousMatch = false;
+    switch (b) {
+    case Behavior::Isolated:
+        for (const Span& s : spans)
+            out.emplace_back(s.start, s.end);
+        break;
+    case Behavior::Removed:
+        for (const Span& s : spans)
+            if (!s.isMatch)
+                out.emplace_back(s.start, s.end);
+        break;
+    case Behavior::Contiguous:
+        for (const Span& s : spans) {
+            if (s.isMatch == previousMatch && !out.empty())
+                out.back().second = s.end;
+            else
+                out.emplace_back(s.start, s.end);
+            previousMatch = s.isMatch;
+        }
+        break;
+    case Behavior::MergedWithPrevious:
+        for (const Span& s : spans) {
+            if (s.isMatch && !previousMatch && !out.empty())
+                out.back().second = s.end;
+            else
+                out.emplace_back(s.start, s.end);
+            previousMatch = s.isMatch;
+        }
+        break;
+    case Behavior::MergedWithNext:
+        for (auto it = spans.rbegin(); it != spans.rend(); ++it) {
+            if (it->isMatch && !previousMatch && !out.empty())
+                out.back().first = it->start;
+            else
+                out.emplace_back(it->start, it->end);
+            previousMatch = it->isMatch;
+        }
+        std::reverse(out.begin(), out.end());
+        break;
+    }
+    return out;
+}
+
+void cut(const Piece& p, const std::vector<Span>& spans, Behavior b, bool invert, std::vector<Piece>& out)
+{
+    for (const auto& [s, e] : applyBehavior(spans, b, invert))
+        if (e > s)
+            out.push_back({p.text.substr(s, e - s), p.atOrigin && s == 0});
+}
+
+std::string replaceSpaces(const std::string& text, const std::string& with)
+{
+    std::string out;
+    out.reserve(text.size() * 2);
+    for (char c : text) {
+        if (c == ' ')
+            out += with;
+        else
+            out.push_back(c);
+    }
+    return out;
 }
 
 } // namespace
 
-TextPipeline::TextPipeline(const nlohmann::json& normalizer, const nlohmann::json& pre, const std::string& source)
-{
-    NormSteps steps;
-    addNormalizer(normalizer, source, steps);
-    for (auto& [kind, ab] : steps)
-        m_norm.push_back({static_cast<NormStep::Kind>(kind), ab.first, ab.second});
+struct PreTokenizer::Step {
+    enum Kind { Split, ByteLevel, Metaspace, Digits } kind;
+    std::optional<Regex> regex;        // Split, ByteLevel with use_regex
+    Behavior behavior = Behavior::Isolated;
+    bool invert = false;
+    bool addPrefixSpace = false;       // ByteLevel
+    std::string replacement;           // Metaspace (one code point, UTF-8)
+    uint32_t replacementCp = 0;
+    enum Prepend { Always, First, Never } prepend = Always;
+    bool metaSplit = true;
+    bool individualDigits = false;     // Digits
 
-    std::vector<nlohmann::json> items;
-    if (!pre.is_null()) {
-        if (pre.value("type", std::string()) == "Sequence")
-            items.assign(pre.at("pretokenizers").begin(), pre.at("pretokenizers").end());
-        else
-            items.push_back(pre);
-    }
-    for (const auto& p : items) {
-        const std::string type = p.value("type", std::string());
-        if (type == "Split") {
-            const auto& pattern = p.at("pattern");
-            const std::string regex = pattern.contains("Regex") ? pattern.at("Regex").get<std::string>() : std::string();
-            if (regex.empty())
-                throw FormatError(source + ": pre_tokenizer Split needs a Regex pattern");
-            const std::string behavior = p.value("behavior", std::string("Isolated"));
-            if (behavior != "Isolated" || p.value("invert", false))
-                throw FormatError(source + ": pre_tokenizer Split behavior \"" + behavior + "\" is not supported (Isolated only)");
-            m_splits.push_back(std::make_unique<Regex>(regex, source));
-        } else if (type == "ByteLevel") {
-            m_byteLevel = true;
-            if (p.value("add_prefix_space", false))
-                throw FormatError(source + ": ByteLevel add_prefix_space=true is not supported");
-            if (p.value("use_regex", true))
-                m_splits.push_back(std::make_unique<Regex>(kGpt2Pattern, source));
-        } else {
-            throw FormatError(source + ": pre_tokenizer type \"" + type + "\" is not supported (supported: Split, ByteLevel, Sequence)");
+    void apply(const Piece& p, std::vector<Piece>& out) const
+    {
+        switch (kind) {
+        case Split:
+            cut(p, regex->findMatches(p.text), behavior, invert, out);
+            break;
+        case ByteLevel: {
+            Piece q = p;
+            if (addPrefixSpace && (q.text.empty() || q.text.front() != ' '))
+                q.text.insert(q.text.begin(), ' ');
+            const std::size_t first = out.size();
+            if (regex)
+                cut(q, regex->findMatches(q.text), Behavior::Isolated, false, out);
+            else if (!q.text.empty())
+                out.push_back(std::move(q));
+            // Later steps see the mapped text, as in Hugging Face's pipeline.
+            const ByteLevelTable& table = ByteLevelTable::instance();
+            for (std::size_t i = first; i < out.size(); ++i)
+                out[i].text = table.encode(out[i].text);
+            break;
+        }
+        case Metaspace: {
+            Piece q{replaceSpaces(p.text, replacement), p.atOrigin};
+            const bool startsWithReplacement = q.text.rfind(replacement, 0) == 0;
+            if (!startsWithReplacement && (prepend == Always || (prepend == First && p.atOrigin)))
+                q.text = replacement + q.text;
+            if (metaSplit)
+                cut(q, charMatches(q.text, [&](uint32_t c) { return c == replacementCp; }), Behavior::MergedWithNext, false, out);
+            else if (!q.text.empty())
+                out.push_back(std::move(q));
+            break;
+        }
+        case Digits:
+            cut(p, charMatches(p.text, isNumeric), individualDigits ? Behavior::Isolated : Behavior::Contiguous, false, out);
+            break;
         }
     }
+};
+
+PreTokenizer::PreTokenizer(const nlohmann::json& spec, const std::string& source)
+{
+    if (!spec.is_null())
+        add(spec, source, "pre_tokenizer");
 }
 
-TextPipeline::~TextPipeline() = default;
-TextPipeline::TextPipeline(TextPipeline&&) noexcept = default;
-TextPipeline& TextPipeline::operator=(TextPipeline&&) noexcept = default;
+PreTokenizer::~PreTokenizer() = default;
+PreTokenizer::PreTokenizer(PreTokenizer&&) noexcept = default;
+PreTokenizer& PreTokenizer::operator=(PreTokenizer&&) noexcept = default;
 
-std::string TextPipeline::normalize(std::string_view text) const
+void PreTokenizer::add(const nlohmann::json& spec, const std::string& source, const std::string& key)
 {
-    std::string s(text);
-    for (const NormStep& step : m_norm) {
-        switch (step.kind) {
-        case NormStep::Prepend:
-            if (!s.empty())
-                s = step.a + s;
-            break;
-        case NormStep::Replace: {
-            if (step.a.empty())
-                break;
-            std::string r;
-            std::size_t pos = 0;
-            for (std::size_t hit; (hit = s.find(step.a, pos)) != std::string::npos; pos = hit + step.a.size())
-                r.append(s, pos, hit - pos).append(step.b);
-            r.append(s, pos, std::string::npos);
-            s = std::move(r);
-            break;
-        }
-        case NormStep::Nfc:
-            // Text HeadScope feeds (haystacks, needles, questions) is already NFC; a full
-            // composition table would need ICU or utf8proc.
-            break;
-        }
+    if (!spec.is_object() || !spec.contains("type") || !spec["type"].is_string())
+        throw FormatError(source + ": key \"" + key + "\": expected an object with a \"type\", got " + spec.dump().substr(0, 120));
+    const std::string type = spec["type"].get<std::string>();
+    auto boolOf = [&](const char* f, bool fallback) {
+        return spec.contains(f) && spec[f].is_boolean() ? spec[f].get<bool>() : fallback;
+    };
+    auto step = std::make_unique<Step>();
+    if (type == "Sequence") {
+        if (!spec.contains("pretokenizers") || !spec["pretokenizers"].is_array())
+            throw FormatError(source + ": key \"" + key + ".pretokenizers\": expected an array");
+        for (std::size_t i = 0; i < spec["pretokenizers"].size(); ++i)
+            add(spec["pretokenizers"][i], source, key + ".pretokenizers[" + std::to_string(i) + "]");
+        return;
+    } else if (type == "Split") {
+        step->kind = Step::Split;
+        if (!spec.contains("pattern"))
+            throw FormatError(source + ": key \"" + key + ".pattern\" is missing");
+        step->regex.emplace(Regex::fromPattern(spec["pattern"], source, key + ".pattern"));
+        const std::string behavior = spec.contains("behavior") && spec["behavior"].is_string() ? spec["behavior"].get<std::string>() : "";
+        const auto b = behaviorFromName(behavior);
+        if (!b)
+            throw FormatError(source + ": key \"" + key + ".behavior\": \"" + behavior +
+                              "\" is not one of Removed, Isolated, MergedWithPrevious, MergedWithNext, Contiguous");
+        step->behavior = *b;
+        step->invert = boolOf("invert", false);
+    } else if (type == "ByteLevel") {
+        step->kind = Step::ByteLevel;
+        step->addPrefixSpace = boolOf("add_prefix_space", true);
+        if (boolOf("use_regex", true))
+            step->regex.emplace(kGpt2Pattern, false, source, key);
+        m_byteLevel = true;
+    } else if (type == "Metaspace") {
+        step->kind = Step::Metaspace;
+        if (!spec.contains("replacement") || !spec["replacement"].is_string())
+            throw FormatError(source + ": key \"" + key + ".replacement\": expected a one-character string");
+        step->replacement = spec["replacement"].get<std::string>();
+        std::size_t i = 0;
+        step->replacementCp = step->replacement.empty() ? 0 : nextCodepoint(step->replacement, i);
+        if (step->replacement.empty() || i != step->replacement.size())
+            throw FormatError(source + ": key \"" + key + ".replacement\": expected one character, got \"" + step->replacement + "\"");
+        const std::string scheme = spec.contains("prepend_scheme") && spec["prepend_scheme"].is_string()
+                                       ? spec["prepend_scheme"].get<std::string>() : "always";
+        if (scheme == "always") step->prepend = Step::Always;
+        else if (scheme == "first") step->prepend = Step::First;
+        else if (scheme == "never") step->prepend = Step::Never;
+        else throw FormatError(source + ": key \"" + key + ".prepend_scheme\": \"" + scheme + "\" is not always, first or never");
+        if (spec.contains("add_prefix_space") && spec["add_prefix_space"].is_boolean() && !spec["add_prefix_space"].get<bool>())
+            step->prepend = Step::Never; // the older spelling of prepend_scheme "never"
+        step->metaSplit = boolOf("split", true);
+    } else if (type == "Digits") {
+        step->kind = Step::Digits;
+        step->individualDigits = boolOf("individual_digits", false);
+    } else {
+        throw FormatError(source + ": key \"" + key + ".type\": pre-tokenizer \"" + type +
+                          "\" is not implemented (implemented: Split, ByteLevel, Metaspace, Digits, Sequence)");
     }
-    return s;
+    m_steps.push_back(std::move(step));
 }
 
-std::vector<std::string> TextPipeline::preTokenize(std::string_view normalized) const
+std::vector<std::string> PreTokenizer::split(std::string_view normalized, bool atOrigin) const
 {
-    std::vector<std::string> pieces{std::string(normalized)};
-    for (const auto& regex : m_splits) {
-        std::vector<std::string> next;
-        for (const std::string& p : pieces)
-            regex->split(p, next);
+    std::vector<Piece> pieces;
+    if (!normalized.empty())
+        pieces.push_back({std::string(normalized), atOrigin});
+    for (const auto& step : m_steps) {
+        std::vector<Piece> next;
+        next.reserve(pieces.size());
+        for (const Piece& p : pieces)
+            step->apply(p, next);
         pieces = std::move(next);
     }
-    if (m_byteLevel) {
-        const ByteLevelTable& table = ByteLevelTable::instance();
-        for (std::string& p : pieces)
-            p = table.encode(p);
-    }
-    return pieces;
+    std::vector<std::string> out;
+    out.reserve(pieces.size());
+    for (Piece& p : pieces)
+        out.push_back(std::move(p.text));
+    return out;
 }
 
 } // namespace headscope::tok

@@ -1,7 +1,11 @@
 #pragma once
-// tokenizer.json's normalizer and pre-tokenizer, as a pipeline of small steps read from the
-// file: Prepend/Replace/NFC normalizers; Split (PCRE2 regex with Unicode classes, "Isolated")
-// and ByteLevel pre-tokenizers. Only what Llama-3, Mistral, Qwen2, GPT-2 and NeoX files use.
+// tokenizer.json's "pre_tokenizer": splits normalized text into the pieces BPE sees.
+// Implemented: Split (String or Regex pattern; behaviors Removed, Isolated, MergedWithPrevious,
+// MergedWithNext, Contiguous; invert), ByteLevel (add_prefix_space, use_regex), Metaspace
+// (prepend_scheme always/first/never, split), Digits, Sequence. Any other type is refused by
+// name when the file is loaded.
+#include "regex.h"
+
 #include <nlohmann/json_fwd.hpp>
 
 #include <memory>
@@ -11,27 +15,26 @@
 
 namespace headscope::tok {
 
-class Regex; // PCRE2 wrapper, pre_tokenizer.cpp
+struct Piece {
+    std::string text;
+    bool atOrigin; // starts at offset 0 of the original input (Metaspace "first")
+};
 
-class TextPipeline {
+class PreTokenizer {
 public:
-    TextPipeline(const nlohmann::json& normalizer, const nlohmann::json& preTokenizer, const std::string& source);
-    ~TextPipeline();
-    TextPipeline(TextPipeline&&) noexcept;
-    TextPipeline& operator=(TextPipeline&&) noexcept;
+    PreTokenizer(const nlohmann::json& spec, const std::string& source);
+    ~PreTokenizer();
+    PreTokenizer(PreTokenizer&&) noexcept;
+    PreTokenizer& operator=(PreTokenizer&&) noexcept;
 
-    std::string normalize(std::string_view text) const;
-    // Splits normalized text into the pieces BPE sees (byte-level mapped when configured).
-    std::vector<std::string> preTokenize(std::string_view normalized) const;
+    // Pieces of one normalized stretch (valid UTF-8); empty pieces are dropped.
+    std::vector<std::string> split(std::string_view normalized, bool atOrigin) const;
     bool byteLevel() const { return m_byteLevel; }
 
 private:
-    struct NormStep {
-        enum Kind { Prepend, Replace, Nfc } kind;
-        std::string a, b;
-    };
-    std::vector<NormStep> m_norm;
-    std::vector<std::unique_ptr<Regex>> m_splits; // applied in order, each "Isolated"
+    struct Step;
+    void add(const nlohmann::json& spec, const std::string& source, const std::string& key);
+    std::vector<std::unique_ptr<Step>> m_steps;
     bool m_byteLevel = false;
 };
 

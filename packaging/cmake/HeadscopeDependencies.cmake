@@ -11,4 +11,6 @@ find_package(HDF5 REQUIRED COMPONENTS C CXX)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
+# Unicode normalization (NFC/NFD/NFKC/NFKD), case mapping and categories for tokenizer normalizers.
+pkg_check_modules(UTF8PROC REQUIRED IMPORTED_TARGET libutf8proc)
 find_package(Threads REQUIRED)

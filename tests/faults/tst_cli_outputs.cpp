@@ -12,7 +12,7 @@ class TestCliOutputs : public QObject {
 
 private:
     QTemporaryDir m_dir;
-    QString m_model, m_session;
+    QString m_model, m_session, m_needles;
 
     QString path(const QString& name) const { return m_dir.filePath(name); }
 
@@ -31,10 +31,14 @@ private Q_SLOTS:
         m_model = path(QStringLiteral("model"));
         FaultRun r = makeTinyModel(m_model);
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        // One needle: the grids of these tests stay a test or two.
+        m_needles = path(QStringLiteral("needle.jsonl"));
+        writeBytes(m_needles, "{\"needle\": \"The code is 4711.\", \"question\": \"What is the code?\"}\n");
         m_session = path(QStringLiteral("s.h5"));
         r = runFaultCli({QStringLiteral("probe"), QStringLiteral("--model_path"), m_model, QStringLiteral("--synthetic-haystack"),
                          QStringLiteral("--lengths"), QStringLiteral("300"), QStringLiteral("--depths"), QStringLiteral("0.5"),
-                         QStringLiteral("--max-new-tokens"), QStringLiteral("2"), QStringLiteral("--out"), m_session});
+                         QStringLiteral("--needles"), m_needles, QStringLiteral("--max-new-tokens"), QStringLiteral("2"),
+                         QStringLiteral("--out"), m_session});
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
     }
 
@@ -139,15 +143,41 @@ private Q_SLOTS:
     {
         const QString copy = path(QStringLiteral("copy.h5"));
         QVERIFY(QFile::copy(m_session, copy));
-        // merge over an existing session: refused without --force.
+        // Two shards of one 2-test grid.
+        QStringList shards;
+        for (int i = 0; i < 2; ++i) {
+            shards << path(QStringLiteral("shard%1.h5").arg(i));
+            const FaultRun r = runFaultCli({QStringLiteral("probe"), QStringLiteral("--model_path"), m_model,
+                                            QStringLiteral("--synthetic-haystack"), QStringLiteral("--lengths"),
+                                            QStringLiteral("300"), QStringLiteral("--depths"), QStringLiteral("0.25,0.75"),
+                                            QStringLiteral("--needles"), m_needles, QStringLiteral("--max-new-tokens"),
+                                            QStringLiteral("2"), QStringLiteral("--shard"), QStringLiteral("%1/2").arg(i),
+                                            QStringLiteral("--out"), shards.back()});
+            QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        }
+        // merge over a session that is not this merge: refused without --force, replaced with it;
+        // over a file of another kind: refused even with it.
         const QString merged = path(QStringLiteral("merged.h5"));
         QVERIFY(QFile::copy(m_session, merged));
-        FaultRun r = runFaultCli({QStringLiteral("merge"), m_session, copy, QStringLiteral("--out"), merged});
+        FaultRun r = runFaultCli(QStringList{QStringLiteral("merge")} + shards + QStringList{QStringLiteral("--out"), merged});
         QCOMPARE(r.exitCode, 2);
-        QVERIFY2(r.err.contains(QStringLiteral("already exists (a probe session (HDF5)); pass --force")), qPrintable(r.err));
-        // A merge refused half-way (the shards repeat a test) leaves no output and no staging file.
+        QVERIFY2(r.err.contains(QStringLiteral("is not the merge of these shards")) &&
+                     r.err.contains(QStringLiteral("--force")),
+                 qPrintable(r.err));
+        QCOMPARE(fileSha(merged), fileSha(m_session));
+        r = runFaultCli(QStringList{QStringLiteral("merge")} + shards +
+                        QStringList{QStringLiteral("--out"), merged, QStringLiteral("--force")});
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        const QString json = path(QStringLiteral("merge_over.json"));
+        writeBytes(json, "{}\n");
+        r = runFaultCli(QStringList{QStringLiteral("merge")} + shards +
+                        QStringList{QStringLiteral("--out"), json, QStringLiteral("--force")});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains(json + QStringLiteral(": holds a JSON file; this writes a probe session")), qPrintable(r.err));
+        QCOMPARE(fileBytes(json), QByteArray("{}\n"));
+        // A refused merge leaves no output and no staging file.
         const QString fresh = path(QStringLiteral("fresh.h5"));
-        r = runFaultCli({QStringLiteral("merge"), m_session, copy, QStringLiteral("--out"), fresh});
+        r = runFaultCli({QStringLiteral("merge"), shards[0], shards[0], QStringLiteral("--out"), fresh});
         QVERIFY(r.exitCode != 0 && r.exitCode != -1);
         QVERIFY(!QFile::exists(fresh));
         QCOMPARE(stagingLeftovers(m_dir.path()), QStringList());

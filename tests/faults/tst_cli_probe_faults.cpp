@@ -276,6 +276,18 @@ private Q_SLOTS:
         QCOMPARE(replace.exitCode, 2);
         QVERIFY2(replace.err.contains(locked + QStringLiteral(": locked by another process (a probe may be running on it)")),
                  qPrintable(replace.err));
+        // A reader's shared lock (the GUI showing the session) lets inspect read it, and keeps
+        // a resume from writing to it, saying so.
+        const int reader = ::open(locked.toLocal8Bit().constData(), O_RDONLY);
+        QVERIFY(reader >= 0);
+        QCOMPARE(::flock(reader, LOCK_SH | LOCK_NB), 0);
+        const FaultRun shared = runFaultCli({QStringLiteral("inspect"), locked});
+        const FaultRun resume = runFaultCli(probeArgs(locked, {QStringLiteral("--resume")}));
+        ::close(reader);
+        QCOMPARE(shared.exitCode, 0);
+        QCOMPARE(resume.exitCode, 1);
+        QVERIFY2(resume.err.contains(locked + QStringLiteral(": open in another process that is reading it")),
+                 qPrintable(resume.err));
     }
 
     void aReplayOnAnotherModelNamesTheMismatch()

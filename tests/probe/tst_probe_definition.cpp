@@ -7,6 +7,8 @@
 
 #include <QTest>
 
+#include <algorithm>
+
 #include <filesystem>
 
 using namespace headscope;
@@ -68,6 +70,9 @@ private Q_SLOTS:
         QVERIFY(a.find(". ") != std::string::npos);
     }
 
+    void chatPromptCarriesOneBos_data();
+    void chatPromptCarriesOneBos();
+
     void spanLocation_data()
     {
         QTest::addColumn<QString>("family");
@@ -75,6 +80,7 @@ private Q_SLOTS:
         for (const char* f : {"llama3", "mistral", "qwen2"})
             for (double d : {0.0, 0.5, 1.0})
                 QTest::newRow(qPrintable(QStringLiteral("%1 depth %2").arg(QLatin1String(f)).arg(d))) << QString::fromLatin1(f) << d;
+        QTest::newRow("gemma3 depth 0.5") << QStringLiteral("gemma3") << 0.5;
     }
 
     void spanLocation()
@@ -102,6 +108,34 @@ private Q_SLOTS:
             QCOMPARE(p.ids.front(), *tok.bosId());
     }
 };
+
+// With a chat template the prompt is the family's template around the filled probe text,
+// with exactly one BOS (the template's) where the family has one, and the needle still found.
+void TestProbeDefinition::chatPromptCarriesOneBos_data()
+{
+    QTest::addColumn<QString>("family");
+    QTest::addColumn<int>("firstId");
+    QTest::newRow("llama3") << QStringLiteral("llama3") << 128000; // <|begin_of_text|>
+    QTest::newRow("mistral (built-in)") << QStringLiteral("mistral") << 1; // <s>
+    QTest::newRow("qwen3") << QStringLiteral("qwen2") << 151644;  // <|im_start|>, no BOS
+    QTest::newRow("gemma3") << QStringLiteral("gemma3") << 2;     // <bos>
+}
+
+void TestProbeDefinition::chatPromptCarriesOneBos()
+{
+    QFETCH(QString, family);
+    QFETCH(int, firstId);
+    const Tokenizer tok = Tokenizer::fromDirectory(fetchedTokenizerDir(family.toUtf8().constData()).toStdString());
+    PromptOptions o;
+    o.addBos = tok.addsBosByDefault();
+    o.chat = tok.defaultChatTemplate();
+    const BuiltPrompt p = buildPrompt(tok, syntheticHaystack(1, 20000), defaultNeedles()[0], 512, 0.5, o);
+    QCOMPARE(p.ids.front(), firstId);
+    if (tok.bosId())
+        QCOMPARE(std::count(p.ids.begin(), p.ids.end(), *tok.bosId()), 1);
+    const std::string span = tok.decode(std::vector<int32_t>(p.ids.begin() + p.spanStart, p.ids.begin() + p.spanEnd));
+    QVERIFY2(span.find("relax and do nothing") != std::string::npos, span.c_str());
+}
 
 QTEST_GUILESS_MAIN(TestProbeDefinition)
 #include "tst_probe_definition.moc"

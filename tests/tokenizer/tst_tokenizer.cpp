@@ -8,15 +8,22 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <fstream>
+#include <map>
 
 using headscope::ChatTemplate;
 using headscope::Tokenizer;
 
 namespace {
-Tokenizer load(const char* family)
+// Each real tokenizer is read once per run (Gemma-3's tokenizer.json is 33 MB).
+const Tokenizer& load(const char* family)
 {
-    return Tokenizer::fromDirectory(fetchedTokenizerDir(family).toStdString());
+    static std::map<std::string, Tokenizer> loaded;
+    auto it = loaded.find(family);
+    if (it == loaded.end())
+        it = loaded.emplace(family, Tokenizer::fromDirectory(fetchedTokenizerDir(family).toStdString())).first;
+    return it->second;
 }
 std::vector<int32_t> ids(std::initializer_list<int32_t> l)
 {
@@ -58,6 +65,15 @@ private Q_SLOTS:
                                        << ids({785, 6234, 1494, 792, 374, 220, 22, 16, 19, 18, 17, 13, 19881, 432, 0});
         QTest::newRow("qwen2 unicode") << "qwen2" << unicode << ids({3376, 37572, 586, 51950, 1959, 60596, 109, 46553, 27484});
         QTest::newRow("qwen2 leading space") << "qwen2" << QStringLiteral(" leading space") << ids({6388, 3550});
+        // Gemma-3 (the reference's default encode adds <bos>): "\n\n" is an added token (108),
+        // unknown characters fall back to bytes, no normalizer but Replace " " → "▁".
+        QTest::newRow("gemma3 passkey") << "gemma3" << passkey
+                                        << ids({2, 818, 6789, 1786, 2478, 563, 236743, 236832, 236770, 236812, 236800, 236778,
+                                                236761, 21429, 625, 236888});
+        QTest::newRow("gemma3 unicode") << "gemma3" << unicode << ids({2, 1789, 238527, 560, 33443, 2192, 86459, 57235});
+        QTest::newRow("gemma3 byte fallback") << "gemma3" << QStringLiteral("ꙮ x") << ids({2, 472, 391, 412, 1123});
+        QTest::newRow("gemma3 newlines") << "gemma3" << QStringLiteral("Hello\n\nworld") << ids({2, 9259, 108, 12392});
+        QTest::newRow("gemma3 leading space") << "gemma3" << QStringLiteral(" leading space") << ids({2, 5830, 2557});
     }
 
     void goldenIds()
@@ -65,15 +81,31 @@ private Q_SLOTS:
         QFETCH(QString, family);
         QFETCH(QString, text);
         QFETCH(std::vector<int32_t>, expected);
-        const Tokenizer tok = load(family.toUtf8().constData());
-        // The golden table is the reference's default encode: Mistral's adds <s>.
-        QCOMPARE(tok.encode(text.toStdString(), family == QStringLiteral("mistral")), expected);
+        const Tokenizer& tok = load(family.toUtf8().constData());
+        // The golden table is the reference's default encode: Mistral's adds <s>, Gemma's <bos>.
+        QCOMPARE(tok.encode(text.toStdString(), family == QStringLiteral("mistral") || family == QStringLiteral("gemma3")), expected);
         QCOMPARE(QString::fromStdString(tok.decode(expected, /*skipSpecialTokens=*/true)), text);
+    }
+
+    // Qwen's NFC normalizer: "e" + U+0301 (as macOS and web text often spell it) encodes as the
+    // composed "é" does, in 2 ids not 3, and decodes composed.
+    void normalizedBeforeEncoding()
+    {
+        const Tokenizer& qwen = load("qwen2");
+        QCOMPARE(qwen.encode("cafe\u0301"), ids({924, 58858}));
+        QCOMPARE(qwen.encode("caf\u00e9"), ids({924, 58858}));
+        QCOMPARE(qwen.decode(ids({924, 58858})), std::string("caf\u00e9"));
     }
 
     void bosPolicy()
     {
-        const Tokenizer llama = load("llama3"), mistral = load("mistral"), qwen = load("qwen2");
+        const Tokenizer& llama = load("llama3");
+        const Tokenizer& mistral = load("mistral");
+        const Tokenizer& qwen = load("qwen2");
+        const Tokenizer& gemma = load("gemma3");
+        QVERIFY(gemma.addsBosByDefault());
+        QCOMPARE(gemma.bosId().value_or(-1), 2); // <bos>: tokenizer_config.json add_bos_token
+        QCOMPARE(gemma.eosIds().front(), 106);    // <end_of_turn>: tokenizer_config.json eos_token
         QVERIFY(llama.addsBosByDefault());
         QCOMPARE(llama.bosId().value_or(-1), 128000);
         QVERIFY(mistral.addsBosByDefault());
@@ -86,23 +118,44 @@ private Q_SLOTS:
         QCOMPARE(mistral.encode("Hello").front(), 22557);
     }
 
+    // Every fetched file carries a chat template but Mistral's; the built-in templates render one
+    // user turn as the family's own template does (tst_tokenizer_parity compares both with the
+    // reference), and chat prompts carry their BOS in the text.
     void chatTemplates()
     {
-        const Tokenizer llama = load("llama3"), mistral = load("mistral"), qwen = load("qwen2");
-        QCOMPARE(llama.defaultChatTemplate(), ChatTemplate::Llama3);
-        QCOMPARE(mistral.defaultChatTemplate(), ChatTemplate::Mistral);
-        QCOMPARE(qwen.defaultChatTemplate(), ChatTemplate::ChatML);
-        const std::string l = llama.applyChatTemplate("Hi", ChatTemplate::Llama3);
-        const std::vector<int32_t> lids = llama.encode(l);
-        QCOMPARE(lids.front(), 128000);                   // <|begin_of_text|> matched as an added token
-        QCOMPARE(lids[1], 128006);                        // <|start_header_id|>
-        QVERIFY(std::find(lids.begin(), lids.end(), 128009) != lids.end()); // <|eot_id|>
-        const std::vector<int32_t> qids = qwen.encode(qwen.applyChatTemplate("Hi", ChatTemplate::ChatML));
-        QCOMPARE(qids.front(), 151644);                   // <|im_start|>
-        QCOMPARE(mistral.applyChatTemplate("Hi", ChatTemplate::Mistral), std::string("[INST] Hi [/INST]"));
+        const Tokenizer& llama = load("llama3");
+        const Tokenizer& mistral = load("mistral");
+        const Tokenizer& qwen = load("qwen2");
+        const Tokenizer& gemma = load("gemma3");
+        QCOMPARE(llama.defaultChatTemplate(), ChatTemplate::Checkpoint);
+        QCOMPARE(qwen.defaultChatTemplate(), ChatTemplate::Checkpoint);
+        QCOMPARE(gemma.defaultChatTemplate(), ChatTemplate::Checkpoint);
+        QCOMPARE(mistral.defaultChatTemplate(), ChatTemplate::Mistral); // no chat_template in its tokenizer_config.json
+        QVERIFY_THROWS_EXCEPTION(headscope::UsageError, mistral.applyChatTemplate("Hi", ChatTemplate::Checkpoint));
+        QCOMPARE(mistral.applyChatTemplate("Hi", ChatTemplate::Mistral), std::string("<s>[INST] Hi [/INST]"));
+        QCOMPARE(llama.applyChatTemplate(" Hi\n", ChatTemplate::Checkpoint),
+                 std::string("<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nHi<|eot_id|>"
+                             "<|start_header_id|>assistant<|end_header_id|>\n\n"));
+        QCOMPARE(qwen.applyChatTemplate("Hi", ChatTemplate::Checkpoint),
+                 std::string("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n<think>\n\n</think>\n\n"));
+        QCOMPARE(qwen.applyChatTemplate("Hi", ChatTemplate::ChatML), std::string("<|im_start|>user\nHi<|im_end|>\n<|im_start|>assistant\n"));
+        QCOMPARE(gemma.applyChatTemplate("Hi", ChatTemplate::Checkpoint),
+                 std::string("<bos><start_of_turn>user\nHi<end_of_turn>\n<start_of_turn>model\n"));
+        QCOMPARE(qwen.applyChatTemplate("Hi", ChatTemplate::Phi3), std::string("<|user|>\nHi<|end|>\n<|assistant|>\n"));
         QCOMPARE(qwen.applyChatTemplate("Hi", ChatTemplate::Plain), std::string("Hi"));
-        QCOMPARE(headscope::chatTemplateFromName("chatml").value(), ChatTemplate::ChatML);
-        QVERIFY(!headscope::chatTemplateFromName("nope"));
+
+        // The template's BOS text becomes the BOS id; special tokens in it are single ids.
+        const std::vector<int32_t> g = gemma.encode(gemma.applyChatTemplate("Hi", ChatTemplate::Checkpoint));
+        QCOMPARE(g.front(), 2);   // <bos>
+        QCOMPARE(g[1], 105);      // <start_of_turn>
+        QCOMPARE(std::count(g.begin(), g.end(), 2), 1);
+        const std::vector<int32_t> l = llama.encode(llama.applyChatTemplate("Hi", ChatTemplate::Checkpoint));
+        QCOMPARE(l.front(), 128000);
+        QCOMPARE(l[1], 128006);
+        QVERIFY(std::find(l.begin(), l.end(), 128009) != l.end()); // <|eot_id|>
+        const std::vector<int32_t> q = qwen.encode(qwen.applyChatTemplate("Hi", ChatTemplate::Checkpoint));
+        QCOMPARE(q.front(), 151644); // <|im_start|>
+        QVERIFY(std::find(q.begin(), q.end(), 151667) != q.end()); // <think>
     }
 
     void brokenFiles()

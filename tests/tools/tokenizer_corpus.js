@@ -1,6 +1,9 @@
 // The tokenizer parity corpus: ≥1000 strings per tokenizer, generated deterministically (a
 // seeded xorshift PRNG) from HeadScope's own word and symbol lists. Categories: ASCII prose,
-// digits and numbers, punctuation and whitespace runs, newlines, accents, CJK, emoji, mixes.
+// digits and numbers, punctuation and whitespace runs, newlines, accents, CJK, emoji, mixes;
+// then text whose NFC, NFD, NFKC and NFKD forms differ (decomposed accents, compatibility
+// characters, fullwidth forms, Hangul jamo), and runs of the characters tokenizers treat
+// specially (U+2581, newlines and tabs that Gemma-3 has as added tokens).
 'use strict';
 
 function rng(seed) {
@@ -60,4 +63,35 @@ function make(count = 1100, seed = 20261122) {
   return out;
 }
 
-module.exports = { make };
+// Each entry differs from at least one of its normal forms.
+const unicodeForms = [
+  'cafe\u0301', 'cafe\u0301 au lait', 'nai\u0308ve', 'A\u030Angstro\u0308m', 'Cre\u0300me bru\u0302le\u0301e',
+  'man\u0303ana', 'Z\u00FCrich Zu\u0308rich', 'e\u0327\u0301', 'q\u0307\u0323', '\u1E9B\u0323',
+  '\u212B', '\u2126 ohm', '\u00C5 A\u030A', '\u0344', '\u1100\u1161\u11A8', '\u1112\u1161\u11AB\u1100\u116E\u11A8',
+  '\uD55C\uAD6D\uC5B4', '\uFB01nance \uFB02ow', '\uFB00 \uFB03 \uFB04 \uFB06', '\u2460\u2461\u2462 \u2473',
+  'x\u00B2 + y\u00B3 = z\u2074', 'H\u2082O', '\uFF21\uFF22\uFF23\uFF11\uFF12\uFF13', '\uFF28\uFF45\uFF4C\uFF4C\uFF4F\uFF0C\u3000\uFF57\uFF4F\uFF52\uFF4C\uFF44\uFF01',
+  '\uFF76\uFF80\uFF76\uFF85', '\u2122 \u2120 \u2121', '\u00BD \u00BC \u2153', '\u2026 and \u2025', '\u2163 \u216B \u2170',
+  '\u2103 \u2109', '\u338F \u3392 \u33A1', '\u210C\u2111\u211C', '\uFDFA', '\u3300 \u32FF', '\u00A0non\u00A0breaking\u00A0',
+  '\u2000\u2001\u2002 spaces', 'se\u00F1or vs sen\u0303or', '\u0041\u0301\u0042\u0302', '\u1EBF \u0065\u0302\u0301',
+  '\u03D3 \u03D2\u0301', '\u0958\u0959 \u0915\u093C', '\u00E9t\u00E9 e\u0301te\u0301', '\u2581 \u2581\u2581 x\u2581y',
+  'tab\t\tseparated\t\t\tcolumns', '\n\n\nthree newlines', 'a\n\n\n\n\n\nb', '\u2581\u2581leading', '  two spaces  ',
+  '<start_of_turn>user\nHi<end_of_turn>', '<bos><eos>', '<|im_start|>user\ncafe\u0301<|im_end|>', '<|begin_of_text|>\uFB01',
+  '<unused17> and <table><tr><td>x</td></tr></table>', '\uD835\uDC00\uD835\uDFCE math bold', '\u2F00\u2F01 radicals',
+  'I\u0307stanbul \u0130stanbul', '\u03A3\u0399\u03A3\u03A5\u03A6\u039F\u03A3', 'STRA\u00DFE stra\u00DFe', 'ABC\u0327',
+];
+
+function makeUnicodeForms(count = 160, seed = 20261123) {
+  const r = rng(seed);
+  const pick = (a) => a[Math.floor(r() * a.length)];
+  const out = unicodeForms.slice();
+  while (out.length < count) {
+    const n = 2 + Math.floor(r() * 5);
+    const parts = [];
+    for (let j = 0; j < n; ++j)
+      parts.push(r() < 0.55 ? pick(unicodeForms) : pick(words) + (r() < 0.2 ? pick(punct) : ''));
+    out.push(parts.join(r() < 0.7 ? ' ' : pick(spaces)));
+  }
+  return out;
+}
+
+module.exports = { make, makeUnicodeForms, words, punct, spaces };

@@ -20,7 +20,8 @@ namespace headscope {
 enum class OutputKind {
     Session,      // HDF5 probe session (probe, merge, import-scores)
     SweepResults, // HDF5 accuracy-vs-budget results (sweep)
-    ScoreFile,    // head scores as JSON or CSV (scores, the GUI's export)
+    ScoreFile,    // head scores as JSON, CSV, TSV or .npy (scores, the GUI's export)
+    ScoreDirectory, // a directory of head-score files (DuoAttention's pattern: full_attention_heads.tsv)
     BudgetFile,   // per-head budgets, JSON (allocate)
     Checkpoint,   // a checkpoint directory: config.json, safetensors, tokenizer (make-test-model, train-demo-model)
     AnyFile,      // a file whose replacement the user has already confirmed (GUI save dialogs)
@@ -39,6 +40,7 @@ enum class ExistingKind {
     Json,           // other JSON (score files, reports)
     Text,           // other text (CSV)
     Binary,         // other bytes
+    ScoreDirectory, // directory with full_attention_heads.tsv (a DuoAttention pattern)
     Checkpoint,     // directory with config.json or *.safetensors
     Directory,      // any other non-empty directory
     Stream,         // FIFO, character device, socket (/dev/stdout, /dev/null)
@@ -67,7 +69,7 @@ public:
     ExistingKind existing() const { return m_existing; }
 
     // Where to write: a fresh name next to path() ("." + name + ".tmp-<pid>-<n>"). For a
-    // checkpoint it is an empty directory made here; for a file nothing is created. A stream
+    // directory kind it is an empty directory made here; for a file nothing is created. A stream
     // (FIFO, /dev/stdout) is written directly: staging() is path() and commit() renames nothing.
     const std::filesystem::path& staging();
     // Checks the path again (something may have appeared there meanwhile), makes the staged
@@ -90,5 +92,10 @@ private:
 // Stages `text`, checks every write (a full disk is a WriteError naming the file, and the old
 // file is kept), and commits.
 void writeOutputText(OutputTarget& target, std::string_view text);
+
+// The same for a file whose replacement is already decided: one inside an output being built
+// (a checkpoint's staging directory) or one a user confirmed in a save dialog. Any file there
+// is replaced (never a directory); a failed write is a WriteError and keeps it.
+void writeFileReplacing(const std::filesystem::path& file, std::string_view text);
 
 } // namespace headscope
