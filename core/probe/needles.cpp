@@ -99,13 +99,15 @@ std::vector<int> linspaceLengths(int minLen, int maxLen, int intervals)
     return out;
 }
 
-std::vector<double> parseDepths(const std::string& text)
+std::vector<double> parseDepths(const std::string& text, DepthUnit unit)
 {
     std::vector<std::string> items;
     std::stringstream ss(text);
-    for (std::string item; std::getline(ss, item, ',');)
-        if (!item.empty())
-            items.push_back(item);
+    for (std::string item; std::getline(ss, item, ',');) {
+        const auto b = item.find_first_not_of(" \t");
+        if (b != std::string::npos)
+            items.push_back(item.substr(b, item.find_last_not_of(" \t") - b + 1));
+    }
     struct Item {
         std::string text;
         double value;
@@ -132,29 +134,33 @@ std::vector<double> parseDepths(const std::string& text)
     }
     if (raw.empty())
         throw UsageError("--depths: no depths in '" + text + "'");
-    // One notation per list: all fractions (0.1,0.5,0.9), or all percents (10,50,90 or 10%,50%).
-    // A list mixing them ("0.5,50") is refused rather than read one way or the other.
-    const bool anySign = std::any_of(raw.begin(), raw.end(), [](const Item& i) { return i.percentSign; });
-    const bool allSign = std::all_of(raw.begin(), raw.end(), [](const Item& i) { return i.percentSign; });
-    const auto aboveOne = std::find_if(raw.begin(), raw.end(), [](const Item& i) { return !i.percentSign && i.value > 1.0; });
-    const bool percent = anySign || aboveOne != raw.end();
-    if (anySign && !allSign) {
-        const auto bare = std::find_if(raw.begin(), raw.end(), [](const Item& i) { return !i.percentSign; });
-        throw UsageError("--depths: '" + text + "' mixes percents with '%' and without ('" + bare->text +
-                         "'); write every depth as a fraction (0.1,0.5) or every one as a percent (10%,50%)");
-    }
-    if (percent && !anySign) {
-        const auto fraction = std::find_if(raw.begin(), raw.end(), [](const Item& i) { return i.value > 0.0 && i.value < 1.0; });
-        if (fraction != raw.end())
-            throw UsageError("--depths: '" + text + "' mixes fractions ('" + fraction->text + "') and percents ('" +
-                             aboveOne->text + "'); write every depth as a fraction (0.1,0.5) or every one as a percent "
-                             "(10,50 or 10%,50%)");
+    // Auto: one notation per list — all fractions (0.1,0.5,0.9), or all percents (10,50,90 or
+    // 10%,50%). A list mixing them ("0.5,50") is refused rather than read one way or the other.
+    bool percent = unit == DepthUnit::Percent;
+    if (unit == DepthUnit::Auto) {
+        const bool anySign = std::any_of(raw.begin(), raw.end(), [](const Item& i) { return i.percentSign; });
+        const bool allSign = std::all_of(raw.begin(), raw.end(), [](const Item& i) { return i.percentSign; });
+        const auto aboveOne = std::find_if(raw.begin(), raw.end(), [](const Item& i) { return !i.percentSign && i.value > 1.0; });
+        percent = anySign || aboveOne != raw.end();
+        if (anySign && !allSign) {
+            const auto bare = std::find_if(raw.begin(), raw.end(), [](const Item& i) { return !i.percentSign; });
+            throw UsageError("--depths: '" + text + "' mixes percents with '%' and without ('" + bare->text +
+                             "'); write every depth as a fraction (0.1,0.5) or every one as a percent (10%,50%)");
+        }
+        if (percent && !anySign) {
+            const auto fraction = std::find_if(raw.begin(), raw.end(), [](const Item& i) { return i.value > 0.0 && i.value < 1.0; });
+            if (fraction != raw.end())
+                throw UsageError("--depths: '" + text + "' mixes fractions ('" + fraction->text + "') and percents ('" +
+                                 aboveOne->text + "'); write every depth as a fraction (0.1,0.5) or every one as a "
+                                 "percent (10,50 or 10%,50%)");
+        }
     }
     std::vector<double> out;
     for (const Item& i : raw) {
         const double v = percent ? i.value / 100.0 : i.value;
-        if (v < 0.0 || v > 1.0)
-            throw UsageError("--depths: '" + i.text + "' is outside " + (percent ? "0–100 %" : "[0, 1]") + " (in '" + text + "')");
+        if (!(v >= 0.0 && v <= 1.0))
+            throw UsageError("--depths: '" + i.text + "' is outside " + (percent ? "0–100 %" : "[0, 1] (or 0–100 %)") +
+                             " (in '" + text + "')");
         out.push_back(v);
     }
     return out;

@@ -85,13 +85,13 @@ private Q_SLOTS:
         QTest::newRow("depths inf") << QStringList{QStringLiteral("--depths"), QStringLiteral("0.5,inf")}
                                     << QStringLiteral("--depths: 'inf' is not a finite number");
         QTest::newRow("lengths nan") << QStringList{QStringLiteral("--lengths"), QStringLiteral("nan")}
-                                     << QStringLiteral("--lengths: 'nan' is not an integer");
+                                     << QStringLiteral("--lengths: 'nan' is not a positive whole number of tokens");
         QTest::newRow("top-k 0") << QStringList{QStringLiteral("--top_k_infscore"), QStringLiteral("0")}
-                                 << QStringLiteral("--top_k_infscore: expected an integer in 1..1000000, got 0");
+                                 << QStringLiteral("--top_k_infscore must be in 1..1000000, got 0");
         QTest::newRow("top-k negative") << QStringList{QStringLiteral("--top_k_infscore"), QStringLiteral("-3")}
-                                        << QStringLiteral("--top_k_infscore: expected an integer in 1..1000000, got -3");
+                                        << QStringLiteral("--top_k_infscore must be in 1..1000000, got -3");
         QTest::newRow("max-new-tokens 0") << QStringList{QStringLiteral("--max-new-tokens"), QStringLiteral("0")}
-                                          << QStringLiteral("--max-new-tokens: expected an integer in 1..1000000, got 0");
+                                          << QStringLiteral("--max-new-tokens must be in 1..1000000, got 0");
         QTest::newRow("seed -1") << QStringList{QStringLiteral("--seed"), QStringLiteral("-1")}
                                  << QStringLiteral("--seed: expected an integer in 0..18446744073709551615, got '-1'");
         QTest::newRow("depths mixed") << QStringList{QStringLiteral("--depths"), QStringLiteral("0.5,50")}
@@ -191,12 +191,12 @@ private Q_SLOTS:
         const QString longNeedle = QStringLiteral("The secret is kept. ").repeated(40);
         QTest::newRow("needle longer than the context")
             << QStringLiteral("{\"needle\": \"%1\", \"question\": \"What is kept?\"}\n").arg(longNeedle) << QStringList{}
-            << QStringLiteral("--lengths: 300 tokens is too short for needle 0");
+            << QStringLiteral("probe: context length 300 is too short for needle 1");
         QTest::newRow("empty needle") << QStringLiteral("{\"needle\": \"  \", \"question\": \"What?\", \"real_needle\": \"x\"}\n")
-                                      << QStringList{} << QStringLiteral("needle 0: the needle text is empty");
+                                      << QStringList{} << QStringLiteral("probe: needle 1 needs a \"needle\" and a \"question\" (not blank)");
         QTest::newRow("template without placeholders")
             << QString() << QStringList{QStringLiteral("--template"), QStringLiteral("Answer:")}
-            << QStringLiteral("--template: \"Answer:\" has no {context} placeholder");
+            << QStringLiteral("probe: --template \"Answer:\" must contain {context} and {question}");
     }
 
     void probeInputsThatCannotWorkAreRefused()

@@ -6,7 +6,7 @@
 // Torch-free: it drives a Generator (the LibTorch Engine, or a fake in tests).
 #include "headscope/core/generator.h"
 #include "headscope/core/head_metrics.h"
-#include "headscope/core/probe_config.h"
+#include "headscope/core/probe_request.h"
 #include "headscope/core/session.h"
 
 #include <filesystem>
@@ -16,28 +16,6 @@
 #include <vector>
 
 namespace headscope {
-
-struct ProbeRunConfig {
-    std::vector<Needle> needles;
-    std::string haystackText;
-    std::string haystackDescription;  // recorded in the manifest
-    std::vector<int> lengths;
-    std::vector<double> depths;       // fractions
-    int topK = kDefaultTopKInfScore;
-    ScoringMode mode = ScoringMode::AllRows;
-    PromptOptions prompt;
-    int maxNewTokens = 32;
-    bool stopAtEos = true;
-    bool stopAtNewline = false;
-    bool stopAtAnswerLength = false;
-    bool storeSteps = true;           // per-step RowStats datasets
-    std::vector<int> fullRowTests;    // test ids whose complete rows are stored (float16)
-    bool fullRowsForAll = false;      // … or every test
-    std::filesystem::path out;
-    bool resume = false;
-    bool replace = false;             // an existing session at `out` may be replaced (--force)
-    int shardIndex = 0, shardCount = 1; // run tests i, i+n, i+2n, …
-};
 
 struct ProbeProgress {
     int done = 0;        // tests finished in this run (including errors)
@@ -59,21 +37,13 @@ class ProbeRunner {
 public:
     ProbeRunner(Generator& generator, const Tokenizer& tokenizer);
 
-    // Refuses what the run cannot do right, with a UsageError naming the option and value:
-    // an empty grid, lengths, depths, top-K, max new tokens or shard out of range, an empty
-    // needle, question or real_needle, a template without {context}, a length too short for a
-    // needle's prompt. Returns warnings for what it can do but the user should know (a
-    // template without {question}, contexts beyond max_position_embeddings). run() calls it
-    // before anything is written.
-    std::vector<std::string> check(const ProbeRunConfig& config) const;
-    // The part of check() that needs no model or tokenizer, for a refusal before loading one.
-    static std::vector<std::string> checkConfig(const ProbeRunConfig& config);
-
-    ProbeSummary run(const ProbeRunConfig& config, const std::function<void(const ProbeProgress&)>& progress = {},
+    // prepareProbe(request, tokenizer), then every test of the grid not yet in the session (and
+    // in this shard). Throws UsageError / LoadError before writing anything if the request is bad.
+    ProbeSummary run(const ProbeRequest& request, const std::function<void(const ProbeProgress&)>& progress = {},
                      std::stop_token stop = {});
 
-    // The manifest this runner writes for `config` (for tests and for resume checks).
-    SessionManifest manifestFor(const ProbeRunConfig& config) const;
+    // The manifest this runner writes for a prepared probe (for tests and for resume checks).
+    SessionManifest manifestFor(const PreparedProbe& probe) const;
 
 private:
     Generator& m_generator;
