@@ -2,7 +2,7 @@
 # outputs that already exist, and bad numbers — each case one that failed before it was fixed.
 # Fast (tiny sessions and checkpoints); none needs root.
 headscope_add_qt_test(tst_session_faults SOURCES faults/tst_session_faults.cpp LIBS headscope::core Qt6::Core)
-foreach(t tst_cli_outputs tst_cli_probe_faults)
+foreach(t tst_cli_outputs tst_cli_probe_faults tst_cli_input_faults)
   headscope_add_qt_test(${t} SOURCES faults/${t}.cpp LIBS Qt6::Core LABELS cli)
   add_dependencies(${t} headscope-cli)
 endforeach()

@@ -95,6 +95,11 @@ bool ArgParser::parse(const std::vector<std::string>& args)
     return true;
 }
 
+bool ArgParser::given(const std::string& name) const
+{
+    return m_values.count(name) > 0;
+}
+
 bool ArgParser::has(const std::string& name) const
 {
     if (m_values.count(name))

@@ -29,6 +29,7 @@ public:
     bool parse(const std::vector<std::string>& args);
 
     bool has(const std::string& name) const;   // option given (or has a default), or flag set
+    bool given(const std::string& name) const; // on the command line (a default does not count)
     std::string value(const std::string& name) const; // throws UsageError if absent
     std::optional<std::string> optional(const std::string& name) const;
     int intValue(const std::string& name) const;

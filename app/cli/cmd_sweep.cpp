@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <sstream>
@@ -26,6 +27,9 @@ namespace {
 
 std::vector<SweepTest> testsFromSession(const SessionReader& reader, const std::string& path)
 {
+    if (reader.manifest().mode == "imported")
+        throw UsageError("sweep: " + path + " was imported from a score file and holds no prompts to replay; give a probe "
+                         "session, or build the tests with --lengths and a haystack and pass the scores with --scores");
     const std::vector<Needle> needles = parseNeedles(reader.manifest().needlesJsonl, path + " /manifest needles");
     std::vector<SweepTest> tests;
     for (const SessionTest& t : reader.tests()) {
@@ -136,6 +140,7 @@ int runSweep(const std::vector<std::string>& args)
     config.compression = *compressionFromArgs(p, BudgetPlan{});
     config.generation.maxNewTokens = p.intValue("max-new-tokens", 1, 1'000'000);
     config.generation.stopAtEos = true;
+    validateSweepParams(config); // before any test is built or generated
     if (p.has("stop-at-newline"))
         config.generation.stopTokens = tokenizer->encode("\n");
 
@@ -143,6 +148,11 @@ int runSweep(const std::vector<std::string>& args)
     manifest["model"] = modelDir.string();
     std::vector<SweepTest> tests;
     if (p.has("session")) {
+        // The session's tests are the tests: options that build a grid would be ignored.
+        for (const char* grid : {"lengths", "depths", "needles", "haystack_dir", "synthetic-haystack", "seed"})
+            if (p.given(grid))
+                throw UsageError("sweep: --" + std::string(grid) + " builds a grid of tests, but --session replays the "
+                                 "session's own tests; give one or the other");
         const std::string path = p.value("session");
         const auto reader = SessionReader::open(path);
         tests = testsFromSession(*reader, path);
@@ -150,7 +160,11 @@ int runSweep(const std::vector<std::string>& args)
         q.metric = parseHeadMetric(p.value("metric"));
         q.gate = parseGate(p.value("gate"));
         q.threshold = p.doubleValue("threshold");
-        SessionAggregate a = reader->aggregate(q);
+        const bool scoresFromSession =
+            !p.has("scores") && std::any_of(config.methods.begin(), config.methods.end(), needsHeadScores);
+        // When the session's scores drive a method, a metric it does not hold or a gate that
+        // passes nothing is an error saying so, not a sweep without those methods' scores.
+        SessionAggregate a = scoresFromSession ? reader->aggregateStrict(q) : reader->aggregate(q);
         if (a.testsAccepted > 0)
             config.scores = std::move(a.mean);
         manifest["tests"] = "session " + path;

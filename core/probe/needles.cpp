@@ -30,6 +30,9 @@ std::vector<Needle> parseNeedles(const std::string& jsonlText, const std::string
         } catch (const nlohmann::json::exception& e) {
             throw FormatError(where + ": not valid JSON: " + e.what());
         }
+        if (!j.is_object())
+            throw FormatError(where + ": expected a JSON object (one needle per line), got " +
+                              std::string(j.type_name()));
         auto text = [&](const char* key, bool required) -> std::string {
             auto it = j.find(key);
             if (it == j.end() || it->is_null()) {

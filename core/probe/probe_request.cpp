@@ -116,8 +116,9 @@ void ProbeRequest::validate() const
         throw UsageError("probe: --max-new-tokens must be in 1.." + std::to_string(kMaxCount) + ", got " +
                          std::to_string(maxNewTokens));
     for (int id : storeRowsOf)
-        if (id < 0)
-            throw UsageError("probe: --store-rows: test id " + std::to_string(id) + " is negative");
+        if (id < 0 || id >= testCount())
+            throw UsageError("probe: --store-rows: test id " + std::to_string(id) + " is not in the grid (ids 0.." +
+                             std::to_string(testCount() - 1) + ": " + describeGrid() + ")");
     if (out.empty())
         throw UsageError("probe: no session file (--out): choose where to write the session");
     if (shardCount < 1 || shardIndex < 0 || shardIndex >= shardCount)

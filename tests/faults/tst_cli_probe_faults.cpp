@@ -94,6 +94,9 @@ private Q_SLOTS:
                                           << QStringLiteral("--max-new-tokens must be in 1..1000000, got 0");
         QTest::newRow("seed -1") << QStringList{QStringLiteral("--seed"), QStringLiteral("-1")}
                                  << QStringLiteral("--seed: expected an integer in 0..18446744073709551615, got '-1'");
+        QTest::newRow("store-rows outside the grid")
+            << QStringList{QStringLiteral("--store-rows"), QStringLiteral("3,99")}
+            << QStringLiteral("--store-rows: test id 99 is not in the grid (ids 0..11: 2 lengths × 2 depths × 3 needles = 12 tests)");
         QTest::newRow("depths mixed") << QStringList{QStringLiteral("--depths"), QStringLiteral("0.5,50")}
                                       << QStringLiteral("--depths: '0.5,50' mixes fractions ('0.5') and percents ('50')");
     }

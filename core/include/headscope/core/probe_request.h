@@ -43,7 +43,7 @@ struct ProbeRequest {
 
     // Throws UsageError naming the option (as the CLI spells it) and the value for the first bad
     // one: numbers out of range, blank needles, duplicate depths, a template without its
-    // placeholders, --resume with --force.
+    // placeholders, --store-rows ids outside the grid, --resume with --force.
     void validate() const;
     // Throws UsageError when `out` may not be written (output_file.h): something there without
     // `replace`, a file of another kind, a session a probe is writing; with `resume`, anything
