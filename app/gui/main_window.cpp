@@ -118,6 +118,8 @@ void MainWindow::connectRuns()
     connect(m_engine, &EngineController::checkpointLoaded, this, &MainWindow::onCheckpointLoaded);
     connect(m_engine, &EngineController::failed, this, &MainWindow::showError);
     connect(m_engine, &EngineController::failed, m_probe, [this] { m_probe->setRunning(false); });
+    connect(m_engine, &EngineController::warned, this,
+            [this](const QString& message) { statusBar()->showMessage(QStringLiteral("Warning: %1").arg(message), 15000); });
     connect(m_probe, &views::ProbePanel::problem, this, &MainWindow::showError);
     connect(m_probe, &views::ProbePanel::cancelRequested, m_engine, &EngineController::requestStop);
     connect(m_probe, &views::ProbePanel::startRequested, this, [this](const ProbeRequest& request) {

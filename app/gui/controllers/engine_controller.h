@@ -95,7 +95,9 @@ public:
     void loadCheckpoint(const QString& directory, bool loadWeights = false);
     void busyWait(int ms);
     // Validates the request here (ProbeRequest::validate, so a bad option fails at once, before
-    // any work), then runs it on the worker.
+    // any work), emits warned() for each of probeWarnings() under the loaded checkpoint's
+    // config (contexts beyond its positions, stray braces in the template), then runs it on
+    // the worker.
     void runProbe(const ProbeRequest& request);
     void compare(const CompareJob& job);
     void requestStop();
@@ -110,6 +112,7 @@ Q_SIGNALS:
     void probeFinished(const headscope::app::ProbeOutcome& outcome);
     void compared(std::shared_ptr<const headscope::Comparison> result);
     void failed(const QString& what, const QString& message);
+    void warned(const QString& message); // the run goes ahead; the user should know
     void busyChanged(bool busy);
 
 private:
