@@ -10,6 +10,7 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
 class TestCliProbeFaults : public QObject {
@@ -73,6 +74,35 @@ private Q_SLOTS:
         QVERIFY2(r.exitCode == 0, qPrintable(r.err));
         QCOMPARE(exportedScores(s, path(QStringLiteral("limited.json"))),
                  exportedScores(m_full, path(QStringLiteral("full.json"))));
+    }
+
+    void fullDiskOnARealFilesystem()
+    {
+        // The same on a 300 KiB tmpfs, where writes fail with ENOSPC as on a full disk. Needs
+        // the right to mount (root, outside most sandboxes); skipped elsewhere.
+        const QString dir = path(QStringLiteral("small_fs"));
+        QVERIFY(QDir().mkpath(dir));
+        if (::geteuid() != 0 || ::mount("tmpfs", dir.toLocal8Bit().constData(), "tmpfs", 0, "size=300k") != 0)
+            QSKIP("cannot mount a small tmpfs here (needs root)");
+        const QString s = dir + QStringLiteral("/s.h5");
+        FaultRun r = runFaultCli(probeArgs(s));
+        FaultRun inspect = runFaultCli({QStringLiteral("inspect"), s});
+        const QByteArray partial = exportedScores(s, path(QStringLiteral("enospc_partial.json")));
+        // Space freed: the copy moves to a filesystem with room, and the resume finishes there.
+        const QString moved = path(QStringLiteral("enospc.h5"));
+        const bool copied = QFile::copy(s, moved);
+        ::umount2(dir.toLocal8Bit().constData(), MNT_DETACH);
+        QCOMPARE(r.exitCode, 1);
+        QVERIFY2(r.err.contains(s + QStringLiteral(": No space left on device")) &&
+                     r.err.contains(QStringLiteral("continue with --resume")),
+                 qPrintable(r.err));
+        QVERIFY2(inspect.exitCode == 0, qPrintable(inspect.err));
+        QVERIFY2(!partial.startsWith("scores failed"), partial.constData());
+        QVERIFY(copied);
+        r = runFaultCli(probeArgs(moved, {QStringLiteral("--resume")}));
+        QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+        QCOMPARE(exportedScores(moved, path(QStringLiteral("enospc.json"))),
+                 exportedScores(m_full, path(QStringLiteral("full_enospc.json"))));
     }
 
     // ---- numbers --------------------------------------------------------------------------
