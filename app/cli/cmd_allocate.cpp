@@ -67,6 +67,7 @@ int runAllocate(const std::vector<std::string>& args)
     if (p.optional("context-length")) params.promptLength = p.intValue("context-length", 1, 100'000'000);
 
     std::optional<int> layers, heads, kvHeads, headDim;
+    std::vector<int64_t> slidingWindows; // local layers' windows, from --model
     if (auto model = p.optional("model")) {
         std::filesystem::path config = *model;
         if (std::filesystem::is_directory(config)) config /= "config.json";
@@ -75,6 +76,7 @@ int runAllocate(const std::vector<std::string>& args)
         heads = static_cast<int>(cfg.numHeads);
         kvHeads = static_cast<int>(cfg.numKvHeads);
         headDim = static_cast<int>(cfg.headDim);
+        slidingWindows = modelDims(cfg).slidingWindows;
     }
     if (p.optional("layers")) layers = p.intValue("layers", 1, 100000);
     if (p.optional("heads")) heads = p.intValue("heads", 1, 100000);
@@ -123,7 +125,10 @@ int runAllocate(const std::vector<std::string>& args)
     } else if (granularity != "query") {
         throw UsageError("--granularity expects query or kv, got '" + granularity + "'");
     }
-    if (kvHeads && headDim) plan.model = ModelDims{*layers, *heads, *kvHeads, *headDim};
+    if (kvHeads && headDim) {
+        plan.model = ModelDims{*layers, *heads, *kvHeads, *headDim, {}};
+        if (static_cast<int>(slidingWindows.size()) == *layers) plan.model->slidingWindows = slidingWindows;
+    }
 
     AllocateReportInput report;
     report.plan = &plan;

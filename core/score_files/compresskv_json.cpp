@@ -2,6 +2,7 @@
 // with every layer's query heads sorted by mean retrieval score, best first. CompressKV's loader
 // reads keys "0" … str(len − 1) in order and takes each list's first `first_topk` heads, so the
 // file is a per-layer ranking: positions, not scores.
+#include "common/json_input.h"
 #include "headscope/core/errors.h"
 #include "score_format_impls.h"
 #include "score_shape.h"
@@ -15,8 +16,6 @@
 namespace headscope::detail {
 
 namespace {
-
-constexpr int kMaxDepth = 8; // {"layer": [heads]} is two deep; deeper input is not this format
 
 std::optional<int> layerKey(const std::string& key)
 {
@@ -54,36 +53,10 @@ bool sniffCompressKv(const std::filesystem::path&, std::string_view bytes)
 
 ImportedScores parseCompressKv(std::string_view bytes, const std::string& source, const ScoreFileImportOptions& options)
 {
-    std::vector<std::set<std::string>> keyStack;
-    std::string duplicate;
-    bool tooDeep = false;
-    auto callback = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
-        using E = nlohmann::json::parse_event_t;
-        if (depth > kMaxDepth) {
-            tooDeep = true;
-            return false;
-        }
-        if (event == E::object_start)
-            keyStack.emplace_back();
-        else if (event == E::object_end && !keyStack.empty())
-            keyStack.pop_back();
-        else if (event == E::key && !keyStack.empty() && !keyStack.back().insert(parsed.get<std::string>()).second &&
-                 duplicate.empty())
-            duplicate = parsed.get<std::string>();
-        return true;
-    };
-    nlohmann::json root;
-    try {
-        root = nlohmann::json::parse(bytes.begin(), bytes.end(), callback);
-    } catch (const nlohmann::json::exception& e) {
-        throw FormatError(withFile(std::string("invalid JSON in CompressKV head-index file: ") + e.what(), source));
-    }
-    if (tooDeep)
-        throw FormatError(withFile("CompressKV head-index file nests deeper than " + std::to_string(kMaxDepth) +
-                                       " levels: expected {\"layer\": [heads]}",
-                                   source));
-    if (!duplicate.empty())
-        throw FormatError(withFile("layer key '" + duplicate + "' appears twice", source));
+    json_input::KeyOrder order;
+    const nlohmann::json root = json_input::parse(bytes, source, order);
+    if (!order.firstDuplicate.empty())
+        throw FormatError(withFile("layer key '" + order.firstDuplicate + "' appears twice", source));
     if (!root.is_object() || root.empty())
         throw FormatError(withFile("expected a JSON object {\"0\": [heads], \"1\": [...], …}", source));
 
@@ -142,15 +115,8 @@ ImportedScores parseCompressKv(std::string_view bytes, const std::string& source
     file.formatGranularity = HeadGranularity::QueryHead;
     const CheckedShape shape = checkFileShape(file, options, source, "CompressKV head ranking");
 
-    ImportedScores r;
-    r.format = "compresskv";
+    ImportedScores r = importedScoresFor(shape, "compresskv");
     r.valuesAreRanks = true;
-    r.matrix.layers = shape.layers;
-    r.matrix.heads = shape.heads;
-    r.matrix.granularity = shape.granularity;
-    r.granularityChecked = shape.checked;
-    r.shapeStatement = shape.statement;
-    r.matrix.values.assign(static_cast<std::size_t>(shape.layers) * static_cast<std::size_t>(shape.heads), 0.0);
     const auto H = static_cast<double>(shape.heads);
     int partial = 0;
     for (int l = 0; l < layers; ++l) {

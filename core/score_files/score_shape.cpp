@@ -94,4 +94,17 @@ CheckedShape checkFileShape(const FileShape& file, const ScoreFileImportOptions&
     return r;
 }
 
+ImportedScores importedScoresFor(const CheckedShape& shape, std::string format)
+{
+    ImportedScores r;
+    r.format = std::move(format);
+    r.matrix.layers = shape.layers;
+    r.matrix.heads = shape.heads;
+    r.matrix.granularity = shape.granularity;
+    r.granularityChecked = shape.checked;
+    r.shapeStatement = shape.statement;
+    r.matrix.values.assign(static_cast<std::size_t>(shape.layers) * static_cast<std::size_t>(shape.heads), 0.0);
+    return r;
+}
+
 } // namespace headscope::detail

@@ -31,6 +31,10 @@ struct CheckedShape {
 CheckedShape checkFileShape(const FileShape& file, const ScoreFileImportOptions& model, const std::string& source,
                             std::string_view what);
 
+// The imported result for a checked shape: format id, dimensions, granularity and the shape
+// statement set, values sized layers × heads and zeroed, for the importer to fill.
+ImportedScores importedScoresFor(const CheckedShape& shape, std::string format);
+
 std::string describeModelShape(const ScoreFileImportOptions& model);
 
 } // namespace headscope::detail

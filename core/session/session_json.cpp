@@ -1,5 +1,6 @@
 #include "session_json.h"
 
+#include "common/json_input.h"
 #include "headscope/core/errors.h"
 
 #include <nlohmann/json.hpp>
@@ -171,18 +172,15 @@ private:
 
 json parseObject(const std::string& text, const std::string& where)
 {
+    // The one bounded JSON reader (json_input: nesting depth checked before parsing); a damaged
+    // session usually shows here first.
     json j;
     try {
-        j = json::parse(text);
-    } catch (const json::parse_error& e) {
-        std::string what = e.what();
-        if (const auto at = what.find("] "); at != std::string::npos)
-            what = what.substr(at + 2); // drop nlohmann's "[json.exception.parse_error.101] "
-        throw FormatError(where + " is not valid JSON (the file may be damaged): " + what);
+        j = json_input::parse(text, where);
+    } catch (const FormatError& e) {
+        throw FormatError(std::string(e.what()) + " (the file may be damaged)");
     }
-    if (!j.is_object())
-        throw FormatError(where + ": expected a JSON object, got " +
-                          std::string(j.is_array() ? "an array" : j.is_null() ? "null" : j.is_string() ? "a string" : "a scalar"));
+    json_input::requireObject(j, where, "a session record");
     return j;
 }
 
@@ -229,9 +227,6 @@ SessionManifest manifestFromJson(const std::string& text, const std::string& fil
     m.checksums = f.text("checksums");
     m.created = f.text("created");
     m.updated = f.text("updated");
-    if (m.layers < 1 || m.heads < 1 || m.layers > 100000 || m.heads > 100000)
-        f.fail(m.layers < 1 || m.layers > 100000 ? "layers" : "heads", "an integer in 1..100000",
-               j.at(m.layers < 1 || m.layers > 100000 ? "layers" : "heads"));
     for (double d : m.depths)
         if (d < 0.0 || d > 1.0)
             f.fail("depths", "fractions in [0, 1]", j.at("depths"));
@@ -263,8 +258,8 @@ std::string testToJson(const SessionTest& t, const std::vector<std::string>& dat
 SessionTest testFromJson(const std::string& text, const std::string& file, std::vector<std::string>* datasets)
 {
     SessionTest t;
-    const json j = parseObject(text, file + "/record");
-    const Fields f(j, file + "/record");
+    const json j = parseObject(text, file + ": test record");
+    const Fields f(j, file + ": test record");
     t.id = f.integer("id");
     t.length = f.integer("length");
     t.depth = f.number("depth");

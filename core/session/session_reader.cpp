@@ -4,9 +4,11 @@
 
 #include "headscope/core/confidence_interval.h"
 #include "headscope/core/errors.h"
+#include "headscope/core/model_config.h" // kMaxModelLayers, kMaxModelHeads
 #include "headscope/core/session.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -54,6 +56,10 @@ std::unique_ptr<SessionReader> SessionReader::open(const std::filesystem::path& 
     d.hashed = d.manifest.checksums == "fnv1a64";
     h5::verifyHash(d.handle.get(), "manifest", manifestText.data(), manifestText.size(), d.file, "/manifest", d.hashed);
     const int L = d.manifest.layers, H = d.manifest.heads;
+    // Every per-test matrix is sized from these; a damaged manifest must not size them.
+    if (L <= 0 || L > kMaxModelLayers || H <= 0 || H > kMaxModelHeads)
+        throw FormatError(d.file + ": /manifest: layers " + std::to_string(L) + " and heads " + std::to_string(H) +
+                          " must lie in 1.." + std::to_string(kMaxModelLayers) + " and 1.." + std::to_string(kMaxModelHeads));
     if (H5Lexists(d.handle.get(), "tests", H5P_DEFAULT) <= 0)
         throw FormatError(d.file + ": damaged: the /tests group is missing or cannot be read");
     h5::Handle tests = h5::openGroup(d.handle.get(), "tests", d.file);
@@ -97,7 +103,7 @@ std::unique_ptr<SessionReader> SessionReader::open(const std::filesystem::path& 
                 throw FormatError(d.file + ": /tests/" + name + "/scores: expected shape [" + std::to_string(kHeadMetricCount) +
                                   ", " + std::to_string(L) + ", " + std::to_string(H) + "]");
             std::vector<double> flat(static_cast<std::size_t>(kHeadMetricCount * L * H));
-            h5::readArray(g.get(), "scores", H5T_NATIVE_DOUBLE, flat.data(), d.file);
+            h5::readArray(g.get(), "scores", H5T_NATIVE_DOUBLE, flat.data(), flat.size(), d.file);
             h5::verifyHash(g.get(), "scores", flat.data(), flat.size() * sizeof(double), d.file, where + "/scores", d.hashed);
             const std::size_t cells = static_cast<std::size_t>(L * H);
             for (int m = 0; m < kHeadMetricCount; ++m)
@@ -162,7 +168,7 @@ std::vector<int32_t> SessionReader::promptIds(int testId) const
     if (dims.size() != 1)
         throw FormatError(d.file + ": /" + name + "/prompt_ids: expected a 1-D int32 dataset");
     std::vector<int32_t> ids(dims[0]);
-    h5::readArray(g.get(), "prompt_ids", H5T_NATIVE_INT32, ids.data(), d.file);
+    h5::readArray(g.get(), "prompt_ids", H5T_NATIVE_INT32, ids.data(), ids.size(), d.file);
     h5::verifyHash(g.get(), "prompt_ids", ids.data(), ids.size() * sizeof(int32_t), d.file, "/" + std::string(name) + "/prompt_ids", d.hashed);
     return ids;
 }
@@ -176,9 +182,16 @@ std::vector<int> SessionReader::fullRowSteps(int testId) const
         return {};
     h5::Handle g = h5::openGroup(d.handle.get(), name, d.file);
     std::vector<int> steps;
-    for (const std::string& child : h5::children(g.get(), d.file, name))
-        if (child.rfind("step_", 0) == 0)
-            steps.push_back(std::stoi(child.substr(5)));
+    for (const std::string& child : h5::children(g.get(), d.file, name)) {
+        if (child.rfind("step_", 0) != 0)
+            continue;
+        int step = 0;
+        const char* end = child.data() + child.size();
+        const auto [ptr, ec] = std::from_chars(child.data() + 5, end, step);
+        if (ec != std::errc() || ptr != end || step < 0)
+            throw FormatError(d.file + ": /" + name + "/" + child + ": expected step_<number>");
+        steps.push_back(step);
+    }
     std::sort(steps.begin(), steps.end());
     return steps;
 }
@@ -197,8 +210,8 @@ std::vector<float> SessionReader::fullRows(int testId, int step, int64_t* rowLen
         dims[1] != static_cast<hsize_t>(d.manifest.heads))
         throw FormatError(d.file + ": /" + name + ": expected shape [" + std::to_string(d.manifest.layers) + ", " +
                           std::to_string(d.manifest.heads) + ", row length]");
-    std::vector<float> out(dims[0] * dims[1] * dims[2]);
-    h5::readArray(d.handle.get(), name, H5T_NATIVE_FLOAT, out.data(), d.file);
+    std::vector<float> out(h5::elementCount(dims));
+    h5::readArray(d.handle.get(), name, H5T_NATIVE_FLOAT, out.data(), out.size(), d.file);
     if (rowLength)
         *rowLength = static_cast<int64_t>(dims[2]);
     return out;
@@ -213,17 +226,22 @@ std::vector<StoredStep> SessionReader::steps(int testId) const
         return {};
     h5::Handle g = h5::openGroup(d.handle.get(), name, d.file);
     const auto dims = h5::arrayDims(g.get(), "topk_idx", d.file); // [S, L, H, K]
+    if (dims.size() != 4 || dims[1] != static_cast<hsize_t>(d.manifest.layers) ||
+        dims[2] != static_cast<hsize_t>(d.manifest.heads))
+        throw FormatError(d.file + ": /" + name + "/topk_idx: expected shape [steps, " + std::to_string(d.manifest.layers) +
+                          ", " + std::to_string(d.manifest.heads) + ", k]");
     const std::size_t S = dims[0], cells = dims[1] * dims[2], K = dims[3];
     std::vector<int32_t> idx(S * cells * K), tokens(S);
     std::vector<float> w(S * cells * K);
     std::vector<double> needle(S * cells), spanTop(S * cells);
     std::vector<int64_t> rowLen(S);
-    h5::readArray(g.get(), "topk_idx", H5T_NATIVE_INT32, idx.data(), d.file);
-    h5::readArray(g.get(), "topk_w", H5T_NATIVE_FLOAT, w.data(), d.file);
-    h5::readArray(g.get(), "needle_mass", H5T_NATIVE_DOUBLE, needle.data(), d.file);
-    h5::readArray(g.get(), "span_topk_mass", H5T_NATIVE_DOUBLE, spanTop.data(), d.file);
-    h5::readArray(g.get(), "row_len", H5T_NATIVE_INT64, rowLen.data(), d.file);
-    h5::readArray(g.get(), "token", H5T_NATIVE_INT32, tokens.data(), d.file);
+    // Every companion dataset must hold exactly the values topk_idx's shape implies.
+    h5::readArray(g.get(), "topk_idx", H5T_NATIVE_INT32, idx.data(), idx.size(), d.file);
+    h5::readArray(g.get(), "topk_w", H5T_NATIVE_FLOAT, w.data(), w.size(), d.file);
+    h5::readArray(g.get(), "needle_mass", H5T_NATIVE_DOUBLE, needle.data(), needle.size(), d.file);
+    h5::readArray(g.get(), "span_topk_mass", H5T_NATIVE_DOUBLE, spanTop.data(), spanTop.size(), d.file);
+    h5::readArray(g.get(), "row_len", H5T_NATIVE_INT64, rowLen.data(), rowLen.size(), d.file);
+    h5::readArray(g.get(), "token", H5T_NATIVE_INT32, tokens.data(), tokens.size(), d.file);
     const std::string where = "/" + std::string(name) + "/";
     h5::verifyHash(g.get(), "topk_idx", idx.data(), idx.size() * sizeof(int32_t), d.file, where + "topk_idx", d.hashed);
     h5::verifyHash(g.get(), "topk_w", w.data(), w.size() * sizeof(float), d.file, where + "topk_w", d.hashed);

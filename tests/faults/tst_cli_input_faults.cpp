@@ -180,6 +180,43 @@ private Q_SLOTS:
                       imported + QStringLiteral(" was imported from a score file and holds no prompts to replay"));
         QVERIFY(!QFile::exists(path(QStringLiteral("sweep.h5"))));
     }
+
+    void sessionsAnswerOnlyForWhatTheyHold()
+    {
+        // Before, `scores` on an imported retrieval file with the default --metric inf wrote
+        // zeros and "every test accepted", inspect showed zeros, dililazykv gave a uniform plan,
+        // and filters or gates that matched nothing wrote empty or zero files.
+        const QString imported = path(QStringLiteral("held.h5"));
+        QCOMPARE(runFaultCli({QStringLiteral("import-scores"), m_scores, QStringLiteral("--metric"), QStringLiteral("retrieval"),
+                              QStringLiteral("--out"), imported})
+                     .exitCode,
+                 0);
+        const QString out = path(QStringLiteral("held.json"));
+        const QString notHeld = QStringLiteral("holds metric retrieval (imported from a score file); --metric inf is not among them");
+        const QStringList inf{QStringLiteral("--metric"), QStringLiteral("inf")};
+        expectRefused(runFaultCli(QStringList{QStringLiteral("scores"), QStringLiteral("--session"), imported, QStringLiteral("--out"), out} + inf),
+                      2, notHeld);
+        expectRefused(runFaultCli(QStringList{QStringLiteral("inspect"), imported} + inf), 2, notHeld);
+        expectRefused(runFaultCli(QStringList{QStringLiteral("allocate"), QStringLiteral("--method"), QStringLiteral("dililazykv"),
+                                              QStringLiteral("--session"), imported, QStringLiteral("--base"), QStringLiteral("64"),
+                                              QStringLiteral("--out"), out} +
+                                  inf),
+                      2, notHeld);
+        // Without --metric, the metric the session holds.
+        FaultRun r = runFaultCli({QStringLiteral("scores"), QStringLiteral("--session"), imported, QStringLiteral("--out"), out});
+        QVERIFY2(r.exitCode == 0 && r.out.contains(QStringLiteral("metric retrieval")), qPrintable(r.err + r.out));
+        QVERIFY(QFile::remove(out));
+        // Filters and gates that leave no test.
+        const QStringList scores{QStringLiteral("scores"), QStringLiteral("--session"), m_session, QStringLiteral("--out"), out};
+        expectRefused(runFaultCli(scores + QStringList{QStringLiteral("--lengths"), QStringLiteral("999")}), 2,
+                      QStringLiteral("no test matches --lengths 999 (the session's tests have lengths 300)"));
+        expectRefused(runFaultCli(scores + QStringList{QStringLiteral("--gate"), QStringLiteral("rouge1"), QStringLiteral("--threshold"),
+                                                       QStringLiteral("100")}),
+                      2, QStringLiteral("no test passes gate rouge1 > 100 (1 considered"));
+        expectRefused(runFaultCli(scores + QStringList{QStringLiteral("--threshold"), QStringLiteral("nan")}), 2,
+                      QStringLiteral("--threshold expects a finite number, got 'nan'"));
+        QVERIFY(!QFile::exists(out));
+    }
 };
 
 QTEST_GUILESS_MAIN(TestCliInputFaults)
