@@ -44,6 +44,7 @@ std::string manifestToJson(const SessionManifest& m)
     j["stop_at_eos"] = m.stopAtEos;
     j["stop_at_newline"] = m.stopAtNewline;
     j["stop_at_answer_length"] = m.stopAtAnswerLength;
+    j["masked_heads"] = m.maskedHeads;
     j["prompt_template"] = m.promptTemplate;
     j["chat_template"] = m.chatTemplate;
     j["add_bos"] = m.addBos;
@@ -210,6 +211,7 @@ SessionManifest manifestFromJson(const std::string& text, const std::string& fil
     m.stopAtEos = f.flag("stop_at_eos", true);
     m.stopAtNewline = f.flag("stop_at_newline", false);
     m.stopAtAnswerLength = f.flag("stop_at_answer_length", false);
+    m.maskedHeads = f.text("masked_heads");
     m.promptTemplate = f.text("prompt_template");
     m.chatTemplate = f.text("chat_template", "none");
     m.addBos = f.flag("add_bos", true);

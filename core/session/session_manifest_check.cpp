@@ -97,6 +97,7 @@ void requireResumable(const SessionManifest& s, const SessionManifest& r, const 
     same("prompt_template", s.promptTemplate, r.promptTemplate);
     same("chat_template", s.chatTemplate, r.chatTemplate);
     same("add_bos", flag(s.addBos), flag(r.addBos));
+    same("masked_heads", s.maskedHeads, r.maskedHeads);
     // Sessions written before the generation settings were recorded hold 0 here.
     if (s.maxNewTokens > 0) {
         same("max_new_tokens", std::to_string(s.maxNewTokens), std::to_string(r.maxNewTokens));

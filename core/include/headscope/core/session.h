@@ -36,6 +36,9 @@ struct SessionManifest {
     bool stopAtEos = true;
     bool stopAtNewline = false;
     bool stopAtAnswerLength = false;
+    // Query heads whose attention output was zeroed in every test ("L-H,…", head_list.h); empty
+    // for the model as it is. A session with masked heads is an ablation, not the model's map.
+    std::string maskedHeads;
     std::string promptTemplate;
     std::string chatTemplate = "none";
     bool addBos = true;
