@@ -3,6 +3,8 @@
 #include "headscope/core/errors.h"
 
 #include <charconv>
+#include <cmath>
+#include <cstdio>
 #include <iostream>
 #include <sstream>
 
@@ -93,6 +95,11 @@ bool ArgParser::parse(const std::vector<std::string>& args)
     return true;
 }
 
+bool ArgParser::given(const std::string& name) const
+{
+    return m_values.count(name) > 0;
+}
+
 bool ArgParser::has(const std::string& name) const
 {
     if (m_values.count(name))
@@ -134,11 +141,34 @@ double ArgParser::doubleValue(const std::string& name) const
     try {
         std::size_t used = 0;
         double out = std::stod(text, &used);
-        if (used == text.size())
+        if (used == text.size() && std::isfinite(out))
             return out;
-    } catch (const std::exception&) {
+        if (used == text.size())
+            throw UsageError(m_command + ": --" + name + " expects a finite number, got '" + text + "'");
+    } catch (const std::invalid_argument&) {
+    } catch (const std::out_of_range&) {
     }
     throw UsageError(m_command + ": --" + name + " expects a number, got '" + text + "'");
+}
+
+int ArgParser::intValue(const std::string& name, int lo, int hi) const
+{
+    const int v = intValue(name);
+    if (v < lo || v > hi)
+        throw UsageError(m_command + ": --" + name + " expects an integer in " + std::to_string(lo) + ".." +
+                         std::to_string(hi) + ", got " + std::to_string(v));
+    return v;
+}
+
+double ArgParser::doubleValue(const std::string& name, double lo, double hi) const
+{
+    const double v = doubleValue(name);
+    if (v < lo || v > hi) {
+        char buf[160];
+        std::snprintf(buf, sizeof buf, " expects a number in [%g, %g], got %g", lo, hi, v);
+        throw UsageError(m_command + ": --" + name + buf);
+    }
+    return v;
 }
 
 std::string ArgParser::usage() const
@@ -183,9 +213,13 @@ std::vector<T> parseList(const std::string& text, const std::string& what)
                 v = std::stod(item, &used);
             if (used != item.size())
                 throw std::invalid_argument(item);
+            if constexpr (std::is_floating_point_v<T>)
+                if (!std::isfinite(v))
+                    throw std::invalid_argument(item);
             out.push_back(v);
         } catch (const std::exception&) {
-            throw UsageError(what + ": '" + item + "' is not a number (in '" + text + "')");
+            throw UsageError(what + ": '" + item + "' is not a" + std::string(std::is_floating_point_v<T> ? " finite number" : "n integer") +
+                             " (in '" + text + "')");
         }
     }
     return out;
@@ -200,6 +234,15 @@ std::vector<int> parseIntList(const std::string& text, const std::string& what)
 std::vector<double> parseDoubleList(const std::string& text, const std::string& what)
 {
     return parseList<double>(text, what);
+}
+
+uint64_t parseSeed(const std::string& text, const std::string& what)
+{
+    uint64_t out = 0;
+    auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+    if (text.empty() || ec != std::errc() || ptr != text.data() + text.size())
+        throw UsageError(what + ": expected an integer in 0..18446744073709551615, got '" + text + "'");
+    return out;
 }
 
 } // namespace headscope::cli

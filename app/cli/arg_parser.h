@@ -7,6 +7,7 @@
 //   std::string dir = p.value("model");
 // Accepts "--name value" and "--name=value". Unknown or missing options throw UsageError
 // naming the option; --help prints generated usage to stdout.
+#include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
@@ -28,10 +29,15 @@ public:
     bool parse(const std::vector<std::string>& args);
 
     bool has(const std::string& name) const;   // option given (or has a default), or flag set
+    bool given(const std::string& name) const; // on the command line (a default does not count)
     std::string value(const std::string& name) const; // throws UsageError if absent
     std::optional<std::string> optional(const std::string& name) const;
     int intValue(const std::string& name) const;
+    // Numbers are finite: nan and inf are refused naming the option. The ranged forms also
+    // refuse values outside [lo, hi], naming the option, the range and the value.
     double doubleValue(const std::string& name) const;
+    int intValue(const std::string& name, int lo, int hi) const;
+    double doubleValue(const std::string& name, double lo, double hi) const;
     const std::vector<std::string>& positionals() const { return m_positionalValues; }
 
     std::string usage() const;
@@ -54,8 +60,10 @@ private:
     const Spec* find(const std::string& name) const;
 };
 
-// Parses "1,2,3" into ints; throws UsageError naming `what` on a bad element.
+// Parses "1,2,3" into ints (doubles: finite); throws UsageError naming `what` on a bad element.
 std::vector<int> parseIntList(const std::string& text, const std::string& what);
 std::vector<double> parseDoubleList(const std::string& text, const std::string& what);
+// A random seed: a decimal integer in 0..2^64-1 (no sign); throws UsageError naming `what`.
+uint64_t parseSeed(const std::string& text, const std::string& what);
 
 } // namespace headscope::cli

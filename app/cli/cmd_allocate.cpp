@@ -3,6 +3,7 @@
 #include "allocate_report.h"
 #include "arg_parser.h"
 #include "commands.h"
+#include "output_args.h"
 
 #include "headscope/core/allocator.h"
 #include "headscope/core/budget_file.h"
@@ -42,26 +43,28 @@ int runAllocate(const std::vector<std::string>& args)
         .option("dtype", "bf16|f16|f32", "KV element type for bytes", false, "bf16")
         .option("context-length", "L", "prompt length: truncates caps at L − window, full-cache baseline, pyramid rules")
         .option("out", "budget.json", "write the budget file here")
+        .flag("force", "replace an existing budget file at --out (never a file of another kind)")
         .flag("json", "print machine-readable output");
     p.note("Scores: exactly one of --scores FILE or --session S.h5 (for headkv and dililazykv).");
     p.note("adakv writes each layer's budget; the compressed cache splits it across heads at prefill from the "
            "prompt's own observation-window scores (floor --floor-alpha).");
     if (!p.parse(args)) return 0;
+    const auto out = outputFromArgs(p, OutputKind::BudgetFile);
 
     const AllocationMethod method = parseAllocationMethod(p.value("method"));
     if (p.optional("scores") && p.optional("session"))
         throw UsageError("give either --scores or --session, not both");
 
     AllocationParams params;
-    params.baseCapacity = p.intValue("base");
+    params.baseCapacity = p.intValue("base", 1, 100'000'000);
     const bool dili = method == AllocationMethod::DiliLazyKv;
-    params.window = p.optional("window") ? p.intValue("window") : (dili ? 16 : 8);
+    params.window = p.optional("window") ? p.intValue("window", 0, 100'000'000) : (dili ? 16 : 8);
     params.beta = p.optional("beta") ? p.doubleValue("beta") : (dili ? 1.351 : 1.5);
     params.temp = p.doubleValue("temp");
     params.adaFloorAlpha = p.doubleValue("floor-alpha");
     if (params.adaFloorAlpha < 0.0 || params.adaFloorAlpha > 1.0)
         throw UsageError("--floor-alpha: expected a value in [0, 1], got " + p.value("floor-alpha"));
-    if (p.optional("context-length")) params.promptLength = p.intValue("context-length");
+    if (p.optional("context-length")) params.promptLength = p.intValue("context-length", 1, 100'000'000);
 
     std::optional<int> layers, heads, kvHeads, headDim;
     std::vector<int64_t> slidingWindows; // local layers' windows, from --model
@@ -75,10 +78,10 @@ int runAllocate(const std::vector<std::string>& args)
         headDim = static_cast<int>(cfg.headDim);
         slidingWindows = modelDims(cfg).slidingWindows;
     }
-    if (p.optional("layers")) layers = p.intValue("layers");
-    if (p.optional("heads")) heads = p.intValue("heads");
-    if (p.optional("kv-heads")) kvHeads = p.intValue("kv-heads");
-    if (p.optional("head-dim")) headDim = p.intValue("head-dim");
+    if (p.optional("layers")) layers = p.intValue("layers", 1, 100000);
+    if (p.optional("heads")) heads = p.intValue("heads", 1, 100000);
+    if (p.optional("kv-heads")) kvHeads = p.intValue("kv-heads", 1, 100000);
+    if (p.optional("head-dim")) headDim = p.intValue("head-dim", 1, 100000);
 
     std::optional<ImportedScores> imported;
     if (auto file = p.optional("scores")) {
@@ -135,9 +138,9 @@ int runAllocate(const std::vector<std::string>& args)
     report.aggregation = agg;
     report.baseCapacity = params.baseCapacity;
     if (imported) report.warnings = imported->warnings;
-    if (auto out = p.optional("out")) {
-        writeBudgetFile(*out, plan);
-        report.outPath = *out;
+    if (out) {
+        writeOutputText(*out, budgetPlanToJson(plan));
+        report.outPath = p.value("out");
     }
     if (p.has("json")) printAllocateJson(std::cout, report);
     else printAllocateTable(std::cout, report);

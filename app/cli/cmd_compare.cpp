@@ -9,8 +9,10 @@
 #include "headscope/core/comparison.h"
 #include "headscope/core/compression.h"
 #include "headscope/core/errors.h"
+#include "headscope/core/model_config.h"
 #include "headscope/core/head_list.h"
 #include "headscope/core/session.h"
+#include "headscope/core/session_replay.h"
 #include "headscope/engine/engine.h"
 
 #include <nlohmann/json.hpp>
@@ -178,12 +180,15 @@ int runCompare(const std::vector<std::string>& args)
         if (!test)
             throw UsageError(p.value("session") + ": no complete test " + std::to_string(id));
         request.promptIds = reader->promptIds(id);
+        requireReplayable(*reader, id, request.promptIds,
+                          {modelDir, tokenizer ? tokenizer->sha256() : std::string(),
+                           loadModelConfig(modelDir / "config.json").vocabSize});
         request.needleSpan = test->needleSpan();
         request.promptSource = "probe test " + std::to_string(id) + " of " + p.value("session");
     } else {
         request.promptIds = promptFromArgs(p, tokenizer, modelDir);
     }
-    request.options.maxNewTokens = p.intValue("max-new-tokens");
+    request.options.maxNewTokens = p.intValue("max-new-tokens", 1, 1'000'000);
     request.options.stopAtEos = p.has("stop-at-eos");
     if (p.has("stop-at-newline") && tokenizer)
         request.options.stopTokens = tokenizer->encode("\n");

@@ -44,7 +44,7 @@ int runGenerate(const std::vector<std::string>& args)
     Engine engine;
     engine.load(modelDir, load);
     GenerateOptions options;
-    options.maxNewTokens = p.intValue("max-new-tokens");
+    options.maxNewTokens = p.intValue("max-new-tokens", 1, 1'000'000);
     options.stopAtEos = p.has("stop-at-eos");
     if (p.has("stop-at-newline") && tokenizer)
         options.stopTokens = tokenizer->encode("\n");

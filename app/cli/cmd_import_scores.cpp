@@ -5,6 +5,7 @@
 #include "arg_parser.h"
 #include "commands.h"
 #include "model_shape_args.h"
+#include "output_args.h"
 
 #include "headscope/core/errors.h"
 #include "headscope/core/score_formats.h"
@@ -18,18 +19,19 @@ int runImportScores(const std::vector<std::string>& args)
 {
     ArgParser p("import-scores", "Import a head-score file (" + scoreFormatNames(true) + ") as a session.");
     p.positional("FILE", "score file (a DuoAttention / RLKV pattern directory also works)")
-        .option("out", "S.h5", "session to write", true)
         .option("format", "NAME", "the file's format (" + scoreFormatNames(true) + "); default: detected")
         .option("metric", "NAME", "metric the file holds (inf, dili, lazy, retrieval, reasoning, …); default: the "
                                   "section's metric for nested DiliLazyKV files, else retrieval")
         .option("section", "NAME", "section of a nested DiliLazyKV file");
     addModelShapeOptions(p);
+    addOutputOptions(p, "S.h5", "session to write");
     p.note("Give the model (--model DIR or --config config.json) so the file's shape is checked: layers, and whether "
            "its heads are query heads or KV heads.");
     if (!p.parse(args))
         return 0;
     if (p.positionals().size() != 1)
         throw UsageError("import-scores: give one score file");
+    const auto out = outputFromArgs(p, OutputKind::Session);
     const ModelShapeArgs shape = modelShapeFromArgs(p);
     ScoreFileImportOptions o = importOptionsFor(shape);
     if (p.has("format"))
@@ -40,7 +42,9 @@ int runImportScores(const std::vector<std::string>& args)
     if (p.has("metric"))
         request.metric = parseHeadMetric(p.value("metric"));
     request.configJson = shape.configText;
-    const ImportedScores r = importScoresAsSession(p.positionals()[0], p.value("out"), request, o);
+    // Written to a staging file and renamed into place: a refused import leaves nothing behind.
+    const ImportedScores r = importScoresAsSession(p.positionals()[0], out->staging(), request, o);
+    out->commit();
     std::cout << "imported " << p.positionals()[0] << " (format " << r.format
               << (r.section.empty() ? "" : ", section " + r.section) << ")\n"
               << "  shape            " << r.matrix.layers << " layers × " << r.matrix.heads << " heads\n"

@@ -112,7 +112,7 @@ int runInspect(const std::vector<std::string>& args)
     std::vector<int> order(a.mean.values.size());
     std::iota(order.begin(), order.end(), 0);
     std::stable_sort(order.begin(), order.end(), [&](int x, int y) { return a.mean.values[static_cast<std::size_t>(x)] > a.mean.values[static_cast<std::size_t>(y)]; });
-    const int top = std::min<int>(p.intValue("top"), static_cast<int>(order.size()));
+    const int top = std::min<int>(p.intValue("top", 0, 1'000'000), static_cast<int>(order.size()));
     std::cout << "\ntop " << top << " heads by " << headMetricName(q.metric) << " (" << a.testsAccepted << " of " << a.testsConsidered
               << " tests accepted)\n  rank  head     mean      ±95% CI\n";
     for (int i = 0; i < top; ++i) {

@@ -2,6 +2,7 @@
 // deterministic for a seed. Used by the tests, the benchmarks and the headless demo.
 #include "arg_parser.h"
 #include "commands.h"
+#include "output_args.h"
 
 #include "headscope/core/checkpoint.h"
 #include "headscope/core/errors.h"
@@ -75,27 +76,28 @@ int runMakeTestModel(const std::vector<std::string>& args)
         .option("query-pre-attn-scalar", "S", "scores × S^-1/2 (gemma; default the family's)")
         .option("local-rope-theta", "T", "RoPE base of sliding layers (gemma3 rope_local_base_freq)")
         .flag("multimodal", "gemma3: the Gemma3ForConditionalGeneration layout with a stand-in vision tower")
-        .option("seed", "S", "random seed", true)
-        .option("out", "DIR", "output directory", true)
-        .note("One of --tokenizer, --vocab or --byte-tokenizer is required.");
+        .option("seed", "S", "random seed", true);
+    addOutputOptions(p, "DIR", "checkpoint directory to write");
+    p.note("One of --tokenizer, --vocab or --byte-tokenizer is required.");
     if (!p.parse(args))
         return 0;
+    const auto out = outputFromArgs(p, OutputKind::Checkpoint);
     TestModelSpec spec;
     spec.architecture = parseArchitectureLabel(p.value("arch"));
-    spec.layers = p.intValue("layers");
-    spec.hidden = p.intValue("hidden");
-    spec.heads = p.intValue("heads");
-    spec.kvHeads = p.intValue("kv-heads");
-    spec.intermediate = p.intValue("intermediate");
+    spec.layers = p.intValue("layers", 1, 1000);
+    spec.hidden = p.intValue("hidden", 1, 1'000'000);
+    spec.heads = p.intValue("heads", 1, 10000);
+    spec.kvHeads = p.intValue("kv-heads", 1, 10000);
+    spec.intermediate = p.intValue("intermediate", 1, 10'000'000);
     if (p.has("tokenizer"))
         spec.tokenizerDir = p.value("tokenizer");
     else if (p.has("vocab"))
-        spec.vocab = p.intValue("vocab");
+        spec.vocab = p.intValue("vocab", 3, 100'000'000);
     else if (!p.has("byte-tokenizer"))
         throw UsageError("make-test-model: one of --tokenizer DIR, --vocab V or --byte-tokenizer is required");
     spec.byteTokenizer = p.has("byte-tokenizer") && !p.has("tokenizer");
     spec.tieEmbeddings = p.has("tie-embeddings");
-    spec.shards = p.intValue("shards");
+    spec.shards = p.intValue("shards", 1, 10000);
     const std::string dtype = p.value("dtype");
     if (dtype == "f32")
         spec.dtype = ElementType::F32;
@@ -106,9 +108,9 @@ int runMakeTestModel(const std::vector<std::string>& args)
     else
         throw UsageError("--dtype: expected f32, bf16 or f16, got '" + dtype + "'");
     if (p.has("head-dim"))
-        spec.headDim = p.intValue("head-dim");
-    spec.ropeTheta = p.doubleValue("rope-theta");
-    spec.partialRotaryFactor = p.doubleValue("partial-rotary");
+        spec.headDim = p.intValue("head-dim", 2, 100000);
+    spec.ropeTheta = p.doubleValue("rope-theta", 1.0, 1e12);
+    spec.partialRotaryFactor = p.doubleValue("partial-rotary", 1e-6, 1.0);
     const std::string scaling = p.value("rope-scaling");
     if (scaling == "llama3") {
         spec.ropeScaling.type = RopeScalingType::Llama3;
@@ -124,20 +126,22 @@ int runMakeTestModel(const std::vector<std::string>& args)
         throw UsageError("--rope-scaling: expected none, linear, llama3 or longrope, got '" + scaling + "'");
     }
     if (p.has("sliding-window"))
-        spec.slidingWindow = p.intValue("sliding-window");
+        spec.slidingWindow = p.intValue("sliding-window", 1, 100'000'000);
     if (p.has("layer-types"))
         spec.layerTypes = parseLayerTypes(p.value("layer-types"));
     if (p.has("attn-softcap"))
-        spec.attnLogitSoftcap = p.doubleValue("attn-softcap");
+        spec.attnLogitSoftcap = p.doubleValue("attn-softcap", 1e-6, 1e6);
     if (p.has("final-softcap"))
-        spec.finalLogitSoftcap = p.doubleValue("final-softcap");
+        spec.finalLogitSoftcap = p.doubleValue("final-softcap", 1e-6, 1e6);
     if (p.has("query-pre-attn-scalar"))
-        spec.queryPreAttnScalar = p.doubleValue("query-pre-attn-scalar");
+        spec.queryPreAttnScalar = p.doubleValue("query-pre-attn-scalar", 1e-6, 1e12);
     if (p.has("local-rope-theta"))
-        spec.localRopeTheta = p.doubleValue("local-rope-theta");
+        spec.localRopeTheta = p.doubleValue("local-rope-theta", 1.0, 1e12);
     spec.multimodal = p.has("multimodal");
-    spec.seed = static_cast<uint64_t>(std::stoull(p.value("seed")));
-    writeTestModel(spec, p.value("out"));
+    spec.seed = parseSeed(p.value("seed"), "--seed");
+    // Written into a staging directory and swapped into place: a failed write keeps what was there.
+    writeTestModel(spec, out->staging());
+    out->commit();
     std::cout << "wrote " << p.value("out") << "\n";
     return 0;
 }

@@ -16,12 +16,14 @@ int runMerge(const std::vector<std::string>& args)
                          "and (unless --allow-missing) missing tests. Re-running a finished merge is a no-op.");
     p.positional("A.h5 B.h5 ...", "shard sessions", /*repeated=*/true)
         .option("out", "S.h5", "merged session (written only when the merge succeeds)", true)
-        .flag("allow-missing", "merge even when grid tests are missing (they are listed)");
+        .flag("allow-missing", "merge even when grid tests are missing (they are listed)")
+        .flag("force", "replace an existing --out that is not the merge of these shards (never a file of another kind)");
     if (!p.parse(args))
         return 0;
     std::vector<std::filesystem::path> inputs(p.positionals().begin(), p.positionals().end());
     MergeOptions options;
     options.allowMissing = p.has("allow-missing");
+    options.replace = p.has("force");
     const MergeReport r = mergeSessions(inputs, p.value("out"), options);
     if (!r.missing.empty()) {
         std::cerr << "merge: " << r.missing.size() << " of " << r.gridTests << " grid tests missing:\n";

@@ -39,6 +39,8 @@ int runProbe(const std::vector<std::string>& args)
         .option("template", "TEXT", "prompt template with {context} and {question}")
         .option("out", "SESSION.h5", "session file to write", true)
         .flag("resume", "continue an interrupted session, skipping finished tests")
+        .flag("force", "replace an existing session at --out (replaced once the new one is created; never a file of "
+                       "another kind)")
         .option("mask-heads", "L-H,...", "zero these query heads' attention output in every test (an ablation; "
                                           "recorded in the manifest as masked_heads)")
         .option("store-rows", "IDS|all", "also store these tests' complete attention rows (float16; "
@@ -67,6 +69,7 @@ int runProbe(const std::vector<std::string>& args)
         request.promptTemplate = p.value("template");
     request.out = p.value("out");
     request.resume = p.has("resume");
+    request.replace = p.has("force");
     if (p.has("mask-heads"))
         request.maskedHeads = parseHeadList(p.value("mask-heads"), "--mask-heads");
     if (p.has("store-rows")) {
@@ -76,6 +79,7 @@ int runProbe(const std::vector<std::string>& args)
     }
     std::tie(request.shardIndex, request.shardCount) = parseShard(p.value("shard"));
     request.validate(); // before the model is loaded
+    request.validateOutput();
 
     Engine engine;
     engine.load(p.value("model_path"), loadOptionsFromArgs(p));
@@ -83,6 +87,8 @@ int runProbe(const std::vector<std::string>& args)
 
     InterruptGuard interrupt;
     ProbeRunner runner(engine, tokenizer);
+    for (const std::string& warning : probeWarnings(request, engine.config()))
+        std::cerr << "probe: warning: " << warning << "\n";
     std::cerr << "probe: " << request.describeGrid() << " on " << engine.deviceDescription() << "\n";
     const std::string dtype(dtypeName(engine.computeDtype()));
     try {
@@ -104,6 +110,9 @@ int runProbe(const std::vector<std::string>& args)
     } catch (const CancelledError&) {
         std::fprintf(stderr, "\nprobe: interrupted; finished tests are in %s (continue with --resume)\n", request.out.c_str());
         return 130;
+    } catch (const Error&) {
+        std::fprintf(stderr, "\n"); // end the progress line before the error
+        throw;
     }
     return 0;
 }

@@ -5,6 +5,7 @@
 #include "arg_parser.h"
 #include "commands.h"
 #include "model_shape_args.h"
+#include "output_args.h"
 
 #include "headscope/core/errors.h"
 #include "headscope/core/score_formats.h"
@@ -25,7 +26,6 @@ int runScores(const std::vector<std::string>& args)
         .option("lengths", "L1,L2", "only these context lengths")
         .option("depths", "D1,D2", "only these depths (fractions)")
         .option("export", "FORMAT", scoreFormatNames(false), false, "headkv")
-        .option("out", "PATH", "output file (a directory for duo)", true)
         .option("normalize", "rank|minmax|top:F", "duo: how scores become gate values in [0, 1]", false, "rank")
         .option("top-k", "K", "qrhead: heads in the set", false, "16")
         .option("group-agg", "mean|max|sum", "duo, lukv: how a KV group's query-head scores combine", false, "mean")
@@ -34,11 +34,15 @@ int runScores(const std::vector<std::string>& args)
         .option("floor-alpha", "A", "lukv: share of each ratio's keep budget spread evenly over heads", false, "0.2")
         .option("model-name", "NAME", "qrhead: model_name_or_path (default: the session's model directory name)");
     addModelShapeOptions(p);
+    addOutputOptions(p, "PATH", "output file (a directory for duo)");
     p.note("Per-KV-head formats (duo, lukv) group query heads by the session's KV-head count, or the model's "
            "(--model DIR, --config config.json, --kv-heads K).");
     if (!p.parse(args))
         return 0;
     const ScoreFormat& format = scoreFormatForExport(p.value("export"));
+    // Checked before any work; written staged, replacing only the same kind with --force.
+    OutputTarget::validate(p.value("out"), format.writesDirectory ? OutputKind::ScoreDirectory : OutputKind::ScoreFile,
+                           p.has("force"));
     const auto reader = SessionReader::open(p.value("session"));
     const SessionManifest& m = reader->manifest();
     SessionQuery q;
@@ -72,10 +76,10 @@ int runScores(const std::vector<std::string>& args)
     o.kvHeads = shape.kvHeads.value_or(m.headGranularity == "kv" ? matrix.heads : m.kvHeads);
     o.groupAggregation = parseGroupAggregation(p.value("group-agg"));
     o.normalization = parseScoreNormalization(p.value("normalize"));
-    o.topK = p.intValue("top-k");
+    o.topK = p.intValue("top-k", 1, 1'000'000);
     o.sinkSize = p.intValue("sink-size");
     o.recentSize = p.intValue("recent-size");
-    o.floorAlpha = p.doubleValue("floor-alpha");
+    o.floorAlpha = p.doubleValue("floor-alpha", 0.0, 1.0);
     if (o.sinkSize < 0 || o.recentSize < 0)
         throw UsageError("--sink-size and --recent-size must be non-negative");
     o.modelName = p.has("model-name") ? p.value("model-name")
@@ -85,7 +89,7 @@ int runScores(const std::vector<std::string>& args)
     std::snprintf(gate, sizeof gate, " metric=%s gate=%s threshold=%g accepted=%d", std::string(headMetricName(q.metric)).c_str(),
                   p.value("gate").c_str(), q.threshold, a.testsAccepted);
     o.provenance = "session:" + p.value("session") + gate;
-    writeScoreOutputs(p.value("out"), format.write(matrix, o), format.writesDirectory);
+    writeScoreOutputs(p.value("out"), format.write(matrix, o), format.writesDirectory, p.has("force"));
     std::cout << "wrote " << p.value("out") << " (" << format.name << "): " << a.mean.layers << "×" << a.mean.heads
               << (matrix.granularity == HeadGranularity::KvHead ? " KV" : "") << " heads, metric "
               << headMetricName(q.metric) << ", " << a.testsAccepted << " of " << a.testsConsidered << " tests accepted\n";

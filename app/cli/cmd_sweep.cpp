@@ -2,6 +2,7 @@
 // the full cache (accuracy vs budget, the DiliLazyKV/HeadKV papers' main figure) → HDF5.
 #include "arg_parser.h"
 #include "commands.h"
+#include "output_args.h"
 #include "run_args.h"
 
 #include "headscope/core/budget_sweep.h"
@@ -13,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <sstream>
@@ -25,6 +27,9 @@ namespace {
 
 std::vector<SweepTest> testsFromSession(const SessionReader& reader, const std::string& path)
 {
+    if (reader.manifest().mode == "imported")
+        throw UsageError("sweep: " + path + " was imported from a score file and holds no prompts to replay; give a probe "
+                         "session, or build the tests with --lengths and a haystack and pass the scores with --scores");
     const std::vector<Needle> needles = parseNeedles(reader.manifest().needlesJsonl, path + " /manifest needles");
     std::vector<SweepTest> tests;
     for (const SessionTest& t : reader.tests()) {
@@ -106,14 +111,15 @@ int runSweep(const std::vector<std::string>& args)
         .option("temp", "T", "score exponent", false, "1")
         .option("floor-alpha", "A", "adakv floor", false, "0.2")
         .option("max-new-tokens", "N", "answer tokens per test", false, "32")
-        .flag("stop-at-newline", "end each answer at its first newline")
-        .option("out", "results.h5", "write the results here", true);
+        .flag("stop-at-newline", "end each answer at its first newline");
+    addOutputOptions(p, "results.h5", "write the results here");
     addCompressionOptions(p);
     addLoadOptions(p);
     p.flag("json", "print the table as JSON")
         .note("Tests: --session S.h5 (replays its prompts) or --lengths with a haystack option (builds the grid).");
     if (!p.parse(args))
         return 0;
+    const auto out = outputFromArgs(p, OutputKind::SweepResults);
 
     const std::filesystem::path modelDir = p.value("model");
     const std::optional<Tokenizer> tokenizer = tokenizerIfPresent(modelDir);
@@ -122,15 +128,19 @@ int runSweep(const std::vector<std::string>& args)
 
     SweepConfig config;
     config.methods = parseAllocationMethods(p.value("methods"));
-    for (int b : parseIntList(p.value("budgets"), "--budgets"))
+    for (int b : parseIntList(p.value("budgets"), "--budgets")) {
+        if (b < 1)
+            throw UsageError("--budgets: capacities are >= 1 token, got " + std::to_string(b));
         config.budgets.push_back(b);
-    config.params.window = p.intValue("window");
+    }
+    config.params.window = p.intValue("window", 0, 100'000'000);
     config.params.beta = p.doubleValue("beta");
     config.params.temp = p.doubleValue("temp");
-    config.params.adaFloorAlpha = p.doubleValue("floor-alpha");
+    config.params.adaFloorAlpha = p.doubleValue("floor-alpha", 0.0, 1.0);
     config.compression = *compressionFromArgs(p, BudgetPlan{});
-    config.generation.maxNewTokens = p.intValue("max-new-tokens");
+    config.generation.maxNewTokens = p.intValue("max-new-tokens", 1, 1'000'000);
     config.generation.stopAtEos = true;
+    validateSweepParams(config); // before any test is built or generated
     if (p.has("stop-at-newline"))
         config.generation.stopTokens = tokenizer->encode("\n");
 
@@ -138,6 +148,11 @@ int runSweep(const std::vector<std::string>& args)
     manifest["model"] = modelDir.string();
     std::vector<SweepTest> tests;
     if (p.has("session")) {
+        // The session's tests are the tests: options that build a grid would be ignored.
+        for (const char* grid : {"lengths", "depths", "needles", "haystack_dir", "synthetic-haystack", "seed"})
+            if (p.given(grid))
+                throw UsageError("sweep: --" + std::string(grid) + " builds a grid of tests, but --session replays the "
+                                 "session's own tests; give one or the other");
         const std::string path = p.value("session");
         const auto reader = SessionReader::open(path);
         tests = testsFromSession(*reader, path);
@@ -145,7 +160,11 @@ int runSweep(const std::vector<std::string>& args)
         q.metric = parseHeadMetric(p.value("metric"));
         q.gate = parseGate(p.value("gate"));
         q.threshold = p.doubleValue("threshold");
-        SessionAggregate a = reader->aggregate(q);
+        const bool scoresFromSession =
+            !p.has("scores") && std::any_of(config.methods.begin(), config.methods.end(), needsHeadScores);
+        // When the session's scores drive a method, a metric it does not hold or a gate that
+        // passes nothing is an error saying so, not a sweep without those methods' scores.
+        SessionAggregate a = scoresFromSession ? reader->aggregateStrict(q) : reader->aggregate(q);
         if (a.testsAccepted > 0)
             config.scores = std::move(a.mean);
         manifest["tests"] = "session " + path;
@@ -184,7 +203,8 @@ int runSweep(const std::vector<std::string>& args)
             std::fprintf(stderr, "[%d/%d] %s\n", s.done, s.total, s.label.c_str());
     });
     results.manifestJson = manifest.dump();
-    writeSweepResults(p.value("out"), results);
+    writeSweepResults(out->staging(), results);
+    out->commit();
 
     if (p.has("json")) {
         nlohmann::ordered_json j;

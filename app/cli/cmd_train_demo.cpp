@@ -2,6 +2,7 @@
 // needle documents, on CPU, and writes it as an ordinary HF checkpoint directory.
 #include "arg_parser.h"
 #include "commands.h"
+#include "output_args.h"
 #include "interrupt_guard.h"
 
 #include "headscope/engine/demo_trainer.h"
@@ -17,8 +18,8 @@ namespace headscope::cli {
 int runTrainDemo(const std::vector<std::string>& args)
 {
     ArgParser p("train-demo-model", "Train HeadScope's small demo model on synthetic needle documents (CPU).");
-    p.option("out", "DIR", "checkpoint directory to write", true)
-        .option("seed", "S", "seed for weights and data", false, "1")
+    addOutputOptions(p, "DIR", "checkpoint directory to write");
+    p.option("seed", "S", "seed for weights and data", false, "1")
         .option("init", "DIR", "continue from this checkpoint's weights (same shape)")
         .option("steps", "N", "optimizer steps (the schedule spans them)", false, "2300")
         .option("minutes", "M", "wall-clock limit; training stops at the first step past it", false, "28.5")
@@ -41,36 +42,43 @@ int runTrainDemo(const std::vector<std::string>& args)
         .option("eval-every", "N", "steps between held-out evaluations", false, "100");
     if (!p.parse(args))
         return 0;
+    // Checked before training starts; the checkpoint is written to a staging directory and
+    // swapped into place at the end, so an interrupted or failed run keeps what was there.
+    const auto out = outputFromArgs(p, OutputKind::Checkpoint);
     auto range = [&](const char* name, int64_t& lo, int64_t& hi) {
         const std::string v = p.value(name);
         const auto dash = v.find('-');
         if (dash == std::string::npos)
             throw UsageError(std::string("--") + name + ": expected A-B, got '" + v + "'");
-        lo = std::stoll(v.substr(0, dash));
-        hi = std::stoll(v.substr(dash + 1));
+        const std::string a = v.substr(0, dash), b = v.substr(dash + 1);
+        if (a.empty() || b.empty() || a.find_first_not_of("0123456789") != std::string::npos ||
+            b.find_first_not_of("0123456789") != std::string::npos || a.size() > 9 || b.size() > 9)
+            throw UsageError(std::string("--") + name + ": expected A-B with integers A and B, got '" + v + "'");
+        lo = std::stoll(a);
+        hi = std::stoll(b);
         if (lo < 16 || hi < lo)
             throw UsageError(std::string("--") + name + ": expected 16 ≤ A ≤ B, got '" + v + "'");
     };
     DemoTrainOptions o;
-    o.outDir = p.value("out");
-    o.seed = static_cast<uint64_t>(p.intValue("seed"));
+    o.outDir = out->staging();
+    o.seed = parseSeed(p.value("seed"), "--seed");
     if (p.has("init"))
         o.initFrom = p.value("init");
-    o.maxSteps = p.intValue("steps");
-    o.maxMinutes = p.doubleValue("minutes");
-    o.layers = p.intValue("layers");
-    o.hidden = p.intValue("hidden");
-    o.heads = p.intValue("heads");
-    o.kvHeads = p.intValue("kv-heads");
-    o.intermediate = p.intValue("intermediate");
-    o.tokensPerStep = p.intValue("tokens-per-step");
+    o.maxSteps = p.intValue("steps", 1, 100'000'000);
+    o.maxMinutes = p.doubleValue("minutes", 0.0, 1e6);
+    o.layers = p.intValue("layers", 1, 1000);
+    o.hidden = p.intValue("hidden", 1, 1'000'000);
+    o.heads = p.intValue("heads", 1, 10000);
+    o.kvHeads = p.intValue("kv-heads", 1, 10000);
+    o.intermediate = p.intValue("intermediate", 1, 10'000'000);
+    o.tokensPerStep = p.intValue("tokens-per-step", 1, 100'000'000);
     range("short-lengths", o.shortMinLen, o.shortMaxLen);
     range("long-lengths", o.longMinLen, o.longMaxLen);
-    o.shortFraction = p.doubleValue("short-fraction");
-    o.repeatShare = p.doubleValue("repeat-share");
-    o.learningRate = p.doubleValue("lr");
-    o.attentionSupervision = p.doubleValue("attention-supervision");
-    o.supervisionUntil = p.doubleValue("supervision-until");
+    o.shortFraction = p.doubleValue("short-fraction", 0.0, 1.0);
+    o.repeatShare = p.doubleValue("repeat-share", 0.0, 1.0);
+    o.learningRate = p.doubleValue("lr", 0.0, 10.0);
+    o.attentionSupervision = p.doubleValue("attention-supervision", 0.0, 1e6);
+    o.supervisionUntil = p.doubleValue("supervision-until", 0.0, 1.0);
     if (p.has("retrieval-heads")) {
         std::istringstream list(p.value("retrieval-heads"));
         for (std::string item; std::getline(list, item, ',');) {
@@ -81,8 +89,8 @@ int runTrainDemo(const std::vector<std::string>& args)
             o.retrievalHeads.emplace_back(std::stoll(item.substr(0, dot)), std::stoll(item.substr(dot + 1)));
         }
     }
-    o.threads = p.intValue("threads");
-    o.evalEvery = p.intValue("eval-every");
+    o.threads = p.intValue("threads", 0, 4096);
+    o.evalEvery = p.intValue("eval-every", 1, 100'000'000);
     o.log = [](const std::string& line) { std::cerr << line << std::endl; };
 
     // Every step allocates and frees the same large activation buffers. Above glibc's mmap
@@ -94,7 +102,8 @@ int runTrainDemo(const std::vector<std::string>& args)
     InterruptGuard interrupt;
     try {
         const DemoTrainResult r = trainDemoModel(o, interrupt.token());
-        std::cout << "wrote " << o.outDir.string() << ": " << r.steps << " steps in " << r.minutes
+        out->commit();
+        std::cout << "wrote " << p.value("out") << ": " << r.steps << " steps in " << r.minutes
                   << " min, loss " << r.finalLoss << ", held-out loss " << r.initialHeldOutLoss << " -> "
                   << r.finalHeldOutLoss << ", held-out answer accuracy (teacher-forced) "
                   << r.finalAnswerAccuracy << "\n";

@@ -7,6 +7,7 @@
 #include "headscope/core/runtime_setup.h"
 
 #include <algorithm>
+#include <csignal>
 #include <exception>
 #include <iostream>
 #include <string>
@@ -35,6 +36,9 @@ int main(int argc, char** argv)
 {
     using namespace headscope;
     configureAllocator();
+    // A file-size limit (ulimit -f) then fails the write with EFBIG, which the writer reports
+    // with the file's name, instead of killing the process mid-write.
+    std::signal(SIGXFSZ, SIG_IGN);
     std::vector<std::string> args(argv + 1, argv + argc);
     if (args.empty() || args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
         cli::printUsage(std::cout);

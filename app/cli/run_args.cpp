@@ -25,7 +25,7 @@ LoadOptions loadOptionsFromArgs(const ArgParser& p)
     if (device != "cpu" && device != "cuda")
         throw UsageError("--device: expected cpu or cuda, got '" + device + "'");
     load.device = device == "cuda" ? Device::Cuda : Device::Cpu;
-    load.gpuIndex = p.intValue("gpu");
+    load.gpuIndex = p.intValue("gpu", 0, 1023);
     const std::string dtype = p.value("dtype");
     if (dtype != "auto" && dtype != "f32" && dtype != "bf16")
         throw UsageError("--dtype: expected auto, f32 or bf16, got '" + dtype + "'");
@@ -101,11 +101,7 @@ HaystackSpec haystackFromArgs(const ArgParser& p, const std::string& command)
     if (p.has("synthetic-haystack") == p.has("haystack_dir"))
         throw UsageError(command + ": give exactly one of --haystack_dir DIR or --synthetic-haystack");
     if (p.has("synthetic-haystack")) {
-        try {
-            return HaystackSpec::parse("synthetic seed=" + p.value("seed"));
-        } catch (const FormatError&) {
-            throw UsageError("--seed: expected a non-negative integer, got '" + p.value("seed") + "'");
-        }
+        return HaystackSpec::synthetic(parseSeed(p.value("seed"), "--seed"));
     }
     return HaystackSpec::directory(p.value("haystack_dir"));
 }
@@ -124,7 +120,7 @@ std::shared_ptr<CompressionSpec> compressionFromArgs(const ArgParser& p, BudgetP
     auto spec = std::make_shared<CompressionSpec>();
     spec->plan = std::move(plan);
     spec->pooling = parsePooling(p.value("pooling"));
-    spec->poolingKernel = p.intValue("kernel");
+    spec->poolingKernel = p.intValue("kernel", 1, 100001);
     const std::string layout = p.value("layout");
     if (layout == "kv")
         spec->layout = CacheLayout::GqaFlattened;

@@ -139,6 +139,8 @@ void MainWindow::connectRuns()
         if (!m_probes->isRunning())
             m_probe->setRunning(false);
     });
+    connect(m_engine, &EngineController::warned, this,
+            [this](const QString& message) { statusBar()->showMessage(QStringLiteral("Warning: %1").arg(message), 15000); });
     connect(m_probe, &views::ProbePanel::problem, this, &MainWindow::showError);
     connect(m_probe, &views::ProbePanel::cancelRequested, m_engine, &EngineController::requestStop);
     connect(m_probe, &views::ProbePanel::startRequested, this, &MainWindow::startProbe);

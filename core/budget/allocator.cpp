@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <numeric>
 
 namespace headscope {
@@ -37,11 +38,31 @@ int64_t roundHalfEven(double value)
 
 namespace {
 
+std::string number(double v)
+{
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%g", v);
+    return buf;
+}
+
 void checkParams(const AllocationParams& p)
 {
-    if (p.window < 0 || p.baseCapacity <= p.window)
-        throw UsageError("allocation: base capacity (" + std::to_string(p.baseCapacity) + ") must exceed the window ("
-                         + std::to_string(p.window) + ")");
+    p.validate();
+}
+
+// The scores raised to --temp must stay finite, and keep a positive sum when the scores have
+// one: a large temp overflows or underflows them, and the capacities would be garbage (or
+// silently uniform).
+void checkWeights(const std::vector<double>& weights, const ScoreMatrix& scores, AllocationMethod m, double temp)
+{
+    double sum = 0.0;
+    for (double w : weights)
+        sum += w;
+    const bool scored = std::any_of(scores.values.begin(), scores.values.end(), [](double v) { return v > 0.0; });
+    if (!std::isfinite(sum) || (scored && !(sum > 0.0)))
+        throw UsageError(std::string(allocationMethodName(m)) + " allocation: --temp " + number(temp) +
+                         ": the scores raised to this power " + (std::isfinite(sum) ? "underflow to 0" : "overflow") +
+                         "; use a smaller temperature");
 }
 
 BudgetPlan emptyPlan(AllocationMethod method, int layers, int heads, const AllocationParams& p)
@@ -75,6 +96,28 @@ void checkScores(const ScoreMatrix& s, AllocationMethod m)
 }
 
 } // namespace
+
+void AllocationParams::validate() const
+{
+    if (window < 0 || baseCapacity <= window)
+        throw UsageError("allocation: base capacity (" + std::to_string(baseCapacity) + ") must exceed the window ("
+                         + std::to_string(window) + ")");
+    if (!(std::isfinite(beta) && beta >= 1.0))
+        throw UsageError("allocation: --beta must be a finite number >= 1 (the uniform floor b - b//beta is "
+                         "negative below 1), got " + number(beta));
+    if (!(std::isfinite(temp) && temp > 0.0))
+        throw UsageError("allocation: --temp must be a finite number > 0, got " + number(temp));
+    if (!(std::isfinite(pyramidBeta) && pyramidBeta > 0.0))
+        throw UsageError("allocation: the PyramidKV beta must be a finite number > 0, got " + number(pyramidBeta));
+    if (!(std::isfinite(epsLayer) && epsLayer >= 0.0))
+        throw UsageError("allocation: eps_layer must be a finite number >= 0, got " + number(epsLayer));
+    if (!(std::isfinite(epsHead) && epsHead >= 0.0))
+        throw UsageError("allocation: eps_head must be a finite number >= 0, got " + number(epsHead));
+    if (!(adaFloorAlpha >= 0.0 && adaFloorAlpha <= 1.0))
+        throw UsageError("allocation: --floor-alpha must be in [0, 1], got " + number(adaFloorAlpha));
+    if (promptLength && *promptLength < 1)
+        throw UsageError("allocation: --context-length must be >= 1, got " + std::to_string(*promptLength));
+}
 
 BudgetPlan allocateUniform(int layers, int heads, const AllocationParams& params)
 {
@@ -129,6 +172,7 @@ BudgetPlan allocateHeadKv(const ScoreMatrix& scores, const AllocationParams& par
         throw UsageError("headkv allocation: scores sum to " + std::to_string(total) + "; expected a positive sum");
     std::vector<double> p(scores.values.size());
     for (std::size_t i = 0; i < p.size(); ++i) p[i] = std::pow(scores.values[i] / total, params.temp);
+    checkWeights(p, scores, AllocationMethod::HeadKv, params.temp);
     const double pSum = std::accumulate(p.begin(), p.end(), 0.0);
     const double b = static_cast<double>(params.baseCapacity - params.window);
     const double share = detail::pyFloorDiv(b, params.beta);
@@ -153,6 +197,7 @@ BudgetPlan allocateDiliLazyKv(const ScoreMatrix& scores, const AllocationParams&
     const int L = scores.layers, H = scores.heads;
     std::vector<double> sa(scores.values.size());
     for (std::size_t i = 0; i < sa.size(); ++i) sa[i] = std::pow(scores.values[i], params.temp);
+    checkWeights(sa, scores, AllocationMethod::DiliLazyKv, params.temp);
     std::vector<double> adjusted(sa.size());
     for (int l = 0; l < L; ++l) {
         double layerSum = 0.0;

@@ -36,6 +36,20 @@ std::vector<SweepTest> buildNeedleGrid(const PreparedProbe& probe, const Tokeniz
     return tests;
 }
 
+void validateSweepParams(const SweepConfig& config)
+{
+    if (config.methods.empty() || config.budgets.empty())
+        throw UsageError("sweep: give at least one method and one budget");
+    for (int64_t b : config.budgets) {
+        if (b <= config.params.window)
+            throw UsageError("sweep: budget " + std::to_string(b) + " must exceed the window (" +
+                             std::to_string(config.params.window) + ")");
+        AllocationParams params = config.params;
+        params.baseCapacity = b;
+        params.validate();
+    }
+}
+
 SweepResults runBudgetSweep(Generator& engine, const Tokenizer& tokenizer, const std::vector<SweepTest>& tests,
                             const SweepConfig& config, const std::function<void(const SweepProgress&)>& progress,
                             std::stop_token stop)
@@ -44,8 +58,7 @@ SweepResults runBudgetSweep(Generator& engine, const Tokenizer& tokenizer, const
     const int layers = static_cast<int>(model.numLayers), heads = static_cast<int>(model.numHeads);
     if (tests.empty())
         throw UsageError("sweep: no tests");
-    if (config.methods.empty() || config.budgets.empty())
-        throw UsageError("sweep: give at least one method and one budget");
+    validateSweepParams(config);
     for (AllocationMethod m : config.methods)
         if (needsHeadScores(m) && !config.scores)
             throw UsageError("sweep: method " + std::string(allocationMethodName(m)) +
@@ -54,10 +67,7 @@ SweepResults runBudgetSweep(Generator& engine, const Tokenizer& tokenizer, const
         throw UsageError("sweep: head scores are " + std::to_string(config.scores->layers) + " × " +
                          std::to_string(config.scores->heads) + ", the model has " + std::to_string(layers) + " × " +
                          std::to_string(heads) + " query heads");
-    for (int64_t b : config.budgets)
-        if (b <= config.params.window)
-            throw UsageError("sweep: budget " + std::to_string(b) + " must exceed the window (" +
-                             std::to_string(config.params.window) + ")");
+    validateSweepParams(config);
 
     SweepResults results;
     for (AllocationMethod m : config.methods)

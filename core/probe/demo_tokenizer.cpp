@@ -8,6 +8,7 @@
 // trained on CPU never formed the circuit. With whole words the match is unique.
 #include "headscope/core/demo_corpus.h"
 #include "headscope/core/errors.h"
+#include "headscope/core/output_file.h"
 #include "headscope/core/probe_config.h"
 
 #include "tokenizer/byte_level.h"
@@ -110,12 +111,9 @@ void writeDemoTokenizer(const fs::path& dir)
 
     std::error_code ec;
     fs::create_directories(dir, ec);
-    std::ofstream out(dir / "tokenizer.json");
-    out << tok.dump(1) << "\n";
-    std::ofstream config(dir / "tokenizer_config.json");
-    config << R"({"bos_token": "<|begin_of_text|>", "eos_token": "<|end_of_text|>", "add_bos_token": true})" << "\n";
-    if (!out || !config)
-        throw LoadError((dir / "tokenizer.json").string() + ": could not write the demo tokenizer");
+    writeFileReplacing(dir / "tokenizer.json", tok.dump(1) + "\n");
+    writeFileReplacing(dir / "tokenizer_config.json",
+                       R"({"bos_token": "<|begin_of_text|>", "eos_token": "<|end_of_text|>", "add_bos_token": true})" "\n");
 }
 
 } // namespace headscope

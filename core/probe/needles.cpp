@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 
@@ -83,8 +84,8 @@ std::vector<Needle> defaultNeedles()
 
 std::vector<int> linspaceLengths(int minLen, int maxLen, int intervals)
 {
-    if (intervals < 1 || minLen < 1 || maxLen < minLen)
-        throw UsageError("context lengths: need 1 <= min_len <= max_len and context_intervals >= 1, got min_len " +
+    if (intervals < 1 || intervals > 100000 || minLen < 1 || maxLen < minLen)
+        throw UsageError("context lengths: need 1 <= min_len <= max_len and context_intervals in 1..100000, got min_len " +
                          std::to_string(minLen) + ", max_len " + std::to_string(maxLen) + ", intervals " +
                          std::to_string(intervals));
     std::vector<int> out;
@@ -104,35 +105,62 @@ std::vector<double> parseDepths(const std::string& text, DepthUnit unit)
         if (b != std::string::npos)
             items.push_back(item.substr(b, item.find_last_not_of(" \t") - b + 1));
     }
-    std::vector<double> raw;
-    bool percent = unit == DepthUnit::Percent;
+    struct Item {
+        std::string text;
+        double value;
+        bool percentSign;
+    };
+    std::vector<Item> raw;
     for (std::string item : items) {
-        if (item.back() == '%') {
-            percent = true;
+        const std::string written = item;
+        const bool sign = item.back() == '%';
+        if (sign)
             item.pop_back();
-        }
+        double v = 0.0;
         try {
             std::size_t used = 0;
-            raw.push_back(std::stod(item, &used));
+            v = std::stod(item, &used);
             if (used != item.size())
                 throw std::invalid_argument(item);
         } catch (const std::exception&) {
-            throw UsageError("--depths: '" + item + "' is not a number (in '" + text + "')");
+            throw UsageError("--depths: '" + written + "' is not a number (in '" + text + "')");
         }
-    }
-    // Auto: fractions unless any value exceeds 1 or a '%' was written; then all are percents.
-    for (double v : raw)
-        percent = percent || (unit == DepthUnit::Auto && v > 1.0);
-    for (std::size_t i = 0; i < raw.size(); ++i) {
-        double& v = raw[i];
-        if (percent)
-            v /= 100.0;
-        if (!(v >= 0.0 && v <= 1.0))
-            throw UsageError("--depths: '" + items[i] + "' is outside " + (percent ? "0–100 %" : "[0, 1] (or 0–100 %)"));
+        if (!std::isfinite(v))
+            throw UsageError("--depths: '" + written + "' is not a finite number (in '" + text + "')");
+        raw.push_back({written, v, sign});
     }
     if (raw.empty())
         throw UsageError("--depths: no depths in '" + text + "'");
-    return raw;
+    // Auto: one notation per list — all fractions (0.1,0.5,0.9), or all percents (10,50,90 or
+    // 10%,50%). A list mixing them ("0.5,50") is refused rather than read one way or the other.
+    bool percent = unit == DepthUnit::Percent;
+    if (unit == DepthUnit::Auto) {
+        const bool anySign = std::any_of(raw.begin(), raw.end(), [](const Item& i) { return i.percentSign; });
+        const bool allSign = std::all_of(raw.begin(), raw.end(), [](const Item& i) { return i.percentSign; });
+        const auto aboveOne = std::find_if(raw.begin(), raw.end(), [](const Item& i) { return !i.percentSign && i.value > 1.0; });
+        percent = anySign || aboveOne != raw.end();
+        if (anySign && !allSign) {
+            const auto bare = std::find_if(raw.begin(), raw.end(), [](const Item& i) { return !i.percentSign; });
+            throw UsageError("--depths: '" + text + "' mixes percents with '%' and without ('" + bare->text +
+                             "'); write every depth as a fraction (0.1,0.5) or every one as a percent (10%,50%)");
+        }
+        if (percent && !anySign) {
+            const auto fraction = std::find_if(raw.begin(), raw.end(), [](const Item& i) { return i.value > 0.0 && i.value < 1.0; });
+            if (fraction != raw.end())
+                throw UsageError("--depths: '" + text + "' mixes fractions ('" + fraction->text + "') and percents ('" +
+                                 aboveOne->text + "'); write every depth as a fraction (0.1,0.5) or every one as a "
+                                 "percent (10,50 or 10%,50%)");
+        }
+    }
+    std::vector<double> out;
+    for (const Item& i : raw) {
+        const double v = percent ? i.value / 100.0 : i.value;
+        if (!(v >= 0.0 && v <= 1.0))
+            throw UsageError("--depths: '" + i.text + "' is outside " + (percent ? "0–100 %" : "[0, 1] (or 0–100 %)") +
+                             " (in '" + text + "')");
+        out.push_back(v);
+    }
+    return out;
 }
 
 } // namespace headscope

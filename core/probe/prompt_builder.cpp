@@ -32,6 +32,12 @@ std::string trimSpaces(const std::string& s)
     return s.substr(b, e - b + 1);
 }
 
+// A chat template carries its own BOS, as transformers' apply_chat_template does.
+bool addsBos(const PromptOptions& o)
+{
+    return o.addBos && !o.chat;
+}
+
 } // namespace
 
 std::optional<std::pair<int64_t, int64_t>> locateSpan(const std::vector<int32_t>& ids, const std::vector<int32_t>& needle,
@@ -70,6 +76,17 @@ std::optional<std::pair<int64_t, int64_t>> locateSpan(const std::vector<int32_t>
     return std::make_pair(bestStart, bestStart + static_cast<int64_t>(needle.size()));
 }
 
+int haystackTokenBudget(const Tokenizer& tok, const Needle& needle, int length, const PromptOptions& o)
+{
+    auto wrap = [&](const std::string& text) {
+        return o.chat ? tok.applyChatTemplate(text, *o.chat) : text;
+    };
+    const int overhead = static_cast<int>(tok.encode(wrap(fill(o.promptTemplate, "", needle.question)), addsBos(o)).size() +
+                                          tok.encode(" " + trimSpaces(needle.needle) + " ").size());
+    const int reserve = std::min(o.reserveTokens, length / 4);
+    return length - reserve - overhead;
+}
+
 BuiltPrompt buildPrompt(const Tokenizer& tok, const std::string& haystack, const Needle& needle, int length,
                         double depth, const PromptOptions& o)
 {
@@ -78,12 +95,9 @@ BuiltPrompt buildPrompt(const Tokenizer& tok, const std::string& haystack, const
     auto wrap = [&](const std::string& text) {
         return o.chat ? tok.applyChatTemplate(text, *o.chat) : text;
     };
-    const bool bos = o.addBos && !o.chat; // a chat template carries its own BOS, as transformers' apply_chat_template does
+    const bool bos = addsBos(o);
     const std::string needleText = trimSpaces(needle.needle);
-    const int overhead = static_cast<int>(tok.encode(wrap(fill(o.promptTemplate, "", needle.question)), bos).size() +
-                                          tok.encode(" " + needleText + " ").size());
-    const int reserve = std::min(o.reserveTokens, length / 4);
-    const int contextBudget = std::max(0, length - reserve - overhead);
+    const int contextBudget = std::max(0, haystackTokenBudget(tok, needle, length, o));
 
     // Tokenize only as much haystack as can be needed (≈ 8 bytes per token is generous).
     std::string source = haystack;

@@ -96,7 +96,7 @@ ProbeSummary ProbeRunner::run(const ProbeRequest& request, const std::function<v
                              " is outside the model (" + std::to_string(model.numLayers) + " layers × " +
                              std::to_string(model.numHeads) + " query heads)");
     const SessionManifest manifest = manifestFor(probe);
-    auto writer = c.resume ? SessionWriter::resume(c.out, manifest) : SessionWriter::create(c.out, manifest);
+    auto writer = c.resume ? SessionWriter::resume(c.out, manifest) : SessionWriter::create(c.out, manifest, {c.replace});
 
     std::vector<ProbeGridTest> todo;
     ProbeSummary summary;

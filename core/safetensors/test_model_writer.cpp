@@ -9,6 +9,7 @@
 #include "config/rope_config.h"
 #include "headscope/core/errors.h"
 #include "headscope/core/file_read.h"
+#include "headscope/core/output_file.h"
 #include "tokenizer/byte_level.h"
 
 #include <nlohmann/json.hpp>
@@ -129,9 +130,9 @@ void writeByteTokenizer(const fs::path& dir)
     tok["model"] = {{"type", "BPE"}, {"dropout", nullptr}, {"unk_token", nullptr}, {"fuse_unk", false},
                     {"byte_fallback", false}, {"ignore_merges", false}, {"vocab", vocab},
                     {"merges", nlohmann::ordered_json::array()}};
-    std::ofstream(dir / "tokenizer.json") << tok.dump(1) << "\n";
-    std::ofstream(dir / "tokenizer_config.json")
-        << R"({"bos_token": "<|begin_of_text|>", "eos_token": "<|end_of_text|>", "add_bos_token": true})" << "\n";
+    writeFileReplacing(dir / "tokenizer.json", tok.dump(1) + "\n");
+    writeFileReplacing(dir / "tokenizer_config.json",
+                       R"({"bos_token": "<|begin_of_text|>", "eos_token": "<|end_of_text|>", "add_bos_token": true})" "\n");
 }
 
 // The config a spec asks for, in HF's keys, parsed back through the architecture table so
@@ -320,9 +321,9 @@ void writeTestModel(const TestModelSpec& spec, const fs::path& outDir)
         nlohmann::ordered_json index;
         index["metadata"] = {{"total_size", totalBytes}};
         index["weight_map"] = weightMap;
-        std::ofstream(outDir / "model.safetensors.index.json") << index.dump(2) << "\n";
+        writeFileReplacing(outDir / "model.safetensors.index.json", index.dump(2) + "\n");
     }
-    std::ofstream(outDir / "config.json") << modelConfigToJson(c);
+    writeFileReplacing(outDir / "config.json", modelConfigToJson(c));
 }
 
 TestModelSpec realShapeSpec(std::string_view name)

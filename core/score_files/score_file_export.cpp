@@ -3,6 +3,7 @@
 #include "headscope/core/score_file.h"
 
 #include "headscope/core/errors.h"
+#include "headscope/core/output_file.h"
 #include "score_key.h"
 
 #include <charconv>
@@ -94,12 +95,7 @@ std::string exportScoreCsv(const ScoreMatrix& matrix)
 
 void writeTextFile(const std::filesystem::path& file, std::string_view text)
 {
-    std::ofstream out(file, std::ios::binary | std::ios::trunc);
-    if (!out)
-        throw LoadError(withFile("cannot open file for writing", file.string()));
-    out.write(text.data(), static_cast<std::streamsize>(text.size()));
-    if (!out)
-        throw LoadError(withFile("write failed", file.string()));
+    writeFileReplacing(file, text);
 }
 
 } // namespace headscope

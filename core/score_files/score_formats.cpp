@@ -3,13 +3,12 @@
 #include "headscope/core/score_formats.h"
 
 #include "headscope/core/errors.h"
+#include "headscope/core/output_file.h"
 #include "score_format_impls.h"
 
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <numeric>
-#include <unistd.h>
 
 namespace headscope {
 
@@ -283,50 +282,23 @@ void fillSingleValueLists(ImportedScores& r)
 
 } // namespace detail
 
-namespace {
-
-void writeAtomically(const std::filesystem::path& file, const std::string& bytes)
+void writeScoreOutputs(const std::filesystem::path& out, const std::vector<ScoreFileOutput>& files, bool directory,
+                       bool replace)
 {
-    const std::filesystem::path tmp = file.string() + ".tmp-" + std::to_string(::getpid());
-    {
-        std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-        if (!out)
-            throw LoadError(withFile("cannot open file for writing", tmp.string()));
-        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-        out.flush();
-        if (!out) {
-            std::error_code ec;
-            std::filesystem::remove(tmp, ec);
-            throw LoadError(withFile("write failed", tmp.string()));
-        }
-    }
-    std::error_code ec;
-    std::filesystem::rename(tmp, file, ec);
-    if (ec) {
-        std::filesystem::remove(tmp, ec);
-        throw LoadError(withFile("cannot rename the written file into place", file.string()));
-    }
-}
-
-} // namespace
-
-void writeScoreOutputs(const std::filesystem::path& out, const std::vector<ScoreFileOutput>& files, bool directory)
-{
+    if (!directory && (files.size() != 1 || !files.front().name.empty()))
+        throw UsageError("score export: expected one file for " + out.string());
+    // One staged output (output_file.h): a file, or a directory whose files are written into
+    // its staging directory and which is swapped into place whole.
+    OutputTarget target(out, directory ? OutputKind::ScoreDirectory : OutputKind::ScoreFile, replace);
     if (!directory) {
-        if (files.size() != 1 || !files.front().name.empty())
-            throw UsageError("score export: expected one file for " + out.string());
-        writeAtomically(out, files.front().bytes);
+        writeOutputText(target, files.front().bytes);
         return;
     }
-    std::error_code ec;
-    if (std::filesystem::exists(out, ec) && !std::filesystem::is_directory(out, ec))
-        throw UsageError(out.string() + ": this format writes a directory (" + files.front().name +
-                         ", …) and a file of that name exists");
-    std::filesystem::create_directories(out, ec);
-    if (ec)
-        throw LoadError(withFile("cannot create the output directory: " + ec.message(), out.string()));
-    for (const ScoreFileOutput& f : files)
-        writeAtomically(out / f.name, f.bytes);
+    for (const ScoreFileOutput& f : files) {
+        OutputTarget file(target.staging() / f.name, OutputKind::AnyFile, /*replace=*/false);
+        writeOutputText(file, f.bytes);
+    }
+    target.commit();
 }
 
 } // namespace headscope

@@ -1,5 +1,7 @@
 #include "h5_util.h"
 
+#include "h5_diagnose.h"
+
 #include "headscope/core/errors.h"
 
 #include <algorithm>
@@ -30,24 +32,36 @@ std::string dimsText(const std::vector<hsize_t>& dims)
 void silenceLibraryErrors()
 {
     // HDF5 prints its error stack to stderr by default; HeadScope reports errors itself.
+    // Its exit handler closes files left open, and crashes on one whose close already failed
+    // (a flush on a full disk); every file here is closed by its Handle, so it is not needed.
+    // H5dont_atexit must come before any other HDF5 call, and this is always the first.
     static const bool done = [] {
+        H5dont_atexit();
         H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
         return true;
     }();
     (void)done;
 }
 
+namespace {
+std::string cause()
+{
+    const std::string detail = errorDetail();
+    return detail.empty() ? std::string() : " (" + detail + ")";
+}
+} // namespace
+
 hid_t check(hid_t id, const std::string& file, const std::string& what)
 {
     if (id < 0)
-        throw FormatError(file + ": HDF5: " + what);
+        throw FormatError(file + ": HDF5: " + what + cause());
     return id;
 }
 
 void checkStatus(herr_t status, const std::string& file, const std::string& what)
 {
     if (status < 0)
-        throw FormatError(file + ": HDF5: " + what);
+        throw FormatError(file + ": HDF5: " + what + cause());
 }
 
 bool exists(hid_t loc, const std::string& name)
@@ -107,6 +121,7 @@ void writeArray(hid_t loc, const std::string& name, hid_t memType, const std::ve
                &H5Dclose);
     if (!empty)
         checkStatus(H5Dwrite(set.get(), memType, H5S_ALL, H5S_ALL, H5P_DEFAULT, data), file, "cannot write " + name);
+    checkStatus(set.close(), file, "cannot write " + name);
 }
 
 void writeHalfArray(hid_t loc, const std::string& name, const std::vector<hsize_t>& dims, const uint16_t* bits,
@@ -129,6 +144,7 @@ void writeHalfArray(hid_t loc, const std::string& name, const std::vector<hsize_
                      "cannot create dataset " + name),
                &H5Dclose);
     checkStatus(H5Dwrite(set.get(), type.get(), H5S_ALL, H5S_ALL, H5P_DEFAULT, bits), file, "cannot write " + name);
+    checkStatus(set.close(), file, "cannot write " + name);
 }
 
 std::vector<hsize_t> arrayDims(hid_t loc, const std::string& name, const std::string& file)
@@ -180,16 +196,18 @@ void readArray(hid_t loc, const std::string& name, hid_t memType, void* out, std
     checkStatus(H5Dread(set.get(), memType, H5S_ALL, H5S_ALL, H5P_DEFAULT, out), file, "cannot read " + name);
 }
 
-std::vector<std::string> children(hid_t group)
+std::vector<std::string> children(hid_t group, const std::string& file, const std::string& where)
 {
     std::vector<std::string> names;
-    H5Literate(
+    const herr_t status = H5Literate(
         group, H5_INDEX_NAME, H5_ITER_INC, nullptr,
         [](hid_t, const char* name, const H5L_info_t*, void* data) -> herr_t {
             static_cast<std::vector<std::string>*>(data)->emplace_back(name);
             return 0;
         },
         &names);
+    if (status < 0)
+        throw FormatError(file + ": damaged: the members of " + where + " cannot be listed (" + errorDetail() + ")");
     return names;
 }
 

@@ -30,6 +30,14 @@ public:
     }
     hid_t get() const { return m_id; }
     bool valid() const { return m_id >= 0; }
+    // Closes now and returns the close's status: closing a dataset writes its cached chunks,
+    // so a writer must see that result, which the destructor cannot report.
+    herr_t close()
+    {
+        const herr_t status = m_id >= 0 && m_close ? m_close(m_id) : 0;
+        m_id = -1;
+        return status;
+    }
 
 private:
     hid_t m_id = -1;
@@ -39,7 +47,8 @@ private:
 // Turns off HDF5's automatic error printing (once per process).
 void silenceLibraryErrors();
 
-// Throws FormatError/LoadError naming `file` and `what` if id < 0.
+// Throws FormatError naming `file` and `what` if id < 0, with the cause HDF5 recorded (the
+// operating system's error when there is one: "No space left on device").
 hid_t check(hid_t id, const std::string& file, const std::string& what);
 void checkStatus(herr_t status, const std::string& file, const std::string& what);
 
@@ -67,7 +76,8 @@ std::size_t elementCount(const std::vector<hsize_t>& dims);
 // naming the dataset when it holds a different number of elements.
 void readArray(hid_t loc, const std::string& name, hid_t memType, void* out, std::size_t count, const std::string& file);
 
-// Group member names in creation-independent (name) order.
-std::vector<std::string> children(hid_t group);
+// Group member names in creation-independent (name) order. Throws FormatError naming `where`
+// when the group's index cannot be walked (a damaged file), instead of returning fewer names.
+std::vector<std::string> children(hid_t group, const std::string& file, const std::string& where);
 
 } // namespace headscope::h5

@@ -1,3 +1,4 @@
+#include "h5_diagnose.h"
 #include "h5_util.h"
 #include "session_json.h"
 
@@ -32,6 +33,7 @@ struct SessionReader::Impl {
     h5::Handle handle;
     SessionManifest manifest;
     std::vector<SessionTest> tests;
+    bool hashed = false; // every dataset carries its hash (manifest "checksums")
 };
 
 SessionReader::SessionReader() : m_impl(std::make_unique<Impl>()) {}
@@ -43,27 +45,55 @@ std::unique_ptr<SessionReader> SessionReader::open(const std::filesystem::path& 
     Impl& d = *r->m_impl;
     d.path = path;
     d.file = path.string();
-    h5::silenceLibraryErrors();
-    std::error_code ec;
-    if (!std::filesystem::exists(path, ec))
-        throw LoadError(d.file + ": session file not found");
-    if (H5Fis_hdf5(path.c_str()) <= 0)
-        throw FormatError(d.file + ": not an HDF5 file");
-    d.handle = h5::Handle(h5::check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), d.file, "cannot open"), &H5Fclose);
-    if (!h5::exists(d.handle.get(), "manifest"))
+    d.handle = h5::openFile(path, H5F_ACC_RDONLY, "a probe session (HDF5)");
+    const htri_t hasManifest = H5Lexists(d.handle.get(), "manifest", H5P_DEFAULT);
+    if (hasManifest < 0)
+        throw FormatError(d.file + ": damaged: the root group cannot be read (" + h5::errorDetail() + ")");
+    if (hasManifest == 0)
         throw FormatError(d.file + ": not a HeadScope session (no /manifest)");
-    d.manifest = session_json::manifestFromJson(h5::readString(d.handle.get(), "manifest", d.file), d.file);
+    const std::string manifestText = h5::readString(d.handle.get(), "manifest", d.file);
+    d.manifest = session_json::manifestFromJson(manifestText, d.file);
+    d.hashed = d.manifest.checksums == "fnv1a64";
+    h5::verifyHash(d.handle.get(), "manifest", manifestText.data(), manifestText.size(), d.file, "/manifest", d.hashed);
     const int L = d.manifest.layers, H = d.manifest.heads;
     // Every per-test matrix is sized from these; a damaged manifest must not size them.
     if (L <= 0 || L > kMaxModelLayers || H <= 0 || H > kMaxModelHeads)
         throw FormatError(d.file + ": /manifest: layers " + std::to_string(L) + " and heads " + std::to_string(H) +
                           " must lie in 1.." + std::to_string(kMaxModelLayers) + " and 1.." + std::to_string(kMaxModelHeads));
+    if (H5Lexists(d.handle.get(), "tests", H5P_DEFAULT) <= 0)
+        throw FormatError(d.file + ": damaged: the /tests group is missing or cannot be read");
     h5::Handle tests = h5::openGroup(d.handle.get(), "tests", d.file);
-    for (const std::string& name : h5::children(tests.get())) {
-        h5::Handle g = h5::openGroup(tests.get(), name, d.file);
-        if (!h5::exists(g.get(), "complete"))
+    const std::vector<std::string> names = h5::children(tests.get(), d.file, "/tests");
+    // Writers name test groups 000000, 000001, … without gaps (resume reuses the id of a test
+    // that was in flight), so a gap is a group the file has lost.
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        char expected[32];
+        std::snprintf(expected, sizeof expected, "%06zu", i);
+        if (names[i] != expected)
+            throw FormatError(d.file + ": damaged: test group /tests/" + expected + " is missing (the groups present run " +
+                              names.front() + " … " + names.back() + ", " + std::to_string(names.size()) + " of them)");
+    }
+    for (const std::string& name : names) {
+        const std::string where = "/tests/" + name;
+        const hid_t gid = H5Gopen2(tests.get(), name.c_str(), H5P_DEFAULT);
+        if (gid < 0)
+            throw FormatError(d.file + ": damaged: " + where + " cannot be read (" + h5::errorDetail() + ")");
+        h5::Handle g(gid, &H5Gclose);
+        const htri_t complete = H5Lexists(g.get(), "complete", H5P_DEFAULT);
+        if (complete < 0)
+            throw FormatError(d.file + ": damaged: " + where + " cannot be read (" + h5::errorDetail() + ")");
+        if (complete == 0)
             continue; // a test in flight when the run was killed
-        SessionTest t = session_json::testFromJson(h5::readString(g.get(), "record", d.file), d.file + " /tests/" + name);
+        const std::string record = h5::readString(g.get(), "record", d.file);
+        h5::verifyHash(g.get(), "record", record.data(), record.size(), d.file, where + "/record", d.hashed);
+        std::vector<std::string> datasets;
+        SessionTest t = session_json::testFromJson(record, d.file + ": " + where, &datasets);
+        for (const std::string& dataset : datasets)
+            if (H5Lexists(g.get(), dataset.substr(0, dataset.find('/')).c_str(), H5P_DEFAULT) <= 0 ||
+                H5Lexists(g.get(), dataset.c_str(), H5P_DEFAULT) <= 0)
+                throw FormatError(d.file + ": damaged: " + where + "/" + dataset + " is missing (its record lists it)");
+        if (t.id != std::stoi(name))
+            throw FormatError(d.file + ": damaged: " + where + "/record holds id " + std::to_string(t.id));
         t.scores.layers = L;
         t.scores.heads = H;
         if (h5::exists(g.get(), "scores")) {
@@ -74,6 +104,7 @@ std::unique_ptr<SessionReader> SessionReader::open(const std::filesystem::path& 
                                   ", " + std::to_string(L) + ", " + std::to_string(H) + "]");
             std::vector<double> flat(static_cast<std::size_t>(kHeadMetricCount * L * H));
             h5::readArray(g.get(), "scores", H5T_NATIVE_DOUBLE, flat.data(), flat.size(), d.file);
+            h5::verifyHash(g.get(), "scores", flat.data(), flat.size() * sizeof(double), d.file, where + "/scores", d.hashed);
             const std::size_t cells = static_cast<std::size_t>(L * H);
             for (int m = 0; m < kHeadMetricCount; ++m)
                 t.scores.values[static_cast<std::size_t>(m)].assign(flat.begin() + static_cast<std::ptrdiff_t>(m * cells),
@@ -82,6 +113,20 @@ std::unique_ptr<SessionReader> SessionReader::open(const std::filesystem::path& 
         d.tests.push_back(std::move(t));
     }
     std::sort(d.tests.begin(), d.tests.end(), [](const SessionTest& a, const SessionTest& b) { return a.id < b.id; });
+    // The writer raises /tests' complete_count after each test is on disk (sessions from
+    // before it was kept have none): fewer complete tests than that is a file that lost some.
+    const htri_t counted = H5Aexists(tests.get(), "complete_count");
+    if (d.hashed && counted <= 0)
+        throw FormatError(d.file + ": damaged: /tests has lost its count of complete tests");
+    if (counted > 0) {
+        long long committed = 0;
+        h5::Handle attr(H5Aopen(tests.get(), "complete_count", H5P_DEFAULT), &H5Aclose);
+        if (!attr.valid() || H5Aread(attr.get(), H5T_NATIVE_LLONG, &committed) < 0)
+            throw FormatError(d.file + ": damaged: /tests attribute complete_count cannot be read");
+        if (static_cast<long long>(d.tests.size()) < committed)
+            throw FormatError(d.file + ": damaged: " + std::to_string(committed) + " tests were written but only " +
+                              std::to_string(d.tests.size()) + " can be read");
+    }
     return r;
 }
 
@@ -124,6 +169,7 @@ std::vector<int32_t> SessionReader::promptIds(int testId) const
         throw FormatError(d.file + ": /" + name + "/prompt_ids: expected a 1-D int32 dataset");
     std::vector<int32_t> ids(dims[0]);
     h5::readArray(g.get(), "prompt_ids", H5T_NATIVE_INT32, ids.data(), ids.size(), d.file);
+    h5::verifyHash(g.get(), "prompt_ids", ids.data(), ids.size() * sizeof(int32_t), d.file, "/" + std::string(name) + "/prompt_ids", d.hashed);
     return ids;
 }
 
@@ -136,7 +182,7 @@ std::vector<int> SessionReader::fullRowSteps(int testId) const
         return {};
     h5::Handle g = h5::openGroup(d.handle.get(), name, d.file);
     std::vector<int> steps;
-    for (const std::string& child : h5::children(g.get())) {
+    for (const std::string& child : h5::children(g.get(), d.file, name)) {
         if (child.rfind("step_", 0) != 0)
             continue;
         int step = 0;
@@ -196,6 +242,13 @@ std::vector<StoredStep> SessionReader::steps(int testId) const
     h5::readArray(g.get(), "span_topk_mass", H5T_NATIVE_DOUBLE, spanTop.data(), spanTop.size(), d.file);
     h5::readArray(g.get(), "row_len", H5T_NATIVE_INT64, rowLen.data(), rowLen.size(), d.file);
     h5::readArray(g.get(), "token", H5T_NATIVE_INT32, tokens.data(), tokens.size(), d.file);
+    const std::string where = "/" + std::string(name) + "/";
+    h5::verifyHash(g.get(), "topk_idx", idx.data(), idx.size() * sizeof(int32_t), d.file, where + "topk_idx", d.hashed);
+    h5::verifyHash(g.get(), "topk_w", w.data(), w.size() * sizeof(float), d.file, where + "topk_w", d.hashed);
+    h5::verifyHash(g.get(), "needle_mass", needle.data(), needle.size() * sizeof(double), d.file, where + "needle_mass", d.hashed);
+    h5::verifyHash(g.get(), "span_topk_mass", spanTop.data(), spanTop.size() * sizeof(double), d.file, where + "span_topk_mass", d.hashed);
+    h5::verifyHash(g.get(), "row_len", rowLen.data(), rowLen.size() * sizeof(int64_t), d.file, where + "row_len", d.hashed);
+    h5::verifyHash(g.get(), "token", tokens.data(), tokens.size() * sizeof(int32_t), d.file, where + "token", d.hashed);
     std::vector<StoredStep> steps(S);
     for (std::size_t s = 0; s < S; ++s) {
         steps[s].token = tokens[s];

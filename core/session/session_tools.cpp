@@ -2,6 +2,7 @@
 
 #include "common/json_input.h"
 #include "headscope/core/errors.h"
+#include "headscope/core/output_file.h"
 #include "headscope/core/score_formats.h"
 #include "session_json.h"
 
@@ -335,17 +336,20 @@ MergeReport mergeSessions(const std::vector<std::filesystem::path>& inputs, cons
         } catch (const Error&) {
             same = false;
         }
-        if (!same)
-            throw UsageError("merge: " + out.string() + " already exists and is not the merge of these shards; remove it or "
-                             "choose another --out");
-        report.upToDate = true;
-        return report;
+        if (same) {
+            report.upToDate = true;
+            return report;
+        }
+        if (!options.replace)
+            throw UsageError("merge: " + out.string() + " already exists and is not the merge of these shards; remove it, "
+                             "choose another --out, or pass --force to replace it");
     }
 
-    const std::filesystem::path tmp = out.string() + ".merging-" + std::to_string(::getpid());
-    std::filesystem::remove(tmp, ec);
-    try {
-        auto writer = SessionWriter::create(tmp, merged);
+    // Staged and renamed into place (output_file.h): a merge refused or failing half-way
+    // leaves no output, and --force never replaces a file of another kind.
+    OutputTarget target(out, OutputKind::Session, options.replace);
+    {
+        auto writer = SessionWriter::create(target.staging(), merged);
         int id = 0;
         for (const Placed& p : placed) {
             if (!p.test)
@@ -371,14 +375,8 @@ MergeReport mergeSessions(const std::vector<std::filesystem::path>& inputs, cons
             }
             writer->appendTest(t, r.steps(oldId), rows);
         }
-        writer.reset(); // flush and close before the rename
-        std::filesystem::rename(tmp, out, ec);
-        if (ec)
-            throw LoadError(withFile("cannot rename the merged session into place: " + ec.message(), out.string()));
-    } catch (...) {
-        std::filesystem::remove(tmp, ec);
-        throw;
-    }
+    } // the writer flushes and closes before the rename
+    target.commit();
     return report;
 }
 

@@ -1,9 +1,11 @@
 #include "headscope/core/sweep_results.h"
 
+#include "h5_diagnose.h"
 #include "h5_util.h"
 
 #include "common/json_input.h"
 #include "headscope/core/errors.h"
+#include "headscope/core/output_file.h"
 
 #include <nlohmann/json.hpp>
 
@@ -106,16 +108,9 @@ double SweepResults::fullMeanQaF1() const
     return mean(v);
 }
 
-void writeSweepResults(const std::filesystem::path& path, const SweepResults& r)
+namespace {
+void writeBody(const h5::Handle& f, const SweepResults& r, json manifest, const std::string& file)
 {
-    const std::string file = path.string();
-    if (r.full.size() != r.tests.size() || r.compressed.size() != r.methods.size() * r.budgets.size() * r.tests.size())
-        throw UsageError("sweep results: inconsistent sizes");
-    json manifest = json_input::parse(r.manifestJson.empty() ? "{}" : r.manifestJson, file + ": manifest to write");
-    json_input::requireObject(manifest, file + ": manifest to write", "settings of the sweep");
-    h5::silenceLibraryErrors();
-    h5::Handle f(h5::check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), file, "cannot create"),
-                 &H5Fclose);
     manifest["format"] = "headscope-sweep";
     manifest["version"] = 1;
     manifest["methods"] = r.methods;
@@ -153,16 +148,34 @@ void writeSweepResults(const std::filesystem::path& path, const SweepResults& r)
     }
     h5::checkStatus(H5Fflush(f.get(), H5F_SCOPE_GLOBAL), file, "flush failed");
 }
+} // namespace
+
+void writeSweepResults(const std::filesystem::path& path, const SweepResults& r)
+{
+    const std::string file = path.string();
+    if (r.full.size() != r.tests.size() || r.compressed.size() != r.methods.size() * r.budgets.size() * r.tests.size())
+        throw UsageError("sweep results: inconsistent sizes");
+    // Checked before anything is created: a bad manifest is a FormatError and leaves no file.
+    json manifest = json_input::parse(r.manifestJson.empty() ? "{}" : r.manifestJson, file + ": manifest to write");
+    json_input::requireObject(manifest, file + ": manifest to write", "settings of the sweep");
+    h5::silenceLibraryErrors();
+    // Staged and renamed into place: a failed write keeps the old results (output_file.h).
+    OutputTarget target(path, OutputKind::SweepResults, /*replace=*/true);
+    try {
+        h5::Handle f(h5::check(H5Fcreate(target.staging().c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT), file,
+                               "cannot create"),
+                     &H5Fclose);
+        writeBody(f, r, std::move(manifest), file);
+    } catch (const FormatError& e) {
+        throw WriteError(e.what());
+    }
+    target.commit();
+}
 
 SweepResults readSweepResults(const std::filesystem::path& path)
 {
     const std::string file = path.string();
-    h5::silenceLibraryErrors();
-    if (!std::filesystem::exists(path))
-        throw LoadError(file + ": sweep results file not found");
-    if (H5Fis_hdf5(path.c_str()) <= 0)
-        throw FormatError(file + ": not an HDF5 file");
-    h5::Handle f(h5::check(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), file, "cannot open"), &H5Fclose);
+    h5::Handle f = h5::openFile(path, H5F_ACC_RDONLY, "sweep results (HDF5)");
     if (!h5::exists(f.get(), "manifest"))
         throw FormatError(file + ": not a HeadScope sweep file (no /manifest)");
     SweepResults r;

@@ -5,6 +5,7 @@
 #include "models/session_source.h"
 
 #include "headscope/core/checkpoint.h"
+#include "headscope/core/probe_request.h"
 
 #include <QElapsedTimer>
 #include <QSignalSpy>
@@ -139,6 +140,48 @@ private Q_SLOTS:
         QVERIFY(status.count() == 1 || status.wait(10000));
         const QString text = status.at(0).at(0).toString();
         QVERIFY2(text.startsWith(QStringLiteral("f32 · peak ")) && text.endsWith(QStringLiteral("B")), qPrintable(text));
+    }
+
+    void probeWarnsAboutContextsBeyondTheModelsPositions()
+    {
+        // The checkpoint's card is enough: the warning comes before the run (which then fails
+        // here, with no weights in the engine).
+        QTemporaryDir dir;
+        TestModelSpec spec;
+        spec.layers = 1;
+        spec.hidden = 32;
+        spec.heads = 2;
+        spec.kvHeads = 1;
+        spec.intermediate = 32;
+        spec.vocab = 300;
+        writeTestModel(spec, dir.path().toStdString());
+        QFile config(dir.filePath(QStringLiteral("config.json")));
+        QVERIFY(config.open(QIODevice::ReadOnly));
+        QByteArray text = config.readAll();
+        config.close();
+        QVERIFY(text.contains("\"max_position_embeddings\": 131072"));
+        text.replace("\"max_position_embeddings\": 131072", "\"max_position_embeddings\": 256");
+        QVERIFY(config.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        config.write(text);
+        config.close();
+        EngineController controller;
+        QSignalSpy loaded(&controller, &EngineController::checkpointLoaded);
+        controller.loadCheckpoint(dir.path());
+        QVERIFY(loaded.wait(20000));
+        QSignalSpy warned(&controller, &EngineController::warned);
+        QSignalSpy failed(&controller, &EngineController::failed);
+        ProbeRequest request;
+        request.lengths = {200, 300};
+        request.depths = {0.5};
+        request.maxNewTokens = 8;
+        request.out = dir.filePath(QStringLiteral("s.h5")).toStdString();
+        controller.runProbe(request);
+        QCOMPARE(warned.size(), 1);
+        QVERIFY2(warned.at(0).at(0).toString().contains(
+                     QStringLiteral("--lengths: 300 tokens + 8 new tokens reach position 308, beyond the model's "
+                                    "max_position_embeddings 256")),
+                 qPrintable(warned.at(0).at(0).toString()));
+        QVERIFY(failed.wait(20000)); // no weights loaded
     }
 };
 

@@ -60,7 +60,7 @@ private Q_SLOTS:
         const CliResult r = runAllocate({S("--scores"),
                                     kScores + S("headkv/Meta-Llama-3-8B-Instruct_retrieval_reasoning_heads.json"),
                                     S("--method"), S("headkv"), S("--base"), S("128"), S("--window"), S("8"),
-                                    S("--beta"), beta, S("--out"), out, S("--json")});
+                                    S("--beta"), beta, S("--out"), out, S("--force"), S("--json")}); // rewritten every run
         QVERIFY2(r.exitCode == 0, r.err.constData());
         const QJsonObject o = QJsonDocument::fromJson(r.out).object();
         QCOMPARE(o[u"layers"].toInt(), 32);

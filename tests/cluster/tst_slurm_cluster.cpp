@@ -33,7 +33,7 @@ using namespace headscope;
 
 namespace {
 
-const QString kGrid = QStringLiteral("--synthetic-haystack --lengths 160,240 --depths 0.25,0.75 --max-new-tokens 3");
+const QString kGrid = QStringLiteral("--synthetic-haystack --lengths 288,320 --depths 0.25,0.75 --max-new-tokens 3");
 
 // A TCP port free on loopback right now.
 int freePort()

@@ -78,9 +78,10 @@ private Q_SLOTS:
         QCOMPARE(sliding.join(QLatin1Char(',')), localLayers);
         QCOMPARE(info[u"skipped"].toArray().isEmpty(), !className.contains(S("Conditional")));
 
-        // Probe: one test, the needle at 10 % of a 200-token context, rows stored.
+        // Probe: one test, the needle at 10 % of a 300-token context (the default needles' prompt
+        // takes 226 tokens), rows stored.
         const QString session = m_dir.filePath(name + S(".h5"));
-        r = runCli({S("probe"), S("--model_path"), model, S("--synthetic-haystack"), S("--lengths"), S("200"),
+        r = runCli({S("probe"), S("--model_path"), model, S("--synthetic-haystack"), S("--lengths"), S("300"),
                     S("--depths"), S("0.1"), S("--max-new-tokens"), S("3"), S("--store-rows"), S("all"), S("--out"),
                     session});
         QVERIFY2(r.exitCode == 0, r.err.constData());

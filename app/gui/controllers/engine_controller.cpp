@@ -316,10 +316,14 @@ void EngineController::runProbe(const ProbeRequest& request)
 {
     try {
         request.validate();
+        request.validateOutput();
     } catch (const Error& e) {
         Q_EMIT failed(QStringLiteral("Starting the probe"), QString::fromStdString(e.what()));
         return;
     }
+    if (m_checkpoint)
+        for (const std::string& warning : probeWarnings(request, m_checkpoint->config))
+            Q_EMIT warned(QString::fromStdString(warning));
     started();
     m_stop = std::stop_source();
     QMetaObject::invokeMethod(

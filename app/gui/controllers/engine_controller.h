@@ -119,7 +119,9 @@ public:
     bool isLoading() const { return m_loading; }
     void busyWait(int ms);
     // Validates the request here (ProbeRequest::validate, so a bad option fails at once, before
-    // any work), then runs it on the worker.
+    // any work), emits warned() for each of probeWarnings() under the loaded checkpoint's
+    // config (contexts beyond its positions, stray braces in the template), then runs it on
+    // the worker.
     void runProbe(const ProbeRequest& request);
     void compare(const CompareJob& job);
     void requestStop();
@@ -135,6 +137,7 @@ Q_SIGNALS:
     void probeFinished(const headscope::app::ProbeOutcome& outcome);
     void compared(std::shared_ptr<const headscope::Comparison> result);
     void failed(const QString& what, const QString& message);
+    void warned(const QString& message); // the run goes ahead; the user should know
     void busyChanged(bool busy);
     void engineStatus(const QString& text); // EngineWorker::engineStatus, on the GUI thread
 

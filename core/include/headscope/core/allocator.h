@@ -23,6 +23,12 @@ struct AllocationParams {
     double epsHead = 0.5;        // DiliLazyKV ε_H (token reserved per head)
     double adaFloorAlpha = 0.2;  // Ada-KV floor α: every head keeps at least int(b·α)
     std::optional<int64_t> promptLength; // q_len, enables KF's pyramid conditions (§4C)
+
+    // Throws UsageError naming the option (as the CLI spells it) and the value for the first
+    // one no allocator can use: C ≤ w or w < 0, β not finite or < 1 (the uniform floor b − b//β
+    // would be negative), temp not finite or ≤ 0, β_p not finite or ≤ 0, ε_L or ε_H not finite
+    // or < 0, an Ada-KV floor outside [0, 1], a prompt length < 1. Every allocator calls it.
+    void validate() const;
 };
 
 // SnapKV: every head keeps b = C − w selected tokens + w window.

@@ -38,8 +38,13 @@ struct SweepProgress {
 // The tests of a probe grid (probeGrid order, ids 0, 1, …) with the prompts the probe would build.
 std::vector<SweepTest> buildNeedleGrid(const PreparedProbe& probe, const Tokenizer& tokenizer);
 
-// Throws UsageError before any generation if a method needs scores that are missing, the scores'
-// shape is not the model's, or a budget does not exceed the window.
+// Throws UsageError naming the option when the sweep's methods, budgets or allocation parameters
+// cannot run (no method or budget, a budget that does not exceed the window, any parameter
+// AllocationParams::validate refuses). Front ends call it before loading a model.
+void validateSweepParams(const SweepConfig& config);
+
+// Throws UsageError before any generation if validateSweepParams does, a method needs scores
+// that are missing, or the scores' shape is not the model's.
 SweepResults runBudgetSweep(Generator& engine, const Tokenizer& tokenizer, const std::vector<SweepTest>& tests,
                             const SweepConfig& config, const std::function<void(const SweepProgress&)>& progress = {},
                             std::stop_token stop = {});

@@ -38,6 +38,14 @@ public:
     using Error::Error;
 };
 
+// An output could not be written (disk full, file too large, I/O error). The message names the
+// file and the cause; what was already committed (earlier probe tests, the old file a staged
+// write would have replaced) is left intact.
+class WriteError : public Error {
+public:
+    using Error::Error;
+};
+
 // The caller's std::stop_token was triggered; partial results were discarded or kept as documented.
 class CancelledError : public Error {
 public:

@@ -65,6 +65,11 @@ struct BuiltPrompt {
 BuiltPrompt buildPrompt(const Tokenizer& tok, const std::string& haystack, const Needle& needle, int length,
                         double depth, const PromptOptions& options);
 
+// Haystack tokens a `length`-token prompt has room for once the template, question, needle and
+// the room reserved for the answer are counted; ≤ 0 means the prompt cannot be that short
+// (buildPrompt would make it longer than `length`).
+int haystackTokenBudget(const Tokenizer& tok, const Needle& needle, int length, const PromptOptions& options);
+
 // Locates `needleIds` in `ids`: exact subsequence, else the window with the best id-set overlap
 // (≥ 90 %, Retrieval Heads style). Returns nullopt if neither is found.
 std::optional<std::pair<int64_t, int64_t>> locateSpan(const std::vector<int32_t>& ids, const std::vector<int32_t>& needleIds,

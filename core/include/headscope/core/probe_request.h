@@ -7,6 +7,7 @@
 #include "headscope/core/generator.h"
 #include "headscope/core/haystack.h"
 #include "headscope/core/head_metrics.h"
+#include "headscope/core/model_config.h"
 #include "headscope/core/probe_config.h"
 
 #include <filesystem>
@@ -41,10 +42,18 @@ struct ProbeRequest {
     bool storeRowsOfAll = false;            // … or every test's
     std::filesystem::path out;              // the session file
     bool resume = false;                    // continue `out`, skipping finished tests
+    bool replace = false;                   // replace a session at `out` (--force; never a file of another kind)
     int shardIndex = 0, shardCount = 1;     // run tests i, i+n, i+2n, …
 
-    // Throws UsageError naming the option (as the CLI spells it) for the first bad one.
+    // Throws UsageError naming the option (as the CLI spells it) and the value for the first bad
+    // one: numbers out of range, blank needles, duplicate depths, a template without its
+    // placeholders, --store-rows ids outside the grid, --resume with --force.
     void validate() const;
+    // Throws UsageError when `out` may not be written (output_file.h): something there without
+    // `replace`, a file of another kind, a session a probe is writing; with `resume`, anything
+    // there but a session. The session writer enforces the same; this says so before a model
+    // is loaded.
+    void validateOutput() const;
     // Tests in the grid: lengths × depths × needles (before sharding and resume).
     int testCount() const;
     // "3 lengths × 3 depths × 3 needles = 27 tests"
@@ -74,8 +83,15 @@ struct PreparedProbe {
 // The request's prompt options under this tokenizer: its template, the tokenizer's BOS policy
 // (Tokenizer::addsBosByDefault) and, with chat, its chat template.
 PromptOptions promptOptionsFor(const ProbeRequest& request, const Tokenizer& tokenizer);
-// validate(), read the haystack, promptOptionsFor(). Throws UsageError / LoadError.
+// validate(), read the haystack, promptOptionsFor(). Throws UsageError / LoadError, also when
+// the shortest length cannot hold a needle's prompt (template, question, needle and the room
+// kept for the answer): every test of that length would be longer than it says.
 PreparedProbe prepareProbe(const ProbeRequest& request, const Tokenizer& tokenizer);
+
+// What the run can do but the user should know, one sentence each naming the option: contexts
+// (plus new tokens) beyond the model's max_position_embeddings, braces in the template that
+// are not placeholders. The CLI prints them; the GUI shows them.
+std::vector<std::string> probeWarnings(const ProbeRequest& request, const ModelConfig& model);
 
 // One test of the grid, in the run's order (lengths outermost, needles innermost).
 struct ProbeGridTest {

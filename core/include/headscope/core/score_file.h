@@ -69,7 +69,9 @@ std::string exportDiliLazyKvJson(const ScoreMatrix& matrix, const std::vector<st
 // "layer,head,value" header then one row per head, layer-major; values with round-trip precision.
 std::string exportScoreCsv(const ScoreMatrix& matrix);
 
-// Writes text to a file; throws LoadError naming the file on failure.
+// Writes text to a file, replacing a file that is there (callers have asked the user: a GUI
+// save dialog) but never a directory; staged and renamed into place, so a failed write is a
+// WriteError naming the file and the old content is kept (output_file.h).
 void writeTextFile(const std::filesystem::path& file, std::string_view text);
 
 } // namespace headscope

@@ -87,9 +87,11 @@ ScoreMatrix toKvHeadScores(const ScoreMatrix& matrix, int kvHeads, GroupAggregat
 // [layers, KV heads] → [layers, queryHeads]: each query head carries its KV head's value.
 ScoreMatrix toQueryHeadScores(const ScoreMatrix& matrix, int queryHeads);
 
-// Writes an export: a single file to `out`, or each file into directory `out` (created).
-// Each file is written to a temporary name and renamed, so a failure leaves no partial file.
-void writeScoreOutputs(const std::filesystem::path& out, const std::vector<ScoreFileOutput>& files, bool directory);
+// Writes an export: a single file to `out`, or each file into directory `out`, staged and
+// renamed into place whole (output_file.h), so a failure leaves the old output or nothing.
+// Something already at `out` is replaced only with `replace`, and only by the same kind.
+void writeScoreOutputs(const std::filesystem::path& out, const std::vector<ScoreFileOutput>& files, bool directory,
+                       bool replace = false);
 
 // NumPy .npy version 1.0, little-endian float64, C order (numpy/lib/format.py's layout): magic,
 // version, uint16 header length, a Python-literal header dict padded with spaces to a multiple

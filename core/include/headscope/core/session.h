@@ -30,8 +30,8 @@ struct SessionManifest {
     std::vector<double> depths;  // fractions
     int topK = kDefaultTopKInfScore;
     std::string mode = "all-steps"; // | "last-row"
-    // Generation settings (they change the scores). maxNewTokens 0: a session from before they
-    // were recorded.
+    // Generation settings, recorded so a resume with other values is refused (they change
+    // the scores). maxNewTokens 0: a session from before they were recorded.
     int maxNewTokens = 0;
     bool stopAtEos = true;
     bool stopAtNewline = false;
@@ -49,6 +49,9 @@ struct SessionManifest {
     // Metrics the tests hold (names of head_metrics.h). Empty: every metric (probe sessions).
     std::vector<std::string> metrics;
     std::string headGranularity = "query"; // "kv": the head axis is KV heads (imported without a model)
+    // "fnv1a64": every test dataset carries the hash of its bytes and /tests its count of
+    // complete tests, and the reader requires both (set by SessionWriter; "" in older sessions).
+    std::string checksums;
     std::string created, updated;
 };
 
@@ -110,19 +113,41 @@ struct SessionAggregate {
     int testsConsidered = 0;
 };
 
+// How SessionWriter::create places a new session (the rules of OutputTarget, output_file.h).
+// The manifest is written to a staging file that is renamed into place before create()
+// returns, so a session is never half-created, and from then on a run killed at any moment
+// keeps its finished tests. Whole-file writers (merge, import-scores) are given a staging path
+// by their caller's OutputTarget instead, so a refused run leaves nothing behind.
+struct SessionCreateOptions {
+    bool replace = false; // an existing session at the path may be replaced (--force)
+};
+
+// Space a test took in the file and the space reserved for it beforehand.
+struct SessionAppendStats {
+    uint64_t reservedBytes = 0;
+    uint64_t usedBytes = 0;
+};
+
 class SessionWriter {
 public:
-    // Creates a new session (fails if the file exists) or, with resume, reopens one whose
-    // manifest must agree on the grid-defining keys.
-    static std::unique_ptr<SessionWriter> create(const std::filesystem::path& path, const SessionManifest& manifest);
+    // Creates a new session (refused if something is at the path, unless options.replace and
+    // it is a session) or, with resume, reopens one whose manifest must agree on every setting
+    // that changes results (the refusal names the setting and both values).
+    static std::unique_ptr<SessionWriter> create(const std::filesystem::path& path, const SessionManifest& manifest,
+                                                 const SessionCreateOptions& options = {});
     static std::unique_ptr<SessionWriter> resume(const std::filesystem::path& path, const SessionManifest& manifest);
     ~SessionWriter();
 
     bool hasTest(int length, double depth, int needleIndex) const;
     int nextTestId() const;
-    // Writes the test (and its per-step statistics when given) and flushes the file.
+    // Writes the test (and its per-step statistics when given) and flushes the file. Space for
+    // it is reserved on disk first, so a full disk or a file-size limit is a WriteError before
+    // HDF5 touches the file: every earlier test stays readable and --resume continues.
     void appendTest(const SessionTest& test, const std::vector<StoredStep>& steps,
                     const std::vector<FullAttentionRows>& fullRows = {});
+    const SessionAppendStats& lastAppend() const;
+    // On by default. Off only in tests that exercise a write failing inside HDF5.
+    void setSpaceReservation(bool on);
 
 private:
     SessionWriter();

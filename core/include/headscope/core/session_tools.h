@@ -32,6 +32,7 @@ ImportedScores importScoresAsSession(const std::filesystem::path& scoreFile, con
 
 struct MergeOptions {
     bool allowMissing = false; // merge even when grid tests are missing (they are reported)
+    bool replace = false;      // replace an existing `out` that is not this merge (--force; never another kind)
 };
 
 struct MergeReport {

@@ -46,7 +46,9 @@ struct SweepResults {
     double fullMeanQaF1() const;
 };
 
-void writeSweepResults(const std::filesystem::path& file, const SweepResults& results); // overwrites
+// Replaces earlier sweep results at `file` (never another kind of file), staged and renamed
+// into place so a failed write keeps them (output_file.h).
+void writeSweepResults(const std::filesystem::path& file, const SweepResults& results);
 SweepResults readSweepResults(const std::filesystem::path& file); // FormatError names file and dataset
 
 } // namespace headscope
