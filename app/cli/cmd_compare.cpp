@@ -3,13 +3,13 @@
 // run), which needle tokens each head kept, prefill/decode time and KV bytes.
 #include "arg_parser.h"
 #include "commands.h"
-#include "head_list.h"
 #include "run_args.h"
 
 #include "headscope/core/budget_file.h"
 #include "headscope/core/comparison.h"
 #include "headscope/core/compression.h"
 #include "headscope/core/errors.h"
+#include "headscope/core/head_list.h"
 #include "headscope/core/session.h"
 #include "headscope/engine/engine.h"
 
@@ -65,6 +65,20 @@ nlohmann::ordered_json toJson(const Comparison& c, const std::optional<Tokenizer
     auto& steps = j["steps"] = nlohmann::ordered_json::array();
     for (const StepComparison& s : c.steps)
         steps.push_back({{"full", s.fullToken}, {"compressed_top1", s.variantTop1}, {"kl", s.kl}});
+    if (c.timing) {
+        const ComparisonTiming& t = *c.timing;
+        j["timing"] = {{"repeats", t.repeats},
+                       {"warmups", t.warmups},
+                       {"decode_steps", t.decodeSteps},
+                       {"full_prefill_ms_median", t.fullPrefillMs},
+                       {"compressed_prefill_ms_median", t.variantPrefillMs},
+                       {"full_decode_ms_per_token_median", t.fullDecodeMs},
+                       {"compressed_decode_ms_per_token_median", t.variantDecodeMs},
+                       {"full_prefill_ms", t.fullPrefill},
+                       {"compressed_prefill_ms", t.variantPrefill},
+                       {"full_decode_ms_per_token", t.fullDecode},
+                       {"compressed_decode_ms_per_token", t.variantDecode}};
+    }
     if (c.needleLength > 0) {
         j["needle_length"] = c.needleLength;
         j["needle_kept"] = c.needleKept; // [layers][stored heads]
@@ -109,8 +123,18 @@ void printText(const Comparison& c, const std::optional<Tokenizer>& tokenizer)
         std::printf("  overall %.1f%% of needle tokens kept\n", 100.0 * c.needleKeptFraction);
     }
     std::printf("\n              full          compressed\n");
-    std::printf("prefill ms    %-12.2f  %-12.2f\n", c.full.prefillMs, c.variantRun.prefillMs);
-    std::printf("decode ms/tok %-12.3f  %-12.3f\n", c.full.decodeMsPerToken, c.variantRun.decodeMsPerToken);
+    if (c.timing) {
+        std::printf("prefill ms    %-12.2f  %-12.2f (median of %d after a warm-up)\n", c.timing->fullPrefillMs,
+                    c.timing->variantPrefillMs, c.timing->repeats);
+        std::printf("decode ms/tok %-12.3f  %-12.3f (median of %d after a warm-up)\n", c.timing->fullDecodeMs,
+                    c.timing->variantDecodeMs, c.timing->repeats);
+    } else {
+        // One run each, the full one first and cold: not a speed comparison (--repeat N is).
+        std::printf("prefill ms    %-12.2f  %-12.2f (one run each; --repeat N for medians)\n", c.full.prefillMs,
+                    c.variantRun.prefillMs);
+        std::printf("decode ms/tok %-12.3f  %-12.3f (one run each; --repeat N for medians)\n", c.full.decodeMsPerToken,
+                    c.variantRun.decodeMsPerToken);
+    }
     std::printf("KV bytes      %-12lld  %-12lld (%.1f× fewer)\n", static_cast<long long>(c.full.kvBytes),
                 static_cast<long long>(c.variantRun.kvBytes),
                 c.variantRun.kvBytes > 0 ? static_cast<double>(c.full.kvBytes) / static_cast<double>(c.variantRun.kvBytes)
@@ -132,6 +156,8 @@ int runCompare(const std::vector<std::string>& args)
         .flag("stop-at-newline", "stop after the first generated newline (needs tokenizer.json)");
     addLoadOptions(p);
     p.option("mask-heads", "L-H,...", "zero these query heads in both runs");
+    p.option("repeat", "N", "time N more runs of each side after the comparison (a warm-up) and report medians; "
+                            "0: report the single runs", false, "0");
     addCompressionOptions(p);
     p.flag("json", "print machine-readable JSON")
         .note("Prompt: exactly one of --prompt, --prompt-file, --prompt-ids, or --session with --test.");
@@ -162,8 +188,11 @@ int runCompare(const std::vector<std::string>& args)
     if (p.has("stop-at-newline") && tokenizer)
         request.options.stopTokens = tokenizer->encode("\n");
     if (p.has("mask-heads"))
-        request.options.maskedHeads = parseHeadList(p.value("mask-heads"));
+        request.options.maskedHeads = parseHeadList(p.value("mask-heads"), "--mask-heads");
     request.compression = compressionFromArgs(p, readBudgetFile(p.value("budget")));
+    request.timingRepeats = p.intValue("repeat");
+    if (request.timingRepeats < 0)
+        throw UsageError("--repeat must be 0 or more, got " + std::to_string(request.timingRepeats));
 
     Engine engine;
     engine.load(modelDir, loadOptionsFromArgs(p));

@@ -2,12 +2,12 @@
 // compressed one with --budget), optional head masking for ablations.
 #include "arg_parser.h"
 #include "commands.h"
-#include "head_list.h"
 #include "run_args.h"
 
 #include "headscope/core/budget_file.h"
 #include "headscope/engine/engine.h"
 #include "headscope/core/errors.h"
+#include "headscope/core/head_list.h"
 #include "headscope/core/tokenizer.h"
 
 #include <nlohmann/json.hpp>
@@ -49,7 +49,7 @@ int runGenerate(const std::vector<std::string>& args)
     if (p.has("stop-at-newline") && tokenizer)
         options.stopTokens = tokenizer->encode("\n");
     if (p.has("mask-heads"))
-        options.maskedHeads = parseHeadList(p.value("mask-heads"));
+        options.maskedHeads = parseHeadList(p.value("mask-heads"), "--mask-heads");
     if (p.has("budget"))
         options.compression = compressionFromArgs(p, readBudgetFile(p.value("budget")));
     const GenerateResult r = engine.generate(promptIds, options);

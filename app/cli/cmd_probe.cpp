@@ -8,6 +8,7 @@
 #include "run_args.h"
 
 #include "headscope/core/errors.h"
+#include "headscope/core/head_list.h"
 #include "headscope/core/probe_runner.h"
 #include "headscope/engine/engine.h"
 
@@ -37,6 +38,8 @@ int runProbe(const std::vector<std::string>& args)
         .option("template", "TEXT", "prompt template with {context} and {question}")
         .option("out", "SESSION.h5", "session file to write", true)
         .flag("resume", "continue an interrupted session, skipping finished tests")
+        .option("mask-heads", "L-H,...", "zero these query heads' attention output in every test (an ablation; "
+                                          "recorded in the manifest as masked_heads)")
         .option("store-rows", "IDS|all", "also store these tests' complete attention rows (float16; "
                                          "steps × layers × heads × length × 2 bytes each)")
         .option("shard", "i/n", "run only tests i, i+n, i+2n, … (merge shards with `merge`)", false, "0/1");
@@ -63,11 +66,12 @@ int runProbe(const std::vector<std::string>& args)
         request.promptTemplate = p.value("template");
     request.out = p.value("out");
     request.resume = p.has("resume");
+    if (p.has("mask-heads"))
+        request.maskedHeads = parseHeadList(p.value("mask-heads"), "--mask-heads");
     if (p.has("store-rows")) {
-        if (p.value("store-rows") == "all")
-            request.storeRowsOfAll = true;
-        else
-            request.storeRowsOf = parseIntList(p.value("store-rows"), "--store-rows");
+        const StoreRowsChoice rows = parseStoreRows(p.value("store-rows"), "--store-rows");
+        request.storeRowsOfAll = rows.all;
+        request.storeRowsOf = rows.ids;
     }
     std::tie(request.shardIndex, request.shardCount) = parseShard(p.value("shard"));
     request.validate(); // before the model is loaded

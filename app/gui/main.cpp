@@ -38,7 +38,7 @@ int main(int argc, char** argv)
     parser.setApplicationDescription(QStringLiteral("HeadScope: which attention heads matter, and per-head KV budgets."));
     parser.addHelpOption();
     parser.addVersionOption();
-    const QCommandLineOption modelOption(QStringLiteral("model"), QStringLiteral("Show the card of the checkpoint in <dir>."),
+    const QCommandLineOption modelOption(QStringLiteral("model"), QStringLiteral("Load the model (checkpoint and weights) in <dir>."),
                                          QStringLiteral("dir"));
     const QCommandLineOption shotsOption(QStringLiteral("screenshots"),
                                          QStringLiteral("Save one PNG per main view into <dir> and exit."),
@@ -55,7 +55,7 @@ int main(int argc, char** argv)
     for (const QString& f : files)
         window.openFile(f);
     if (parser.isSet(modelOption))
-        window.loadCheckpoint(parser.value(modelOption));
+        window.loadModel(parser.value(modelOption));
 
     if (parser.isSet(shotsOption)) {
         window.resize(1280, 800);

@@ -1,12 +1,16 @@
+// MainWindow, part 1: building the window and wiring controllers to panels; documents and
+// models as they arrive. The menu actions, dialogs and drag and drop are in
+// main_window_actions.cpp.
 #include "main_window.h"
 
 #include "controllers/compare_controller.h"
 #include "controllers/engine_controller.h"
+#include "controllers/probe_controller.h"
 #include "controllers/session_controller.h"
 #include "controllers/status_info.h"
+#include "controllers/user_prompts.h"
 #include "models/session_source.h"
-#include "models/table_csv.h"
-#include "plots/plot_widget.h"
+#include "widgets/ablation_view.h"
 #include "widgets/budget_panel.h"
 #include "widgets/category_panel.h"
 #include "widgets/compare_panel.h"
@@ -17,30 +21,25 @@
 #include "widgets/session_filter_panel.h"
 #include "widgets/statistics_panel.h"
 
-#include "headscope/core/install_paths.h"
+#include "headscope/core/errors.h"
+#include "headscope/core/head_list.h"
 
-#include <QAction>
-#include <QApplication>
-#include <QClipboard>
-#include <QCloseEvent>
-#include <QDir>
 #include <QDockWidget>
-#include <QFileDialog>
 #include <QFileInfo>
 #include <QLabel>
-#include <QMenuBar>
 #include <QMessageBox>
-#include <QMimeData>
 #include <QStatusBar>
 #include <QTabWidget>
-#include <QTableView>
 #include <QTimer>
+
+#include <utility>
 
 namespace headscope::app {
 
 MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent), m_engine(new EngineController(this)), m_sessions(new SessionController(this)),
-      m_comparisons(new CompareController(m_engine, this)), m_tabs(new QTabWidget(this)), m_scores(new views::ScoresPanel(this)),
+      m_comparisons(new CompareController(m_engine, this)), m_probes(new ProbeController(m_engine, this)),
+      m_prompts(new UserPrompts(this)), m_tabs(new QTabWidget(this)), m_scores(new views::ScoresPanel(this)),
       m_budget(new views::BudgetPanel(this)), m_modelCard(new views::ModelCard(this)),
       m_filters(new views::SessionFilterPanel(this)), m_grid(new views::NeedleGridPanel(this)),
       m_categories(new views::CategoryPanel(this)), m_statistics(new views::StatisticsPanel(this)),
@@ -49,14 +48,14 @@ MainWindow::MainWindow(QWidget* parent)
     setWindowTitle(QStringLiteral("HeadScope"));
     setAcceptDrops(true);
     m_tabs->setDocumentMode(true);
-    m_tabs->addTab(m_scores, QStringLiteral("Heads"));
-    m_tabs->addTab(m_grid, QStringLiteral("Needle grid"));
-    m_tabs->addTab(m_categories, QStringLiteral("Categories"));
-    m_tabs->addTab(m_statistics, QStringLiteral("Statistics"));
-    m_tabs->addTab(m_budget, QStringLiteral("Budget"));
-    m_tabs->addTab(m_probe, QStringLiteral("Probe"));
-    m_tabs->addTab(m_compare, QStringLiteral("Compare"));
-    m_tabs->addTab(m_modelCard, QStringLiteral("Model"));
+    addView(m_scores, QStringLiteral("Heads"));
+    addView(m_grid, QStringLiteral("Needle grid"));
+    addView(m_categories, QStringLiteral("Categories"));
+    addView(m_statistics, QStringLiteral("Statistics"));
+    addView(m_budget, QStringLiteral("Budget"));
+    addView(m_probe, QStringLiteral("Probe"));
+    addView(m_compare, QStringLiteral("Compare"));
+    addView(m_modelCard, QStringLiteral("Model"));
     setCentralWidget(m_tabs);
     m_filterDock = new QDockWidget(QStringLiteral("Session filters"), this);
     m_filterDock->setObjectName(QStringLiteral("sessionFilters"));
@@ -80,8 +79,12 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_statusTimer, &QTimer::timeout, this, &MainWindow::updateStatus);
     m_statusTimer->start();
 
+    QString cudaReason;
+    const bool cuda = EngineController::cudaAvailable(&cudaReason);
+    m_modelCard->setCudaAvailable(cuda, cudaReason);
     connectPanels();
     connectRuns();
+    connectModel();
 
     buildMenus();
     resize(1200, 780);
@@ -89,10 +92,16 @@ MainWindow::MainWindow(QWidget* parent)
     restoreState(m_settings.windowState());
     m_tabs->setCurrentIndex(m_settings.currentTab());
     m_budget->applySettings(m_settings.budget());
+    updateAblationAvailability();
     updateStatus();
 }
 
 MainWindow::~MainWindow() = default;
+
+void MainWindow::addView(QWidget* view, const QString& title)
+{
+    m_tabs->addTab(view, title);
+}
 
 // Documents, scores and selections between the panels.
 void MainWindow::connectPanels()
@@ -100,49 +109,66 @@ void MainWindow::connectPanels()
     connect(m_sessions, &SessionController::opened, this, &MainWindow::onDocumentOpened);
     connect(m_sessions, &SessionController::failed, this, &MainWindow::showError);
     connect(m_budget, &views::BudgetPanel::exportFailed, this, &MainWindow::showError);
+    connect(m_budget, &views::BudgetPanel::exported, this, [this](const QString& message) {
+        statusBar()->showMessage(message, 10000);
+    });
     connect(m_filters, &views::SessionFilterPanel::scoreSetChanged, this, &MainWindow::showScoreSet);
     connect(m_filters, &views::SessionFilterPanel::gateChanged, m_grid, &views::NeedleGridPanel::setGate);
-    connect(m_scores, &views::ScoresPanel::scoresShown, m_budget, &views::BudgetPanel::setScores);
     connect(m_scores, &views::ScoresPanel::headSelected, m_grid, &views::NeedleGridPanel::selectHead);
-    connect(m_scores, &views::ScoresPanel::headSelected, this, [this](int layer, int head) {
-        m_compare->setSelectedHeads({{layer, head}});
-        statusBar()->showMessage(QStringLiteral("Selected layer %1, head %2").arg(layer).arg(head), 4000);
+    connect(m_scores, &views::ScoresPanel::headsSelected, this, [this](const views::ScoresPanel::Heads& heads) {
+        m_compare->setSelectedHeads(heads);
+        if (heads.size() == 1)
+            statusBar()->showMessage(QStringLiteral("Selected layer %1, head %2").arg(heads[0].first).arg(heads[0].second), 4000);
+        else if (!heads.isEmpty())
+            statusBar()->showMessage(QStringLiteral("%1 heads selected").arg(heads.size()), 4000);
     });
+    connect(m_scores, &views::ScoresPanel::ablateRequested, this, &MainWindow::prepareAblation);
     // The needle grid's open test is offered to Compare ("Use selected probe test").
     connect(m_grid, &views::NeedleGridPanel::testOpened, m_compare, &views::ComparePanel::setProbeTest);
 }
 
-// Model runs on the engine worker: probes and comparisons.
+// Model runs on the engine worker: probes (and ablations) and comparisons.
 void MainWindow::connectRuns()
 {
-    connect(m_engine, &EngineController::checkpointLoaded, this, &MainWindow::onCheckpointLoaded);
     connect(m_engine, &EngineController::failed, this, &MainWindow::showError);
-    connect(m_engine, &EngineController::failed, m_probe, [this] { m_probe->setRunning(false); });
+    connect(m_engine, &EngineController::failed, m_probe, [this] {
+        if (!m_probes->isRunning())
+            m_probe->setRunning(false);
+    });
     connect(m_probe, &views::ProbePanel::problem, this, &MainWindow::showError);
     connect(m_probe, &views::ProbePanel::cancelRequested, m_engine, &EngineController::requestStop);
-    connect(m_probe, &views::ProbePanel::startRequested, this, [this](const ProbeRequest& request) {
+    connect(m_probe, &views::ProbePanel::startRequested, this, &MainWindow::startProbe);
+    connect(m_probe, &views::ProbePanel::openRequested, this, &MainWindow::openFile);
+    connect(m_probes, &ProbeController::failed, this, &MainWindow::showError);
+    connect(m_probes, &ProbeController::runStarted, this, [this](int total) {
         m_probe->setRunning(true);
-        m_probe->setProgress(0, request.testCount(), 0.0);
-        m_engine->runProbe(request);
+        m_probe->setProgress(0, total, 0.0);
     });
     connect(m_engine, &EngineController::probeProgress, this, [this](const std::shared_ptr<const ProbeSnapshot>& snap) {
         m_probe->setProgress(snap->done, snap->total, snap->elapsedSeconds);
         if (!snap->meanInf.empty())
             m_probe->showSnapshot(snap->meanInf);
     });
-    connect(m_engine, &EngineController::probeFinished, this, [this](const ProbeOutcome& outcome) {
+    // A finished run says so and offers its session; it opens only when the user asks.
+    connect(m_probes, &ProbeController::runEnded, this, [this](const ProbeOutcome& outcome, const QString& message) {
         m_probe->setRunning(false);
-        statusBar()->showMessage(QStringLiteral("Probe %1: %2 tests written, %3 failed")
-                                     .arg(outcome.cancelled ? QStringLiteral("cancelled") : QStringLiteral("finished"))
-                                     .arg(outcome.written)
-                                     .arg(outcome.failed),
-                                 8000);
-        if (QFileInfo::exists(outcome.sessionPath))
-            openFile(outcome.sessionPath);
+        const bool kept = outcome.written + outcome.failed > 0 && QFileInfo::exists(outcome.sessionPath);
+        m_probe->setRunStatus(message, kept ? outcome.sessionPath : QString());
+        statusBar()->showMessage(QStringLiteral("Probe: %1").arg(message), 15000);
+        reopenAfterRun();
+    });
+    connect(m_probes, &ProbeController::failed, this, &MainWindow::reopenAfterRun);
+    connect(m_engine, &EngineController::failed, this, [this] {
+        if (!m_probes->isRunning())
+            reopenAfterRun();
+    });
+    connect(m_probes, &ProbeController::ablationSummarized, this, [this](const views::AblationSummary& summary) {
+        m_probe->ablationView()->setSummary(summary);
+        statusBar()->showMessage(summary.headline(), 15000);
     });
     // Full vs compressed under the plan on the Budget tab; full vs masked heads.
-    connect(m_compare, &views::ComparePanel::runRequested, this, [this](const QString& prompt, int probeTest) {
-        m_comparisons->compareCompressed(prompt, probeTest, m_budget->plan());
+    connect(m_compare, &views::ComparePanel::runRequested, this, [this](const QString& prompt, int probeTest, int repeats) {
+        m_comparisons->compareCompressed(prompt, probeTest, m_budget->plan(), repeats);
     });
     connect(m_compare, &views::ComparePanel::maskAndRerunRequested, m_comparisons, &CompareController::compareMasked);
     connect(m_comparisons, &CompareController::failed, this, &MainWindow::showError);
@@ -151,70 +177,111 @@ void MainWindow::connectRuns()
     });
     connect(m_engine, &EngineController::compared, this, [this](const std::shared_ptr<const Comparison>& c) {
         m_compare->setComparison(*c);
-        m_tabs->setCurrentWidget(m_compare);
-        statusBar()->showMessage(QStringLiteral("Comparison finished"), 5000);
+        statusBar()->showMessage(QStringLiteral("Comparison finished: %1 (Compare tab)").arg(QString::fromStdString(c->variant)),
+                                 8000);
     });
 }
 
-void MainWindow::buildMenus()
+// Loading and unloading a model: the Model tab, the File menu, drops and --model.
+void MainWindow::connectModel()
 {
-    QMenu* file = menuBar()->addMenu(QStringLiteral("&File"));
-    QAction* open = file->addAction(QStringLiteral("&Open session or score file…"), this, &MainWindow::openDialog);
-    open->setShortcut(QKeySequence::Open);
-    m_recentMenu = file->addMenu(QStringLiteral("Open &recent"));
-    rebuildRecentMenu();
-    QAction* add = file->addAction(QStringLiteral("&Add score file as another metric…"), this, [this] {
-        const QString path = QFileDialog::getOpenFileName(this, QStringLiteral("Add score file"),
-                                                          m_settings.lastDirectory(QStringLiteral("open")),
-                                                          QStringLiteral("Score files (*.json)"));
-        if (!path.isEmpty())
-            addScoreFile(path);
+    connect(m_modelCard, &views::ModelCard::loadRequested, this,
+            [this](const QString& dir, const QString& device, const QString& dtype) { loadModel(dir, {device, dtype}); });
+    connect(m_modelCard, &views::ModelCard::unloadRequested, this, &MainWindow::unloadModel);
+    connect(m_engine, &EngineController::checkpointLoaded, this, &MainWindow::onCheckpointLoaded);
+    connect(m_engine, &EngineController::unloaded, this, &MainWindow::onModelUnloaded);
+    connect(m_engine, &EngineController::failed, this, [this] {
+        if (!m_engine->isLoading() && !m_modelCard->weightsLoaded() && !m_engine->checkpoint())
+            m_modelCard->setWeightsState(QStringLiteral("not loaded"), false);
     });
-    add->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O));
-    QAction* model = file->addAction(QStringLiteral("&Load model checkpoint…"), this, &MainWindow::loadCheckpointDialog);
-    model->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_M));
-    file->addAction(QStringLiteral("Load model &weights into the engine"), this, [this] {
-        const CheckpointInfo* ckpt = m_engine->checkpoint();
-        if (!ckpt) {
-            showError(QStringLiteral("Loading model weights"),
-                      QStringLiteral("Load a model checkpoint first (File ▸ Load model checkpoint…)."));
-            return;
-        }
-        statusBar()->showMessage(QStringLiteral("Loading weights from %1…").arg(ckpt->directory));
-        m_engine->loadCheckpoint(ckpt->directory, true);
-    });
-    file->addSeparator();
-    QAction* exportPlot = file->addAction(QStringLiteral("&Export plot (PNG/SVG/PDF)…"), this, &MainWindow::exportPlotDialog);
-    exportPlot->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_E));
-    QAction* exportTable = file->addAction(QStringLiteral("Export &table as CSV…"), this, &MainWindow::exportTableDialog);
-    exportTable->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_E));
-    QAction* copy = file->addAction(QStringLiteral("&Copy plot or table"), this, &MainWindow::copyToClipboard);
-    copy->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
-    file->addSeparator();
-    QAction* quit = file->addAction(QStringLiteral("&Quit"), this, &QWidget::close);
-    quit->setShortcut(QKeySequence::Quit);
-
-    QMenu* help = menuBar()->addMenu(QStringLiteral("&Help"));
-    help->addAction(QStringLiteral("Open &sample session"), this, &MainWindow::openSample);
-    help->addAction(QStringLiteral("&About HeadScope"), this, &MainWindow::about);
 }
 
-void MainWindow::rebuildRecentMenu()
+void MainWindow::loadModel(const QString& directory)
 {
-    m_recentMenu->clear();
-    const QStringList files = m_settings.recentFiles();
-    for (int i = 0; i < files.size(); ++i) {
-        const QString path = files[i];
-        QAction* a = m_recentMenu->addAction(QStringLiteral("&%1 %2").arg((i + 1) % 10).arg(QFileInfo(path).fileName()),
-                                             this, [this, path] { openFile(path); });
-        a->setToolTip(path);
+    loadModel(directory, ModelLoadChoice{m_modelCard->device(), m_modelCard->dtype()});
+}
+
+void MainWindow::loadModel(const QString& directory, const ModelLoadChoice& choice)
+{
+    statusBar()->showMessage(QStringLiteral("Loading the model in %1 (%2, %3)…").arg(directory, choice.device, choice.dtype));
+    m_modelCard->setWeightsState(QStringLiteral("loading from %1…").arg(directory), false);
+    m_engine->loadModel(directory, choice);
+}
+
+void MainWindow::unloadModel()
+{
+    if (m_probes->isRunning()) {
+        showError(QStringLiteral("Unloading the model"),
+                  QStringLiteral("a probe is running on it: cancel the run first (Probe tab)"));
+        return;
     }
-    m_recentMenu->addSeparator();
-    m_recentMenu->addAction(QStringLiteral("Clear list"), this, [this] {
-        m_settings.clearRecentFiles();
-        rebuildRecentMenu();
-    });
-    m_recentMenu->setEnabled(!files.isEmpty());
+    m_engine->unload();
+}
+
+void MainWindow::onCheckpointLoaded(const std::shared_ptr<const CheckpointInfo>& info)
+{
+    const auto arch = architectureLabel(info->config.architecture);
+    m_modelCard->setModel(info->config, QString::fromLatin1(arch.data(), static_cast<qsizetype>(arch.size())),
+                          info->directory, info->storedDtype, info->config.parameterCount(), info->weightBytes);
+    m_modelCard->setWeightsState(info->engineLoaded ? QStringLiteral("yes: %1").arg(info->device)
+                                                    : QStringLiteral("no (card only)"),
+                                 info->engineLoaded);
+    const ModelConfig& c = info->config;
+    m_budget->setModelDims(modelDims(c));
+    if (!m_filters->source()) // an open session's own model decides its heatmap's labels
+        m_scores->setLayerWindows(modelDims(c).slidingWindows);
+    m_probe->setDeviceText(info->engineLoaded ? QStringLiteral("%1 — %2").arg(info->device, QFileInfo(info->directory).fileName())
+                                              : QStringLiteral("no weights loaded"));
+    // Replaces the "Loading…" message, which would otherwise stay until the next one.
+    statusBar()->showMessage(info->engineLoaded ? QStringLiteral("Loaded %1: weights in memory (%2)").arg(info->directory, info->device)
+                                                : QStringLiteral("Read the card of %1 (no weights loaded)").arg(info->directory),
+                             8000);
+    updateAblationAvailability();
+    updateStatus();
+}
+
+void MainWindow::onModelUnloaded()
+{
+    m_modelCard->clear();
+    m_probe->setDeviceText(QStringLiteral("no model loaded (Model tab or File ▸ Load model…)"));
+    if (const views::SessionSource* s = m_filters->source().get(); s && s->kvHeads() > 0 && s->headDim() > 0)
+        m_budget->setModelDims({s->layers(), s->heads(), s->kvHeads(), s->headDim(), s->layerWindows()});
+    else
+        m_budget->clearModelDims();
+    if (!m_filters->source())
+        m_scores->setLayerWindows({});
+    statusBar()->showMessage(QStringLiteral("Model unloaded: its weights are no longer in memory"), 8000);
+    updateAblationAvailability();
+    updateStatus();
+}
+
+void MainWindow::updateAblationAvailability()
+{
+    const bool session = m_filters->source() != nullptr;
+    const bool model = m_engine->checkpoint() && m_engine->checkpoint()->engineLoaded;
+    m_scores->setAblationAvailable(session && model, !session ? QStringLiteral("Open a probe session (.h5) first")
+                                                              : QStringLiteral("Load the session's model first (Model tab)"));
+}
+
+void MainWindow::prepareAblation(const QList<QPair<int, int>>& heads)
+{
+    const std::shared_ptr<const views::SessionSource>& session = m_filters->source();
+    if (!session) {
+        showError(QStringLiteral("Re-running the probe without heads"), QStringLiteral("open a probe session (.h5) first"));
+        return;
+    }
+    const views::AggregateQuery subset = m_filters->query();
+    try {
+        QString note;
+        const ProbeRequest request = m_probes->ablationRequest(*session, heads, subset.lengths, subset.depths, &note);
+        m_probe->applyRequest(request, note);
+        m_probes->expectAblation(QString::fromStdString(request.out.string()), session->path(),
+                                 QString::fromStdString(describeHeadList(request.maskedHeads)));
+        m_tabs->setCurrentWidget(m_probe); // the user asked for this run: show it, ready to start
+        statusBar()->showMessage(QStringLiteral("Check the run on the Probe tab and press Start probe"), 8000);
+    } catch (const Error& e) {
+        showError(QStringLiteral("Re-running the probe of %1").arg(session->path()), QString::fromStdString(e.what()));
+    }
 }
 
 void MainWindow::showError(const QString& what, const QString& message)
@@ -224,8 +291,10 @@ void MainWindow::showError(const QString& what, const QString& message)
     // Tests and screenshot runs set this to keep modal dialogs from blocking.
     if (qEnvironmentVariableIsSet("HEADSCOPE_NO_DIALOGS"))
         return;
+    // Core's message as it is: it names the file, the field or byte, expected and found.
     QMessageBox box(QMessageBox::Warning, QStringLiteral("HeadScope"), what, QMessageBox::Ok, this);
     box.setInformativeText(message);
+    box.setTextInteractionFlags(Qt::TextSelectableByMouse);
     box.exec();
 }
 
@@ -236,24 +305,27 @@ void MainWindow::setSourceText(const QString& text)
     m_sourceLabel->setToolTip(text);
 }
 
-void MainWindow::openFile(const QString& path)
-{
-    statusBar()->showMessage(QStringLiteral("Opening %1…").arg(path));
-    m_sessions->open(path);
-}
-
-void MainWindow::addScoreFile(const QString& path)
-{
-    statusBar()->showMessage(QStringLiteral("Adding %1…").arg(path));
-    m_sessions->addScoreFile(path);
-}
-
 void MainWindow::onDocumentOpened(const std::shared_ptr<const OpenedDocument>& doc)
 {
     m_settings.addRecentFile(doc->path);
     rebuildRecentMenu();
     const auto& session = doc->session;
-    m_compare->clearProbeTest(); // its test ids belonged to the previous document
+    if (doc->addedMetric) { // the same document with one more metric
+        if (session)
+            m_filters->setExtraMetrics(doc->scores.metrics); // re-emits the set
+        else
+            showScoreSet(doc->scores);
+        m_scores->setMetric(*doc->addedMetric);
+        setSourceText(doc->scores.source);
+        statusBar()->showMessage(QStringLiteral("Added %1 from %2").arg(views::metricLabel(*doc->addedMetric), doc->path), 6000);
+        return;
+    }
+    // A new document: what belonged to the previous one goes (not the run that just grew it).
+    const bool reopened = !m_reopening.isEmpty() && std::exchange(m_reopening, QString()) == doc->path;
+    m_compare->clearProbeTest();
+    m_compare->clearComparison();
+    if (!m_probes->isRunning() && !reopened)
+        m_probe->clearRun();
     m_comparisons->setSession(session);
     m_grid->setSource(session);
     m_statistics->setSource(session);
@@ -269,44 +341,63 @@ void MainWindow::onDocumentOpened(const std::shared_ptr<const OpenedDocument>& d
         m_scores->setLayerWindows(session->layerWindows()); // the heatmap marks local layers
         m_filters->setSource(session);                      // emits scoreSetChanged → showScoreSet
     } else {
+        m_filters->setSource(nullptr);
+        if (!m_engine->checkpoint())
+            m_scores->setLayerWindows({});
         showScoreSet(doc->scores);
     }
-    if (doc->addedMetric) {
-        m_scores->setMetric(*doc->addedMetric);
-        setSourceText(doc->scores.source);
-        return;
-    }
+    updateAblationAvailability();
     setSourceText(doc->path);
     setWindowTitle(QStringLiteral("%1 — HeadScope").arg(QFileInfo(doc->path).fileName()));
-    m_tabs->setCurrentWidget(m_scores);
+    // From a tab that shows no document (Probe, Compare, Model), the user wants to see it.
+    QWidget* tab = m_tabs->currentWidget();
+    if (!reopened && (tab == m_probe || tab == m_compare || tab == m_modelCard))
+        m_tabs->setCurrentWidget(m_scores);
     statusBar()->showMessage(QStringLiteral("Opened %1").arg(doc->path), 4000);
+}
+
+void MainWindow::startProbe(const ProbeRequest& request)
+{
+    const OpenedDocument* doc = m_sessions->current();
+    const QString out = QString::fromStdString(request.out.string());
+    if (request.resume && doc && doc->session && !out.isEmpty() &&
+        QFileInfo(doc->path).absoluteFilePath() == QFileInfo(out).absoluteFilePath()) {
+        // Continuing the open session: every view lets go of it so its file closes for the
+        // writer; it is reopened, with the new tests, when the run ends.
+        std::weak_ptr<const views::SessionSource> held = doc->session;
+        const QString path = doc->path;
+        m_comparisons->setSession(nullptr);
+        m_grid->setSource(nullptr);
+        m_statistics->setSource(nullptr);
+        m_filters->setSource(nullptr);
+        m_sessions->close();
+        m_reopenAfterRun = path;
+        if (!held.expired()) { // something still reads it: say so rather than fail inside HDF5
+            showError(QStringLiteral("Continuing %1").arg(out),
+                      QStringLiteral("%1 is still being read by HeadScope; open another file, then continue it").arg(out));
+            reopenAfterRun();
+            return;
+        }
+        statusBar()->showMessage(QStringLiteral("Closed %1 while the run adds tests to it").arg(out), 8000);
+    }
+    m_probes->start(request);
+}
+
+void MainWindow::reopenAfterRun()
+{
+    if (m_reopenAfterRun.isEmpty())
+        return;
+    m_reopening = std::exchange(m_reopenAfterRun, QString());
+    m_sessions->open(m_reopening);
 }
 
 void MainWindow::showScoreSet(const views::ScoreSet& set)
 {
-    m_scores->setScoreSet(set); // emits scoresShown → the budget panel
+    m_scores->setScoreSet(set);
+    m_budget->setScoreSet(set); // its own metric; the set's document id tells it a new file from a filter change
     m_categories->setScoreSet(set);
     if (m_filters->source())
         m_statistics->setBaseQuery(m_filters->query());
-}
-
-void MainWindow::loadCheckpoint(const QString& directory)
-{
-    statusBar()->showMessage(QStringLiteral("Reading checkpoint %1…").arg(directory));
-    m_engine->loadCheckpoint(directory, false);
-}
-
-void MainWindow::onCheckpointLoaded(const std::shared_ptr<const CheckpointInfo>& info)
-{
-    const auto arch = architectureLabel(info->config.architecture);
-    m_modelCard->setModel(info->config, QString::fromLatin1(arch.data(), static_cast<qsizetype>(arch.size())),
-                          info->directory, info->storedDtype, info->config.parameterCount(), info->weightBytes);
-    const ModelConfig& c = info->config;
-    m_budget->setModelDims(modelDims(c));
-    if (!m_filters->source()) // an open session's own model decides its heatmap's labels
-        m_scores->setLayerWindows(modelDims(c).slidingWindows);
-    m_tabs->setCurrentWidget(m_modelCard);
-    updateStatus();
 }
 
 void MainWindow::updateStatus()
@@ -314,150 +405,6 @@ void MainWindow::updateStatus()
     m_deviceLabel->setText(deviceStatus(m_engine->checkpoint()));
     const double mib = residentMiB();
     m_memoryLabel->setText(mib < 0 ? QString() : QStringLiteral("memory: %1 MiB").arg(mib, 0, 'f', 0));
-}
-
-void MainWindow::openDialog()
-{
-    const QString path = QFileDialog::getOpenFileName(
-        this, QStringLiteral("Open session or score file"), m_settings.lastDirectory(QStringLiteral("open")),
-        QStringLiteral("HeadScope files (*.h5 *.hdf5 *.json);;Probe sessions (*.h5 *.hdf5);;Score files (*.json)"));
-    if (path.isEmpty())
-        return;
-    m_settings.setLastDirectory(QStringLiteral("open"), QFileInfo(path).absolutePath());
-    openFile(path);
-}
-
-void MainWindow::loadCheckpointDialog()
-{
-    const QString dir = QFileDialog::getExistingDirectory(this, QStringLiteral("Load model checkpoint (directory with config.json)"),
-                                                          m_settings.lastDirectory(QStringLiteral("model")));
-    if (dir.isEmpty())
-        return;
-    m_settings.setLastDirectory(QStringLiteral("model"), dir);
-    loadCheckpoint(dir);
-}
-
-views::PlotWidget* MainWindow::currentPlot() const
-{
-    for (QWidget* w = QApplication::focusWidget(); w; w = w->parentWidget())
-        if (auto* plot = qobject_cast<views::PlotWidget*>(w))
-            return plot;
-    QWidget* tab = m_tabs->currentWidget();
-    if (!tab)
-        return nullptr;
-    for (auto* plot : tab->findChildren<views::PlotWidget*>())
-        if (plot->isVisibleTo(tab))
-            return plot;
-    return nullptr;
-}
-
-void MainWindow::exportPlotDialog()
-{
-    views::PlotWidget* plot = currentPlot();
-    if (!plot) {
-        showError(QStringLiteral("Export plot"), QStringLiteral("This tab has no plot to export."));
-        return;
-    }
-    const QString path = QFileDialog::getSaveFileName(this, QStringLiteral("Export plot"),
-                                                      m_settings.lastDirectory(QStringLiteral("export")),
-                                                      QStringLiteral("PNG image (*.png);;SVG drawing (*.svg);;PDF (*.pdf)"));
-    if (path.isEmpty())
-        return;
-    m_settings.setLastDirectory(QStringLiteral("export"), QFileInfo(path).absolutePath());
-    QString error;
-    if (!plot->exportTo(path, &error))
-        showError(QStringLiteral("Exporting the plot to %1").arg(path), error);
-}
-
-void MainWindow::exportTableDialog()
-{
-    QWidget* tab = m_tabs->currentWidget();
-    auto* table = tab ? tab->findChild<QTableView*>() : nullptr;
-    if (!table || !table->model()) {
-        showError(QStringLiteral("Export table"), QStringLiteral("This tab has no table to export."));
-        return;
-    }
-    const QString path = QFileDialog::getSaveFileName(this, QStringLiteral("Export table as CSV"),
-                                                      m_settings.lastDirectory(QStringLiteral("export")),
-                                                      QStringLiteral("CSV (*.csv)"));
-    if (path.isEmpty())
-        return;
-    QString error;
-    if (!views::writeTableCsv(*table->model(), path, &error))
-        showError(QStringLiteral("Exporting the table to %1").arg(path), error);
-}
-
-void MainWindow::copyToClipboard()
-{
-    QWidget* focus = QApplication::focusWidget();
-    if (auto* table = qobject_cast<QTableView*>(focus); table && table->model()) {
-        QApplication::clipboard()->setText(views::tableToCsv(*table->model()));
-        return;
-    }
-    if (views::PlotWidget* plot = currentPlot())
-        QApplication::clipboard()->setImage(plot->grab().toImage());
-}
-
-void MainWindow::openSample()
-{
-    const auto sample = sampleSessionPath();
-    if (!sample) {
-        showError(QStringLiteral("Open sample session"),
-                  QStringLiteral("No sample session was found (looked for sample_sessions/demo_probe.h5 next to "
-                                 "the installation; set HEADSCOPE_DATA_DIR to point elsewhere)."));
-        return;
-    }
-    openFile(QString::fromStdString(sample->string()));
-}
-
-void MainWindow::about()
-{
-    QMessageBox::about(this, QStringLiteral("About HeadScope"),
-                       QStringLiteral("<h3>HeadScope %1</h3><p>Find the attention heads that matter "
-                                      "(needle-in-a-haystack probes, DiliLazyKV / HeadKV scores) and turn them "
-                                      "into per-head KV-cache budgets.</p>")
-                           .arg(QStringLiteral(HEADSCOPE_VERSION)));
-}
-
-void MainWindow::closeEvent(QCloseEvent* event)
-{
-    m_settings.setWindow(saveGeometry(), saveState());
-    m_settings.setCurrentTab(m_tabs->currentIndex());
-    m_settings.setBudget(m_budget->settings());
-    event->accept();
-}
-
-void MainWindow::dragEnterEvent(QDragEnterEvent* event)
-{
-    const QList<QUrl> urls = event->mimeData()->urls();
-    if (!urls.isEmpty() && SessionController::canOpen(urls.first().toLocalFile()))
-        event->acceptProposedAction();
-}
-
-void MainWindow::dropEvent(QDropEvent* event)
-{
-    for (const QUrl& url : event->mimeData()->urls()) {
-        if (SessionController::canOpen(url.toLocalFile())) {
-            openFile(url.toLocalFile());
-            event->acceptProposedAction();
-            return;
-        }
-    }
-}
-
-QStringList MainWindow::saveScreenshots(const QString& dir)
-{
-    QDir().mkpath(dir);
-    QStringList written;
-    for (int i = 0; i < m_tabs->count(); ++i) {
-        m_tabs->setCurrentIndex(i);
-        QApplication::processEvents();
-        const QString name = m_tabs->tabText(i).toLower().remove(QLatin1Char('&')).replace(QLatin1Char(' '), QLatin1Char('_'));
-        const QString path = QDir(dir).filePath(name + QStringLiteral(".png"));
-        if (grab().save(path))
-            written << path;
-    }
-    return written;
 }
 
 } // namespace headscope::app

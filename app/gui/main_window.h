@@ -1,12 +1,16 @@
 #pragma once
 // MainWindow: menus, tabs, drag and drop, status bar and persistent window state. It wires
-// controllers (engine worker, document opening, comparisons, settings) to the panels in views/
-// and shows every failure in a dialog that names the file and the problem. Deliberately thin:
-// no file reading, no domain rules and no reaching into a panel's child widgets — panels emit
-// intents and take plain values, controllers/ and core do the work.
+// controllers (engine worker, documents, probe runs, comparisons, settings, questions to the
+// user) to the panels in views/ and shows every failure in a dialog that names the file and the
+// problem — core's message as it is. Deliberately thin: no file reading, no domain rules and no
+// reaching into a panel's child widgets — panels emit intents and take plain values,
+// controllers/ and core do the work. Nothing the user did not ask for changes the tab or the
+// open file: a finished run offers its session, a finished comparison says where it is.
 #include "controllers/app_settings.h"
 
+#include <QList>
 #include <QMainWindow>
+#include <QPair>
 
 #include <memory>
 
@@ -35,9 +39,19 @@ namespace headscope::app {
 
 class CompareController;
 class EngineController;
+class ProbeController;
 class SessionController;
+class UserPrompts;
 struct OpenedDocument;
 struct CheckpointInfo;
+struct ModelLoadChoice;
+}
+
+namespace headscope {
+struct ProbeRequest;
+}
+
+namespace headscope::app {
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -46,9 +60,19 @@ public:
     ~MainWindow() override;
 
     void openFile(const QString& path);
-    // Opens a score file and adds its metric to the score set on screen (same shape required).
+    // Opens a score file and adds its metric to the scores on screen — a score file's or a
+    // session's (same shape required; refused otherwise, the open document untouched).
     void addScoreFile(const QString& path);
-    void loadCheckpoint(const QString& directory);
+    // The one action that makes a model usable: reads the checkpoint and loads its weights.
+    void loadModel(const QString& directory);
+    void loadModel(const QString& directory, const ModelLoadChoice& choice);
+    void unloadModel();
+    // A checkpoint directory, or its config.json: what a drop or --model loads as a model.
+    static QString checkpointDirectoryOf(const QString& path);
+    // Fills the Probe tab to re-run the open session's probe with these heads masked.
+    void prepareAblation(const QList<QPair<int, int>>& heads);
+    // Adds a tab (other engineers' panels go through here, so the tab list stays in one place).
+    void addView(QWidget* view, const QString& title);
     // Writes one PNG per main view into `dir` (screenshot mode); returns the files written.
     QStringList saveScreenshots(const QString& dir);
 
@@ -65,6 +89,8 @@ public:
     EngineController* engine() const { return m_engine; }
     SessionController* sessions() const { return m_sessions; }
     CompareController* comparisons() const { return m_comparisons; }
+    ProbeController* probes() const { return m_probes; }
+    UserPrompts* prompts() const { return m_prompts; }
     // The plot that Export plot / Copy act on: the focused one, else the first in the tab.
     views::PlotWidget* currentPlot() const;
 
@@ -79,18 +105,23 @@ protected:
 private:
     void connectPanels();
     void connectRuns();
+    void connectModel();
     void buildMenus();
     void rebuildRecentMenu();
     void showError(const QString& what, const QString& message);
     void setSourceText(const QString& text);
     void onDocumentOpened(const std::shared_ptr<const OpenedDocument>& doc);
+    void startProbe(const ProbeRequest& request);
+    void reopenAfterRun();
     void showScoreSet(const views::ScoreSet& set);
     void onCheckpointLoaded(const std::shared_ptr<const CheckpointInfo>& info);
+    void onModelUnloaded();
+    void updateAblationAvailability();
     void updateStatus();
     void openDialog();
-    void loadCheckpointDialog();
-    void exportPlotDialog();
-    void exportTableDialog();
+    void loadModelDialog();
+    void exportPlot();
+    void exportTable();
     void copyToClipboard();
     void openSample();
     void about();
@@ -99,6 +130,8 @@ private:
     EngineController* m_engine = nullptr;
     SessionController* m_sessions = nullptr;
     CompareController* m_comparisons = nullptr;
+    ProbeController* m_probes = nullptr;
+    UserPrompts* m_prompts = nullptr;
     QTabWidget* m_tabs = nullptr;
     views::ScoresPanel* m_scores = nullptr;
     views::BudgetPanel* m_budget = nullptr;
@@ -115,6 +148,9 @@ private:
     QLabel* m_memoryLabel = nullptr;
     QLabel* m_sourceLabel = nullptr;
     QTimer* m_statusTimer = nullptr;
+    // The open session a run continues (closed while it writes, reopened when it ends).
+    QString m_reopenAfterRun;
+    QString m_reopening;
 };
 
 } // namespace headscope::app

@@ -93,6 +93,8 @@ std::string budgetPlanToJson(const BudgetPlan& plan)
     if (plan.groupAggregation)
         out += "  \"group_aggregation\": \"" + groupAggregationName(*plan.groupAggregation) + "\",\n";
     out += "  \"provenance\": " + Json(plan.provenance).dump() + ",\n";
+    if (plan.source)
+        out += "  \"source\": " + plan.source->toJson() + ",\n";
     out += "  \"window\": " + std::to_string(plan.window) + ",\n";
     out += "  \"layers\": " + std::to_string(plan.layers) + ",\n";
     out += "  \"heads\": " + std::to_string(plan.heads) + ",\n";
@@ -147,6 +149,10 @@ BudgetPlan parseBudgetPlan(std::string_view text, const std::string& source)
     if (root.contains("provenance")) {
         if (!root["provenance"].is_string()) fail(source, "provenance", "a string", root["provenance"]);
         plan.provenance = root["provenance"].get<std::string>();
+    }
+    if (root.contains("source")) {
+        if (!root["source"].is_object()) fail(source, "source", "an object (score provenance)", root["source"]);
+        plan.source = ScoreProvenance::fromJson(root["source"].dump(), source + "#source");
     }
     plan.window = static_cast<int>(requireInt(root, "window", source, 0, kMaxModelPositions));
     plan.layers = static_cast<int>(requireInt(root, "layers", source, 1, kMaxModelLayers));

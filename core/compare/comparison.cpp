@@ -62,6 +62,26 @@ std::string ComparisonRequest::describeVariant() const
     return out;
 }
 
+double median(std::vector<double> v)
+{
+    if (v.empty())
+        return std::nan("");
+    std::sort(v.begin(), v.end());
+    const std::size_t n = v.size();
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+std::string ComparisonTiming::describe() const
+{
+    char buf[256];
+    std::snprintf(buf, sizeof buf,
+                  "median of %d run%s each after %d warm-up run%s, %d decode steps: prefill %.1f → %.1f ms, decode %.2f → "
+                  "%.2f ms/token",
+                  repeats, repeats == 1 ? "" : "s", warmups, warmups == 1 ? "" : "s", decodeSteps, fullPrefillMs,
+                  variantPrefillMs, fullDecodeMs, variantDecodeMs);
+    return buf;
+}
+
 double klDivergence(std::span<const float> logP, std::span<const float> logQ)
 {
     double kl = 0.0;
@@ -124,6 +144,35 @@ Comparison compareGeneration(Generator& generator, const ComparisonRequest& requ
     if (!c.steps.empty()) {
         c.meanKl /= static_cast<double>(c.steps.size());
         c.top1Agreement = static_cast<double>(agree) / static_cast<double>(c.steps.size());
+    }
+
+    if (request.timingRepeats > 0 && !fullIds.empty()) {
+        // Both sides decode the same tokens (the full run's), without log-probabilities; the
+        // quality runs above were each side's warm-up. Alternating spreads drift over both.
+        ComparisonTiming t;
+        t.repeats = request.timingRepeats;
+        t.decodeSteps = static_cast<int>(fullIds.size());
+        GenerateOptions timed = request.options;
+        timed.keepLogProbs = false;
+        timed.forcedTokens = fullIds;
+        timed.maxNewTokens = static_cast<int>(fullIds.size());
+        GenerateOptions timedVariant = timed;
+        timedVariant.compression = request.compression;
+        timedVariant.maskedHeads = options.maskedHeads;
+        timed.compression = nullptr;
+        for (int i = 0; i < request.timingRepeats; ++i) {
+            const GenerateResult f = generator.generate(request.promptIds, timed, nullptr, stop);
+            const GenerateResult v = generator.generate(request.promptIds, timedVariant, nullptr, stop);
+            t.fullPrefill.push_back(f.prefillMs);
+            t.fullDecode.push_back(f.decodeMsPerToken);
+            t.variantPrefill.push_back(v.prefillMs);
+            t.variantDecode.push_back(v.decodeMsPerToken);
+        }
+        t.fullPrefillMs = median(t.fullPrefill);
+        t.variantPrefillMs = median(t.variantPrefill);
+        t.fullDecodeMs = median(t.fullDecode);
+        t.variantDecodeMs = median(t.variantDecode);
+        c.timing = std::move(t);
     }
 
     if (request.needleSpan && request.compression) {

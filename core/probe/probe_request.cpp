@@ -54,6 +54,30 @@ std::vector<int> parseLengths(std::string_view text, std::string_view what)
     return out;
 }
 
+StoreRowsChoice parseStoreRows(std::string_view text, std::string_view what)
+{
+    StoreRowsChoice choice;
+    const std::string_view t = trimmed(text);
+    if (t == "all") {
+        choice.all = true;
+        return choice;
+    }
+    std::size_t start = 0;
+    while (start <= t.size()) {
+        const std::size_t end = std::min(t.find(',', start), t.size());
+        const std::string_view item = trimmed(t.substr(start, end - start));
+        start = end + 1;
+        if (item.empty())
+            continue;
+        int id = -1;
+        const auto [ptr, ec] = std::from_chars(item.data(), item.data() + item.size(), id);
+        if (ec != std::errc() || ptr != item.data() + item.size() || id < 0)
+            throw UsageError(std::string(what) + ": '" + std::string(item) + "' is not a test id (0, 1, …) or \"all\"");
+        choice.ids.push_back(id);
+    }
+    return choice;
+}
+
 std::pair<int, int> parseShard(std::string_view text)
 {
     const auto slash = text.find('/');

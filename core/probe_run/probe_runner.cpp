@@ -6,12 +6,37 @@
 #include "headscope/core/checkpoint.h"
 #include "headscope/core/errors.h"
 #include "headscope/core/answer_scoring.h"
+#include "headscope/core/head_list.h"
 #include "headscope/core/sha256.h"
 
 #include <algorithm>
 #include <chrono>
 
 namespace headscope {
+
+ProbeRequest requestFromManifest(const SessionManifest& m, const std::string& source)
+{
+    if (!m.importedFrom.empty() || m.needlesJsonl.empty())
+        throw UsageError(source + " was not recorded by a probe (imported from " +
+                         (m.importedFrom.empty() ? std::string("elsewhere") : m.importedFrom) +
+                         "): it has no probe grid to re-run");
+    ProbeRequest r;
+    r.needles = parseNeedles(m.needlesJsonl, source + ": manifest needles_jsonl");
+    r.haystack = HaystackSpec::parse(m.haystack);
+    r.lengths = m.lengths;
+    r.depths = m.depths;
+    r.topK = m.topK;
+    r.mode = parseScoringMode(m.mode);
+    r.promptTemplate = m.promptTemplate.empty() ? std::string(kDiliLazyKVTemplate) : m.promptTemplate;
+    r.chat = !m.chatTemplate.empty() && m.chatTemplate != "none";
+    if (m.maxNewTokens > 0)
+        r.maxNewTokens = m.maxNewTokens;
+    r.stopAtEos = m.stopAtEos;
+    r.stopAtNewline = m.stopAtNewline;
+    r.stopAtAnswerLength = m.stopAtAnswerLength;
+    r.maskedHeads = parseHeadList(m.maskedHeads, source + ": manifest masked_heads");
+    return r;
+}
 
 ProbeRunner::ProbeRunner(Generator& generator, const Tokenizer& tokenizer)
     : m_generator(generator), m_tokenizer(tokenizer)
@@ -40,6 +65,11 @@ SessionManifest ProbeRunner::manifestFor(const PreparedProbe& probe) const
     m.depths = c.depths;
     m.topK = c.topK;
     m.mode = std::string(scoringModeName(c.mode));
+    m.maxNewTokens = c.maxNewTokens;
+    m.stopAtEos = c.stopAtEos;
+    m.stopAtNewline = c.stopAtNewline;
+    m.stopAtAnswerLength = c.stopAtAnswerLength;
+    m.maskedHeads = formatHeadList(c.maskedHeads);
     m.promptTemplate = probe.prompt.promptTemplate;
     m.chatTemplate = probe.prompt.chat ? std::string(chatTemplateName(*probe.prompt.chat)) : "none";
     m.addBos = probe.prompt.addBos;
@@ -59,6 +89,12 @@ ProbeSummary ProbeRunner::run(const ProbeRequest& request, const std::function<v
 {
     const PreparedProbe probe = prepareProbe(request, m_tokenizer);
     const ProbeRequest& c = probe.request;
+    const ModelConfig& model = m_generator.config();
+    for (const HeadRef& h : c.maskedHeads)
+        if (h.layer >= model.numLayers || h.head >= model.numHeads)
+            throw UsageError("probe: --mask-heads: head " + std::to_string(h.layer) + "-" + std::to_string(h.head) +
+                             " is outside the model (" + std::to_string(model.numLayers) + " layers × " +
+                             std::to_string(model.numHeads) + " query heads)");
     const SessionManifest manifest = manifestFor(probe);
     auto writer = c.resume ? SessionWriter::resume(c.out, manifest) : SessionWriter::create(c.out, manifest);
 
@@ -113,6 +149,7 @@ ProbeSummary ProbeRunner::run(const ProbeRequest& request, const std::function<v
                     o.stopTokens.push_back(e);
             if (c.stopAtNewline)
                 o.stopTokens.insert(o.stopTokens.end(), newlineIds.begin(), newlineIds.end());
+            o.maskedHeads = c.maskedHeads;
             const GenerateResult r = m_generator.generate(prompt.ids, o, &observer, stop);
             test.generatedIds = r.generatedIds;
             AnswerScore answer = scoreAnswer(m_tokenizer, r.generatedIds, needle);

@@ -35,6 +35,11 @@ std::string manifestToJson(const SessionManifest& m)
     j["depths"] = m.depths;
     j["top_k"] = m.topK;
     j["mode"] = m.mode;
+    j["max_new_tokens"] = m.maxNewTokens;
+    j["stop_at_eos"] = m.stopAtEos;
+    j["stop_at_newline"] = m.stopAtNewline;
+    j["stop_at_answer_length"] = m.stopAtAnswerLength;
+    j["masked_heads"] = m.maskedHeads;
     j["prompt_template"] = m.promptTemplate;
     j["chat_template"] = m.chatTemplate;
     j["add_bos"] = m.addBos;
@@ -75,6 +80,11 @@ SessionManifest manifestFromJson(const std::string& text, const std::string& fil
         m.depths = j.value("depths", std::vector<double>{});
         m.topK = j.value("top_k", kDefaultTopKInfScore);
         m.mode = j.value("mode", "all-steps");
+        m.maxNewTokens = j.value("max_new_tokens", 0);
+        m.stopAtEos = j.value("stop_at_eos", true);
+        m.stopAtNewline = j.value("stop_at_newline", false);
+        m.stopAtAnswerLength = j.value("stop_at_answer_length", false);
+        m.maskedHeads = j.value("masked_heads", "");
         m.promptTemplate = j.value("prompt_template", "");
         m.chatTemplate = j.value("chat_template", "none");
         m.addBos = j.value("add_bos", true);

@@ -127,6 +127,7 @@ std::unique_ptr<SessionWriter> SessionWriter::resume(const std::filesystem::path
         mismatch("top_k", std::to_string(old.topK), std::to_string(manifest.topK));
         mismatch("prompt_template", old.promptTemplate, manifest.promptTemplate);
         mismatch("haystack", old.haystack, manifest.haystack);
+        mismatch("masked_heads", old.maskedHeads, manifest.maskedHeads);
         for (const SessionTest& t : reader->tests()) {
             w->m_impl->done.insert({t.length, depthKey(t.depth), t.needleIndex});
             w->m_impl->nextId = std::max(w->m_impl->nextId, t.id + 1);

@@ -1,6 +1,7 @@
 // The run panels: a probe run from the GUI (the engine worker runs ProbeRunner on a random-weight
 // checkpoint with a real tokenizer; progress and head maps arrive as snapshots while the event
-// loop keeps running; the finished session opens; Cancel stops a run early) and "mask selected
+// loop keeps running; the finished session is offered and opens when asked; Cancel stops a run
+// early) and "mask selected
 // heads and re-run" in the Compare panel.
 #include "controllers/engine_controller.h"
 #include "controllers/session_controller.h"
@@ -102,6 +103,8 @@ private Q_SLOTS:
         QCOMPARE(panel->liveHeatmap()->rows(), 2);
         QVERIFY(ticks > 0); // the GUI thread ran its timers during the run
         QVERIFY(panel->startButton()->isEnabled());
+        QCOMPARE(opened.count(), 0); // a finished run offers its session; it opens when asked
+        panel->openButton()->click();
         QVERIFY(opened.wait(10000) || opened.count() == 1);
         QCOMPARE(window.needleGrid()->grid()->rows(), 2); // depths 0 and 100
         QCOMPARE(window.needleGrid()->grid()->cols(), 1);
@@ -164,7 +167,6 @@ private Q_SLOTS:
         QVERIFY2(total > 1e-6, qPrintable(QString::number(total)));
         QVERIFY(r->full.kvBytes > 0);
         QVERIFY2(r->variant.starts_with("8 heads masked: L0-H0"), r->variant.c_str());
-        QCOMPARE(window.tabs()->currentWidget(), panel);
 
         // Masking nothing is refused with a reason.
         panel->setSelectedHeads({});
@@ -192,7 +194,7 @@ private Q_SLOTS:
                                         "from every valley nearby. The secret password for the festival is ORCHID."));
         QSignalSpy compared(window.engine(), &EngineController::compared);
         QSignalSpy errors(&window, &MainWindow::errorShown);
-        Q_EMIT panel->runRequested(panel->prompt(), panel->probeTest());
+        Q_EMIT panel->runRequested(panel->prompt(), panel->probeTest(), 0);
         QVERIFY(compared.wait(60000));
         QVERIFY(errors.isEmpty());
         const auto r = compared.at(0).at(0).value<std::shared_ptr<const Comparison>>();

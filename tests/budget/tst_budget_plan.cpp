@@ -3,6 +3,8 @@
 #include "headscope/core/budget_file.h"
 #include "headscope/core/budget_plan.h"
 #include "headscope/core/errors.h"
+#include "headscope/core/score_file.h"
+#include "headscope/core/score_provenance.h"
 
 #include <QtTest/QtTest>
 
@@ -126,6 +128,64 @@ private Q_SLOTS:
         const std::string path = std::string(HEADSCOPE_TEST_DATA_DIR) + "/tst_budget_plan.json";
         writeBudgetFile(path, p);
         QCOMPARE(readBudgetFile(path).capacities, p.capacities);
+    }
+
+    void budgetFileRecordsItsScores()
+    {
+        // The scores behind a plan: metric, gate, threshold, subset and the source's digest.
+        BudgetPlan p = smallPlan();
+        ScoreProvenance src;
+        src.path = "/runs/demo probe.h5";
+        src.sha256 = std::string(64, 'a');
+        src.metric = "retrieval";
+        src.gate = "rouge1_recall";
+        src.threshold = 50;
+        src.depths = {25, 50};
+        src.testsAccepted = 4;
+        src.testsTotal = 9;
+        p.source = src;
+        const std::string text = budgetPlanToJson(p);
+        QVERIFY2(text.find("\"metric\":\"retrieval\"") != std::string::npos, text.c_str());
+        QVERIFY2(text.find("\"lengths\":\"all\"") != std::string::npos, text.c_str());
+        const BudgetPlan back = parseBudgetPlan(text, "mem");
+        QVERIFY(back.source.has_value());
+        QCOMPARE(*back.source, src);
+        QCOMPARE(budgetPlanToJson(back), text);
+        const std::string line = src.describe();
+        for (const char* part : {"Retrieval", "(retrieval)", "demo probe.h5", "aaaaaaaaaaaa…", "rouge1_recall > 50",
+                                 "lengths all", "depths 25,50 %", "4 of 9 tests"})
+            QVERIFY2(line.find(part) != std::string::npos, (line + " lacks " + part).c_str());
+
+        std::string bad = text;
+        bad.replace(bad.find("\"metric\":\"retrieval\""), 20, "\"metric\":7");
+        try {
+            parseBudgetPlan(bad, "bad.json");
+            QFAIL("a source without a metric name was accepted");
+        } catch (const FormatError& e) {
+            QVERIFY2(std::string(e.what()).find("'metric'") != std::string::npos, e.what());
+            QVERIFY2(std::string(e.what()).find("bad.json") != std::string::npos, e.what());
+        }
+    }
+
+    void scoreSidecarsBelongToTheirBytes()
+    {
+        const std::filesystem::path dir = std::string(HEADSCOPE_TEST_DATA_DIR) + "/tst_budget_plan_sidecar";
+        std::filesystem::create_directories(dir);
+        const std::filesystem::path file = dir / "scores.json";
+        writeTextFile(file, "{\"0-0\": [1.0]}");
+        std::filesystem::remove(scoreSidecarPath(file));
+        QVERIFY(!readScoreSidecar(file));
+        ScoreProvenance src;
+        src.kind = ScoreProvenance::Kind::ScoreFile;
+        src.path = "/elsewhere/head_scores.json";
+        src.metric = "lazy";
+        writeScoreSidecar(file, src);
+        QCOMPARE(scoreSidecarPath(file).filename().string(), std::string("scores.json.headscope.json"));
+        QCOMPARE(readScoreSidecar(file).value(), src);
+        writeTextFile(file, "{\"0-0\": [2.0]}"); // the file changed: its sidecar no longer speaks for it
+        std::string note;
+        QVERIFY(!readScoreSidecar(file, &note));
+        QVERIFY2(note.find("changed") != std::string::npos, note.c_str());
     }
 
     void budgetFileErrors_data()

@@ -90,6 +90,50 @@ private Q_SLOTS:
         QVERIFY(c.needleKept.empty());
     }
 
+    void timingIsMediansAfterWarmUpOrNothing()
+    {
+        // The first call of each side is cold (slow); later calls vary. Without repeats the
+        // comparison makes no timing claim at all.
+        const auto timing = [](const FakeGenerator::Call& call, std::size_t index) -> std::pair<double, double> {
+            if (index < 2)
+                return {500.0, 50.0}; // the greedy quality runs: cold
+            static const double fullDecode[] = {4.0, 9.0, 5.0}, variantDecode[] = {2.0, 2.5, 8.0};
+            const std::size_t r = (index - 3) / 2; // after the teacher-forced third run: full, variant, …
+            return isVariant(call) ? std::pair{20.0 + static_cast<double>(r), variantDecode[r % 3]}
+                                   : std::pair{40.0 - static_cast<double>(r), fullDecode[r % 3]};
+        };
+        FakeGenerator plain = divergingGenerator();
+        plain.setTiming(timing);
+        QVERIFY(!compareGeneration(plain, maskedRequest()).timing);
+        QCOMPARE(plain.calls().size(), std::size_t(3));
+
+        FakeGenerator g = divergingGenerator();
+        g.setTiming(timing);
+        ComparisonRequest r = maskedRequest();
+        r.timingRepeats = 3;
+        const Comparison c = compareGeneration(g, r);
+        QCOMPARE(g.calls().size(), std::size_t(3 + 2 * 3));
+        QVERIFY(c.timing);
+        const ComparisonTiming& t = *c.timing;
+        QCOMPARE(t.repeats, 3);
+        QCOMPARE(t.decodeSteps, 4);
+        QCOMPARE(t.fullDecode, (std::vector<double>{4.0, 9.0, 5.0}));
+        QCOMPARE(t.fullDecodeMs, 5.0);    // median, not the cold 50
+        QCOMPARE(t.variantDecodeMs, 2.5);
+        QCOMPARE(t.fullPrefillMs, 39.0);
+        QCOMPARE(t.variantPrefillMs, 21.0);
+        // Timed runs alternate, decode the full run's tokens on both sides, skip log-probabilities.
+        for (std::size_t i = 3; i < g.calls().size(); ++i) {
+            const GenerateOptions& o = g.calls()[i].options;
+            QCOMPARE(isVariant(g.calls()[i]), i % 2 == 0);
+            QCOMPARE(o.forcedTokens, kFull);
+            QVERIFY(!o.keepLogProbs);
+        }
+        QVERIFY2(t.describe().find("median of 3 runs each after 1 warm-up run") != std::string::npos, t.describe().c_str());
+        QCOMPARE(median({3.0, 1.0, 2.0, 10.0}), 2.5);
+        QVERIFY(std::isnan(median({})));
+    }
+
     void agreeingRunsNeedNoThirdRun()
     {
         FakeGenerator g(fakeModelConfig(2, 2), [](const FakeGenerator::Call&, int step) { return kFull[std::size_t(step)]; });

@@ -14,6 +14,8 @@
 #include <algorithm>
 #include <cmath>
 #include <functional>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 namespace headscope::testing {
@@ -36,6 +38,11 @@ public:
 
     void setRows(Rows rows) { m_rows = std::move(rows); }
     void setKept(Kept kept) { m_kept = std::move(kept); }
+    // What a call reports as {prefillMs, decodeMsPerToken} (index: the call's position in calls()).
+    void setTiming(std::function<std::pair<double, double>(const Call& call, std::size_t index)> timing)
+    {
+        m_timing = std::move(timing);
+    }
     // Called before every step; may request a stop through the source it was given.
     void setBeforeStep(std::function<void(const Call&, int step)> hook) { m_beforeStep = std::move(hook); }
 
@@ -62,6 +69,8 @@ public:
         r.kvBytes = 1000 + static_cast<int64_t>(promptIds.size());
         if (options.compression && m_kept)
             r.keptPositions = m_kept(call);
+        if (m_timing)
+            std::tie(r.prefillMs, r.decodeMsPerToken) = m_timing(call, m_calls.size() - 1);
         const bool forced = !options.forcedTokens.empty();
         const int steps = forced ? std::min<int>(options.maxNewTokens, static_cast<int>(options.forcedTokens.size()))
                                  : options.maxNewTokens;
@@ -121,6 +130,7 @@ private:
 
     ModelConfig m_config;
     Script m_script;
+    std::function<std::pair<double, double>(const Call&, std::size_t)> m_timing;
     Rows m_rows;
     Kept m_kept;
     std::function<void(const Call&, int)> m_beforeStep;

@@ -5,6 +5,7 @@
 #include "fakes/byte_tokenizer.h"
 
 #include "headscope/core/errors.h"
+#include "headscope/core/head_list.h"
 #include "headscope/core/probe_request.h"
 #include "headscope/core/score_file.h" // writeTextFile
 #include "headscope/core/sha256.h"
@@ -123,6 +124,21 @@ private Q_SLOTS:
         QCOMPARE(parseDepths("0, 1", DepthUnit::Percent), (std::vector<double>{0.0, 0.01}));
         QCOMPARE(parseDepths("0, 1"), (std::vector<double>{0.0, 1.0})); // the CLI's fractions
         QCOMPARE(parseShard("1/4"), std::make_pair(1, 4));
+        // Head lists: HeadKV's "L-H" spelling, duplicates dropped, order kept, round trip.
+        const std::vector<HeadRef> heads = parseHeadList(" 15-30, 2-0,15-30,", "--mask-heads");
+        QCOMPARE(heads, (std::vector<HeadRef>{{15, 30}, {2, 0}}));
+        QCOMPARE(formatHeadList(heads), std::string("15-30,2-0"));
+        QCOMPARE(parseHeadList(formatHeadList(heads)), heads);
+        QCOMPARE(describeHeadList(heads), std::string("L15-H30, L2-H0"));
+        QCOMPARE(describeHeadList({{0, 0}, {0, 1}, {0, 2}}, 2), std::string("L0-H0, L0-H1, … (3 in all)"));
+        for (const char* bad : {"15", "15-", "a-1", "1--2", "-1-2"}) {
+            try {
+                parseHeadList(bad, "--mask-heads");
+                QFAIL(bad);
+            } catch (const UsageError& e) {
+                QVERIFY2(std::string(e.what()).find("--mask-heads") != std::string::npos, e.what());
+            }
+        }
         QVERIFY_THROWS_EXCEPTION(UsageError, parseShard("1-4"));
         QCOMPARE(parseScoringMode(scoringModeName(ScoringMode::LastPromptRow)), ScoringMode::LastPromptRow);
         QVERIFY_THROWS_EXCEPTION(UsageError, parseScoringMode("every-row"));

@@ -7,6 +7,7 @@
 #include "fakes/fake_generator.h"
 
 #include "headscope/core/errors.h"
+#include "headscope/core/head_list.h"
 #include "headscope/core/probe_runner.h"
 #include "headscope/core/session.h"
 
@@ -223,6 +224,56 @@ private Q_SLOTS:
             cells.insert({t.length, std::llround(t.depth * 100)});
         // Grid order: (300, 25) (300, 75) (400, 25) (400, 75); shard 1/2 takes indices 1 and 3.
         QCOMPARE(cells, (std::set<std::pair<int, long long>>{{300, 75}, {400, 75}}));
+    }
+
+    void maskedHeadsReachEveryTestAndTheManifest()
+    {
+        // An ablation: every generate call carries the masked heads, the manifest records them,
+        // the request rebuilt from that manifest is the same run, and resume refuses other heads.
+        FakeGenerator g = generator();
+        ProbeRunner runner(g, *m_tokenizer);
+        ProbeRequest r = request(QStringLiteral("masked.h5"));
+        r.maskedHeads = parseHeadList("1-0, 0-1", "--mask-heads");
+        r.maxNewTokens = 7;
+        r.stopAtNewline = true;
+        runner.run(r);
+        for (const FakeGenerator::Call& call : g.calls())
+            QCOMPARE(call.options.maskedHeads, (std::vector<HeadRef>{{1, 0}, {0, 1}}));
+        const auto reader = SessionReader::open(r.out);
+        QCOMPARE(reader->manifest().maskedHeads, std::string("1-0,0-1"));
+        QCOMPARE(reader->manifest().maxNewTokens, 7);
+
+        const ProbeRequest again = requestFromManifest(reader->manifest(), "masked.h5");
+        QCOMPARE(again.maskedHeads, r.maskedHeads);
+        QCOMPARE(again.lengths, r.lengths);
+        QCOMPARE(again.depths, r.depths);
+        QCOMPARE(again.haystack, r.haystack);
+        QCOMPARE(again.maxNewTokens, 7);
+        QVERIFY(again.stopAtNewline);
+        QCOMPARE(again.needles.size(), std::size_t(1));
+        QCOMPARE(again.needles.front().answer, kNeedle.answer);
+        // The same prompts: the rebuilt request prepares the ids the session recorded.
+        ProbeRequest replay = again;
+        replay.out = r.out; // requestFromManifest leaves the output to the caller
+        QVERIFY(again.out.empty());
+        const PreparedProbe prepared = prepareProbe(replay, *m_tokenizer);
+        const SessionTest& t = reader->tests().front();
+        QCOMPARE(buildPrompt(*m_tokenizer, prepared.haystackText, again.needles.front(), t.length, t.depth, prepared.prompt).ids,
+                 reader->promptIds(t.id));
+
+        ProbeRequest other = r;
+        other.resume = true;
+        other.maskedHeads = {{0, 0}};
+        try {
+            runner.run(other);
+            QFAIL("resume with other masked heads was accepted");
+        } catch (const UsageError& e) {
+            QVERIFY2(std::string(e.what()).find("masked_heads") != std::string::npos, e.what());
+        }
+        ProbeRequest outside = request(QStringLiteral("outside.h5"));
+        outside.maskedHeads = {{2, 0}};
+        QVERIFY_THROWS_EXCEPTION(UsageError, runner.run(outside));
+        QVERIFY(!std::filesystem::exists(outside.out));
     }
 
     void badRequestsFailBeforeAnyWork()

@@ -4,11 +4,15 @@
 #include "widgets/param_slider.h"
 
 #include "headscope/core/allocator.h"
+#include "headscope/core/budget_file.h"
 #include "headscope/core/score_file.h"
+#include "headscope/core/score_provenance.h"
 
 #include <QElapsedTimer>
 #include <QComboBox>
 #include <QLabel>
+#include <QPushButton>
+#include <QSignalSpy>
 #include <QSlider>
 #include <QtTest>
 
@@ -91,7 +95,7 @@ private Q_SLOTS:
 
         // KV-head granularity: 32 query heads → 8 KV heads, fewer physical bytes than the query layout.
         const int64_t queryBytes = panel.memory()->totalBytes;
-        auto* granularity = panel.findChildren<QComboBox*>().at(1);
+        QComboBox* granularity = panel.granularityBox();
         granularity->setCurrentIndex(1);
         QCOMPARE(panel.plan()->heads, 8);
         QVERIFY(panel.memory()->totalBytes < queryBytes);
@@ -143,6 +147,98 @@ private Q_SLOTS:
         QCOMPARE(back.matrix.values.size(), scores.values.size());
         QVERIFY(!panel.exportBudgetJson(dir.filePath(QStringLiteral("no/such/dir/b.json")), &error));
         QVERIFY(!error.isEmpty());
+    }
+
+    void budgetOwnsItsSourceAndRecordsIt()
+    {
+        // Two metrics of one session; the budget uses its own choice (InfScore by default),
+        // shows what the scores were averaged over, and writes all of it into its exports.
+        ScoreSet set;
+        set.document = nextDocumentId();
+        ScoreProvenance p;
+        p.path = "/runs/probe.h5";
+        p.sha256 = std::string(64, 'b');
+        p.gate = "rouge1_recall";
+        p.threshold = 50;
+        p.depths = {25, 75};
+        p.testsAccepted = 12;
+        p.testsTotal = 27;
+        for (HeadMetric metric : {HeadMetric::Inf, HeadMetric::Retrieval}) {
+            MetricMap map;
+            map.metric = metric;
+            map.matrix.layers = 4;
+            map.matrix.heads = 8;
+            for (int i = 0; i < 32; ++i) // opposite orders, so the plans differ
+                map.matrix.values.push_back(metric == HeadMetric::Inf ? 0.1 + i / 40.0 : 0.9 - i / 40.0);
+            map.provenance = p;
+            map.provenance.metric = std::string(headMetricName(metric));
+            set.metrics.push_back(map);
+        }
+        BudgetPanel panel;
+        panel.setScoreSet(set);
+        panel.setMethod(AllocationMethod::HeadKv);
+        QCOMPARE(panel.sourceMetric(), HeadMetric::Inf);
+        const QString label = panel.sourceLabel()->text();
+        for (const char* part : {"InfScore", "probe.h5", "rouge1_recall &gt; 50", "depths 25,75 %", "12 of 27"})
+            QVERIFY2(label.contains(QLatin1String(part)), qPrintable(label + QStringLiteral(" lacks ") + QLatin1String(part)));
+        const std::vector<int64_t> infPlan = panel.plan()->capacities;
+        QVERIFY(panel.setSourceMetric(HeadMetric::Retrieval));
+        QVERIFY(panel.plan()->capacities != infPlan);
+        QVERIFY(panel.sourceLabel()->text().contains(QStringLiteral("Retrieval")));
+
+        QTemporaryDir dir;
+        QString error;
+        const QString budget = dir.filePath(QStringLiteral("b.json"));
+        QSignalSpy exported(&panel, &BudgetPanel::exported);
+        QVERIFY2(panel.exportBudgetJson(budget, &error), qPrintable(error));
+        QCOMPARE(exported.count(), 1); // a confirmation the status bar shows
+        const BudgetPlan written = readBudgetFile(budget.toStdString());
+        QVERIFY(written.source.has_value());
+        QCOMPARE(written.source->metric, std::string("retrieval"));
+        QCOMPARE(written.source->gate, std::string("rouge1_recall"));
+        QCOMPARE(written.source->threshold, 50.0);
+        QCOMPARE(written.source->depths, (std::vector<double>{25, 75}));
+        QCOMPARE(written.source->sha256, p.sha256);
+        const QString heads = dir.filePath(QStringLiteral("h.json"));
+        QVERIFY2(panel.exportHeadScoresJson(heads, &error), qPrintable(error));
+        const std::optional<ScoreProvenance> sidecar = readScoreSidecar(heads.toStdString());
+        QVERIFY(sidecar.has_value());
+        QCOMPARE(sidecar->metric, std::string("retrieval"));
+        QVERIFY(sidecar->exportedFrom.find("rouge1_recall > 50") != std::string::npos);
+        QVERIFY(panel.suggestedScoresName().contains(QStringLiteral("retrieval")));
+
+        // Held: a filter change does not reach the budget; following again, it does.
+        panel.setFollowsFilters(false);
+        ScoreSet refiltered = set;
+        for (MetricMap& m : refiltered.metrics)
+            std::reverse(m.matrix.values.begin(), m.matrix.values.end());
+        panel.setScoreSet(refiltered);
+        QCOMPARE(panel.sourceMetric(), HeadMetric::Retrieval);
+        QVERIFY(panel.sourceLabel()->text().contains(QStringLiteral("held")));
+        const std::vector<int64_t> held = panel.plan()->capacities;
+        panel.setFollowsFilters(true);
+        panel.setScoreSet(refiltered);
+        QVERIFY(panel.plan()->capacities != held);
+
+        // The next document starts on its own default metric, following the filters.
+        ScoreSet next = set;
+        next.document = nextDocumentId();
+        panel.setFollowsFilters(false);
+        panel.setScoreSet(next);
+        QCOMPARE(panel.sourceMetric(), HeadMetric::Inf);
+        QVERIFY(panel.followsFilters());
+    }
+
+    void exportsNeedSomethingToExport()
+    {
+        BudgetPanel panel;
+        panel.setMethod(AllocationMethod::HeadKv); // needs scores: no plan
+        QVERIFY(!panel.plan().has_value());
+        QVERIFY(!panel.exportBudgetButton()->isEnabled());
+        QVERIFY(!panel.exportScoresButton()->isEnabled());
+        panel.setMethod(AllocationMethod::Uniform);
+        QVERIFY(panel.exportBudgetButton()->isEnabled());
+        QVERIFY(!panel.exportScoresButton()->isEnabled());
     }
 
     void scoreMethodWithoutScoresReportsError()

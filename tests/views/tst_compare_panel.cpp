@@ -93,6 +93,41 @@ private Q_SLOTS:
         }
     }
 
+    void timingOnlyWhenMeasured()
+    {
+        // One run of each side (the full one cold) is no speed comparison: the summary says
+        // timing was not measured. With repeats it gives core's medians and says how they were got.
+        ComparePanel panel;
+        Comparison c = threeTokens();
+        panel.setComparison(c);
+        const QString single = panel.summary()->text();
+        QVERIFY2(single.contains(QStringLiteral("timing not measured")), qPrintable(single));
+        QVERIFY2(!single.contains(QStringLiteral("41.5")) && !single.contains(QStringLiteral("6.20")), qPrintable(single));
+        ComparisonTiming t;
+        t.repeats = 5;
+        t.decodeSteps = 3;
+        t.fullPrefillMs = 40.26;
+        t.variantPrefillMs = 39.5;
+        t.fullDecodeMs = 6.126;
+        t.variantDecodeMs = 4.5;
+        c.timing = t;
+        panel.setComparison(c);
+        QVERIFY2(panel.summary()->text().contains(QStringLiteral(
+                     "prefill 40.3 → 39.5 ms, decode 6.13 → 4.50 ms/token (median of 5 runs each after a warm-up, 3 decode steps)")),
+                 qPrintable(panel.summary()->text()));
+        // The request carries the repeats only when "Time runs" is ticked.
+        QSignalSpy run(&panel, &ComparePanel::runRequested);
+        panel.runButton()->click();
+        QCOMPARE(run.at(0).at(2).toInt(), 0);
+        panel.timingBox()->setChecked(true);
+        panel.runButton()->click();
+        QCOMPARE(run.at(1).at(2).toInt(), ComparePanel::kTimingRepeats);
+        panel.clearComparison(); // another file opened: no stale result
+        QVERIFY(panel.summary()->text().isEmpty());
+        QCOMPARE(panel.klPlot()->barCount(), 0);
+        QVERIFY(panel.fullView()->toPlainText().isEmpty());
+    }
+
     void probeTestReplacesTheTypedPromptWhileTicked()
     {
         ComparePanel panel;
@@ -150,6 +185,8 @@ private Q_SLOTS:
         QCOMPARE(heads[0].first, 17);
         QCOMPARE(heads[1].second, 10);
         QCOMPARE(spy.at(0).at(2).toInt(), -1); // the typed prompt, no probe test
+        QCOMPARE(panel.maskButton()->text(), QStringLiteral("Mask 2 heads and re-run"));
+        QVERIFY(panel.maskButton()->toolTip().contains(QStringLiteral("L17-H24, L16-H10")));
     }
 };
 

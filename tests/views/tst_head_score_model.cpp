@@ -69,11 +69,23 @@ private Q_SLOTS:
         HeadScoreModel model;
         const std::vector<double> v = {0.25, 0.75};
         model.setScores(1, 2, v);
-        const QString csv = tableToCsv(model);
-        const QStringList lines = csv.trimmed().split(QLatin1Char('\n'));
+        QString csv = tableToCsv(model);
+        QStringList lines = csv.trimmed().split(QLatin1Char('\n'));
         QCOMPARE(lines.size(), 3);
-        QCOMPARE(lines[0], QStringLiteral("Rank,Layer,Head,Score,95% CI"));
+        QCOMPARE(lines[0], QStringLiteral("Rank,Layer,Head,Score,95% CI ±"));
         QCOMPARE(lines[2], QStringLiteral("1,0,1,0.75,"));
+        // The CI is a number column (the screen shows "± 0.0222"), and a preamble says what the
+        // table holds.
+        const std::vector<double> ci = {0.0111, 0.0222};
+        model.setScores(1, 2, v, ci);
+        QCOMPARE(model.index(1, HeadScoreModel::CiColumn).data().toString(), QStringLiteral("± 0.0222"));
+        csv = tableToCsv(model, {{QStringLiteral("Metric"), QStringLiteral("InfScore (inf)")},
+                                 {QStringLiteral("Gate"), QStringLiteral("rouge1_recall > 50")}});
+        lines = csv.trimmed().split(QLatin1Char('\n'));
+        QCOMPARE(lines[0], QStringLiteral("# Metric: InfScore (inf)"));
+        QCOMPARE(lines[1], QStringLiteral("# Gate: rouge1_recall > 50"));
+        QCOMPARE(lines[4], QStringLiteral("1,0,1,0.75,0.0222"));
+        QCOMPARE(lines[3], QStringLiteral("2,0,0,0.25,0.0111"));
         QTemporaryDir dir;
         QString error;
         QVERIFY(writeTableCsv(model, dir.filePath(QStringLiteral("t.csv")), &error));

@@ -94,6 +94,102 @@ private Q_SLOTS:
         QVERIFY(error.contains(QStringLiteral("bmpx")));
     }
 
+    void singleColumnAndRowAreDrawn()
+    {
+        // A session with one context length gives a grid one column wide: every cell must show.
+        for (const auto& [rows, cols] : {std::pair{5, 1}, std::pair{1, 4}, std::pair{1, 1}}) {
+            HeatmapPlot plot;
+            std::vector<double> v(static_cast<std::size_t>(rows * cols));
+            for (std::size_t i = 0; i < v.size(); ++i)
+                v[i] = static_cast<double>(i) / static_cast<double>(v.size());
+            plot.setData(rows, cols, v);
+            const QImage image = plot.renderImage(QSize(400, 300));
+            for (int r = 0; r < rows; ++r)
+                for (int c = 0; c < cols; ++c) {
+                    const QColor expected = plot.cellColor(r, c);
+                    QVERIFY(expected.isValid());
+                    const QColor drawn = image.pixelColor(plot.cellCenter(r, c));
+                    QVERIFY2(drawn == expected, qPrintable(QStringLiteral("%1×%2 cell (%3,%4): drawn %5, expected %6")
+                                                               .arg(rows).arg(cols).arg(r).arg(c)
+                                                               .arg(drawn.name(), expected.name())));
+                }
+        }
+    }
+
+    void exportsAreVectorTitledAndUnselected()
+    {
+        HeatmapPlot plot;
+        const auto v = ramp(4, 4);
+        plot.setData(4, 4, v);
+        plot.resize(400, 300);
+        plot.selectCell(1, 2);
+        plot.setExportInfo(QStringLiteral("InfScore — run.h5"), {{QStringLiteral("Gate"), QStringLiteral("rouge1_recall > 50")}});
+        QTemporaryDir dir;
+        // SVG: one filled shape per cell, no embedded bitmap; the title and metadata travel along.
+        const QString svgPath = dir.filePath(QStringLiteral("map.svg"));
+        QString error;
+        QVERIFY2(plot.exportTo(svgPath, &error), qPrintable(error));
+        QFile svg(svgPath);
+        QVERIFY(svg.open(QIODevice::ReadOnly));
+        const QString text = QString::fromUtf8(svg.readAll());
+        QVERIFY2(!text.contains(QStringLiteral("<image")), "the heatmap is embedded as a bitmap");
+        QVERIFY2(text.contains(QStringLiteral("InfScore — run.h5")), "no title in the SVG");
+        QVERIFY2(text.contains(QStringLiteral("rouge1_recall &gt; 50")) || text.contains(QStringLiteral("rouge1_recall > 50")),
+                 "no metadata in the SVG");
+        for (int r = 0; r < 4; ++r)
+            for (int c = 0; c < 4; ++c)
+                QVERIFY2(text.contains(plot.cellColor(r, c).name(), Qt::CaseInsensitive),
+                         qPrintable(QStringLiteral("cell (%1,%2) colour %3 not in the SVG").arg(r).arg(c).arg(plot.cellColor(r, c).name())));
+        // PNG: no selection frame (its red is nowhere in the image), title and metadata as text.
+        const QString pngPath = dir.filePath(QStringLiteral("map.png"));
+        QVERIFY2(plot.exportTo(pngPath, &error), qPrintable(error));
+        const QImage png(pngPath);
+        QCOMPARE(png.text(QStringLiteral("Title")), QStringLiteral("InfScore — run.h5"));
+        QCOMPARE(png.text(QStringLiteral("Gate")), QStringLiteral("rouge1_recall > 50"));
+        for (int y = 0; y < png.height(); y += 2)
+            for (int x = 0; x < png.width(); x += 2)
+                QVERIFY2(png.pixel(x, y) != qRgb(255, 40, 40), "the selection frame is in the export");
+        // The screen keeps its selection.
+        QCOMPARE(plot.selectedRow(), 1);
+        QCOMPARE(plot.selectedCol(), 2);
+        const QImage screen = plot.renderImage(QSize(400, 300));
+        bool red = false;
+        for (int y = 0; y < screen.height() && !red; ++y)
+            for (int x = 0; x < screen.width() && !red; ++x)
+                red = screen.pixel(x, y) == qRgb(255, 40, 40);
+        QVERIFY2(red, "the selection frame is not drawn on screen");
+    }
+
+    void multiSelectGestures()
+    {
+        HeatmapPlot plot;
+        plot.setMultiSelect(true);
+        plot.setData(6, 6, ramp(6, 6));
+        plot.resize(500, 400);
+        plot.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&plot));
+        plot.renderImage(plot.canvas()->size());
+        QSignalSpy changed(&plot, &HeatmapPlot::selectionChanged);
+        QTest::mouseClick(plot.canvas(), Qt::LeftButton, {}, plot.cellCenter(1, 1));
+        QTest::mouseClick(plot.canvas(), Qt::LeftButton, Qt::ControlModifier, plot.cellCenter(4, 2));
+        QCOMPARE(plot.selectedCells(), (HeatmapPlot::Cells{{1, 1}, {4, 2}}));
+        QTest::mouseClick(plot.canvas(), Qt::LeftButton, Qt::ControlModifier, plot.cellCenter(1, 1)); // toggles off
+        QCOMPARE(plot.selectedCells(), (HeatmapPlot::Cells{{4, 2}}));
+        QTest::mouseClick(plot.canvas(), Qt::LeftButton, Qt::ShiftModifier, plot.cellCenter(5, 3)); // rectangle from (4,2)
+        QCOMPARE(plot.selectedCells().size(), 4);
+        QCOMPARE(plot.selectedCells().back(), qMakePair(5, 3));
+        // A drag selects the rectangle it covers.
+        QTest::mousePress(plot.canvas(), Qt::LeftButton, {}, plot.cellCenter(0, 0));
+        QMouseEvent move(QEvent::MouseMove, plot.cellCenter(2, 1), plot.canvas()->mapToGlobal(plot.cellCenter(2, 1)),
+                         Qt::NoButton, Qt::LeftButton, Qt::NoModifier);
+        QCoreApplication::sendEvent(plot.canvas(), &move);
+        QTest::mouseRelease(plot.canvas(), Qt::LeftButton, {}, plot.cellCenter(2, 1));
+        QCOMPARE(plot.selectedCells().size(), 6);
+        QVERIFY(plot.selectedCells().contains(qMakePair(1, 0)));
+        QCOMPARE(plot.selectedCells().back(), qMakePair(2, 1));
+        QVERIFY(changed.count() >= 5);
+    }
+
     void barPlotStacks()
     {
         BarPlot bars;
@@ -104,6 +200,10 @@ private Q_SLOTS:
         bars.setReferenceLine(2.5, QStringLiteral("uniform"));
         const QImage image = bars.renderImage(QSize(400, 300));
         QVERIFY(distinctColors(image) > 5);
+        // The reference line is named in the legend, never as text laid over the bars.
+        QVERIFY(bars.legendVisible());
+        bars.setValueRange(0.0, 1.05);
+        QCOMPARE(bars.valueUpper(), 1.05);
     }
 };
 

@@ -3,7 +3,11 @@
 #include "plots/heatmap_plot.h"
 #include "widgets/probe_panel.h"
 
+#include <QCheckBox>
+#include <QComboBox>
+#include <QLabel>
 #include <QLineEdit>
+#include <QSpinBox>
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
@@ -46,7 +50,6 @@ private Q_SLOTS:
         QCOMPARE(req.lengths, (std::vector<int>{1000, 2000, 4000, 8000}));
         QCOMPARE(req.depths, (std::vector<double>{0, 0.25, 0.5, 0.75, 1.0})); // the editor's percents as fractions
         QCOMPARE(req.haystack.describe(), std::string("synthetic seed=1")); // no file: the CLI's default haystack
-        QCOMPARE(panel.device(), QStringLiteral("cpu"));
         QTemporaryDir dir;
         const QString out = dir.filePath(QStringLiteral("n.jsonl"));
         QVERIFY2(panel.saveNeedles(out, &error), qPrintable(error));
@@ -55,6 +58,84 @@ private Q_SLOTS:
         const ProbeRequest again = other.request();
         QCOMPARE(again.needles.size(), req.needles.size());
         QCOMPARE(again.needles.back().realNeedle, req.needles.back().realNeedle);
+    }
+
+    void everyCliOptionReachesTheRequest()
+    {
+        // The Probe tab offers what `headscope-cli probe` does; each control lands in the request.
+        ProbePanel panel;
+        QVERIFY2(panel.haystackHint()->text().contains(QStringLiteral("synthetic prose, seed 1")),
+                 qPrintable(panel.haystackHint()->text()));
+        panel.seedBox()->setValue(7);
+        QVERIFY(panel.haystackHint()->text().contains(QStringLiteral("seed 7")));
+        panel.lengthsEdit()->setText(QStringLiteral("300"));
+        panel.maxTokensBox()->setValue(9);
+        panel.stopAtNewlineBox()->setChecked(true);
+        panel.stopAtEosBox()->setChecked(false);
+        panel.stopAtAnswerLengthBox()->setChecked(true);
+        panel.chatBox()->setChecked(true);
+        panel.templateEdit()->setPlainText(QStringLiteral("Q: {question}\n{context}\nA:"));
+        panel.modeBox()->setCurrentIndex(1);
+        panel.topKBox()->setValue(16);
+        panel.storeRowsEdit()->setText(QStringLiteral("0, 3"));
+        panel.resumeBox()->setChecked(true);
+        panel.maskEdit()->setText(QStringLiteral("1-2, 0-3"));
+        ProbeRequest r = panel.request();
+        QCOMPARE(r.haystack.describe(), std::string("synthetic seed=7"));
+        QCOMPARE(r.maxNewTokens, 9);
+        QVERIFY(r.stopAtNewline);
+        QVERIFY(!r.stopAtEos);
+        QVERIFY(r.stopAtAnswerLength);
+        QVERIFY(r.chat);
+        QCOMPARE(r.promptTemplate, std::string("Q: {question}\n{context}\nA:"));
+        QCOMPARE(r.mode, ScoringMode::LastPromptRow);
+        QCOMPARE(r.topK, 16);
+        QCOMPARE(r.storeRowsOf, (std::vector<int>{0, 3}));
+        QVERIFY(!r.storeRowsOfAll);
+        QVERIFY(r.resume);
+        QCOMPARE(r.maskedHeads, (std::vector<HeadRef>{{1, 2}, {0, 3}}));
+        panel.storeRowsEdit()->setText(QStringLiteral("all"));
+        QVERIFY(panel.request().storeRowsOfAll);
+        panel.storeRowsEdit()->setText(QStringLiteral("x"));
+        QVERIFY(requestError(panel).contains(QStringLiteral("Store full rows of")));
+        panel.storeRowsEdit()->clear();
+        panel.maskEdit()->setText(QStringLiteral("12"));
+        QVERIFY(requestError(panel).contains(QStringLiteral("Mask heads")));
+        panel.maskEdit()->clear();
+
+        // A request (e.g. one rebuilt from a session) fills every control back.
+        r = panel.request();
+        ProbePanel other;
+        other.applyRequest(r, QStringLiteral("check the stops"));
+        const ProbeRequest again = other.request();
+        QCOMPARE(again.lengths, r.lengths);
+        QCOMPARE(again.depths, r.depths);
+        QCOMPARE(again.haystack, r.haystack);
+        QCOMPARE(again.maxNewTokens, r.maxNewTokens);
+        QCOMPARE(again.stopAtNewline, r.stopAtNewline);
+        QCOMPARE(again.stopAtEos, r.stopAtEos);
+        QCOMPARE(again.chat, r.chat);
+        QCOMPARE(again.promptTemplate, r.promptTemplate);
+        QCOMPARE(again.mode, r.mode);
+        QCOMPARE(again.topK, r.topK);
+        QCOMPARE(again.resume, r.resume);
+        QCOMPARE(again.out, r.out);
+        QCOMPARE(again.needles.size(), r.needles.size());
+    }
+
+    void runStatusOffersTheSession()
+    {
+        ProbePanel panel;
+        QSignalSpy open(&panel, &ProbePanel::openRequested);
+        QVERIFY(!panel.openButton()->isVisibleTo(&panel));
+        panel.setRunStatus(QStringLiteral("Cancelled after 3 of 20 tests: 3 kept in run.h5"), QStringLiteral("/tmp/run.h5"));
+        QCOMPARE(panel.statusLabel()->text(), QStringLiteral("Cancelled after 3 of 20 tests: 3 kept in run.h5"));
+        QVERIFY(panel.openButton()->isVisibleTo(&panel));
+        panel.openButton()->click();
+        QCOMPARE(open.count(), 1);
+        QCOMPARE(open.at(0).at(0).toString(), QStringLiteral("/tmp/run.h5"));
+        panel.setDeviceText(QStringLiteral("cpu (2 threads), f32 — demo_model"));
+        QCOMPARE(panel.deviceLabel()->text(), QStringLiteral("cpu (2 threads), f32 — demo_model"));
     }
 
     void rejectsBadInput()

@@ -1,4 +1,5 @@
-// ScoresPanel: heatmap ↔ table linking and metric switching.
+// ScoresPanel: heatmap ↔ table linking, metric switching, selecting several heads (Ctrl/Shift-click,
+// drag, top k), and nothing carried over from one document to the next.
 #include "models/head_score_model.h"
 #include "models/top_heads_proxy.h"
 #include "plots/heatmap_plot.h"
@@ -7,7 +8,11 @@
 
 #include "headscope/core/model_config.h"
 
+#include <QLabel>
+#include <QPushButton>
+#include <QScrollBar>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QTableView>
 #include <QtTest>
 
@@ -67,6 +72,98 @@ private Q_SLOTS:
         QCOMPARE(panel.heatmap()->selectedRow(), top.layer);
         QCOMPARE(panel.heatmap()->selectedCol(), top.head);
         QCOMPARE(panel.heatmap()->rank(top.layer, top.head), 1);
+    }
+
+    void newDocumentStartsAfresh()
+    {
+        // A 32×32 document, the user on Retrieval with a head of rank ~300 selected (the table
+        // shows all rows for it); then another file: its own default metric, no selection, the
+        // top rows, the table at its top.
+        ScoresPanel panel;
+        panel.resize(1100, 600);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        ScoreSet first;
+        first.document = nextDocumentId();
+        first.metrics.push_back(makeMetric(HeadMetric::Inf, 32, 32, 1.0));
+        first.metrics.push_back(makeMetric(HeadMetric::Retrieval, 32, 32, 2.0));
+        panel.setScoreSet(first);
+        QVERIFY(panel.setMetric(HeadMetric::Retrieval));
+        int low = 0;
+        for (int i = 0; i < 32 * 32; ++i)
+            if (panel.heatmap()->rank(i / 32, i % 32) > 290) {
+                low = i;
+                break;
+            }
+        panel.selectHead(low / 32, low % 32);
+        QCoreApplication::processEvents();
+        QCOMPARE(panel.topRowsBox()->value(), 0); // "all": the head is outside the top 50
+        QVERIFY(panel.table()->verticalScrollBar()->value() > 0);
+        first.metrics[1].matrix.values[0] += 0.5; // the same document re-aggregated: choices stay
+        panel.setScoreSet(first);
+        QCOMPARE(panel.metric(), HeadMetric::Retrieval);
+        QCOMPARE(panel.selectedHeads().size(), 1);
+
+        ScoreSet second = first;
+        second.document = nextDocumentId();
+        panel.setScoreSet(second);
+        QCoreApplication::processEvents();
+        QCOMPARE(panel.metric(), HeadMetric::Inf);
+        QVERIFY(panel.selectedHeads().isEmpty());
+        QCOMPARE(panel.heatmap()->selectedRow(), -1);
+        QCOMPARE(panel.topRowsBox()->value(), ScoresPanel::kDefaultTopRows);
+        QCOMPARE(panel.proxy()->rowCount(), ScoresPanel::kDefaultTopRows);
+        QCOMPARE(panel.table()->verticalScrollBar()->value(), 0);
+        // A score file holding one metric opens on that metric.
+        ScoreSet retrievalOnly;
+        retrievalOnly.document = nextDocumentId();
+        retrievalOnly.metrics.push_back(makeMetric(HeadMetric::Retrieval, 4, 4, 1.0));
+        panel.setScoreSet(retrievalOnly);
+        QCOMPARE(panel.metric(), HeadMetric::Retrieval);
+    }
+
+    void severalHeadsAreSelected()
+    {
+        ScoresPanel panel;
+        ScoreSet set;
+        set.document = nextDocumentId();
+        set.metrics.push_back(makeMetric(HeadMetric::Inf, 8, 6, 1.0));
+        panel.setScoreSet(set);
+        panel.resize(1000, 600);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        HeatmapPlot* map = panel.heatmap();
+        map->renderImage(map->canvas()->size());
+        QSignalSpy heads(&panel, &ScoresPanel::headsSelected);
+        QTest::mouseClick(map->canvas(), Qt::LeftButton, {}, map->cellCenter(3, 4));
+        QTest::mouseClick(map->canvas(), Qt::LeftButton, Qt::ControlModifier, map->cellCenter(5, 1));
+        QTest::mouseClick(map->canvas(), Qt::LeftButton, Qt::ControlModifier, map->cellCenter(0, 0));
+        QCOMPARE(panel.selectedHeads(), (ScoresPanel::Heads{{3, 4}, {5, 1}, {0, 0}}));
+        QCOMPARE(heads.last().at(0).value<ScoresPanel::Heads>().size(), 3);
+        QCOMPARE(panel.table()->selectionModel()->selectedRows().size(), 3);
+        QVERIFY2(panel.infoLabel()->text().contains(QStringLiteral("3 selected: L3-H4, L5-H1, L0-H0")),
+                 qPrintable(panel.infoLabel()->text()));
+        // Ctrl-click in the table adds a row; the heatmap frames it too.
+        const QModelIndex topRow = panel.proxy()->index(0, 0);
+        const CellRef top = panel.model()->fromIndex(panel.proxy()->mapToSource(topRow));
+        panel.table()->selectionModel()->select(topRow, QItemSelectionModel::Select | QItemSelectionModel::Rows);
+        QVERIFY(panel.heatmap()->selectedCells().contains(qMakePair(top.layer, top.head)));
+        QCOMPARE(panel.selectedHeads().back(), qMakePair(top.layer, top.head));
+        // "Select top k": the k highest heads of the metric shown, best first.
+        panel.topKBox()->setValue(3);
+        panel.selectTopHeads(3);
+        QCOMPARE(panel.selectedHeads().size(), 3);
+        for (const auto& h : panel.selectedHeads())
+            QVERIFY(panel.heatmap()->rank(h.first, h.second) <= 3);
+        QCOMPARE(panel.heatmap()->rank(panel.selectedHeads().front().first, panel.selectedHeads().front().second), 1);
+        // Re-running without them needs a session and a model.
+        QSignalSpy ablate(&panel, &ScoresPanel::ablateRequested);
+        QVERIFY(!panel.ablateButton()->isEnabled());
+        panel.setAblationAvailable(true);
+        QVERIFY(panel.ablateButton()->isEnabled());
+        panel.ablateButton()->click();
+        QCOMPARE(ablate.count(), 1);
+        QCOMPARE(ablate.at(0).at(0).value<ScoresPanel::Heads>(), panel.selectedHeads());
     }
 
     void metricSwitchChangesValues()

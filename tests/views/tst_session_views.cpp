@@ -3,6 +3,7 @@
 #include "session_fixture.h"
 
 #include "plots/attention_row_plot.h"
+#include "plots/bar_plot.h"
 #include "plots/heatmap_plot.h"
 #include "widgets/category_panel.h"
 #include "widgets/needle_grid_panel.h"
@@ -114,6 +115,49 @@ private Q_SLOTS:
         QVERIFY(distinctColors(image) > 100);
     }
 
+    void needleGridFollowsTheOpenTestAndFile()
+    {
+        // The grid's box marks the cell of the test on display, whoever opened it, and a new
+        // file starts with its own first test marked — not the old file's cell.
+        auto session = fixture::makeSession();
+        NeedleGridPanel panel;
+        panel.setSource(session);
+        QCOMPARE(panel.currentTest(), 0);
+        QCOMPARE(panel.grid()->selectedRow(), 0);
+        QCOMPARE(panel.grid()->selectedCol(), 0);
+        panel.openCell(3, 2);
+        QCOMPARE(panel.grid()->selectedRow(), 3);
+        panel.openTest(5); // depth 25 (row 1), length 2000 (column 1)
+        QCOMPARE(panel.grid()->selectedRow(), 1);
+        QCOMPARE(panel.grid()->selectedCol(), 1);
+        QVERIFY2(!panel.details()->toPlainText().contains(QStringLiteral("needle n")),
+                 qPrintable(panel.details()->toPlainText())); // "· n2", not "needle n2"
+        // Another session with one context length: a grid one column wide, drawn.
+        std::vector<MemorySessionSource::TestData> tests;
+        for (int i = 0; i < 3; ++i) {
+            MemorySessionSource::TestData t;
+            t.info.id = i;
+            t.info.length = 512;
+            t.info.depth = i * 50.0;
+            t.info.needleId = QStringLiteral("needle %1").arg(i);
+            t.info.gates = {100.0 - 40.0 * i, 50.0};
+            tests.push_back(t);
+        }
+        panel.setSource(std::make_shared<MemorySessionSource>(QStringLiteral("one_length.h5"), 2, 2,
+                                                              std::vector<HeadMetric>{HeadMetric::Inf},
+                                                              QStringList{QStringLiteral("rouge1_recall"), QStringLiteral("qa_f1")},
+                                                              std::move(tests)));
+        QCOMPARE(panel.grid()->cols(), 1);
+        QCOMPARE(panel.grid()->selectedRow(), 0);
+        QCOMPARE(panel.grid()->selectedCol(), 0);
+        QVERIFY2(panel.details()->toPlainText().contains(QStringLiteral("· needle 0")) &&
+                     !panel.details()->toPlainText().contains(QStringLiteral("needle needle")),
+                 qPrintable(panel.details()->toPlainText()));
+        const QImage image = panel.grid()->renderImage(QSize(300, 300));
+        for (int r = 0; r < 3; ++r)
+            QCOMPARE(image.pixelColor(panel.grid()->cellCenter(r, 0)), panel.grid()->cellColor(r, 0));
+    }
+
     void categoryView()
     {
         SessionFilterPanel filters;
@@ -147,6 +191,9 @@ private Q_SLOTS:
         QCOMPARE(panel.spearmanRho(), 1.0);
         panel.metricB()->setCurrentIndex(1);
         QVERIFY(panel.spearmanRho() > 0.0 && panel.spearmanRho() < 1.0);
+        // Both Jaccard plots on one scale.
+        QCOMPARE(panel.lengthPlot()->valueUpper(), panel.depthPlot()->valueUpper());
+        QCOMPARE(panel.lengthPlot()->valueLower(), panel.depthPlot()->valueLower());
         const QImage image = shoot(panel, QStringLiteral("statistics.png"), QSize(1100, 500));
         QVERIFY(distinctColors(image) > 20);
     }

@@ -1,5 +1,7 @@
 #include "models/head_score_model.h"
 
+#include "models/table_csv.h"
+
 #include <algorithm>
 #include <cmath>
 #include <numeric>
@@ -99,6 +101,12 @@ QVariant HeadScoreModel::data(const QModelIndex& index, int role) const
         case CiColumn: return std::isnan(ci) ? QString() : QStringLiteral("± %1").arg(ci, 0, 'g', 3);
         default: return {};
         }
+    case kCsvRole:
+        switch (index.column()) {
+        case ValueColumn: return v;             // NaN writes as "nan"
+        case CiColumn: return m_ci.empty() ? QVariant(QString()) : QVariant(ci);
+        default: return {};
+        }
     case Qt::TextAlignmentRole: return QVariant::fromValue(Qt::AlignRight | Qt::AlignVCenter);
     default: return {};
     }
@@ -113,7 +121,7 @@ QVariant HeadScoreModel::headerData(int section, Qt::Orientation orientation, in
     case LayerColumn: return QStringLiteral("Layer");
     case HeadColumn: return QStringLiteral("Head");
     case ValueColumn: return m_valueName;
-    case CiColumn: return QStringLiteral("95% CI");
+    case CiColumn: return QStringLiteral("95% CI ±");
     default: return {};
     }
 }

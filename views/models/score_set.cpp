@@ -17,6 +17,76 @@ const MetricMap* ScoreSet::find(HeadMetric metric) const
     return nullptr;
 }
 
+HeadMetric ScoreSet::defaultMetric() const
+{
+    if (find(HeadMetric::Inf) || metrics.empty())
+        return HeadMetric::Inf;
+    return metrics.front().metric;
+}
+
+quint64 nextDocumentId()
+{
+    static quint64 next = 0;
+    return ++next;
+}
+
+QList<QPair<QString, QString>> provenanceFields(const ScoreProvenance& p)
+{
+    QList<QPair<QString, QString>> out;
+    QString metric = QString::fromStdString(p.metric);
+    try {
+        metric = QStringLiteral("%1 (%2)").arg(metricLabel(parseHeadMetric(p.metric)), metric);
+    } catch (const std::exception&) {
+        // named as recorded
+    }
+    out.append({QStringLiteral("Metric"), metric});
+    out.append({QStringLiteral("Source"), QStringLiteral("%1 %2").arg(p.kind == ScoreProvenance::Kind::Session
+                                                                             ? QStringLiteral("session")
+                                                                             : QStringLiteral("score file"),
+                                                                         QString::fromStdString(p.path))});
+    if (!p.sha256.empty())
+        out.append({QStringLiteral("SHA-256"), QString::fromStdString(p.sha256)});
+    if (p.kind == ScoreProvenance::Kind::Session) {
+        out.append({QStringLiteral("Gate"), p.gate == "none" || p.gate.empty()
+                                                ? QStringLiteral("none")
+                                                : QStringLiteral("%1 > %2").arg(QString::fromStdString(p.gate)).arg(p.threshold)});
+        const auto list = [](const auto& values, const QString& unit) {
+            if (values.empty())
+                return QStringLiteral("all");
+            QStringList items;
+            for (const auto v : values)
+                items << QString::number(v);
+            return items.join(QLatin1Char(',')) + unit;
+        };
+        out.append({QStringLiteral("Lengths"), list(p.lengths, QString())});
+        out.append({QStringLiteral("Depths"), list(p.depths, QStringLiteral(" %"))});
+        out.append({QStringLiteral("Tests"), QStringLiteral("%1 of %2").arg(p.testsAccepted).arg(p.testsTotal)});
+    }
+    return out;
+}
+
+QString provenanceTitle(const ScoreProvenance& p)
+{
+    QString metric = QString::fromStdString(p.metric);
+    try {
+        metric = metricLabel(parseHeadMetric(p.metric));
+    } catch (const std::exception&) {
+    }
+    QString title = QStringLiteral("%1 — %2").arg(metric, QFileInfo(QString::fromStdString(p.path)).fileName());
+    if (p.kind == ScoreProvenance::Kind::Session) {
+        const QString gate = p.gate == "none" || p.gate.empty()
+                                 ? QStringLiteral("no gate")
+                                 : QStringLiteral("gate %1 > %2").arg(QString::fromStdString(p.gate)).arg(p.threshold);
+        title += QStringLiteral(" (%1, %2 of %3 %4%5)")
+                     .arg(gate)
+                     .arg(p.testsAccepted)
+                     .arg(p.testsTotal)
+                     .arg(p.testsTotal == 1 ? QStringLiteral("test") : QStringLiteral("tests"))
+                     .arg(p.lengths.empty() && p.depths.empty() ? QString() : QStringLiteral(", a subset"));
+    }
+    return title;
+}
+
 bool ScoreSet::addMetric(const MetricMap& map, const QString& from, QString* error)
 {
     if (!metrics.empty()) {

@@ -46,6 +46,9 @@ class SessionSource {
 public:
     virtual ~SessionSource() = default;
     virtual QString path() const = 0;
+    // SHA-256 of the session file's bytes when it was opened ("" when unknown): what exports
+    // record as the session's digest.
+    virtual QString sha256() const { return {}; }
     virtual int layers() const = 0;
     virtual int heads() const = 0;
     // Model shape recorded with the session, 0 when unknown (budget estimates use them).

@@ -87,18 +87,21 @@ void AttentionRowPlot::setRow(const AttentionRow& row)
         m_plotted = static_cast<int>(x.size());
     }
     if (!m_row.topIndices.empty()) {
+        // The probe's top-K: sessions store more entries than K when the needle is longer.
+        const std::size_t k = m_row.topK > 0 ? std::min<std::size_t>(static_cast<std::size_t>(m_row.topK), m_row.topIndices.size())
+                                              : m_row.topIndices.size();
         QCPGraph* marks = p->addGraph();
-        marks->setName(QStringLiteral("top-%1").arg(m_row.topIndices.size()));
+        marks->setName(QStringLiteral("top-K (K = %1)").arg(k));
         marks->setLineStyle(QCPGraph::lsNone);
         marks->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssCircle, QColor(200, 30, 30), Qt::white, 7));
         QVector<double> x;
         QVector<double> y;
-        for (std::size_t i = 0; i < m_row.topIndices.size(); ++i) {
-            const int k = m_row.topIndices[i];
+        for (std::size_t i = 0; i < k; ++i) {
+            const int key = m_row.topIndices[i];
             double w = i < m_row.topWeights.size() ? m_row.topWeights[i] : 0.0;
-            if (!m_row.weights.empty() && k >= 0 && k < static_cast<int>(m_row.weights.size()))
-                w = m_row.weights[static_cast<std::size_t>(k)];
-            x << k;
+            if (!m_row.weights.empty() && key >= 0 && key < static_cast<int>(m_row.weights.size()))
+                w = m_row.weights[static_cast<std::size_t>(key)];
+            x << key;
             y << w;
             top = std::max(top, w);
         }

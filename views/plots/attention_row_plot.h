@@ -17,7 +17,8 @@ namespace headscope::views {
 struct AttentionRow {
     std::vector<float> weights;        // [keys]; empty when only top-K was stored
     std::vector<int> topIndices;       // top-K key positions, best first
-    std::vector<float> topWeights;     // [K]
+    std::vector<float> topWeights;     // [K'] (sessions may keep more than K: the needle's length)
+    int topK = 0;                      // K of the probe's InfScore top-K; 0: mark every stored entry
     int needleBegin = -1;              // needle span [begin, end) in key positions, -1: none
     int needleEnd = -1;
     int keys = 0;                      // row length

@@ -7,7 +7,8 @@
 
 namespace headscope::views {
 
-BarPlot::BarPlot(QWidget* parent) : PlotWidget(parent), m_reference(std::nan(""))
+BarPlot::BarPlot(QWidget* parent)
+    : PlotWidget(parent), m_reference(std::nan("")), m_lower(std::nan("")), m_upper(std::nan(""))
 {
     applyStyle();
     plot()->xAxis->grid()->setVisible(false);
@@ -37,6 +38,28 @@ void BarPlot::setReferenceLine(double y, const QString& label)
     m_reference = y;
     m_referenceLabel = label;
     setSeries(std::vector<Series>(m_series));
+}
+
+void BarPlot::setValueRange(double lower, double upper)
+{
+    m_lower = lower;
+    m_upper = upper;
+    setSeries(std::vector<Series>(m_series));
+}
+
+double BarPlot::valueLower() const
+{
+    return plot()->yAxis->range().lower;
+}
+
+double BarPlot::valueUpper() const
+{
+    return plot()->yAxis->range().upper;
+}
+
+bool BarPlot::legendVisible() const
+{
+    return plot()->legend->visible();
 }
 
 double BarPlot::stackedTotal(int bar) const
@@ -80,16 +103,11 @@ void BarPlot::setSeries(const std::vector<Series>& series)
     for (int i = 0; i < m_bars; ++i)
         top = std::max(top, stackedTotal(i));
     if (!std::isnan(m_reference)) {
-        auto* line = new QCPItemStraightLine(p);
-        line->point1->setCoords(-1, m_reference);
-        line->point2->setCoords(m_bars + 1, m_reference);
+        // A graph, not a text item: its name goes in the legend, where it cannot cover a bar.
+        QCPGraph* line = p->addGraph();
+        line->setName(m_referenceLabel);
         line->setPen(QPen(QColor(200, 30, 30), 1.5, Qt::DashLine));
-        auto* text = new QCPItemText(p);
-        text->position->setCoords(m_bars - 0.5, m_reference);
-        text->setPositionAlignment(Qt::AlignRight | Qt::AlignBottom);
-        text->setText(m_referenceLabel);
-        text->setColor(QColor(200, 30, 30));
-        text->setFont(p->xAxis->tickLabelFont());
+        line->setData(QVector<double>{-1.0, static_cast<double>(m_bars)}, QVector<double>{m_reference, m_reference});
         top = std::max(top, m_reference);
     }
     if (!m_labels.isEmpty()) {
@@ -104,10 +122,14 @@ void BarPlot::setSeries(const std::vector<Series>& series)
         p->xAxis->setTicker(ticker);
     }
     p->xAxis->setRange(-0.6, m_bars - 0.4);
-    p->yAxis->setRange(0.0, top > 0.0 ? top * 1.12 : 1.0);
-    p->legend->setVisible(series.size() > 1);
-    // Several series: the legend goes in its own column right of the bars so it never covers them.
-    if (series.size() > 1 && p->plotLayout()->columnCount() == 1) {
+    if (!std::isnan(m_lower) && !std::isnan(m_upper))
+        p->yAxis->setRange(m_lower, m_upper);
+    else
+        p->yAxis->setRange(0.0, top > 0.0 ? top * 1.12 : 1.0);
+    const bool legend = series.size() > 1 || !std::isnan(m_reference);
+    p->legend->setVisible(legend);
+    // The legend goes in its own column right of the bars so it never covers them.
+    if (legend && p->plotLayout()->columnCount() == 1) {
         p->axisRect()->insetLayout()->take(p->legend);
         p->plotLayout()->addElement(0, 1, p->legend);
         p->plotLayout()->setColumnStretchFactor(1, 0.001);

@@ -27,8 +27,14 @@ public:
     void setAxisTitles(const QString& xTitle, const QString& yTitle);
     // Text under each bar instead of its index (e.g. context lengths); empty: indices.
     void setCategoryLabels(const QStringList& labels);
-    // Draws a dashed horizontal reference line (e.g. the uniform budget); NaN hides it.
+    // Draws a dashed horizontal reference line (e.g. the uniform budget), named in the legend
+    // (never as text over the bars); NaN hides it.
     void setReferenceLine(double y, const QString& label);
+    // Fixes the value axis (plots that are compared side by side share one range); NaN: auto.
+    void setValueRange(double lower, double upper);
+    double valueLower() const;
+    double valueUpper() const;
+    bool legendVisible() const;
     int barCount() const { return m_bars; }
     double stackedTotal(int bar) const;
 
@@ -38,6 +44,8 @@ private:
     double m_reference;
     QString m_referenceLabel;
     QStringList m_labels;
+    double m_lower;
+    double m_upper;
 };
 
 } // namespace headscope::views

@@ -62,8 +62,65 @@ QSharedPointer<QCPAxisTicker> tickerFor(int count, const QStringList& labels)
 
 } // namespace
 
+// Cells drawn as vector rectangles: an SVG or PDF export holds one rectangle per cell (sharp
+// at any zoom), and a single row or column is as visible as any other.
+class HeatmapPlot::CellMap : public QCPAbstractPlottable {
+public:
+    CellMap(QCPAxis* key, QCPAxis* value, const HeatmapPlot* owner) : QCPAbstractPlottable(key, value), m_owner(owner)
+    {
+        setAntialiased(false);
+        setSelectable(QCP::stNone);
+    }
+
+    QCPColorGradient gradient;
+    QCPRange range{0.0, 1.0};
+    bool showSelection = true;
+
+    double selectTest(const QPointF&, bool, QVariant*) const override { return -1.0; }
+    QCPRange getKeyRange(bool& found, QCP::SignDomain) const override
+    {
+        found = m_owner->cols() > 0;
+        return QCPRange(-0.5, m_owner->cols() - 0.5);
+    }
+    QCPRange getValueRange(bool& found, QCP::SignDomain, const QCPRange&) const override
+    {
+        found = m_owner->rows() > 0;
+        return QCPRange(-0.5, m_owner->rows() - 0.5);
+    }
+    QColor color(double v) { return std::isnan(v) ? QColor() : QColor::fromRgba(gradient.color(v, range)); }
+
+protected:
+    QRectF cellRect(int row, int col) const
+    {
+        const QPointF a = coordsToPixels(col - 0.5, row - 0.5);
+        const QPointF b = coordsToPixels(col + 0.5, row + 0.5);
+        return QRectF(a, b).normalized();
+    }
+    void draw(QCPPainter* painter) override
+    {
+        painter->setPen(Qt::NoPen);
+        for (int r = 0; r < m_owner->rows(); ++r)
+            for (int c = 0; c < m_owner->cols(); ++c) {
+                const QColor fill = color(m_owner->value(r, c));
+                if (fill.isValid())
+                    painter->fillRect(cellRect(r, c), fill);
+            }
+        if (!showSelection)
+            return;
+        painter->setBrush(Qt::NoBrush);
+        painter->setPen(QPen(QColor(255, 40, 40), 2.5));
+        for (const auto& [r, c] : m_owner->selectedCells())
+            painter->drawRect(cellRect(r, c));
+    }
+    void drawLegendIcon(QCPPainter*, const QRectF&) const override {}
+
+private:
+    const HeatmapPlot* m_owner;
+};
+
 HeatmapPlot::HeatmapPlot(QWidget* parent) : PlotWidget(parent)
 {
+    qRegisterMetaType<Cells>();
     applyStyle();
     QCustomPlot* p = plot();
     p->axisRect()->setupFullAxesBox(false);
@@ -73,25 +130,18 @@ HeatmapPlot::HeatmapPlot(QWidget* parent) : PlotWidget(parent)
     p->xAxis->setSubTicks(false);
     p->yAxis->setSubTicks(false);
 
-    m_map = new QCPColorMap(p->xAxis, p->yAxis);
-    m_map->setInterpolate(false);
-    m_map->setTightBoundary(false);
+    m_map = new CellMap(p->xAxis, p->yAxis, this);
     m_scale = new QCPColorScale(p);
     p->plotLayout()->addElement(0, 1, m_scale);
     m_scale->setType(QCPAxis::atRight);
     m_scale->axis()->setTickLabelFont(p->xAxis->tickLabelFont());
     m_scale->axis()->setLabelFont(p->xAxis->labelFont());
-    m_scale->setBarWidth(14);
-    m_map->setColorScale(m_scale);
+    m_scale->setBarWidth(12);
+    // The scale's label must survive the smallest size: a fixed margin leaves room for it.
+    m_scale->setMinimumMargins(QMargins(0, 0, 6, 0));
     auto* group = new QCPMarginGroup(p);
     p->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, group);
     m_scale->setMarginGroup(QCP::msBottom | QCP::msTop, group);
-
-    m_frame = new QCPItemRect(p);
-    m_frame->setPen(QPen(QColor(255, 40, 40), 2.5));
-    m_frame->setBrush(Qt::NoBrush);
-    m_frame->setVisible(false);
-    m_frame->setClipToAxisRect(true);
 
     m_empty = new QCPItemText(p);
     m_empty->position->setType(QCPItemPosition::ptAxisRectRatio);
@@ -127,27 +177,36 @@ void HeatmapPlot::setData(int rows, int cols, std::span<const double> values)
     m_empty->setVisible(empty);
     plot()->xAxis->setTickLabels(!empty);
     plot()->yAxis->setTickLabels(!empty);
-    QCPColorMapData* data = m_map->data();
-    data->setSize(std::max(m_cols, 1), std::max(m_rows, 1));
-    data->setRange(QCPRange(0, std::max(m_cols - 1, 0)), QCPRange(0, std::max(m_rows - 1, 0)));
-    for (int r = 0; r < m_rows; ++r)
-        for (int c = 0; c < m_cols; ++c)
-            data->setCell(c, r, m_values[static_cast<std::size_t>(r) * m_cols + c]);
-    if (m_fixedRange) {
-        m_map->setDataRange(QCPRange(m_lower, m_upper));
-    } else {
-        m_map->rescaleDataRange(true);
-        const QCPRange range = m_map->dataRange();
-        if (range.size() <= 0.0) // a constant map would otherwise get no gradient at all
-            m_map->setDataRange(QCPRange(range.lower - 0.5, range.upper + 0.5));
-    }
+    applyRange();
     plot()->xAxis->setRange(-0.5, std::max(m_cols, 1) - 0.5);
     plot()->yAxis->setRange(-0.5, std::max(m_rows, 1) - 0.5);
-    if (m_selRow >= m_rows || m_selCol >= m_cols)
-        m_selRow = m_selCol = -1;
+    Cells kept;
+    for (const auto& cell : m_selection)
+        if (cell.first < m_rows && cell.second < m_cols)
+            kept << cell;
+    m_selection = kept;
     updateTicks();
-    updateSelectionFrame();
     plot()->replot();
+}
+
+void HeatmapPlot::applyRange()
+{
+    QCPRange range(m_lower, m_upper);
+    if (!m_fixedRange) {
+        double lo = HUGE_VAL, hi = -HUGE_VAL;
+        for (double v : m_values)
+            if (!std::isnan(v)) {
+                lo = std::min(lo, v);
+                hi = std::max(hi, v);
+            }
+        if (lo > hi)
+            lo = hi = 0.0;
+        range = QCPRange(lo, hi);
+        if (range.size() <= 0.0) // a constant map would otherwise get no gradient at all
+            range = QCPRange(lo - 0.5, hi + 0.5);
+    }
+    m_map->range = range;
+    m_scale->setDataRange(range);
 }
 
 void HeatmapPlot::setEmptyText(const QString& text)
@@ -188,7 +247,8 @@ void HeatmapPlot::setValueLabel(const QString& label)
 
 void HeatmapPlot::setPalette(Palette palette)
 {
-    m_map->setGradient(gradientFor(palette));
+    m_map->gradient = gradientFor(palette);
+    m_scale->setGradient(m_map->gradient);
     plot()->replot();
 }
 
@@ -197,14 +257,15 @@ void HeatmapPlot::setValueRange(double lower, double upper)
     m_fixedRange = true;
     m_lower = lower;
     m_upper = upper > lower ? upper : lower + 1.0;
-    m_map->setDataRange(QCPRange(m_lower, m_upper));
+    applyRange();
     plot()->replot();
 }
 
 void HeatmapPlot::clearValueRange()
 {
     m_fixedRange = false;
-    setData(m_rows, m_cols, std::vector<double>(m_values));
+    applyRange();
+    plot()->replot();
 }
 
 double HeatmapPlot::value(int row, int col) const
@@ -212,6 +273,11 @@ double HeatmapPlot::value(int row, int col) const
     if (row < 0 || col < 0 || row >= m_rows || col >= m_cols)
         return std::nan("");
     return m_values[static_cast<std::size_t>(row) * m_cols + col];
+}
+
+QColor HeatmapPlot::cellColor(int row, int col) const
+{
+    return m_map->color(value(row, col));
 }
 
 int HeatmapPlot::rank(int row, int col) const
@@ -248,9 +314,10 @@ QString HeatmapPlot::tooltipText(int row, int col) const
     text += QStringLiteral("\nrank %1 of %2").arg(rank(row, col)).arg(m_rows * m_cols);
     if (!m_ci.empty()) {
         const double ci = m_ci[static_cast<std::size_t>(row) * m_cols + col];
-        text += QStringLiteral("\nmean %1 ± %2 (95% CI, %3 tests)")
+        text += QStringLiteral("\nmean %1 ± %2 (95% CI, %3 %4)")
                     .arg(QString::number(v, 'g', 4), QString::number(ci, 'g', 3))
-                    .arg(m_tests);
+                    .arg(m_tests)
+                    .arg(m_tests == 1 ? QStringLiteral("test") : QStringLiteral("tests"));
     }
     return text;
 }
@@ -276,10 +343,43 @@ QPoint HeatmapPlot::cellCenter(int row, int col) const
 
 void HeatmapPlot::selectCell(int row, int col)
 {
-    m_selRow = row;
-    m_selCol = col;
-    updateSelectionFrame();
+    Cells cells;
+    if (row >= 0 && col >= 0)
+        cells << qMakePair(row, col);
+    setSelectedCells(cells);
+    m_anchor = QPoint(row, col);
+}
+
+void HeatmapPlot::setSelectedCells(const Cells& cells)
+{
+    m_selection.clear();
+    for (const auto& cell : cells)
+        if (cell.first >= 0 && cell.second >= 0 && cell.first < std::max(m_rows, 1) && cell.second < std::max(m_cols, 1) &&
+            !m_selection.contains(cell))
+            m_selection << cell;
     plot()->replot();
+}
+
+void HeatmapPlot::clearSelection()
+{
+    m_anchor = QPoint(-1, -1);
+    setSelectedCells({});
+}
+
+void HeatmapPlot::setRect(int r0, int c0, int r1, int c1, const Cells& base)
+{
+    Cells cells = base;
+    for (int r = std::min(r0, r1); r <= std::max(r0, r1); ++r)
+        for (int c = std::min(c0, c1); c <= std::max(c0, c1); ++c)
+            if (!(r == r1 && c == c1) && !cells.contains(qMakePair(r, c)))
+                cells << qMakePair(r, c);
+    cells.removeAll(qMakePair(r1, c1));
+    cells << qMakePair(r1, c1); // the cell under the pointer is the current one
+    if (cells != m_selection) {
+        m_selection = cells;
+        plot()->replot();
+        Q_EMIT selectionChanged(m_selection);
+    }
 }
 
 void HeatmapPlot::updateTicks()
@@ -288,14 +388,9 @@ void HeatmapPlot::updateTicks()
     plot()->yAxis->setTicker(tickerFor(m_rows, m_rowLabels));
 }
 
-void HeatmapPlot::updateSelectionFrame()
+void HeatmapPlot::setExporting(bool exporting)
 {
-    const bool valid = m_selRow >= 0 && m_selCol >= 0 && m_selRow < m_rows && m_selCol < m_cols;
-    m_frame->setVisible(valid);
-    if (!valid)
-        return;
-    m_frame->topLeft->setCoords(m_selCol - 0.5, m_selRow - 0.5);
-    m_frame->bottomRight->setCoords(m_selCol + 0.5, m_selRow + 0.5);
+    m_map->showSelection = !exporting;
 }
 
 bool HeatmapPlot::eventFilter(QObject* watched, QEvent* event)
@@ -306,13 +401,39 @@ bool HeatmapPlot::eventFilter(QObject* watched, QEvent* event)
         if (event->type() == QEvent::MouseButtonPress) {
             auto* me = static_cast<QMouseEvent*>(event);
             if (me->button() == Qt::LeftButton && cellAt(me->position().toPoint(), &r, &c)) {
-                selectCell(r, c);
-                Q_EMIT cellClicked(r, c);
+                const Qt::KeyboardModifiers mods = me->modifiers();
+                if (m_multi && (mods & Qt::ControlModifier)) {
+                    const auto cell = qMakePair(r, c);
+                    if (m_selection.contains(cell)) {
+                        // Toggling a cell off keeps the Shift anchor unless it was that cell.
+                        m_selection.removeAll(cell);
+                        if (m_anchor == QPoint(r, c))
+                            m_anchor = m_selection.isEmpty() ? QPoint(-1, -1)
+                                                             : QPoint(m_selection.back().first, m_selection.back().second);
+                    } else {
+                        m_selection << cell;
+                        m_anchor = QPoint(r, c);
+                    }
+                    plot()->replot();
+                    Q_EMIT selectionChanged(m_selection);
+                } else if (m_multi && (mods & Qt::ShiftModifier) && m_anchor.x() >= 0) {
+                    setRect(m_anchor.x(), m_anchor.y(), r, c, {});
+                } else {
+                    selectCell(r, c);
+                    m_dragging = m_multi;
+                    Q_EMIT cellClicked(r, c);
+                    Q_EMIT selectionChanged(m_selection);
+                }
             }
         } else if (event->type() == QEvent::MouseMove) {
             auto* me = static_cast<QMouseEvent*>(event);
-            if (cellAt(me->position().toPoint(), &r, &c))
+            if (cellAt(me->position().toPoint(), &r, &c)) {
+                if (m_dragging && (me->buttons() & Qt::LeftButton))
+                    setRect(m_anchor.x(), m_anchor.y(), r, c, {});
                 Q_EMIT cellHovered(r, c);
+            }
+        } else if (event->type() == QEvent::MouseButtonRelease) {
+            m_dragging = false;
         } else if (event->type() == QEvent::ToolTip) {
             auto* he = static_cast<QHelpEvent*>(event);
             if (cellAt(he->pos(), &r, &c))

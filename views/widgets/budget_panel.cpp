@@ -7,8 +7,11 @@
 #include "headscope/core/budget_file.h"
 #include "headscope/core/errors.h"
 #include "headscope/core/score_file.h"
+#include "headscope/core/score_provenance.h"
 
+#include <QCheckBox>
 #include <QComboBox>
+#include <QFileInfo>
 #include <QElapsedTimer>
 #include <QFileDialog>
 #include <QPushButton>
@@ -17,6 +20,7 @@
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QLocale>
+#include <QScrollArea>
 #include <QSpinBox>
 #include <QSplitter>
 #include <QStandardItemModel>
@@ -34,7 +38,11 @@ QString mib(int64_t bytes)
 } // namespace
 
 BudgetPanel::BudgetPanel(QWidget* parent)
-    : QWidget(parent), m_method(new QComboBox(this)), m_granularity(new QComboBox(this)),
+    : QWidget(parent), m_metricBox(new QComboBox(this)),
+      m_follow(new QCheckBox(QStringLiteral("Follow Session filters"), this)), m_sourceLabel(new QLabel(this)),
+      m_exportBudget(new QPushButton(QStringLiteral("Export budget JSON…"), this)),
+      m_exportScores(new QPushButton(QStringLiteral("Export head scores (HeadKV JSON)…"), this)),
+      m_method(new QComboBox(this)), m_granularity(new QComboBox(this)),
       m_dtype(new QComboBox(this)), m_capacity(new ParamSlider(16, 2048, 8, 0, this)),
       m_window(new ParamSlider(0, 64, 1, 0, this)), m_beta(new ParamSlider(1.0, 10.0, 0.005, 3, this)),
       m_temp(new ParamSlider(0.1, 5.0, 0.05, 2, this)), m_epsLayer(new ParamSlider(0.0, 1.0, 0.01, 2, this)),
@@ -82,6 +90,18 @@ BudgetPanel::BudgetPanel(QWidget* parent)
     form->addRow(QStringLiteral("KV heads"), m_kvHeads);
     form->addRow(QStringLiteral("Head dim"), m_headDim);
     form->addRow(QStringLiteral("KV dtype"), m_dtype);
+    m_metricBox->setToolTip(QStringLiteral("The head scores the budget is allocated from (this tab's own choice)"));
+    m_follow->setChecked(true);
+    m_follow->setToolTip(QStringLiteral("Ticked: the gate, threshold and subset chosen under Session filters apply "
+                                        "here too. Unticked: the budget keeps the scores it has while the filters "
+                                        "change."));
+    m_sourceLabel->setWordWrap(true);
+    m_sourceLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto* sourceBox = new QGroupBox(QStringLiteral("Scores"), this);
+    auto* sourceForm = new QFormLayout(sourceBox);
+    sourceForm->addRow(QStringLiteral("Metric"), m_metricBox);
+    sourceForm->addRow(QString(), m_follow);
+    sourceForm->addRow(m_sourceLabel);
     auto* params = new QGroupBox(QStringLiteral("Allocation"), this);
     params->setLayout(form);
     m_totals->setWordWrap(true);
@@ -92,29 +112,30 @@ BudgetPanel::BudgetPanel(QWidget* parent)
     auto* left = new QWidget(this);
     auto* leftLayout = new QVBoxLayout(left);
     leftLayout->setContentsMargins(0, 0, 0, 0);
+    leftLayout->addWidget(sourceBox);
     leftLayout->addWidget(params);
     leftLayout->addWidget(totalsBox);
-    auto* exportBudget = new QPushButton(QStringLiteral("Export budget JSON…"), this);
-    auto* exportScores = new QPushButton(QStringLiteral("Export head scores (HeadKV JSON)…"), this);
-    leftLayout->addWidget(exportBudget);
-    leftLayout->addWidget(exportScores);
+    leftLayout->addWidget(m_exportBudget);
+    leftLayout->addWidget(m_exportScores);
     leftLayout->addStretch(1);
-    connect(exportBudget, &QPushButton::clicked, this, [this] {
-        const QString path = QFileDialog::getSaveFileName(this, QStringLiteral("Export budget"), QString(),
-                                                          QStringLiteral("Budget JSON (*.json)"));
-        QString error;
-        if (!path.isEmpty() && !exportBudgetJson(path, &error))
-            Q_EMIT exportFailed(QStringLiteral("Exporting the budget to %1").arg(path), error);
+    connect(m_exportBudget, &QPushButton::clicked, this, [this] { exportDialog(true); });
+    connect(m_exportScores, &QPushButton::clicked, this, [this] { exportDialog(false); });
+    connect(m_metricBox, &QComboBox::currentIndexChanged, this, [this] {
+        if (m_metricBox->currentIndex() < 0)
+            return;
+        m_metric = static_cast<HeadMetric>(m_metricBox->currentData().toInt());
+        showSource();
+        recompute();
     });
-    connect(exportScores, &QPushButton::clicked, this, [this] {
-        const QString path = QFileDialog::getSaveFileName(this, QStringLiteral("Export head scores"), QString(),
-                                                          QStringLiteral("HeadKV head-score JSON (*.json)"));
-        QString error;
-        if (!path.isEmpty() && !exportHeadScoresJson(path, &error))
-            Q_EMIT exportFailed(QStringLiteral("Exporting head scores to %1").arg(path), error);
-    });
-    left->setMinimumWidth(360);
-    left->setMaximumWidth(460);
+    connect(m_follow, &QCheckBox::toggled, this, [this] { showSource(); });
+    // The controls scroll rather than squeeze when the window is short.
+    auto* leftScroll = new QScrollArea(this);
+    leftScroll->setWidget(left);
+    leftScroll->setWidgetResizable(true);
+    leftScroll->setFrameShape(QFrame::NoFrame);
+    leftScroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    leftScroll->setMinimumWidth(380);
+    leftScroll->setMaximumWidth(480);
 
     m_heatmap->setValueLabel(QStringLiteral("tokens kept (selected)"));
     m_heatmap->setEmptyText(QStringLiteral("No budget: see the message under Totals"));
@@ -126,7 +147,7 @@ BudgetPanel::BudgetPanel(QWidget* parent)
     plots->setStretchFactor(0, 3);
     plots->setStretchFactor(1, 2);
     auto* layout = new QHBoxLayout(this);
-    layout->addWidget(left);
+    layout->addWidget(leftScroll);
     layout->addWidget(plots, 1);
 
     for (ParamSlider* s : {m_capacity, m_window, m_beta, m_temp, m_epsLayer, m_epsHead})
@@ -142,15 +163,112 @@ BudgetPanel::~BudgetPanel() = default;
 
 void BudgetPanel::setScores(const ScoreMatrix& scores)
 {
-    m_scores = scores;
-    if (m_dims.layers == 0 && !scores.empty()) {
+    ScoreSet set;
+    set.document = nextDocumentId();
+    if (!scores.empty()) {
+        MetricMap map;
+        map.metric = scores.metric.empty() ? HeadMetric::Inf : parseHeadMetric(scores.metric);
+        map.matrix = scores;
+        map.provenance.kind = ScoreProvenance::Kind::ScoreFile;
+        map.provenance.metric = std::string(headMetricName(map.metric));
+        map.provenance.path = scores.provenance;
+        set.metrics.push_back(std::move(map));
+    }
+    setScoreSet(set);
+}
+
+void BudgetPanel::setScoreSet(const ScoreSet& incoming)
+{
+    const bool newDocument = incoming.document != m_set.document || incoming.empty();
+    if (newDocument) {
+        m_set = incoming;
+        m_metric = incoming.defaultMetric();
+        const QSignalBlocker b(m_follow);
+        m_follow->setChecked(true);
+    } else if (m_follow->isChecked()) {
+        m_set = incoming;
+    } else {
+        // Held: keep the maps already here; take only metrics that were not (a score file added).
+        ScoreSet merged = incoming;
+        for (MetricMap& map : merged.metrics)
+            if (const MetricMap* held = m_set.find(map.metric))
+                map = *held;
+        m_set = merged;
+    }
+    {
+        const QSignalBlocker b(m_metricBox);
+        m_metricBox->clear();
+        for (const MetricMap& map : m_set.metrics)
+            m_metricBox->addItem(metricLabel(map.metric), static_cast<int>(map.metric));
+        if (!m_set.find(m_metric) && !m_set.empty())
+            m_metric = m_set.defaultMetric();
+        m_metricBox->setCurrentIndex(m_metricBox->findData(static_cast<int>(m_metric)));
+        m_metricBox->setEnabled(!m_set.empty());
+    }
+    if (const MetricMap* map = m_set.find(m_metric); map && m_dims.layers == 0 && !map->matrix.empty()) {
         // No model yet: take the shape from the scores; GQA 4:1 is the common Llama/Mistral ratio.
         const QSignalBlocker b(m_kvHeads);
-        m_kvHeads->setValue(scores.heads % 4 == 0 ? scores.heads / 4 : scores.heads);
+        m_kvHeads->setValue(map->matrix.heads % 4 == 0 ? map->matrix.heads / 4 : map->matrix.heads);
     }
-    if (!scores.empty() && method() == AllocationMethod::Uniform)
+    if (!m_set.empty() && method() == AllocationMethod::Uniform && newDocument)
         setMethod(AllocationMethod::HeadKv);
+    showSource();
     recompute();
+}
+
+HeadMetric BudgetPanel::sourceMetric() const
+{
+    return m_metric;
+}
+
+bool BudgetPanel::setSourceMetric(HeadMetric metric)
+{
+    const int i = m_metricBox->findData(static_cast<int>(metric));
+    if (i < 0)
+        return false;
+    m_metricBox->setCurrentIndex(i);
+    return true;
+}
+
+bool BudgetPanel::followsFilters() const
+{
+    return m_follow->isChecked();
+}
+
+void BudgetPanel::setFollowsFilters(bool follow)
+{
+    m_follow->setChecked(follow);
+}
+
+void BudgetPanel::showSource()
+{
+    const MetricMap* map = m_set.find(m_metric);
+    m_scores = map ? map->matrix : ScoreMatrix{};
+    m_source = map ? std::optional<ScoreProvenance>(map->provenance) : std::nullopt;
+    const bool session = m_source && m_source->kind == ScoreProvenance::Kind::Session;
+    m_follow->setVisible(session);
+    if (!m_source) {
+        m_sourceLabel->setText(QStringLiteral("No scores: open a score file or session. Uniform and pyramid budgets "
+                                              "need none."));
+        m_sourceLabel->setToolTip(QString());
+        return;
+    }
+    QStringList parts;
+    for (const auto& [key, value] : provenanceFields(*m_source)) {
+        if (key == QLatin1String("SHA-256"))
+            parts << QStringLiteral("sha256 %1…").arg(value.left(12));
+        else if (key == QLatin1String("Source"))
+            parts << QFileInfo(value.section(QLatin1Char(' '), 1)).fileName().prepend(value.section(QLatin1Char(' '), 0, 0) + QLatin1Char(' '));
+        else if (key != QLatin1String("Metric"))
+            parts << QStringLiteral("%1 %2").arg(key.toLower(), value);
+    }
+    QString text = QStringLiteral("<b>%1</b> of %2").arg(metricLabel(m_metric).toHtmlEscaped(), parts.join(QStringLiteral(" · ")).toHtmlEscaped());
+    if (session && !m_follow->isChecked())
+        text += QStringLiteral("<br><i>held: changes under Session filters do not apply</i>");
+    if (!map->note.isEmpty())
+        text += QStringLiteral("<br><i>%1</i>").arg(map->note.toHtmlEscaped());
+    m_sourceLabel->setText(text);
+    m_sourceLabel->setToolTip(QString::fromStdString(m_source->describe()));
 }
 
 void BudgetPanel::setModelDims(const ModelDims& dims)
@@ -259,6 +377,9 @@ void BudgetPanel::recompute()
         m_memory.reset();
     }
 
+    m_exportBudget->setEnabled(m_plan.has_value());
+    m_exportScores->setEnabled(!m_scores.empty());
+    m_exportBudget->setToolTip(m_plan ? QString() : QStringLiteral("No budget to export: %1").arg(m_error));
     if (!m_plan) {
         m_heatmap->setData(0, 0, {});
         m_bars->setReferenceLine(std::nan(""), QString());
@@ -282,7 +403,10 @@ void BudgetPanel::recompute()
     const double uniformPerLayer =
         static_cast<double>(plan.heads) * static_cast<double>(std::min<int64_t>(params().baseCapacity, contextLength()));
     m_bars->setSeries({{QStringLiteral("kept"), QColor(236, 112, 20), perLayer}});
-    m_bars->setReferenceLine(uniformPerLayer, QStringLiteral("uniform C per head"));
+    m_bars->setReferenceLine(uniformPerLayer, QStringLiteral("uniform: C per head"));
+    m_heatmap->setExportInfo(QStringLiteral("%1 budget, C = %2, w = %3").arg(QString::fromUtf8(allocationMethodLabel(method()).data())).arg(params().baseCapacity).arg(plan.window),
+                             m_source && needsHeadScores(method()) ? provenanceFields(*m_source) : PlotWidget::Metadata{});
+    m_bars->setExportInfo(m_heatmap->exportTitle(), m_heatmap->exportMetadata());
 
     const QLocale loc(QLocale::English, QLocale::UnitedStates);
     const MemoryEstimate& mem = *m_memory;
@@ -319,7 +443,35 @@ void BudgetPanel::recompute()
     Q_EMIT planChanged();
 }
 
-bool BudgetPanel::exportBudgetJson(const QString& path, QString* error) const
+QString BudgetPanel::suggestedBudgetName() const
+{
+    const QString stem = m_source ? QFileInfo(QString::fromStdString(m_source->path)).completeBaseName() : QStringLiteral("budget");
+    const QString metric = m_source && needsHeadScores(method()) ? QStringLiteral("_") + QString::fromStdString(m_source->metric) : QString();
+    return QStringLiteral("%1%2_%3_budget.json").arg(stem, metric, QString::fromUtf8(allocationMethodName(method()).data()));
+}
+
+QString BudgetPanel::suggestedScoresName() const
+{
+    const QString stem = m_source ? QFileInfo(QString::fromStdString(m_source->path)).completeBaseName() : QStringLiteral("scores");
+    return QStringLiteral("%1_%2_heads.json").arg(stem, QString::fromStdString(std::string(headMetricName(m_metric))));
+}
+
+void BudgetPanel::exportDialog(bool budget)
+{
+    const QString title = budget ? QStringLiteral("Export budget") : QStringLiteral("Export head scores");
+    const QString filter = budget ? QStringLiteral("Budget JSON (*.json)") : QStringLiteral("HeadKV head-score JSON (*.json)");
+    QString path = QFileDialog::getSaveFileName(this, title, budget ? suggestedBudgetName() : suggestedScoresName(), filter);
+    if (path.isEmpty())
+        return;
+    if (QFileInfo(path).suffix().isEmpty()) // the filter says .json; a name typed without it gets it
+        path += QStringLiteral(".json");
+    QString error;
+    const bool ok = budget ? exportBudgetJson(path, &error) : exportHeadScoresJson(path, &error);
+    if (!ok)
+        Q_EMIT exportFailed(QStringLiteral("%1 to %2").arg(title, path), error);
+}
+
+bool BudgetPanel::exportBudgetJson(const QString& path, QString* error)
 {
     if (!m_plan) {
         if (error)
@@ -327,7 +479,16 @@ bool BudgetPanel::exportBudgetJson(const QString& path, QString* error) const
         return false;
     }
     try {
-        writeBudgetFile(path.toStdString(), *m_plan);
+        BudgetPlan plan = *m_plan;
+        if (needsHeadScores(method()) && m_source) {
+            plan.source = m_source;
+            plan.provenance = m_source->describe();
+        }
+        writeBudgetFile(path.toStdString(), plan);
+        Q_EMIT exported(
+            QStringLiteral("Wrote budget %1 (%2%3)")
+                .arg(path, QString::fromUtf8(allocationMethodName(method()).data()),
+                     plan.source ? QStringLiteral(" from %1").arg(metricLabel(m_metric)) : QString()));
         return true;
     } catch (const Error& e) {
         if (error)
@@ -336,15 +497,23 @@ bool BudgetPanel::exportBudgetJson(const QString& path, QString* error) const
     }
 }
 
-bool BudgetPanel::exportHeadScoresJson(const QString& path, QString* error) const
+bool BudgetPanel::exportHeadScoresJson(const QString& path, QString* error)
 {
-    if (m_scores.empty()) {
+    if (m_scores.empty() || !m_source) {
         if (error)
             *error = QStringLiteral("no head scores to export");
         return false;
     }
     try {
         writeTextFile(path.toStdString(), exportHeadKvJson(m_scores));
+        ScoreProvenance recorded = *m_source;
+        if (recorded.exportedFrom.empty() && recorded.kind == ScoreProvenance::Kind::Session)
+            recorded.exportedFrom = m_source->describe();
+        writeScoreSidecar(path.toStdString(), recorded);
+        Q_EMIT exported(
+            QStringLiteral("Wrote %1 head scores to %2 (metric recorded in %3)")
+                .arg(metricLabel(m_metric), path,
+                     QFileInfo(QString::fromStdString(scoreSidecarPath(path.toStdString()).string())).fileName()));
         return true;
     } catch (const Error& e) {
         if (error)

@@ -1,9 +1,14 @@
 #pragma once
-// BudgetPanel: interactive KV budgets. Takes a [layers, heads] score map and model dimensions,
-// calls core's allocators (allocator.h) on every parameter change and shows the per-head
-// budget heatmap, per-layer totals, logical tokens and physical bytes against the full cache.
-// Exports the plan (budget JSON) and the scores (HeadKV JSON). GUI thread only; an update for
-// 32×32 heads takes well under a frame, so it runs synchronously.
+// BudgetPanel: interactive KV budgets. Owns the scores it allocates from: its own metric picker
+// over the open document's maps (independent of the Heads tab), shown with the gate, threshold
+// and subset of tests they were averaged over; "Follow Session filters" can be unticked to hold
+// them while the filters are explored. Calls core's allocators (allocator.h) on every parameter
+// change and shows the per-head budget heatmap, per-layer totals, logical tokens and physical
+// bytes against the full cache. Exports the plan (budget JSON, with its "source") and the scores
+// (HeadKV JSON plus the sidecar naming their metric). GUI thread only; an update for 32×32
+// heads takes well under a frame, so it runs synchronously.
+#include "models/score_set.h"
+
 #include "headscope/core/allocator.h"
 #include "headscope/core/budget_plan.h"
 #include "headscope/core/score_matrix.h"
@@ -12,8 +17,10 @@
 
 #include <optional>
 
+class QCheckBox;
 class QComboBox;
 class QLabel;
+class QPushButton;
 class QSpinBox;
 
 namespace headscope::views {
@@ -37,8 +44,25 @@ public:
     explicit BudgetPanel(QWidget* parent = nullptr);
     ~BudgetPanel() override;
 
-    // The scores the score-driven methods use; an empty matrix leaves only uniform/pyramid.
+    // The open document's maps. A new document (ScoreSet::document) resets the metric to its
+    // default and follows the filters again; the same document keeps the metric chosen here and,
+    // unless held, takes the re-aggregated maps.
+    void setScoreSet(const ScoreSet& set);
+    // One map as a document of its own (tests, screenshots); empty: only uniform/pyramid.
     void setScores(const ScoreMatrix& scores);
+    // The metric budgets are computed from (this tab's choice, never the Heads tab's).
+    HeadMetric sourceMetric() const;
+    bool setSourceMetric(HeadMetric metric);
+    // Whether new filter settings reach the budget (false: the maps it has are held).
+    bool followsFilters() const;
+    void setFollowsFilters(bool follow);
+    // Where the scores behind the budget came from (metric, file, digest, gate, subset).
+    const std::optional<ScoreProvenance>& source() const { return m_source; }
+    QLabel* sourceLabel() const { return m_sourceLabel; }
+    QComboBox* granularityBox() const { return m_granularity; }
+    QComboBox* metricBox() const { return m_metricBox; }
+    QPushButton* exportBudgetButton() const { return m_exportBudget; }
+    QPushButton* exportScoresButton() const { return m_exportScores; }
     void setModelDims(const ModelDims& dims);
     // Forgets the model shape: layers and heads follow the scores again.
     void clearModelDims();
@@ -64,9 +88,13 @@ public:
     BarPlot* layerBars() const { return m_bars; }
     QLabel* totalsLabel() const { return m_totals; }
 
-    // Exports; false and *error naming the file on failure.
-    bool exportBudgetJson(const QString& path, QString* error = nullptr) const;
-    bool exportHeadScoresJson(const QString& path, QString* error = nullptr) const;
+    // Exports; false and *error naming the file on failure. The budget records its source; the
+    // head scores get a sidecar (path + ".headscope.json") with their metric and source.
+    bool exportBudgetJson(const QString& path, QString* error = nullptr);
+    bool exportHeadScoresJson(const QString& path, QString* error = nullptr);
+    // "run_inf_headkv_budget.json": a name that says what the file holds.
+    QString suggestedBudgetName() const;
+    QString suggestedScoresName() const;
 
 public Q_SLOTS:
     void recompute();
@@ -74,8 +102,16 @@ public Q_SLOTS:
 Q_SIGNALS:
     void planChanged();
     void exportFailed(const QString& what, const QString& message);
+    // An export was written: one line saying what and where (the status bar shows it).
+    void exported(const QString& message);
 
 private:
+    void showSource();
+    void exportDialog(bool budget);
+
+    ScoreSet m_set;
+    HeadMetric m_metric = HeadMetric::Inf;
+    std::optional<ScoreProvenance> m_source;
     ScoreMatrix m_scores;
     ModelDims m_dims;
     std::optional<BudgetPlan> m_plan;
@@ -83,6 +119,11 @@ private:
     QString m_error;
     double m_lastUpdateMs = 0.0;
 
+    QComboBox* m_metricBox = nullptr;
+    QCheckBox* m_follow = nullptr;
+    QLabel* m_sourceLabel = nullptr;
+    QPushButton* m_exportBudget = nullptr;
+    QPushButton* m_exportScores = nullptr;
     QComboBox* m_method = nullptr;
     QComboBox* m_granularity = nullptr;
     QComboBox* m_dtype = nullptr;

@@ -19,7 +19,8 @@ namespace headscope::views {
 ComparePanel::ComparePanel(QWidget* parent)
     : QWidget(parent), m_prompt(new QLineEdit(this)),
       m_useTest(new QCheckBox(QStringLiteral("Use selected probe test"), this)),
-      m_run(new QPushButton(QStringLiteral("Compare"), this)),
+      m_time(new QCheckBox(QStringLiteral("Time runs (warm-up, then %1 each; medians)").arg(kTimingRepeats), this)),
+      m_run(new QPushButton(QStringLiteral("Compare with the Budget tab's plan"), this)),
       m_mask(new QPushButton(QStringLiteral("Mask selected heads and re-run"), this)),
       m_full(new QTextBrowser(this)), m_compressed(new QTextBrowser(this)), m_kl(new BarPlot(this)),
       m_summary(new QLabel(this)), m_needle(new QLabel(this))
@@ -36,11 +37,18 @@ ComparePanel::ComparePanel(QWidget* parent)
     m_needle->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_needle->setWordWrap(true);
     m_needle->setVisible(false);
+    m_time->setToolTip(QStringLiteral("After the comparison, run each side %1 more times (both decoding the full run's "
+                                      "tokens) and report median prefill and decode times. Without it no timing is "
+                                      "shown: one run of each is dominated by warm-up and by other work on the machine.")
+                           .arg(kTimingRepeats));
     auto* bar = new QHBoxLayout;
     bar->addWidget(m_prompt, 1);
     bar->addWidget(m_useTest);
-    bar->addWidget(m_run);
-    bar->addWidget(m_mask);
+    auto* actions = new QHBoxLayout;
+    actions->addWidget(m_run);
+    actions->addWidget(m_mask);
+    actions->addWidget(m_time);
+    actions->addStretch(1);
     auto* texts = new QGridLayout;
     texts->addWidget(new QLabel(QStringLiteral("<b>Full cache</b>"), this), 0, 0);
     m_variantTitle = new QLabel(QStringLiteral("<b>Compressed cache</b>"), this);
@@ -59,6 +67,7 @@ ComparePanel::ComparePanel(QWidget* parent)
                                     "distribution from the full run's"));
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(bar);
+    layout->addLayout(actions);
     layout->addWidget(m_summary);
     layout->addWidget(m_needle);
     layout->addWidget(split, 1);
@@ -69,9 +78,9 @@ ComparePanel::ComparePanel(QWidget* parent)
             m_prompt->setText(m_typedPrompt);
         showPromptSource();
     });
-    connect(m_run, &QPushButton::clicked, this, [this] { Q_EMIT runRequested(prompt(), probeTest()); });
+    connect(m_run, &QPushButton::clicked, this, [this] { Q_EMIT runRequested(prompt(), probeTest(), timingRepeats()); });
     connect(m_mask, &QPushButton::clicked, this,
-            [this] { Q_EMIT maskAndRerunRequested(m_heads, prompt(), probeTest()); });
+            [this] { Q_EMIT maskAndRerunRequested(m_heads, prompt(), probeTest(), timingRepeats()); });
 }
 
 QString ComparePanel::prompt() const
@@ -187,18 +196,14 @@ void ComparePanel::setComparison(const Comparison& d)
     m_kl->setSeries({{QStringLiteral("KL"), QColor(70, 50, 127), kl}});
     const double fullBytes = static_cast<double>(d.full.kvBytes), variantBytes = static_cast<double>(d.variantRun.kvBytes);
     const double kvRatio = fullBytes > 0 ? 100.0 * variantBytes / fullBytes : 0.0;
-    m_summary->setText(
-        QStringLiteral("%1 — %2 · prefill %3 → %4 ms · decode %5 → %6 ms/token · KV %7 → %8 KiB (%9%)")
-            .arg(summaryLabel(d),
-                 m_divergence < 0 ? QStringLiteral("identical output")
-                                  : QStringLiteral("diverges at generated token %1").arg(m_divergence))
-            .arg(d.full.prefillMs, 0, 'f', 1)
-            .arg(d.variantRun.prefillMs, 0, 'f', 1)
-            .arg(d.full.decodeMsPerToken, 0, 'f', 2)
-            .arg(d.variantRun.decodeMsPerToken, 0, 'f', 2)
-            .arg(fullBytes / 1024.0, 0, 'f', 1)
-            .arg(variantBytes / 1024.0, 0, 'f', 1)
-            .arg(kvRatio, 0, 'f', 1));
+    m_summary->setText(QStringLiteral("%1 — %2 · KV %3 → %4 KiB (%5%) · %6")
+                           .arg(summaryLabel(d),
+                                m_divergence < 0 ? QStringLiteral("identical output")
+                                                 : QStringLiteral("diverges at generated token %1").arg(m_divergence))
+                           .arg(fullBytes / 1024.0, 0, 'f', 1)
+                           .arg(variantBytes / 1024.0, 0, 'f', 1)
+                           .arg(kvRatio, 0, 'f', 1)
+                           .arg(timingLabel(d)));
     const QString needle = needleReport(d);
     m_needle->setText(needle);
     m_needle->setVisible(!needle.isEmpty());
@@ -211,12 +216,51 @@ void ComparePanel::setComparison(const Comparison& d)
     m_prompt->setToolTip(shown.isEmpty() ? QString() : html);
 }
 
+QString ComparePanel::timingLabel(const Comparison& d)
+{
+    if (!d.timing)
+        return QStringLiteral("timing not measured (tick “Time runs”: one run of each is no speed comparison)");
+    const ComparisonTiming& t = *d.timing;
+    return QStringLiteral("prefill %1 → %2 ms, decode %3 → %4 ms/token (median of %5 runs each after a warm-up, %6 "
+                          "decode steps)")
+        .arg(t.fullPrefillMs, 0, 'f', 1)
+        .arg(t.variantPrefillMs, 0, 'f', 1)
+        .arg(t.fullDecodeMs, 0, 'f', 2)
+        .arg(t.variantDecodeMs, 0, 'f', 2)
+        .arg(t.repeats)
+        .arg(t.decodeSteps);
+}
+
+int ComparePanel::timingRepeats() const
+{
+    return m_time->isChecked() ? kTimingRepeats : 0;
+}
+
+void ComparePanel::clearComparison()
+{
+    m_divergence = -1;
+    m_variantTitle->setText(QStringLiteral("<b>Compressed cache</b>"));
+    m_full->clear();
+    m_compressed->clear();
+    m_kl->setSeries({});
+    m_summary->clear();
+    m_needle->clear();
+    m_needle->setVisible(false);
+    m_prompt->setToolTip(QString());
+}
+
 void ComparePanel::setSelectedHeads(const QList<QPair<int, int>>& heads)
 {
     m_heads = heads;
     m_mask->setEnabled(!heads.isEmpty());
+    QStringList names;
+    for (const auto& [layer, head] : heads)
+        names << QStringLiteral("L%1-H%2").arg(layer).arg(head);
     m_mask->setText(heads.isEmpty() ? QStringLiteral("Mask selected heads and re-run")
-                                    : QStringLiteral("Mask %1 selected head(s) and re-run").arg(heads.size()));
+                    : heads.size() == 1 ? QStringLiteral("Mask 1 head and re-run")
+                                        : QStringLiteral("Mask %1 heads and re-run").arg(heads.size()));
+    m_mask->setToolTip(heads.isEmpty() ? QStringLiteral("Select heads on the Heads tab first")
+                                       : QStringLiteral("Masks %1").arg(names.join(QStringLiteral(", "))));
 }
 
 } // namespace headscope::views

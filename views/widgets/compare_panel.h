@@ -1,7 +1,9 @@
 #pragma once
 // ComparePanel: the full model and a variant (compressed cache, masked heads) side by side, as
 // core's Comparison reports them: tokens from the first divergence on highlighted, per-step
-// KL(full ‖ variant) plotted (teacher-forced on the full run), timing and KV bytes compared.
+// KL(full ‖ variant) plotted (teacher-forced on the full run) and KV bytes compared. Timing is
+// claimed only when measured as such ("Time runs": medians over repeated runs after a warm-up,
+// core's ComparisonTiming); a single run is no speed comparison and is not shown as one.
 // "Mask selected heads and re-run" asks app/ (through a signal) to rerun with the heads selected
 // elsewhere zeroed. "Use selected probe test" swaps the typed prompt for the probe test picked in
 // the needle grid (app/ reads its recorded ids); the prompt box then names the test and the typed
@@ -32,7 +34,16 @@ class ComparePanel : public QWidget {
 public:
     explicit ComparePanel(QWidget* parent = nullptr);
 
+    static constexpr int kTimingRepeats = 5;
+
     void setComparison(const Comparison& comparison);
+    // Forgets the result shown (another document was opened).
+    void clearComparison();
+    // Runs of each side timed after the comparison: kTimingRepeats when "Time runs" is ticked, else 0.
+    int timingRepeats() const;
+    // "prefill 12.1 → 11.8 ms, decode … (median of 5 runs each after a warm-up)" or, without
+    // timing, why none is shown.
+    static QString timingLabel(const Comparison& comparison);
     // The comparison's first divergence (core's, on token ids), or -1 when the outputs agree.
     int divergence() const { return m_divergence; }
     // One line on how much of the needle the compressed cache kept; empty without a needle.
@@ -55,20 +66,23 @@ public:
     QPushButton* maskButton() const { return m_mask; }
     QPushButton* runButton() const { return m_run; }
     QCheckBox* probeTestBox() const { return m_useTest; }
+    QCheckBox* timingBox() const { return m_time; }
     QLineEdit* promptEdit() const { return m_prompt; }
     QLabel* needleSummary() const { return m_needle; }
 
 Q_SIGNALS:
     // Full vs compressed under the plan chosen elsewhere (Budget tab); probeTest is -1 for the
     // typed prompt.
-    void runRequested(const QString& prompt, int probeTest);
-    void maskAndRerunRequested(const QList<QPair<int, int>>& heads, const QString& prompt, int probeTest);
+    void runRequested(const QString& prompt, int probeTest, int timingRepeats);
+    void maskAndRerunRequested(const QList<QPair<int, int>>& heads, const QString& prompt, int probeTest,
+                               int timingRepeats);
 
 private:
     static QString render(const std::vector<std::string>& tokens, int divergence, const QString& color);
     void showPromptSource();
     QLineEdit* m_prompt = nullptr;
     QCheckBox* m_useTest = nullptr;
+    QCheckBox* m_time = nullptr;
     QPushButton* m_run = nullptr;
     QPushButton* m_mask = nullptr;
     QTextBrowser* m_full = nullptr;

@@ -1,6 +1,11 @@
 #include "widgets/model_card.h"
 
+#include <QComboBox>
+#include <QFileDialog>
 #include <QFormLayout>
+#include <QHBoxLayout>
+#include <QPushButton>
+#include <QStandardItemModel>
 #include <QLabel>
 #include <QLocale>
 #include <QVBoxLayout>
@@ -16,13 +21,39 @@ const QStringList& fieldNames()
         QStringLiteral("Hidden size"), QStringLiteral("Vocabulary"),  QStringLiteral("Parameters"),
         QStringLiteral("Stored dtype"), QStringLiteral("Weights"),    QStringLiteral("RoPE θ"),
         QStringLiteral("Context"),    QStringLiteral("Sliding window"), QStringLiteral("Layer types"),
-        QStringLiteral("Attention"),  QStringLiteral("Not loaded")};
+        QStringLiteral("Attention"),  QStringLiteral("Not loaded"),   QStringLiteral("Weights in memory")};
     return names;
 }
 } // namespace
 
-ModelCard::ModelCard(QWidget* parent) : QWidget(parent), m_form(new QFormLayout), m_title(new QLabel(this))
+ModelCard::ModelCard(QWidget* parent)
+    : QWidget(parent), m_form(new QFormLayout), m_title(new QLabel(this)), m_device(new QComboBox(this)),
+      m_dtype(new QComboBox(this)), m_load(new QPushButton(QStringLiteral("Load model…"), this)),
+      m_unload(new QPushButton(QStringLiteral("Unload"), this))
 {
+    m_device->addItem(QStringLiteral("cpu"));
+    m_device->addItem(QStringLiteral("cuda"));
+    m_dtype->addItem(QStringLiteral("f32"));
+    m_dtype->addItem(QStringLiteral("bf16"));
+    m_dtype->setToolTip(QStringLiteral("Compute dtype: f32, or bf16 (half the memory; scores differ slightly)"));
+    m_load->setToolTip(QStringLiteral("Choose a checkpoint directory (config.json, *.safetensors, tokenizer.json) and "
+                                      "load its weights; a dropped directory or config.json does the same"));
+    m_unload->setEnabled(false);
+    auto* actions = new QHBoxLayout;
+    actions->addWidget(new QLabel(QStringLiteral("Device:"), this));
+    actions->addWidget(m_device);
+    actions->addWidget(new QLabel(QStringLiteral("dtype:"), this));
+    actions->addWidget(m_dtype);
+    actions->addWidget(m_load);
+    actions->addWidget(m_unload);
+    actions->addStretch(1);
+    setCudaAvailable(false, QStringLiteral("unknown"));
+    connect(m_load, &QPushButton::clicked, this, [this] {
+        const QString dir = QFileDialog::getExistingDirectory(this, QStringLiteral("Load model (directory with config.json)"));
+        if (!dir.isEmpty())
+            Q_EMIT loadRequested(dir, device(), dtype());
+    });
+    connect(m_unload, &QPushButton::clicked, this, &ModelCard::unloadRequested);
     QFont f = m_title->font();
     f.setPointSizeF(f.pointSizeF() * 1.3);
     f.setBold(true);
@@ -34,6 +65,7 @@ ModelCard::ModelCard(QWidget* parent) : QWidget(parent), m_form(new QFormLayout)
         m_form->addRow(name + QLatin1Char(':'), value);
     }
     auto* layout = new QVBoxLayout(this);
+    layout->addLayout(actions);
     layout->addWidget(m_title);
     layout->addLayout(m_form);
     layout->addStretch(1);
@@ -54,9 +86,38 @@ QString ModelCard::field(const QString& label) const
 
 void ModelCard::clear()
 {
-    m_title->setText(QStringLiteral("No model loaded (File ▸ Load model checkpoint…)"));
+    m_title->setText(QStringLiteral("No model loaded (Load model…, File ▸ Load model…, or drop a checkpoint folder)"));
     for (const QString& name : fieldNames())
         setField(name, QStringLiteral("—"));
+    setWeightsState(QStringLiteral("not loaded"), false);
+}
+
+void ModelCard::setWeightsState(const QString& state, bool loaded)
+{
+    m_loaded = loaded;
+    setField(QStringLiteral("Weights in memory"), state);
+    m_unload->setEnabled(loaded);
+}
+
+void ModelCard::setCudaAvailable(bool available, const QString& reason)
+{
+    if (auto* items = qobject_cast<QStandardItemModel*>(m_device->model())) {
+        items->item(1)->setEnabled(available);
+        items->item(1)->setToolTip(available ? QString() : QStringLiteral("CUDA unavailable: %1").arg(reason));
+        items->item(1)->setText(available ? QStringLiteral("cuda") : QStringLiteral("cuda (unavailable: %1)").arg(reason));
+    }
+    if (!available)
+        m_device->setCurrentIndex(0);
+}
+
+QString ModelCard::device() const
+{
+    return m_device->currentIndex() == 1 ? QStringLiteral("cuda") : QStringLiteral("cpu");
+}
+
+QString ModelCard::dtype() const
+{
+    return m_dtype->currentText();
 }
 
 void ModelCard::setModel(const ModelConfig& c, const QString& architecture, const QString& directory,

@@ -64,6 +64,8 @@ void NeedleGridPanel::setSource(std::shared_ptr<const SessionSource> source)
 {
     m_source = std::move(source);
     m_test = -1;
+    m_grid->clearSelection(); // the previous file's cell; openTest marks the new test's
+    m_testMap->clearSelection();
     const QSignalBlocker block(m_metric);
     m_metric->clear();
     if (m_source)
@@ -141,6 +143,10 @@ void NeedleGridPanel::openTest(int testId)
     if (!it)
         return;
     m_test = testId;
+    // The grid's box marks the cell of the test the details show, whoever opened it.
+    const auto row = std::find(m_depths.begin(), m_depths.end(), it->depth) - m_depths.begin();
+    const auto col = std::find(m_lengths.begin(), m_lengths.end(), it->length) - m_lengths.begin();
+    m_grid->selectCell(static_cast<int>(row), static_cast<int>(col));
     const auto metric = static_cast<HeadMetric>(m_metric->currentData().toInt());
     const ScoreMatrix m = m_source->testScores(testId, metric);
     m_testMap->setValueLabel(QStringLiteral("%1, test %2").arg(metricLabel(metric)).arg(testId));
@@ -150,7 +156,7 @@ void NeedleGridPanel::openTest(int testId)
     const QStringList names = m_source->gates();
     for (int i = 0; i < names.size() && i < static_cast<int>(it->gates.size()); ++i)
         gates += QStringLiteral("%1 = %2<br>").arg(names[i]).arg(it->gates[static_cast<std::size_t>(i)], 0, 'f', 1);
-    m_details->setHtml(QStringLiteral("<h3>Test %1</h3><p>length %2 · depth %3% · needle %4</p>"
+    m_details->setHtml(QStringLiteral("<h3>Test %1</h3><p>length %2 · depth %3% · %4</p>"
                                       "<p><b>Question</b><br>%5</p><p><b>Expected</b><br>%6</p>"
                                       "<p><b>Generated</b><br>%7</p><p>%8</p>")
                            .arg(it->id)

@@ -40,6 +40,8 @@ void SessionFilterPanel::setSource(std::shared_ptr<const SessionSource> source)
 {
     m_loading = true;
     m_source = std::move(source);
+    m_extra.clear();
+    m_document = nextDocumentId();
     m_gate->clear();
     m_lengths->clear();
     m_depths->clear();
@@ -112,20 +114,47 @@ AggregateQuery SessionFilterPanel::query(HeadMetric metric) const
     return q;
 }
 
+void SessionFilterPanel::setExtraMetrics(const std::vector<MetricMap>& metrics)
+{
+    m_extra = metrics;
+    reaggregate();
+}
+
 void SessionFilterPanel::reaggregate()
 {
     if (m_loading)
         return;
     m_set = {};
+    m_set.document = m_document;
     m_accepted = 0;
     if (m_source) {
         m_set.source = m_source->path();
-        for (HeadMetric metric : m_source->metrics())
-            m_set.metrics.push_back(m_source->aggregate(query(metric)));
         const AggregateQuery q = query();
         for (const TestInfo& t : m_source->tests())
             m_accepted += m_source->accepts(t, q) ? 1 : 0;
-        m_summary->setText(QStringLiteral("%1 of %2 tests accepted").arg(m_accepted).arg(m_source->tests().size()));
+        // What every map was averaged over, recorded with it (exports and budgets state it).
+        ScoreProvenance p;
+        p.kind = ScoreProvenance::Kind::Session;
+        p.path = m_source->path().toStdString();
+        p.sha256 = m_source->sha256().toStdString();
+        p.gate = q.gate >= 0 ? m_source->gates().value(q.gate).toStdString() : std::string("none");
+        p.threshold = q.gate >= 0 ? q.threshold : 0.0;
+        p.lengths = q.lengths;
+        p.depths = q.depths;
+        p.testsAccepted = m_accepted;
+        p.testsTotal = static_cast<int>(m_source->tests().size());
+        for (HeadMetric metric : m_source->metrics()) {
+            MetricMap map = m_source->aggregate(query(metric));
+            map.provenance = p;
+            map.provenance.metric = std::string(headMetricName(metric));
+            m_set.metrics.push_back(std::move(map));
+        }
+        for (const MetricMap& extra : m_extra)
+            m_set.metrics.push_back(extra);
+        m_summary->setText(QStringLiteral("%1 of %2 %3 accepted")
+                               .arg(m_accepted)
+                               .arg(m_source->tests().size())
+                               .arg(m_source->tests().size() == 1 ? QStringLiteral("test") : QStringLiteral("tests")));
     } else {
         m_summary->setText(QStringLiteral("No session open"));
     }

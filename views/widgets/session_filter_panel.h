@@ -21,7 +21,13 @@ class SessionFilterPanel : public QWidget {
 public:
     explicit SessionFilterPanel(QWidget* parent = nullptr);
 
+    // A new document: controls reset to the source's lengths and depths, and the score sets it
+    // emits carry a new document id (ScoreSet::document).
     void setSource(std::shared_ptr<const SessionSource> source);
+    // Metrics from score files added to the session (same shape): appended to every set emitted,
+    // unaffected by the filters (a score file has no tests to filter). Re-emits the set.
+    void setExtraMetrics(const std::vector<MetricMap>& metrics);
+    const std::vector<MetricMap>& extraMetrics() const { return m_extra; }
     const std::shared_ptr<const SessionSource>& source() const { return m_source; }
     // The query for one metric under the current controls.
     AggregateQuery query(HeadMetric metric = HeadMetric::Inf) const;
@@ -45,6 +51,8 @@ Q_SIGNALS:
 private:
     std::shared_ptr<const SessionSource> m_source;
     ScoreSet m_set;
+    std::vector<MetricMap> m_extra;
+    quint64 m_document = 0;
     int m_accepted = 0;
     QComboBox* m_gate = nullptr;
     ParamSlider* m_threshold = nullptr;

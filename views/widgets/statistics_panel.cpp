@@ -30,6 +30,9 @@ StatisticsPanel::StatisticsPanel(QWidget* parent)
     bar->addWidget(m_rhoLabel, 1);
     m_lengthPlot->setAxisTitles(QStringLiteral("Context length (tokens)"), QStringLiteral("Jaccard vs all tests"));
     m_depthPlot->setAxisTitles(QStringLiteral("Needle depth (%)"), QStringLiteral("Jaccard vs all tests"));
+    // Jaccard is in [0, 1]: both plots on that one scale, so their bars compare by eye.
+    m_lengthPlot->setValueRange(0.0, 1.05);
+    m_depthPlot->setValueRange(0.0, 1.05);
     auto* plots = new QHBoxLayout;
     plots->addWidget(m_lengthPlot);
     plots->addWidget(m_depthPlot);

@@ -32,6 +32,8 @@ public:
     QSpinBox* topK() const { return m_k; }
     QComboBox* metricA() const { return m_a; }
     QComboBox* metricB() const { return m_b; }
+    BarPlot* lengthPlot() const { return m_lengthPlot; }
+    BarPlot* depthPlot() const { return m_depthPlot; }
 
 public Q_SLOTS:
     void recompute();

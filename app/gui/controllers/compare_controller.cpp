@@ -4,6 +4,7 @@
 
 #include "headscope/core/compression.h"
 #include "headscope/core/errors.h"
+#include "headscope/core/head_list.h"
 
 #include <QFileInfo>
 
@@ -18,10 +19,11 @@ void CompareController::setSession(std::shared_ptr<const views::SessionSource> s
     m_session = std::move(session);
 }
 
-std::optional<CompareJob> CompareController::job(const QString& prompt, int probeTest)
+std::optional<CompareJob> CompareController::job(const QString& prompt, int probeTest, int timingRepeats)
 {
     CompareJob job;
     job.request.options.maxNewTokens = kMaxNewTokens;
+    job.request.timingRepeats = timingRepeats;
     if (probeTest < 0) {
         job.prompt = prompt;
         return job;
@@ -47,7 +49,8 @@ std::optional<CompareJob> CompareController::job(const QString& prompt, int prob
     return std::nullopt;
 }
 
-void CompareController::compareCompressed(const QString& prompt, int probeTest, const std::optional<BudgetPlan>& plan)
+void CompareController::compareCompressed(const QString& prompt, int probeTest, const std::optional<BudgetPlan>& plan,
+                                          int timingRepeats)
 {
     if (!plan) {
         Q_EMIT failed(QStringLiteral("Comparing full and compressed generation"),
@@ -55,7 +58,7 @@ void CompareController::compareCompressed(const QString& prompt, int probeTest, 
                                      "Budgets tab, then run the comparison."));
         return;
     }
-    std::optional<CompareJob> j = job(prompt, probeTest);
+    std::optional<CompareJob> j = job(prompt, probeTest, timingRepeats);
     if (!j)
         return;
     auto spec = std::make_shared<CompressionSpec>();
@@ -65,14 +68,16 @@ void CompareController::compareCompressed(const QString& prompt, int probeTest, 
     m_engine->compare(*j);
 }
 
-void CompareController::compareMasked(const QList<QPair<int, int>>& heads, const QString& prompt, int probeTest)
+void CompareController::compareMasked(const QList<QPair<int, int>>& heads, const QString& prompt, int probeTest,
+                                      int timingRepeats)
 {
-    std::optional<CompareJob> j = job(prompt, probeTest);
+    std::optional<CompareJob> j = job(prompt, probeTest, timingRepeats);
     if (!j)
         return;
     for (const auto& [layer, head] : heads)
         j->request.maskedHeads.push_back(HeadRef{layer, head});
-    Q_EMIT started(QStringLiteral("Generating with and without %1 head(s)…").arg(heads.size()));
+    Q_EMIT started(QStringLiteral("Generating with and without %1…")
+                       .arg(QString::fromStdString(describeHeadList(j->request.maskedHeads))));
     m_engine->compare(*j);
 }
 

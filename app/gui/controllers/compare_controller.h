@@ -32,12 +32,14 @@ public:
     // The session whose probe tests can be compared on (null: none open).
     void setSession(std::shared_ptr<const views::SessionSource> session);
 
-    // `probeTest` is a test id of the session, or -1 for the typed `prompt`.
-    void compareCompressed(const QString& prompt, int probeTest, const std::optional<BudgetPlan>& plan);
-    void compareMasked(const QList<QPair<int, int>>& heads, const QString& prompt, int probeTest);
+    // `probeTest` is a test id of the session, or -1 for the typed `prompt`; `timingRepeats` > 0
+    // times that many runs of each side after the comparison (medians; 0: no timing claim).
+    void compareCompressed(const QString& prompt, int probeTest, const std::optional<BudgetPlan>& plan,
+                           int timingRepeats = 0);
+    void compareMasked(const QList<QPair<int, int>>& heads, const QString& prompt, int probeTest, int timingRepeats = 0);
 
     // The job compareCompressed/compareMasked would send (for tests); nullopt after failed().
-    std::optional<CompareJob> job(const QString& prompt, int probeTest);
+    std::optional<CompareJob> job(const QString& prompt, int probeTest, int timingRepeats = 0);
 
 Q_SIGNALS:
     void failed(const QString& what, const QString& message);

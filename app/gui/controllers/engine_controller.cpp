@@ -6,6 +6,7 @@
 #include "headscope/core/tokenizer.h"
 #include "headscope/engine/engine.h"
 
+#include <QFileInfo>
 #include <QMetaObject>
 
 #include <algorithm>
@@ -20,7 +21,37 @@ namespace headscope::app {
 EngineWorker::EngineWorker() = default;
 EngineWorker::~EngineWorker() = default;
 
-void EngineWorker::loadCheckpoint(const QString& directory, bool loadWeights)
+QString ProbeOutcome::describe() const
+{
+    const QString file = QFileInfo(sessionPath).fileName();
+    const int kept = written + failed;
+    const auto tests = [](int n) { return n == 1 ? QStringLiteral("test") : QStringLiteral("tests"); };
+    QString text;
+    if (cancelled)
+        text = QStringLiteral("Cancelled after %1 of %2 %3: %4 kept in %5%6")
+                   .arg(kept)
+                   .arg(total)
+                   .arg(tests(total))
+                   .arg(kept)
+                   .arg(file)
+                   .arg(kept < total ? QStringLiteral(" (tick “Continue this session” and start again to finish)")
+                                     : QString());
+    else
+        text = QStringLiteral("Finished: %1 %2 written to %3 in %4 s").arg(kept).arg(tests(kept)).arg(file).arg(seconds, 0, 'f', 1);
+    if (failed > 0)
+        text += QStringLiteral(", %1 with errors").arg(failed);
+    if (skipped > 0)
+        text += QStringLiteral(", %1 already there skipped").arg(skipped);
+    return text;
+}
+
+void EngineWorker::unload()
+{
+    m_engine.reset();
+    Q_EMIT unloaded();
+}
+
+void EngineWorker::loadCheckpoint(const QString& directory, bool loadWeights, const ModelLoadChoice& choice)
 {
     const QString what = QStringLiteral("Loading the checkpoint %1").arg(directory);
     try {
@@ -33,8 +64,12 @@ void EngineWorker::loadCheckpoint(const QString& directory, bool loadWeights)
             info->storedDtype = QString::fromStdString(std::string(elementTypeName(ckpt.storedDtype())));
         }
         if (loadWeights) {
+            m_engine.reset(); // the old weights go before the new ones arrive
+            LoadOptions options;
+            options.device = choice.device == QLatin1String("cuda") ? Device::Cuda : Device::Cpu;
+            options.dtype = choice.dtype == QLatin1String("bf16") ? DType::BF16 : DType::F32;
             auto engine = std::make_unique<Engine>();
-            engine->load(directory.toStdString());
+            engine->load(directory.toStdString(), options);
             info->device = QString::fromStdString(engine->deviceDescription());
             info->engineLoaded = true;
             m_engine = std::move(engine);
@@ -58,9 +93,13 @@ void EngineWorker::busyWait(int ms, std::stop_token token)
 void EngineWorker::runProbe(std::shared_ptr<const ProbeRequest> config, std::stop_token stop)
 {
     const QString what = QStringLiteral("Running the probe into %1").arg(QString::fromStdString(config->out.string()));
+    ProbeOutcome outcome; // counted as tests finish, so a cancelled run still says what it kept
+    outcome.sessionPath = QString::fromStdString(config->out.string());
+    outcome.total = config->testCount();
     try {
         if (!m_engine || !m_engine->isLoaded())
-            throw UsageError("no model weights are loaded: use File ▸ Load model weights into the engine first");
+            throw UsageError("no model weights are loaded: load a model first (Model tab, File ▸ Load model…, or drop "
+                             "its folder on the window)");
         const Tokenizer tokenizer = Tokenizer::fromDirectory(m_engine->checkpointDir());
         ProbeRunner runner(*m_engine, tokenizer);
         std::vector<double> sum;
@@ -70,6 +109,10 @@ void EngineWorker::runProbe(std::shared_ptr<const ProbeRequest> config, std::sto
         const ProbeSummary summary = runner.run(
             *config,
             [&](const ProbeProgress& p) {
+                outcome.total = p.total;
+                outcome.skipped = p.skipped;
+                (p.last.status == "ok" ? outcome.written : outcome.failed) += 1;
+                outcome.seconds = p.elapsedSeconds;
                 auto snap = std::make_shared<ProbeSnapshot>();
                 snap->done = p.done;
                 snap->total = p.total;
@@ -92,16 +135,15 @@ void EngineWorker::runProbe(std::shared_ptr<const ProbeRequest> config, std::sto
                 Q_EMIT probeProgress(std::move(snap));
             },
             stop);
-        ProbeOutcome outcome;
-        outcome.sessionPath = QString::fromStdString(config->out.string());
         outcome.written = summary.testsWritten;
         outcome.failed = summary.testsFailed;
+        outcome.skipped = summary.testsSkipped;
+        outcome.total = std::max(outcome.total, summary.testsWritten + summary.testsFailed);
         outcome.cancelled = stop.stop_requested();
         outcome.seconds = summary.seconds;
         Q_EMIT probeFinished(outcome);
     } catch (const CancelledError&) {
-        ProbeOutcome outcome;
-        outcome.sessionPath = QString::fromStdString(config->out.string());
+        // The tests counted so far are in the file; the one in flight was discarded.
         outcome.cancelled = true;
         Q_EMIT probeFinished(outcome);
     } catch (const Error& e) {
@@ -134,7 +176,8 @@ void EngineWorker::compare(const CompareJob& job, std::stop_token stop)
                                         : QStringLiteral("Comparing generations on %1").arg(QString::fromStdString(source));
     try {
         if (!m_engine || !m_engine->isLoaded())
-            throw UsageError("no model weights are loaded: use File ▸ Load model weights into the engine first");
+            throw UsageError("no model weights are loaded: load a model first (Model tab, File ▸ Load model…, or drop "
+                             "its folder on the window)");
         ComparisonRequest request = job.request;
         const bool recorded = !request.promptIds.empty();
         if (!recorded && job.prompt.trimmed().isEmpty())
@@ -166,6 +209,7 @@ EngineController::EngineController(QObject* parent) : QObject(parent), m_worker(
     qRegisterMetaType<std::shared_ptr<const CheckpointInfo>>();
     qRegisterMetaType<std::shared_ptr<const ProbeSnapshot>>();
     qRegisterMetaType<ProbeOutcome>();
+    qRegisterMetaType<ModelLoadChoice>();
     qRegisterMetaType<std::shared_ptr<const Comparison>>();
     m_thread.setObjectName(QStringLiteral("headscope-engine"));
     m_worker->moveToThread(&m_thread);
@@ -173,9 +217,15 @@ EngineController::EngineController(QObject* parent) : QObject(parent), m_worker(
     connect(m_worker, &EngineWorker::checkpointLoaded, this,
             [this](std::shared_ptr<const CheckpointInfo> info) {
                 m_checkpoint = info;
+                m_loading = false;
                 finished();
                 Q_EMIT checkpointLoaded(std::move(info));
             });
+    connect(m_worker, &EngineWorker::unloaded, this, [this] {
+        m_checkpoint.reset();
+        finished();
+        Q_EMIT unloaded();
+    });
     connect(m_worker, &EngineWorker::busyWaitFinished, this, [this](bool stopped) {
         finished();
         Q_EMIT busyWaitFinished(stopped);
@@ -190,6 +240,7 @@ EngineController::EngineController(QObject* parent) : QObject(parent), m_worker(
         Q_EMIT compared(std::move(result));
     });
     connect(m_worker, &EngineWorker::failed, this, [this](const QString& what, const QString& message) {
+        m_loading = false;
         finished();
         Q_EMIT failed(what, message);
     });
@@ -215,11 +266,27 @@ void EngineController::finished()
         Q_EMIT busyChanged(false);
 }
 
-void EngineController::loadCheckpoint(const QString& directory, bool loadWeights)
+void EngineController::loadCheckpoint(const QString& directory, bool loadWeights, const ModelLoadChoice& choice)
 {
     started();
-    QMetaObject::invokeMethod(m_worker, [w = m_worker, directory, loadWeights] { w->loadCheckpoint(directory, loadWeights); },
-                              Qt::QueuedConnection);
+    m_loading = true;
+    QMetaObject::invokeMethod(
+        m_worker, [w = m_worker, directory, loadWeights, choice] { w->loadCheckpoint(directory, loadWeights, choice); },
+        Qt::QueuedConnection);
+}
+
+void EngineController::unload()
+{
+    started();
+    QMetaObject::invokeMethod(m_worker, [w = m_worker] { w->unload(); }, Qt::QueuedConnection);
+}
+
+bool EngineController::cudaAvailable(QString* reason)
+{
+    const bool available = Engine::cudaAvailable();
+    if (!available && reason)
+        *reason = QStringLiteral("this build's LibTorch has no CUDA, or no GPU is visible");
+    return available;
 }
 
 void EngineController::busyWait(int ms)

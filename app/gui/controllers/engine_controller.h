@@ -42,10 +42,20 @@ struct ProbeSnapshot {
 
 struct ProbeOutcome {
     QString sessionPath;
-    int written = 0;
-    int failed = 0;
+    int written = 0;     // tests this run added (scored)
+    int failed = 0;      // tests this run added with status "error"
+    int skipped = 0;     // already in the session (resume) or in other shards
+    int total = 0;       // tests this run set out to do
     bool cancelled = false;
     double seconds = 0.0;
+    // "Cancelled after 3 of 20 tests: 3 kept in run.h5 (continue with “Continue this session”)".
+    QString describe() const;
+};
+
+// How to load a model: device and compute dtype, as the Model tab offers them.
+struct ModelLoadChoice {
+    QString device = QStringLiteral("cpu"); // "cpu" | "cuda"
+    QString dtype = QStringLiteral("f32");  // "f32" | "bf16"
 };
 
 // A comparison for the worker: core's request, whose prompt is either recorded ids (a probe
@@ -65,7 +75,9 @@ public:
 public Q_SLOTS:
     // Reads config.json + safetensors headers (fast; no weights in memory) and, when
     // loadWeights is true, loads the Engine. Emits checkpointLoaded or failed.
-    void loadCheckpoint(const QString& directory, bool loadWeights);
+    void loadCheckpoint(const QString& directory, bool loadWeights, const headscope::app::ModelLoadChoice& choice);
+    // Frees the Engine (and its weights). Emits unloaded.
+    void unload();
     // Sleeps in small steps until stopped or `ms` passed (exercises cancellation in tests).
     void busyWait(int ms, std::stop_token stop);
     // Runs a probe grid with the loaded Engine and the checkpoint's tokenizer, writing the
@@ -77,6 +89,7 @@ public Q_SLOTS:
 Q_SIGNALS:
     void compared(std::shared_ptr<const headscope::Comparison> result);
     void checkpointLoaded(std::shared_ptr<const headscope::app::CheckpointInfo> info);
+    void unloaded();
     void probeProgress(std::shared_ptr<const headscope::app::ProbeSnapshot> snapshot);
     void probeFinished(const headscope::app::ProbeOutcome& outcome);
     void busyWaitFinished(bool stopped);
@@ -92,7 +105,13 @@ public:
     explicit EngineController(QObject* parent = nullptr);
     ~EngineController() override;
 
-    void loadCheckpoint(const QString& directory, bool loadWeights = false);
+    void loadCheckpoint(const QString& directory, bool loadWeights = false, const ModelLoadChoice& choice = {});
+    // Reads the checkpoint and loads its weights: the one action that makes a model usable.
+    void loadModel(const QString& directory, const ModelLoadChoice& choice = {}) { loadCheckpoint(directory, true, choice); }
+    void unload();
+    // Whether CUDA can be offered; *reason says why not.
+    static bool cudaAvailable(QString* reason = nullptr);
+    bool isLoading() const { return m_loading; }
     void busyWait(int ms);
     // Validates the request here (ProbeRequest::validate, so a bad option fails at once, before
     // any work), then runs it on the worker.
@@ -105,6 +124,7 @@ public:
 
 Q_SIGNALS:
     void checkpointLoaded(std::shared_ptr<const headscope::app::CheckpointInfo> info);
+    void unloaded();
     void busyWaitFinished(bool stopped);
     void probeProgress(std::shared_ptr<const headscope::app::ProbeSnapshot> snapshot);
     void probeFinished(const headscope::app::ProbeOutcome& outcome);
@@ -121,6 +141,7 @@ private:
     std::shared_ptr<const CheckpointInfo> m_checkpoint;
     std::stop_source m_stop; // GUI thread only; workers get tokens
     int m_pending = 0;
+    bool m_loading = false;
 };
 
 } // namespace headscope::app
@@ -128,4 +149,5 @@ private:
 Q_DECLARE_METATYPE(std::shared_ptr<const headscope::app::CheckpointInfo>)
 Q_DECLARE_METATYPE(std::shared_ptr<const headscope::app::ProbeSnapshot>)
 Q_DECLARE_METATYPE(headscope::app::ProbeOutcome)
+Q_DECLARE_METATYPE(headscope::app::ModelLoadChoice)
 Q_DECLARE_METATYPE(std::shared_ptr<const headscope::Comparison>)

@@ -1,15 +1,19 @@
 #pragma once
 // Reads a head-score JSON file through core's importer (score_file.h) into a views::ScoreSet:
-// the importer's per-head means plus a 95% CI from the per-test lists. Throws
+// the importer's per-head means plus a 95% CI from the per-test lists, with the metric the file
+// holds — from the sidecar HeadScope wrote when it exported the file (score_provenance.h), else
+// from the file name, else stated as unknown — and its provenance (path, sha256). Throws
 // headscope::FormatError / LoadError naming the file and the offending key.
 #include "models/score_set.h"
 
 #include <QString>
 
+#include <optional>
+
 namespace headscope::app {
 
-// The metric a score file's name implies ("..._retrieval_heads.json" → Retrieval).
-HeadMetric metricForFileName(const QString& fileName);
+// The metric a score file's name implies ("..._retrieval_heads.json" → Retrieval), if any.
+std::optional<HeadMetric> metricForFileName(const QString& fileName);
 
 views::ScoreSet loadScoreFile(const QString& path);
 

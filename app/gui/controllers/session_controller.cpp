@@ -9,6 +9,7 @@
 #include <QFutureWatcher>
 #include <QtConcurrent/QtConcurrentRun>
 
+#include <algorithm>
 #include <variant>
 
 namespace headscope::app {
@@ -62,10 +63,34 @@ bool SessionController::addScoreFile(const QString& path)
 std::shared_ptr<const OpenedDocument> SessionController::merged(const OpenedDocument& added, QString* error) const
 {
     auto doc = std::make_shared<OpenedDocument>(*m_current);
-    doc->path = added.path;
     const views::MetricMap& metric = added.scores.metrics.front();
-    if (!doc->scores.addMetric(metric, added.path, error))
+    if (doc->session) {
+        const views::SessionSource& session = *doc->session;
+        if (metric.matrix.layers != session.layers() || metric.matrix.heads != session.heads()) {
+            *error = QStringLiteral("%1 has %2 layers × %3 heads but the open session %4 has %5 × %6: a metric is "
+                                    "added only to scores of the same model")
+                         .arg(added.path)
+                         .arg(metric.matrix.layers)
+                         .arg(metric.matrix.heads)
+                         .arg(QFileInfo(session.path()).fileName())
+                         .arg(session.layers())
+                         .arg(session.heads());
+            return nullptr;
+        }
+        const std::vector<HeadMetric> held = session.metrics();
+        if (std::find(held.begin(), held.end(), metric.metric) != held.end()) {
+            *error = QStringLiteral("the open session %1 already has %2 from its own tests: open %3 on its own "
+                                    "(File ▸ Open) to see the file's values")
+                         .arg(QFileInfo(session.path()).fileName(), views::metricLabel(metric.metric), added.path);
+            return nullptr;
+        }
+        std::erase_if(doc->scores.metrics, [&](const views::MetricMap& m) { return m.metric == metric.metric; });
+        doc->scores.metrics.push_back(metric);
+        doc->scores.source = session.path();
+    } else if (!doc->scores.addMetric(metric, added.path, error)) {
         return nullptr;
+    }
+    doc->path = added.path;
     doc->addedMetric = metric.metric;
     return doc;
 }
@@ -81,7 +106,7 @@ bool SessionController::read(const QString& path, bool add)
     }
     ++m_busy;
     auto* watcher = new QFutureWatcher<Outcome>(this);
-    connect(watcher, &QFutureWatcher<Outcome>::finished, this, [this, watcher, what, add] {
+    connect(watcher, &QFutureWatcher<Outcome>::finished, this, [this, watcher, what, add, path] {
         --m_busy;
         const Outcome outcome = watcher->result();
         watcher->deleteLater();
@@ -91,8 +116,12 @@ bool SessionController::read(const QString& path, bool add)
             return;
         }
         std::shared_ptr<const OpenedDocument> doc = *read;
-        const bool merge = add && (*read)->kind == OpenedDocument::Kind::ScoreFile && !(*read)->scores.empty() &&
-                           m_current && m_current->kind == OpenedDocument::Kind::ScoreFile && !m_current->scores.empty();
+        if (add && (*read)->kind != OpenedDocument::Kind::ScoreFile) {
+            Q_EMIT failed(what, QStringLiteral("%1 is a probe session, not a score file: open it with File ▸ Open").arg(path));
+            return;
+        }
+        const bool merge = add && !(*read)->scores.empty() && m_current &&
+                           (m_current->session || !m_current->scores.empty());
         if (merge) {
             QString error;
             doc = merged(**read, &error);
@@ -100,6 +129,11 @@ bool SessionController::read(const QString& path, bool add)
                 Q_EMIT failed(what, error);
                 return;
             }
+        }
+        if (!merge) { // a new document: views start afresh
+            auto fresh = std::make_shared<OpenedDocument>(*doc);
+            fresh->scores.document = views::nextDocumentId();
+            doc = fresh;
         }
         m_current = doc;
         Q_EMIT opened(doc);

@@ -18,7 +18,9 @@ struct OpenedDocument {
     enum class Kind { ScoreFile, Session };
     Kind kind = Kind::ScoreFile;
     QString path;                                          // the file just read
-    views::ScoreSet scores;                                // score files (after addScoreFile: all metrics)
+    // Score files: their maps (after addScoreFile: every metric added). Sessions: the metrics of
+    // score files added to it (shown beside the session's own, unfiltered).
+    views::ScoreSet scores;
     std::shared_ptr<const views::SessionSource> session;   // sessions (null for score files)
     // Set when the file was added to the open score files as another metric: that metric.
     std::optional<HeadMetric> addedMetric;
@@ -31,11 +33,15 @@ public:
 
     // .json → score file; .h5/.hdf5 → session. Returns false (and emits failed) for other suffixes.
     bool open(const QString& path);
-    // A score file whose metric joins the open score files (same shape required; failed()
-    // names both shapes otherwise). With no score file open, the same as open().
+    // A score file whose metric joins the open document — score files, or a session's own
+    // metrics — with the same shape required: failed() names both shapes otherwise, or the
+    // metric when the session holds it already. Nothing open: the same as open().
     bool addScoreFile(const QString& path);
     static bool canOpen(const QString& path);
     const OpenedDocument* current() const { return m_current.get(); }
+    // Forgets the open document (the panels must let go of its session too, so that its file is
+    // closed: a probe run continuing that session writes into it).
+    void close() { m_current.reset(); }
     bool isBusy() const { return m_busy > 0; }
 
 Q_SIGNALS:

@@ -5,6 +5,7 @@
 #include "headscope/core/model_config.h"
 #include "headscope/core/probe_config.h"
 #include "headscope/core/session.h"
+#include "headscope/core/sha256.h"
 #include "headscope/core/tokenizer.h"
 
 #include <algorithm>
@@ -25,7 +26,10 @@ double toPercent(double fraction)
 
 std::shared_ptr<SessionFileSource> SessionFileSource::open(const std::filesystem::path& path)
 {
-    return std::shared_ptr<SessionFileSource>(new SessionFileSource(SessionReader::open(path)));
+    auto source = std::shared_ptr<SessionFileSource>(new SessionFileSource(SessionReader::open(path)));
+    // Opened off the GUI thread, so hashing here costs the user nothing on screen.
+    source->m_sha256 = QString::fromStdString(sha256FileHex(path));
+    return source;
 }
 
 SessionFileSource::SessionFileSource(std::unique_ptr<SessionReader> reader) : m_reader(std::move(reader))
@@ -43,7 +47,7 @@ SessionFileSource::SessionFileSource(std::unique_ptr<SessionReader> reader) : m_
         info.length = t.length;
         info.depth = toPercent(t.depth);
         m_depthFraction[info.depth] = t.depth;
-        info.needleId = QStringLiteral("needle %1").arg(t.needleIndex);
+        info.needleId = QStringLiteral("needle %1").arg(t.needleIndex); // shown as is: "needle 0"
         if (t.needleIndex >= 0 && t.needleIndex < static_cast<int>(needles.size())) {
             const Needle& needle = needles[static_cast<std::size_t>(t.needleIndex)];
             info.question = QString::fromStdString(needle.question);
@@ -250,6 +254,7 @@ std::optional<views::AttentionRow> SessionFileSource::attentionRow(int testId, i
         row.needleBegin = static_cast<int>(t->spanStart);
         row.needleEnd = static_cast<int>(t->spanEnd);
     }
+    row.topK = m_reader->manifest().topK;
     row.title = QStringLiteral("test %1 · step %2 · L%3 H%4").arg(testId).arg(step).arg(layer).arg(head);
     row.tokens = contextTokens(testId).mid(0, row.keys);
     return row;

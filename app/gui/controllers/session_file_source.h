@@ -26,6 +26,7 @@ public:
     ~SessionFileSource() override;
 
     QString path() const override;
+    QString sha256() const override { return m_sha256; }
     int layers() const override;
     int heads() const override;
     int kvHeads() const override;
@@ -60,6 +61,7 @@ private:
     const Tokenizer* recordedTokenizer() const; // null when unavailable; looked for once
 
     std::unique_ptr<SessionReader> m_reader;
+    QString m_sha256;
     std::vector<views::TestInfo> m_tests;
     std::map<double, double> m_depthFraction; // percent shown → fraction stored
     mutable int m_cachedTest = -1;             // steps of the last test asked for (read lazily)

@@ -3,6 +3,7 @@
 // the compressed cache. Capacities count SELECTED prefix tokens; every head additionally keeps
 // the `window` most recent prompt tokens (docs/algorithms.md §4A/§4B: head_len = cap + window).
 #include "headscope/core/score_matrix.h"
+#include "headscope/core/score_provenance.h"
 
 #include <cstdint>
 #include <map>
@@ -60,6 +61,9 @@ struct BudgetPlan {
     std::optional<GroupAggregation> groupAggregation; // set when reduced to KV heads
     std::optional<ModelDims> model;
     std::string provenance;               // "scores:<path> sha256:<hex>" or "session:<path>#…"
+    // The scores behind a score-driven plan: file, digest, metric, gate, threshold, subset
+    // (written as "source"; absent for uniform/pyramid and for files from before it existed).
+    std::optional<ScoreProvenance> source;
 
     int64_t at(int layer, int head) const { return capacities[static_cast<std::size_t>(layer) * heads + head]; }
     int64_t& at(int layer, int head) { return capacities[static_cast<std::size_t>(layer) * heads + head]; }

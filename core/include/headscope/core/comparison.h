@@ -28,6 +28,11 @@ struct ComparisonRequest {
     std::vector<HeadRef> maskedHeads;
     std::optional<std::pair<int64_t, int64_t>> needleSpan; // [begin, end) in promptIds, if a needle prompt
     std::string promptSource; // names recorded ids, e.g. "probe test 3 of run.h5"; empty for typed prompts
+    // Timing: 0 measures nothing (a comparison of outputs makes no speed claim). N > 0: after the
+    // quality runs (which warm both paths up), N more runs of each, alternating full and variant,
+    // both teacher-forced on the full run's tokens so they decode the same number of steps, and
+    // without log-probabilities; Comparison::timing reports the medians.
+    int timingRepeats = 0;
 
     // Throws UsageError: empty prompt, no variant, needle span outside the prompt.
     void validate() const;
@@ -41,6 +46,21 @@ struct StepComparison {
     double kl = 0.0;          // KL(full ‖ variant) in nats
 };
 
+// Medians over ComparisonRequest::timingRepeats runs of each side, after one warm-up run of each.
+struct ComparisonTiming {
+    int warmups = 1;
+    int repeats = 0;
+    int decodeSteps = 0; // tokens decoded by every timed run
+    double fullPrefillMs = 0.0, variantPrefillMs = 0.0;       // medians
+    double fullDecodeMs = 0.0, variantDecodeMs = 0.0;         // medians, ms per token
+    std::vector<double> fullPrefill, variantPrefill, fullDecode, variantDecode; // every sample, in run order
+    // "median of 5 runs after a warm-up: prefill 12.1 → 11.8 ms, decode 3.02 → 2.95 ms/token"
+    std::string describe() const;
+};
+
+// The median of a sample (mean of the middle two for an even count); NaN when empty.
+double median(std::vector<double> values);
+
 struct Comparison {
     std::string variant;       // ComparisonRequest::describeVariant()
     std::string compression;   // CompressionSpec::describe(), empty without compression
@@ -52,6 +72,9 @@ struct Comparison {
     double meanKl = 0.0;
     double maxKl = 0.0;
     double top1Agreement = 0.0; // fraction of steps with variantTop1 == fullToken
+    // Set only when timingRepeats > 0. The greedy runs' own prefillMs/decodeMsPerToken are single
+    // runs (the first pays cold caches) and include log-softmax work: not a speed comparison.
+    std::optional<ComparisonTiming> timing;
     // Compressed variants with a needle span: per layer and stored head how many needle tokens the
     // cache kept, the needle's length, and Σ needleKept / (stored heads × needleLength).
     std::vector<std::vector<int64_t>> needleKept;

@@ -4,6 +4,7 @@
 // checked, and prepareProbe() is the one place the model's tokenizer turns it into what the run
 // feeds the model (prompt template, BOS policy, chat template, haystack text) — so the same
 // settings give the same prompt ids whichever front end started the run.
+#include "headscope/core/generator.h"
 #include "headscope/core/haystack.h"
 #include "headscope/core/head_metrics.h"
 #include "headscope/core/probe_config.h"
@@ -33,6 +34,9 @@ struct ProbeRequest {
     bool stopAtNewline = false;
     bool stopAtAnswerLength = false;        // generate as many tokens as the answer has
     bool storeSteps = true;                 // per-step row statistics
+    // Query heads whose attention output is zeroed in every test (an ablation; recorded in the
+    // manifest as masked_heads). Empty: the model as it is.
+    std::vector<HeadRef> maskedHeads;
     std::vector<int> storeRowsOf;           // test ids whose complete attention rows are stored
     bool storeRowsOfAll = false;            // … or every test's
     std::filesystem::path out;              // the session file
@@ -50,6 +54,12 @@ struct ProbeRequest {
 // Text forms shared by the front ends (errors name `what`, e.g. "--lengths" or "Context lengths").
 // "1000, 2000" → {1000, 2000}; every item a positive integer.
 std::vector<int> parseLengths(std::string_view text, std::string_view what);
+// --store-rows / "Store full rows of": "all" → every test, "0, 3" → those test ids, "" → none.
+struct StoreRowsChoice {
+    bool all = false;
+    std::vector<int> ids;
+};
+StoreRowsChoice parseStoreRows(std::string_view text, std::string_view what);
 // "i/n" → {i, n}.
 std::pair<int, int> parseShard(std::string_view text);
 

@@ -33,6 +33,14 @@ struct ProbeSummary {
     double seconds = 0.0;
 };
 
+// The request that recorded a probe session, from its manifest: the same grid, needles, haystack,
+// template, chat template, scoring and generation settings (and masked heads) — so a re-run
+// (e.g. with heads masked) builds the same prompt ids with the same tokenizer. `out` is left
+// empty. Throws UsageError naming `source` for imported sessions (no probe grid) and FormatError
+// for a manifest field that does not parse. Sessions written before the generation settings
+// were recorded get the defaults (32 new tokens, stop at EOS).
+ProbeRequest requestFromManifest(const SessionManifest& manifest, const std::string& source);
+
 class ProbeRunner {
 public:
     ProbeRunner(Generator& generator, const Tokenizer& tokenizer);

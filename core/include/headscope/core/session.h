@@ -30,6 +30,15 @@ struct SessionManifest {
     std::vector<double> depths;  // fractions
     int topK = kDefaultTopKInfScore;
     std::string mode = "all-steps"; // | "last-row"
+    // Generation settings (they change the scores). maxNewTokens 0: a session from before they
+    // were recorded.
+    int maxNewTokens = 0;
+    bool stopAtEos = true;
+    bool stopAtNewline = false;
+    bool stopAtAnswerLength = false;
+    // Query heads whose attention output was zeroed in every test ("L-H,…", head_list.h); empty
+    // for the model as it is. A session with masked heads is an ablation, not the model's map.
+    std::string maskedHeads;
     std::string promptTemplate;
     std::string chatTemplate = "none";
     bool addBos = true;
