@@ -4,9 +4,9 @@
 #include "fuzz_support.h"
 
 #include "arg_parser.h"
-#include "head_list.h"
 
 #include "headscope/core/errors.h"
+#include "headscope/core/head_list.h"
 #include "headscope/core/probe_config.h"
 
 #include <cstdint>
@@ -59,7 +59,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size)
     attempt([&] { (void)cli::parseDoubleList(p.value("threshold"), "--threshold"); });
     attempt([&] { (void)parseDepths(p.value("depths")); });
     if (p.has("heads"))
-        attempt([&] { (void)cli::parseHeadList(p.value("heads")); });
+        attempt([&] { (void)parseHeadList(p.value("heads")); });
     for (const std::string& a : p.positionals())
         attempt([&] { (void)cli::parseIntList(a, "positional"); });
     (void)p.usage();
