@@ -21,6 +21,8 @@ std::span<const CliCommand> commands();
 
 int runAllocate(const CommandArgs& args);
 int runCompare(const CommandArgs& args);
+int runEval(const CommandArgs& args);
+int runEvalReport(const CommandArgs& args);
 int runGenerate(const CommandArgs& args);
 int runImportScores(const CommandArgs& args);
 int runInfo(const CommandArgs& args);

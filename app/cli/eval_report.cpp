@@ -1,0 +1,60 @@
+#include "eval_report.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+
+namespace headscope::cli {
+
+void printEvalSummary(const std::vector<EvalSummaryRow>& rows)
+{
+    std::string dataset = "\x01";
+    for (const EvalSummaryRow& r : rows) {
+        if (r.dataset != dataset) {
+            dataset = r.dataset;
+            std::printf("\n%s — %s ×100, mean [95%% bootstrap interval] over %d examples%s\n",
+                        dataset.empty() ? "(no dataset name)" : dataset.c_str(), r.metric.c_str(), r.score.n,
+                        r.truncated ? (", " + std::to_string(r.truncated) + " truncated in the middle").c_str() : "");
+            std::printf("  %-18s %22s %24s %9s %9s\n", "configuration", "score", "vs full", "KV share", "s/example");
+        }
+        char score[64], delta[64] = "", share[32] = "";
+        std::snprintf(score, sizeof score, "%6.1f [%5.1f, %5.1f]", r.score.mean, r.score.low, r.score.high);
+        if (r.vsFull)
+            std::snprintf(delta, sizeof delta, "%+6.1f [%+6.1f, %+6.1f]", r.vsFull->mean, r.vsFull->low, r.vsFull->high);
+        if (r.kvFractionOfFull > 0.0)
+            std::snprintf(share, sizeof share, "%6.1f%%", 100.0 * r.kvFractionOfFull);
+        std::printf("  %-18s %22s %24s %9s %9.2f\n", r.config.label().c_str(), score, delta, share, r.secondsMean);
+    }
+}
+
+std::string evalSummaryJsonLine(const std::vector<EvalSummaryRow>& rows, const std::string& out)
+{
+    nlohmann::ordered_json j;
+    j["summary"] = nlohmann::ordered_json::parse(evalSummaryToJson(rows));
+    j["out"] = out;
+    return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+void printDisagreements(const std::vector<EvalRecord>& records, int limit)
+{
+    int shown = 0;
+    for (const EvalRecord& r : records) {
+        const EvalOutcome* full = r.outcome({"full", 0});
+        if (!full)
+            continue;
+        for (const EvalOutcome& o : r.outcomes) {
+            if (o.config.isFull() || o.score == full->score)
+                continue;
+            if (shown++ == limit)
+                return;
+            std::printf("example %d%s  %s %.1f vs full %.1f\n  full: %s\n  %s: %s\n", r.index,
+                        r.dataset.empty() ? "" : (" (" + r.dataset + ")").c_str(), o.config.label().c_str(), o.score,
+                        full->score, full->prediction.substr(0, 160).c_str(), o.config.label().c_str(),
+                        o.prediction.substr(0, 160).c_str());
+        }
+    }
+    if (shown == 0)
+        std::printf("no example where a compressed cache and the full cache score differently\n");
+}
+
+} // namespace headscope::cli
