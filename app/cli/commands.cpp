@@ -21,6 +21,8 @@ constexpr CliCommand kCommands[] = {
     {"info", "model card of a checkpoint (architecture, heads, parameters, dtype)",
      &runInfo},
     {"inspect", "manifest, test count and top heads of a session", &runInspect},
+    {"make-tasks", "RULER-style synthetic tasks (needles, multi-key, variable tracking, common words) as JSONL",
+     &runMakeTasks},
     {"make-test-model", "write a random-weight checkpoint in Hugging Face layout",
      &runMakeTestModel},
     {"merge", "join shards of one probe grid (or one eval run) into one file", &runMerge},

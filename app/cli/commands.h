@@ -27,6 +27,7 @@ int runGenerate(const CommandArgs& args);
 int runImportScores(const CommandArgs& args);
 int runInfo(const CommandArgs& args);
 int runInspect(const CommandArgs& args);
+int runMakeTasks(const CommandArgs& args);
 int runMakeTestModel(const CommandArgs& args);
 int runMerge(const CommandArgs& args);
 int runProbe(const CommandArgs& args);

@@ -51,7 +51,9 @@ h5::Handle openFile(const std::filesystem::path& path, unsigned flags)
         throw LoadError(file + ": eval results file not found");
     if (H5Fis_hdf5(path.c_str()) <= 0)
         throw FormatError(file + ": not an HDF5 file");
-    return h5::Handle(h5::check(H5Fopen(path.c_str(), flags, H5P_DEFAULT), file, "cannot open"), &H5Fclose);
+    return h5::Handle(h5::check(H5Fopen(path.c_str(), flags, H5P_DEFAULT), file,
+                                flags == H5F_ACC_RDWR ? "cannot open for writing (is it open elsewhere?)" : "cannot open"),
+                      &H5Fclose);
 }
 
 h5::Handle createFile(const std::filesystem::path& path, const std::string& manifestJson)
