@@ -1,1 +1,3 @@
 headscope_add_qt_test(tst_session_tools SOURCES session/tst_session_tools.cpp LIBS headscope::core Qt6::Core)
+headscope_add_qt_test(tst_cli_score_formats SOURCES cli/tst_cli_score_formats.cpp LIBS headscope::core Qt6::Core LABELS cli)
+add_dependencies(tst_cli_score_formats headscope-cli)

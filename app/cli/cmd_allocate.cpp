@@ -22,7 +22,8 @@ int runAllocate(const std::vector<std::string>& args)
     p.option("scores", "FILE.json", "HeadKV / Retrieval_Head / DiliLazyKV score file")
         .option("section", "NAME", "section of a nested DiliLazyKV file (default: infscores, recalls, precisions)")
         .option("session", "S.h5", "HeadScope session to take scores from")
-        .option("metric", "NAME", "session metric (inf, dili, lazy, retrieval, reasoning, …)", false, "inf")
+        .option("metric", "NAME", "session metric (inf, dili, lazy, retrieval, reasoning, …); default: inf, or the metric "
+                                  "an imported session holds")
         .option("gate", "rouge1|qaf1", "session gate applied before averaging")
         .option("threshold", "X", "gate threshold (tests with gate value > X are kept)")
         .option("method", "NAME", "uniform | pyramid | adakv | headkv | dililazykv", true)
@@ -94,14 +95,10 @@ int runAllocate(const std::vector<std::string>& args)
     if (auto session = p.optional("session")) {
         const auto reader = SessionReader::open(*session);
         SessionQuery q;
-        q.metric = parseHeadMetric(p.value("metric"));
+        q.metric = p.has("metric") ? parseHeadMetric(p.value("metric")) : reader->defaultMetric();
         q.gate = parseGate(p.optional("gate").value_or("none"));
         q.threshold = p.optional("threshold") ? p.doubleValue("threshold") : 50.0;
-        SessionAggregate a = reader->aggregate(q);
-        if (a.testsAccepted == 0)
-            throw UsageError(*session + ": no test passes gate " + p.optional("gate").value_or("none") + " > " +
-                             std::to_string(q.threshold) + " (" + std::to_string(a.testsConsidered) +
-                             " considered); lower --threshold or use --gate none");
+        SessionAggregate a = reader->aggregateStrict(q);
         const SessionManifest& m = reader->manifest();
         layers = m.layers;
         heads = m.heads;

@@ -1,10 +1,13 @@
-// headscope-cli import-scores: a HeadKV / Retrieval_Head / DiliLazyKV head-score file as a
-// session, mapped by parsing "layer-head" keys (never by file order), with a report of what
-// was found: shape, missing heads, list lengths, and whether keys were out of order.
+// headscope-cli import-scores: a published head-score file in any importable format of the
+// registry (score_formats.h) as a session, placed by parsing keys and checked against the
+// model's shape, with a report of what was found: format, shape, how the head axis was read
+// (query or KV heads), missing heads, list lengths, key order.
 #include "arg_parser.h"
 #include "commands.h"
+#include "model_shape_args.h"
 
 #include "headscope/core/errors.h"
+#include "headscope/core/score_formats.h"
 #include "headscope/core/session_tools.h"
 
 #include <iostream>
@@ -13,34 +16,46 @@ namespace headscope::cli {
 
 int runImportScores(const std::vector<std::string>& args)
 {
-    ArgParser p("import-scores", "Import a head-score JSON file (HeadKV, Retrieval_Head, DiliLazyKV) as a session.");
-    p.positional("FILE.json", "score file")
+    ArgParser p("import-scores", "Import a head-score file (" + scoreFormatNames(true) + ") as a session.");
+    p.positional("FILE", "score file (a DuoAttention / RLKV pattern directory also works)")
         .option("out", "S.h5", "session to write", true)
-        .option("metric", "NAME", "metric the file holds (inf, dili, lazy, retrieval, reasoning)", false, "retrieval")
-        .option("layers", "L", "model layers (validates the file)")
-        .option("heads", "H", "model query heads (validates the file)")
-        .option("kv-heads", "K", "model KV heads (a file may be per KV head)")
+        .option("format", "NAME", "the file's format (" + scoreFormatNames(true) + "); default: detected")
+        .option("metric", "NAME", "metric the file holds (inf, dili, lazy, retrieval, reasoning, …); default: the "
+                                  "section's metric for nested DiliLazyKV files, else retrieval")
         .option("section", "NAME", "section of a nested DiliLazyKV file");
+    addModelShapeOptions(p);
+    p.note("Give the model (--model DIR or --config config.json) so the file's shape is checked: layers, and whether "
+           "its heads are query heads or KV heads.");
     if (!p.parse(args))
         return 0;
     if (p.positionals().size() != 1)
         throw UsageError("import-scores: give one score file");
-    ScoreFileImportOptions o;
-    if (p.has("layers"))
-        o.layers = p.intValue("layers");
-    if (p.has("heads"))
-        o.queryHeads = p.intValue("heads");
-    if (p.has("kv-heads"))
-        o.kvHeads = p.intValue("kv-heads");
+    const ModelShapeArgs shape = modelShapeFromArgs(p);
+    ScoreFileImportOptions o = importOptionsFor(shape);
+    if (p.has("format"))
+        o.format = scoreFormatForImport(p.value("format")).name;
     if (p.has("section"))
         o.section = p.value("section");
-    const ImportedScores r = importScoresAsSession(p.positionals()[0], p.value("out"), parseHeadMetric(p.value("metric")), o);
-    std::cout << "imported " << p.positionals()[0] << " (" << r.format << (r.section.empty() ? "" : ", section " + r.section)
-              << ")\n  shape            " << r.matrix.layers << " layers × " << r.matrix.heads << " heads\n"
-              << "  missing heads    " << r.missingHeads << "\n"
-              << "  values per head  " << r.minListLength << (r.minListLength == r.maxListLength ? "" : "…" + std::to_string(r.maxListLength))
-              << "\n  key order        " << (r.canonicalOrder ? "canonical (layer-major)" : "OUT OF ORDER (mapped by key)") << "\n"
+    ScoreImportRequest request;
+    if (p.has("metric"))
+        request.metric = parseHeadMetric(p.value("metric"));
+    request.configJson = shape.configText;
+    const ImportedScores r = importScoresAsSession(p.positionals()[0], p.value("out"), request, o);
+    std::cout << "imported " << p.positionals()[0] << " (format " << r.format
+              << (r.section.empty() ? "" : ", section " + r.section) << ")\n"
+              << "  shape            " << r.matrix.layers << " layers × " << r.matrix.heads << " heads\n"
+              << "  heads            " << r.shapeStatement << "\n";
+    if (!shape.configPath.empty())
+        std::cout << "  model            " << shape.configPath << "\n";
+    if (!r.declaredModel.empty())
+        std::cout << "  file's model     " << r.declaredModel << "\n";
+    std::cout << "  missing heads    " << r.missingHeads << "\n"
+              << "  values per head  " << r.minListLength
+              << (r.minListLength == r.maxListLength ? "" : "…" + std::to_string(r.maxListLength)) << "\n"
+              << "  key order        " << (r.canonicalOrder ? "canonical (layer-major)" : "OUT OF ORDER (mapped by key)") << "\n"
               << "  sha256           " << r.sha256 << "\n";
+    for (const std::string& n : r.notes)
+        std::cout << "  note: " << n << "\n";
     for (const std::string& w : r.warnings)
         std::cout << "  warning: " << w << "\n";
     std::cout << "wrote " << p.value("out") << "\n";

@@ -57,13 +57,25 @@ void printAccuracyGrid(const SessionReader& reader, double threshold)
     std::printf("  all       %.1f%% (%d of %d)\n", 100.0 * passedAll / totalAll, passedAll, totalAll);
 }
 
+std::string heldMetricsText(const SessionReader& reader)
+{
+    const std::vector<HeadMetric> held = reader.heldMetrics();
+    if (held.size() == allHeadMetrics().size())
+        return "all " + std::to_string(held.size());
+    std::string s;
+    for (HeadMetric m : held)
+        s += (s.empty() ? "" : ", ") + std::string(headMetricName(m));
+    return s + (reader.manifest().mode == "imported" ? " (imported from " + reader.manifest().importedFrom + ")" : "");
+}
+
 } // namespace
 
 int runInspect(const std::vector<std::string>& args)
 {
     ArgParser p("inspect", "Print a session's manifest, test count and top heads.");
     p.positional("SESSION.h5", "probe session")
-        .option("metric", "NAME", "inf|dili|lazy|retrieval|reasoning|diligent|subconscious|distracted|diffuse", false, "inf")
+        .option("metric", "NAME", "inf|dili|lazy|retrieval|reasoning|diligent|subconscious|distracted|diffuse; default: inf, "
+                                  "or the metric an imported session holds")
         .option("gate", "none|rouge1|qaf1", "gate applied to tests", false, "none")
         .option("threshold", "X", "gate threshold (×100)", false, "50")
         .option("top", "N", "heads to list", false, "10");
@@ -89,18 +101,19 @@ int runInspect(const std::vector<std::string>& args)
               << "grid         " << m.lengths.size() << " lengths × " << m.depths.size() << " depths\n"
               << "tests        " << ok << " ok, " << errors << " errors; rouge1 > 50: " << rougePass << ", qa-F1 > 50: "
               << qaPass << "\n"
+              << "metrics      " << heldMetricsText(*reader) << "\n"
               << "created      " << m.created << "\n";
     printAccuracyGrid(*reader, p.doubleValue("threshold"));
     SessionQuery q;
-    q.metric = parseHeadMetric(p.value("metric"));
+    q.metric = p.has("metric") ? parseHeadMetric(p.value("metric")) : reader->defaultMetric();
     q.gate = parseGate(p.value("gate"));
     q.threshold = p.doubleValue("threshold");
-    const SessionAggregate a = reader->aggregate(q);
+    const SessionAggregate a = reader->aggregateStrict(q);
     std::vector<int> order(a.mean.values.size());
     std::iota(order.begin(), order.end(), 0);
     std::stable_sort(order.begin(), order.end(), [&](int x, int y) { return a.mean.values[static_cast<std::size_t>(x)] > a.mean.values[static_cast<std::size_t>(y)]; });
     const int top = std::min<int>(p.intValue("top"), static_cast<int>(order.size()));
-    std::cout << "\ntop " << top << " heads by " << p.value("metric") << " (" << a.testsAccepted << " of " << a.testsConsidered
+    std::cout << "\ntop " << top << " heads by " << headMetricName(q.metric) << " (" << a.testsAccepted << " of " << a.testsConsidered
               << " tests accepted)\n  rank  head     mean      ±95% CI\n";
     for (int i = 0; i < top; ++i) {
         const auto c = static_cast<std::size_t>(order[static_cast<std::size_t>(i)]);

@@ -1,5 +1,6 @@
-// headscope-cli merge: joins shards of one probe grid (probe --shard i/n) into one session, or
-// shards of one evaluation (eval --shard i/n) into one results file.
+// headscope-cli merge: joins the shards of one probe grid (probe --shard i/n, e.g. the tasks of
+// a Slurm array job, packaging/slurm/) into one session, verifying they belong to one grid; or
+// the shards of one evaluation (eval --shard i/n) into one results file, by the same rules.
 #include "arg_parser.h"
 #include "commands.h"
 
@@ -13,21 +14,41 @@ namespace headscope::cli {
 
 int runMerge(const std::vector<std::string>& args)
 {
-    ArgParser p("merge", "Join shards of one probe grid or one eval run; refuses files whose manifests disagree.");
-    p.positional("A.h5 B.h5 ...", "sessions to merge", /*repeated=*/true).option("out", "S.h5", "merged session", true);
+    ArgParser p("merge", "Join the shards of one probe grid or one eval run; refuses shards of different grids, duplicate shards or tests, "
+                         "and (unless --allow-missing) missing tests. Re-running a finished merge is a no-op.");
+    p.positional("A.h5 B.h5 ...", "shard sessions", /*repeated=*/true)
+        .option("out", "S.h5", "merged session (written only when the merge succeeds)", true)
+        .flag("allow-missing", "merge even when grid tests are missing (they are listed)");
     if (!p.parse(args))
         return 0;
     std::vector<std::filesystem::path> inputs(p.positionals().begin(), p.positionals().end());
+    MergeOptions options;
+    options.allowMissing = p.has("allow-missing");
     if (!inputs.empty() && EvalReader::isEvalFile(inputs.front())) {
-        const EvalMergeReport r = mergeEvalResults(inputs, p.value("out"));
-        std::cout << "wrote " << p.value("out") << ": " << r.examples << " examples from " << inputs.size() << " files";
+        const EvalMergeReport r = mergeEvalResults(inputs, p.value("out"), options.allowMissing);
         if (!r.missing.empty())
-            std::cout << "; " << r.missing.size() << " examples missing (first: " << r.missing.front() << ")";
-        std::cout << "\n";
+            std::cerr << "merge: " << r.missing.size() << " of " << r.examplesTotal << " examples missing (first: "
+                      << r.missing.front() << ")\n";
+        if (r.upToDate)
+            std::cout << p.value("out") << " is already the merge of these " << inputs.size() << " files (" << r.examples
+                      << " examples); nothing written\n";
+        else
+            std::cout << "wrote " << p.value("out") << ": " << r.examples << " examples from " << inputs.size()
+                      << " files\n";
         return 0;
     }
-    const int n = mergeSessions(inputs, p.value("out"));
-    std::cout << "wrote " << p.value("out") << ": " << n << " tests from " << inputs.size() << " sessions\n";
+    const MergeReport r = mergeSessions(inputs, p.value("out"), options);
+    if (!r.missing.empty()) {
+        std::cerr << "merge: " << r.missing.size() << " of " << r.gridTests << " grid tests missing:\n";
+        for (const std::string& t : r.missing)
+            std::cerr << "  " << t << "\n";
+    }
+    if (r.upToDate)
+        std::cout << p.value("out") << " is already the merge of these " << inputs.size() << " shards (" << r.tests
+                  << " tests); nothing written\n";
+    else
+        std::cout << "wrote " << p.value("out") << ": " << r.tests << " of " << r.gridTests << " grid tests from "
+                  << inputs.size() << " of " << r.shardCount << " shards\n";
     return 0;
 }
 

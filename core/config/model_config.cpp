@@ -190,6 +190,34 @@ ModelConfig parseModelConfig(std::string_view jsonText, const std::string& sourc
     return c;
 }
 
+ModelHeadShape parseModelHeadShape(std::string_view jsonText, const std::string& source)
+{
+    json j;
+    try {
+        j = json::parse(jsonText);
+    } catch (const json::parse_error& e) {
+        throw FormatError(source + ": not valid JSON: " + e.what());
+    }
+    if (!j.is_object())
+        throw FormatError(source + ": expected a JSON object at the top level");
+    const bool nested = !j.contains("num_hidden_layers") && j.contains("text_config") && j["text_config"].is_object();
+    const json& t = nested ? j["text_config"] : j;
+    const std::string where = nested ? source + " text_config" : source;
+    ModelHeadShape s;
+    s.layers = requirePositiveInt(t, "num_hidden_layers", where);
+    s.queryHeads = requirePositiveInt(t, "num_attention_heads", where);
+    s.kvHeads = optionalPositiveInt(t, "num_key_value_heads", s.queryHeads, where);
+    if (s.queryHeads % s.kvHeads != 0)
+        throw FormatError(where + ": num_attention_heads (" + std::to_string(s.queryHeads) +
+                          ") must be a multiple of num_key_value_heads (" + std::to_string(s.kvHeads) + ")");
+    // Score matrices are layers × heads doubles; refuse sizes no real model has before allocating.
+    constexpr int64_t kMaxHeadsTotal = int64_t{1} << 24;
+    if (s.layers > 65536 || s.queryHeads > 65536 || s.layers * s.queryHeads > kMaxHeadsTotal)
+        throw FormatError(where + ": num_hidden_layers (" + std::to_string(s.layers) + ") × num_attention_heads (" +
+                          std::to_string(s.queryHeads) + ") is beyond any real model (limit 2^24 heads)");
+    return s;
+}
+
 ModelConfig loadModelConfig(const std::filesystem::path& configJson)
 {
     std::error_code ec;

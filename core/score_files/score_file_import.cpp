@@ -4,6 +4,7 @@
 
 #include "headscope/core/errors.h"
 #include "headscope/core/file_read.h"
+#include "headscope/core/score_formats.h"
 #include "headscope/core/sha256.h"
 #include "score_key.h"
 
@@ -158,15 +159,25 @@ ImportedScores parseScoreFile(std::string_view text, const std::string& source, 
         result.granularityChecked = true;
         const int q = options.queryHeads.value_or(-1);
         const int kv = options.kvHeads.value_or(-1);
+        const std::string n = std::to_string(heads);
         if (heads == q) {
             granularity = HeadGranularity::QueryHead;
+            result.shapeStatement = heads == kv ? "per head: " + n + " heads per layer (query heads = KV heads, no GQA)"
+                                                : "per query head: " + n + " heads per layer = num_attention_heads" +
+                                                      (kv > 0 ? " (the model has " + std::to_string(kv) + " KV heads)" : "");
         } else if (heads == kv) {
             granularity = HeadGranularity::KvHead;
+            result.shapeStatement = "per KV head: " + n + " heads per layer = num_key_value_heads" +
+                                    (q > 0 ? " (the model has " + std::to_string(q) + " query heads)" : "");
         } else if (q > 0 && heads < q && options.allowMissingHeads) {
             heads = q;
+            result.shapeStatement = "per query head: largest head index " + std::to_string(maxHead) + " < " +
+                                    std::to_string(q) + " query heads (missing heads allowed)";
         } else if (q < 0 && heads % kv == 0) {
             result.warnings.push_back("query-head count not supplied; " + std::to_string(heads)
                                       + " heads taken as query heads (a multiple of " + std::to_string(kv) + " KV heads)");
+            result.shapeStatement = "per query head: " + n + " heads per layer, a multiple of " + std::to_string(kv) +
+                                    " KV heads (num_attention_heads not given)";
         } else {
             std::string expected;
             if (q > 0) expected = std::to_string(q) + " (query heads)";
@@ -178,6 +189,9 @@ ImportedScores parseScoreFile(std::string_view text, const std::string& source, 
         }
     }
 
+    if (result.shapeStatement.empty())
+        result.shapeStatement = "NOT checked against a model (give --model DIR or --config config.json); read as query "
+                                "heads as the format defines, " + std::to_string(heads) + " per layer";
     result.matrix.layers = layers;
     result.matrix.heads = heads;
     result.matrix.granularity = granularity;
@@ -246,10 +260,25 @@ ImportedScores parseScoreFile(std::string_view text, const std::string& source, 
     return result;
 }
 
-ImportedScores importScoreFile(const std::filesystem::path& file, const ScoreFileImportOptions& options)
+ImportedScores importScoreFile(const std::filesystem::path& given, const ScoreFileImportOptions& options)
 {
+    std::filesystem::path file = given;
+    std::error_code ec;
+    if (std::filesystem::is_directory(file, ec)) {
+        // A DuoAttention / RLKV pattern directory (attn_patterns/<model>/<run>/) names its TSV.
+        for (const char* name : {"full_attention_heads.tsv", "adapter_weights.tsv"})
+            if (std::filesystem::is_regular_file(given / name, ec)) {
+                file = given / name;
+                break;
+            }
+        if (file == given)
+            throw LoadError(withFile("is a directory: expected a score file, or a DuoAttention / RLKV pattern directory "
+                                     "holding full_attention_heads.tsv or adapter_weights.tsv",
+                                     given.string()));
+    }
     const std::string text = readFileBytes(file, "score file");
-    ImportedScores result = parseScoreFile(text, file.string(), options);
+    const ScoreFormat& format = options.format.empty() ? detectScoreFormat(file, text) : scoreFormatForImport(options.format);
+    ImportedScores result = format.parse(text, file.string(), options);
     result.sha256 = sha256Hex(text);
     result.matrix.provenance = "scores:" + file.string() + " sha256:" + result.sha256;
     return result;

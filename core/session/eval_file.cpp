@@ -11,6 +11,8 @@
 #include <cstdio>
 #include <map>
 
+#include <unistd.h>
+
 namespace headscope {
 
 namespace {
@@ -240,7 +242,8 @@ std::vector<EvalSummaryRow> EvalReader::summary(int resamples) const
     return summarizeEval(m_impl->records, m_impl->manifest.configs, m_impl->manifest.bootstrapSeed, resamples);
 }
 
-EvalMergeReport mergeEvalResults(const std::vector<std::filesystem::path>& inputs, const std::filesystem::path& out)
+EvalMergeReport mergeEvalResults(const std::vector<std::filesystem::path>& inputs, const std::filesystem::path& out,
+                                 bool allowMissing)
 {
     if (inputs.empty())
         throw UsageError("merge: no eval result files given");
@@ -248,49 +251,99 @@ EvalMergeReport mergeEvalResults(const std::vector<std::filesystem::path>& input
     for (const auto& p : inputs)
         readers.push_back(EvalReader::open(p));
     const EvalManifest& first = readers.front()->manifest();
-    const std::string key = eval_json::withoutKeys(first.json, {"created", "updated", "shard_index", "shard_count"});
-    for (std::size_t i = 1; i < readers.size(); ++i)
-        if (eval_json::withoutKeys(readers[i]->manifest().json, {"created", "updated", "shard_index", "shard_count"}) != key)
+    auto shared = [](const EvalManifest& m) {
+        return eval_json::withoutKeys(m.json, {"created", "updated", "shard_index", "shard_count"});
+    };
+    const std::string key = shared(first);
+    std::map<int, std::size_t> shardOf; // shard index → input
+    for (std::size_t i = 0; i < readers.size(); ++i) {
+        const EvalManifest& m = readers[i]->manifest();
+        if (shared(m) != key || m.shardCount != first.shardCount)
             throw UsageError("merge: " + inputs[i].string() + " is not a shard of the same evaluation as " +
-                             inputs[0].string() + " (their manifests differ beyond the shard)");
-    // index → (reader, record)
-    std::map<int, std::pair<std::size_t, const EvalRecord*>> chosen;
+                             inputs[0].string() + " (their manifests differ beyond the shard index)");
+        if (const auto [it, fresh] = shardOf.emplace(m.shardIndex, i); !fresh)
+            throw UsageError("merge: " + inputs[it->second].string() + " and " + inputs[i].string() + " are both shard " +
+                             std::to_string(m.shardIndex) + "/" + std::to_string(m.shardCount));
+        for (const EvalRecord& r : readers[i]->records())
+            if (r.index < 0 || r.index >= m.examplesTotal || r.index % m.shardCount != m.shardIndex)
+                throw UsageError("merge: " + inputs[i].string() + " holds example " + std::to_string(r.index) +
+                                 ", which is not in its shard " + std::to_string(m.shardIndex) + "/" +
+                                 std::to_string(m.shardCount) + " of " + std::to_string(m.examplesTotal) + " examples");
+    }
+    std::map<int, std::pair<std::size_t, const EvalRecord*>> chosen; // index → (input, record)
     for (std::size_t i = 0; i < readers.size(); ++i)
-        for (const EvalRecord& r : readers[i]->records()) {
-            const auto [it, fresh] = chosen.emplace(r.index, std::make_pair(i, &r));
-            if (!fresh && eval_json::recordToJson(*it->second.second) != eval_json::recordToJson(r))
-                throw UsageError("merge: example " + std::to_string(r.index) + " is in " +
-                                 inputs[it->second.first].string() + " and in " + inputs[i].string() +
-                                 " with different results");
-        }
+        for (const EvalRecord& r : readers[i]->records())
+            chosen.emplace(r.index, std::make_pair(i, &r));
     EvalMergeReport report;
     report.examples = static_cast<int>(chosen.size());
+    report.examplesTotal = first.examplesTotal;
     for (int i = 0; i < first.examplesTotal; ++i)
         if (!chosen.count(i))
             report.missing.push_back(i);
+    if (!report.missing.empty() && !allowMissing)
+        throw UsageError("merge: " + std::to_string(report.missing.size()) + " of " +
+                         std::to_string(first.examplesTotal) + " examples are missing (first: " +
+                         std::to_string(report.missing.front()) +
+                         "); finish them with eval --shard i/n --resume, or merge with --allow-missing");
+
     const std::string manifest = eval_json::withKeys(
         first.json, "{\"shard_index\":0,\"shard_count\":1,\"updated\":\"" + session_json::nowIso8601() + "\"}");
-    const std::string file = out.string();
-    h5::Handle f = createFile(out, manifest);
-    std::vector<EvalRecord> records;
-    {
-        h5::Handle examples = h5::openGroup(f.get(), "examples", file);
-        for (const auto& [index, where] : chosen) {
-            EvalRecord r = *where.second;
-            try {
-                r.promptIds = readers[where.first]->promptIds(index);
-            } catch (const FormatError&) {
-                r.promptIds.clear(); // written without prompt ids: merged without them
+    std::error_code ec;
+    if (std::filesystem::exists(out, ec)) {
+        // Idempotence: a re-run that finds this very merge succeeds without writing.
+        bool same = false;
+        try {
+            const auto existing = EvalReader::open(out);
+            same = shared(existing->manifest()) == shared(parseEvalManifest(manifest, out.string())) &&
+                   existing->records().size() == chosen.size();
+            std::size_t k = 0;
+            for (const auto& [index, where] : chosen) {
+                if (!same)
+                    break;
+                same = eval_json::recordToJson(existing->records()[k++]) == eval_json::recordToJson(*where.second);
             }
-            writeRecord(examples.get(), r, file);
-            r.promptIds.clear();
-            records.push_back(std::move(r));
+        } catch (const Error&) {
+            same = false;
         }
+        if (!same)
+            throw UsageError("merge: " + out.string() +
+                             " already exists and is not the merge of these files; remove it or choose another --out");
+        report.upToDate = true;
+        return report;
     }
-    const EvalManifest merged = parseEvalManifest(manifest, file);
-    h5::writeString(f.get(), "summary",
-                    evalSummaryToJson(summarizeEval(records, merged.configs, merged.bootstrapSeed)), file);
-    h5::checkStatus(H5Fflush(f.get(), H5F_SCOPE_GLOBAL), file, "flush failed");
+
+    const std::filesystem::path tmp = out.string() + ".merging-" + std::to_string(::getpid());
+    std::filesystem::remove(tmp, ec);
+    try {
+        const std::string file = tmp.string();
+        h5::Handle f = createFile(tmp, manifest);
+        std::vector<EvalRecord> records;
+        {
+            h5::Handle examples = h5::openGroup(f.get(), "examples", file);
+            for (const auto& [index, where] : chosen) {
+                EvalRecord r = *where.second;
+                try {
+                    r.promptIds = readers[where.first]->promptIds(index);
+                } catch (const FormatError&) {
+                    r.promptIds.clear(); // written without prompt ids: merged without them
+                }
+                writeRecord(examples.get(), r, file);
+                r.promptIds.clear();
+                records.push_back(std::move(r));
+            }
+        }
+        const EvalManifest merged = parseEvalManifest(manifest, file);
+        h5::writeString(f.get(), "summary",
+                        evalSummaryToJson(summarizeEval(records, merged.configs, merged.bootstrapSeed)), file);
+        h5::checkStatus(H5Fflush(f.get(), H5F_SCOPE_GLOBAL), file, "flush failed");
+        f = h5::Handle(); // close before the rename
+        std::filesystem::rename(tmp, out, ec);
+        if (ec)
+            throw LoadError(withFile("cannot rename the merged results into place: " + ec.message(), out.string()));
+    } catch (...) {
+        std::filesystem::remove(tmp, ec);
+        throw;
+    }
     return report;
 }
 

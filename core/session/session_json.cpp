@@ -46,6 +46,8 @@ std::string manifestToJson(const SessionManifest& m)
     j["shard_index"] = m.shardIndex;
     j["shard_count"] = m.shardCount;
     j["imported_from"] = m.importedFrom;
+    j["metrics"] = m.metrics;
+    j["head_granularity"] = m.headGranularity;
     j["created"] = m.created;
     j["updated"] = m.updated;
     return j.dump(-1, ' ', false, json::error_handler_t::replace); // generated text may hold partial UTF-8
@@ -83,6 +85,8 @@ SessionManifest manifestFromJson(const std::string& text, const std::string& fil
         m.shardIndex = j.value("shard_index", 0);
         m.shardCount = j.value("shard_count", 1);
         m.importedFrom = j.value("imported_from", "");
+        m.metrics = j.value("metrics", std::vector<std::string>{});
+        m.headGranularity = j.value("head_granularity", "query");
         m.created = j.value("created", "");
         m.updated = j.value("updated", "");
     } catch (const json::exception& e) {

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <memory>
 
 namespace headscope {
@@ -235,6 +236,127 @@ SessionAggregate SessionReader::aggregate(const SessionQuery& q) const
         out.ci95[c] = 1.96 * std::sqrt(var / static_cast<double>(l.size()));
     }
     return out;
+}
+
+std::vector<HeadMetric> SessionReader::heldMetrics() const
+{
+    const Impl& d = *m_impl;
+    std::vector<HeadMetric> held;
+    if (!d.manifest.metrics.empty()) {
+        for (const std::string& name : d.manifest.metrics)
+            held.push_back(parseHeadMetric(name));
+        return held;
+    }
+    if (d.manifest.mode != "imported")
+        return allHeadMetrics();
+    // Imported before the manifest listed its metric: the metric is the one with values.
+    for (HeadMetric m : allHeadMetrics())
+        if (std::any_of(d.tests.begin(), d.tests.end(), [&](const SessionTest& t) {
+                const auto& v = t.scores.of(m);
+                return std::any_of(v.begin(), v.end(), [](double x) { return x != 0.0; });
+            }))
+            held.push_back(m);
+    if (held.empty())
+        held.push_back(HeadMetric::Retrieval); // import-scores' default metric
+    return held;
+}
+
+HeadMetric SessionReader::defaultMetric() const
+{
+    const std::vector<HeadMetric> held = heldMetrics();
+    return std::find(held.begin(), held.end(), HeadMetric::Inf) != held.end() ? HeadMetric::Inf : held.front();
+}
+
+namespace {
+
+std::string joinInts(const std::vector<int>& v)
+{
+    std::string s;
+    for (int x : v)
+        s += (s.empty() ? "" : ", ") + std::to_string(x);
+    return s;
+}
+
+std::string joinDepths(const std::vector<double>& v)
+{
+    std::string s;
+    char buf[32];
+    for (double x : v) {
+        std::snprintf(buf, sizeof buf, "%g", x);
+        s += (s.empty() ? "" : ", ") + std::string(buf);
+    }
+    return s;
+}
+
+std::string gateName(Gate g)
+{
+    return g == Gate::Rouge1 ? "rouge1" : g == Gate::QaF1 ? "qaf1" : "none";
+}
+
+} // namespace
+
+SessionAggregate SessionReader::aggregateStrict(const SessionQuery& q) const
+{
+    const Impl& d = *m_impl;
+    const std::vector<HeadMetric> held = heldMetrics();
+    if (std::find(held.begin(), held.end(), q.metric) == held.end()) {
+        std::string names;
+        for (HeadMetric m : held)
+            names += (names.empty() ? "" : ", ") + std::string(headMetricName(m));
+        throw UsageError(d.file + ": the session holds metric" + (held.size() == 1 ? " " : "s ") + names +
+                         (d.manifest.mode == "imported" ? " (imported from a score file)" : "") + "; --metric " +
+                         std::string(headMetricName(q.metric)) + " is not among them");
+    }
+    if (q.gate != Gate::None && !std::isfinite(q.threshold))
+        throw UsageError("--threshold: expected a finite number, got " + std::to_string(q.threshold));
+    std::vector<int> lengths;
+    std::vector<double> depths;
+    int usable = 0;
+    for (const SessionTest& t : d.tests) {
+        if (t.status != "ok" || t.scores.values[0].empty())
+            continue;
+        ++usable;
+        if (std::find(lengths.begin(), lengths.end(), t.length) == lengths.end())
+            lengths.push_back(t.length);
+        if (std::none_of(depths.begin(), depths.end(), [&](double x) { return std::abs(x - t.depth) < 1e-6; }))
+            depths.push_back(t.depth);
+    }
+    std::sort(lengths.begin(), lengths.end());
+    std::sort(depths.begin(), depths.end());
+    if (usable == 0)
+        throw UsageError(d.file + ": the session has no scored test (" + std::to_string(d.tests.size()) +
+                         " complete tests, none with status ok and scores)");
+    auto anyLength = [&] {
+        return q.lengths.empty() || std::any_of(q.lengths.begin(), q.lengths.end(), [&](int l) {
+                   return std::find(lengths.begin(), lengths.end(), l) != lengths.end();
+               });
+    };
+    auto anyDepth = [&] {
+        return q.depths.empty() || std::any_of(q.depths.begin(), q.depths.end(), [&](double x) {
+                   return std::any_of(depths.begin(), depths.end(), [&](double y) { return std::abs(x - y) < 1e-6; });
+               });
+    };
+    if (!anyLength())
+        throw UsageError(d.file + ": no test matches --lengths " + joinInts(q.lengths) + " (the session's tests have lengths " +
+                         joinInts(lengths) + ")");
+    if (!anyDepth())
+        throw UsageError(d.file + ": no test matches --depths " + joinDepths(q.depths) + " (the session's tests have depths " +
+                         joinDepths(depths) + ")");
+    SessionAggregate a = aggregate(q);
+    if (a.testsConsidered == 0)
+        throw UsageError(d.file + ": no test has both a length in --lengths " + joinInts(q.lengths) + " and a depth in --depths " +
+                         joinDepths(q.depths));
+    if (a.testsAccepted == 0) {
+        double best = -std::numeric_limits<double>::infinity();
+        for (const SessionTest& t : d.tests)
+            if (t.status == "ok")
+                best = std::max(best, q.gate == Gate::Rouge1 ? t.rouge1Recall : t.qaF1);
+        char buf[160];
+        std::snprintf(buf, sizeof buf, "no test passes gate %s > %g (%d considered; the highest %s is %g); lower --threshold or use --gate none",
+                      gateName(q.gate).c_str(), q.threshold, a.testsConsidered, gateName(q.gate).c_str(), best);
+        throw UsageError(d.file + ": " + buf);
+    }
+    return a;
 }
 
 } // namespace headscope

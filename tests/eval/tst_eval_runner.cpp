@@ -226,14 +226,24 @@ private Q_SLOTS:
             QCOMPARE(s.examplesWritten, 2);
             QCOMPARE(s.examplesSkipped, 4);
         }
-        // Two of three shards: merged with the missing examples reported.
-        const EvalMergeReport partial = mergeEvalResults({f.file("s0.h5"), f.file("s1.h5")}, f.file("partial.h5"));
+        // Two of three shards: refused, or merged with the missing examples reported.
+        QVERIFY_THROWS_EXCEPTION(UsageError, mergeEvalResults({f.file("s0.h5"), f.file("s1.h5")}, f.file("partial.h5")));
+        QVERIFY(!std::filesystem::exists(f.file("partial.h5")));
+        const EvalMergeReport partial =
+            mergeEvalResults({f.file("s0.h5"), f.file("s1.h5")}, f.file("partial.h5"), /*allowMissing=*/true);
         QCOMPARE(partial.examples, 4);
         QCOMPARE(partial.missing, (std::vector<int>{2, 5}));
-        const EvalMergeReport full =
-            mergeEvalResults({f.file("s2.h5"), f.file("s0.h5"), f.file("s1.h5"), f.file("s1.h5")}, f.file("m.h5"));
+        // A shard given twice is refused.
+        QVERIFY_THROWS_EXCEPTION(UsageError,
+                                 mergeEvalResults({f.file("s0.h5"), f.file("s1.h5"), f.file("s1.h5")}, f.file("d.h5")));
+        const EvalMergeReport full = mergeEvalResults({f.file("s2.h5"), f.file("s0.h5"), f.file("s1.h5")}, f.file("m.h5"));
         QCOMPARE(full.examples, 6);
         QVERIFY(full.missing.empty());
+        QVERIFY(!full.upToDate);
+        // Running the same merge again changes nothing; into a file holding something else it refuses.
+        QVERIFY(mergeEvalResults({f.file("s0.h5"), f.file("s1.h5"), f.file("s2.h5")}, f.file("m.h5")).upToDate);
+        QVERIFY_THROWS_EXCEPTION(UsageError, mergeEvalResults({f.file("s0.h5"), f.file("s1.h5"), f.file("s2.h5")},
+                                                              f.file("partial.h5")));
         const auto merged = EvalReader::open(f.file("m.h5"));
         QCOMPARE(merged->manifest().shardCount, 1);
         QCOMPARE(merged->records().size(), std::size_t(6));

@@ -8,8 +8,14 @@
 #include <QTest>
 
 #include <cmath>
+#include <filesystem>
+#include <fstream>
 
 using namespace headscope;
+namespace fs = std::filesystem;
+
+#define QVERIFY_CONTAINS(text, part)                                                                                   \
+    QVERIFY2(std::string(text).find(part) != std::string::npos, qPrintable(QString::fromStdString(std::string(text))))
 
 namespace {
 
@@ -69,14 +75,17 @@ private Q_SLOTS:
         o.layers = 32;
         o.queryHeads = 32;
         const ImportedScores direct = importScoreFile(file.toStdString(), o);
-        importScoresAsSession(file.toStdString(), out, HeadMetric::Retrieval, o);
+        // No --metric: nested DiliLazyKV files hold the metric their section names, flat files retrieval.
+        importScoresAsSession(file.toStdString(), out, ScoreImportRequest{}, o);
         const auto reader = SessionReader::open(out);
+        QCOMPARE(reader->heldMetrics().size(), std::size_t(1));
         QCOMPARE(reader->manifest().layers, 32);
         QCOMPARE(reader->manifest().heads, 32);
         QVERIFY(reader->manifest().importedFrom.find(direct.sha256) != std::string::npos);
         SessionQuery q;
-        q.metric = HeadMetric::Retrieval;
-        const SessionAggregate a = reader->aggregate(q);
+        q.metric = reader->defaultMetric();
+        QCOMPARE(q.metric, direct.section.empty() ? HeadMetric::Retrieval : HeadMetric::Dili); // head_dili.json
+        const SessionAggregate a = reader->aggregateStrict(q);
         QCOMPARE(a.testsAccepted, std::max(1, direct.maxListLength));
         for (std::size_t c = 0; c < direct.matrix.values.size(); ++c)
             QVERIFY2(std::abs(a.mean.values[c] - direct.matrix.values[c]) <= 1e-12 * std::max(1.0, std::abs(direct.matrix.values[c])),
@@ -144,34 +153,208 @@ private Q_SLOTS:
 
     void mergeShards()
     {
+        // The grid is 2 lengths × 1 depth × 1 needle; test k belongs to shard k mod 2.
         {
-            auto a = SessionWriter::create(path("a.h5"), manifest("n"));
-            a->appendTest(test(0, 100, 1.0), {});
-            auto b = SessionWriter::create(path("b.h5"), manifest("n"));
+            SessionManifest m0 = manifest("n"), m1 = manifest("n");
+            m0.shardCount = m1.shardCount = 2;
+            m1.shardIndex = 1;
+            auto a = SessionWriter::create(path("a.h5"), m0);
+            SessionTest t0 = test(0, 100, 1.0);
+            t0.promptIds = {5, 6, 7};
+            FullAttentionRows rows;
+            rows.step = 0;
+            rows.rowLength = 2;
+            for (int i = 0; i < 2 * 3 * 2; ++i)
+                rows.f16.push_back(static_cast<uint16_t>(0x3c00 + i)); // 1.0, 1.0009765625, … (exact halves)
+            a->appendTest(t0, {}, {rows});
+            auto b = SessionWriter::create(path("b.h5"), m1);
             b->appendTest(test(0, 200, 3.0), {});
         }
-        QCOMPARE(mergeSessions({path("a.h5"), path("b.h5")}, path("ab.h5")), 2);
-        const auto r = SessionReader::open(path("ab.h5"));
-        QCOMPARE(r->tests().size(), std::size_t(2));
+        // Inputs in any order: the merge is written in grid order.
+        const MergeReport r = mergeSessions({path("b.h5"), path("a.h5")}, path("ab.h5"));
+        QCOMPARE(r.tests, 2);
+        QCOMPARE(r.gridTests, 2);
+        QVERIFY(!r.upToDate);
+        const auto merged = SessionReader::open(path("ab.h5"));
+        QCOMPARE(merged->tests().size(), std::size_t(2));
+        QCOMPARE(merged->tests()[0].length, 100);
+        QCOMPARE(merged->tests()[1].length, 200);
+        QCOMPARE(merged->tests()[1].id, 1);
         SessionQuery q;
-        QCOMPARE(r->aggregate(q).mean.values[0], 2.0);
-        QCOMPARE(r->manifest().shardCount, 1);
+        QCOMPARE(merged->aggregate(q).mean.values[0], 2.0);
+        QCOMPARE(merged->manifest().shardCount, 1);
+        QCOMPARE(merged->manifest().shardIndex, 0);
+        // Prompt ids and stored full rows travel with their test.
+        QCOMPARE(merged->promptIds(0), (std::vector<int32_t>{5, 6, 7}));
+        const std::vector<float> f32 = merged->fullRows(0, 0);
+        QCOMPARE(f32.size(), std::size_t(12));
+        QCOMPARE(f32[1], 1.0009765625f);
+
+        // Idempotent: the same merge again (a requeued merge job) writes nothing and succeeds.
+        const auto before = fs::last_write_time(path("ab.h5"));
+        QVERIFY(mergeSessions({path("a.h5"), path("b.h5")}, path("ab.h5")).upToDate);
+        QVERIFY(fs::last_write_time(path("ab.h5")) == before);
+        // An existing output that is something else is refused.
+        {
+            SessionWriter::create(path("other.h5"), manifest("n"));
+        }
+        QVERIFY_THROWS_EXCEPTION(UsageError, mergeSessions({path("a.h5"), path("b.h5")}, path("other.h5")));
     }
 
-    void mergeRefusesMismatchAndDuplicates()
+    void mergeRefusesOtherGridsDuplicatesAndGaps()
     {
-        {
-            auto c = SessionWriter::create(path("c.h5"), manifest("other needles"));
-            c->appendTest(test(0, 100, 1.0), {});
-        }
+        auto shard = [&](const char* name, const std::string& needles, int index, int length,
+                         std::vector<int> lengths = {100, 200}) {
+            SessionManifest m = manifest(needles);
+            m.lengths = std::move(lengths);
+            m.shardCount = 2;
+            m.shardIndex = index;
+            auto w = SessionWriter::create(path(name), m);
+            if (length > 0)
+                w->appendTest(test(0, length, 1.0), {});
+        };
+        shard("c.h5", "other needles", 1, 200);
+        shard("d.h5", "n", 1, 100);     // a shard-0 test in shard 1
+        shard("e.h5", "n", 1, 300);     // off the grid
+        shard("f.h5", "n", 1, 200, {100, 200, 300}); // another grid
+        auto refused = [&](std::vector<fs::path> inputs, const char* expected) {
+            const std::string out = path("refused.h5");
+            try {
+                mergeSessions(inputs, out);
+                QFAIL(qPrintable(QStringLiteral("merge accepted, expected: ") + QLatin1String(expected)));
+            } catch (const UsageError& e) {
+                QVERIFY2(std::string(e.what()).find(expected) != std::string::npos, e.what());
+            }
+            // A refused merge leaves nothing: no output, no temporary file.
+            for (const auto& entry : fs::directory_iterator(m_dir.path().toStdString()))
+                QVERIFY2(entry.path().filename().string().rfind("refused.h5", 0) != 0, entry.path().c_str());
+        };
+        refused({path("a.h5"), path("c.h5")}, "manifest key \"needles_jsonl\" differs");
+        refused({path("a.h5"), path("f.h5")}, "manifest key \"lengths\" differs");
+        refused({path("a.h5"), path("a.h5")}, "shard 0/2 is given twice");
+        refused({path("a.h5"), path("d.h5")}, "which belongs to shard 0");
+        refused({path("a.h5"), path("e.h5")}, "off the manifest's grid (length 300");
+        refused({path("a.h5")}, "1 of 2 grid tests are missing (first: length 200 depth 0.5 needle 0); shards not given: 1/2");
+        QVERIFY_THROWS_EXCEPTION(UsageError, mergeSessions({}, path("none.h5")));
+        // --allow-missing merges what there is and lists the gap.
+        MergeOptions lenient;
+        lenient.allowMissing = true;
+        const MergeReport partial = mergeSessions({path("a.h5")}, path("partial.h5"), lenient);
+        QCOMPARE(partial.tests, 1);
+        QCOMPARE(partial.missing, std::vector<std::string>{"length 200 depth 0.5 needle 0"});
+        QCOMPARE(partial.missingShards, std::vector<int>{1});
+        // An imported score file is not a probe shard.
+        importScoresAsSession(fs::path(HEADSCOPE_TEST_FIXTURES_DIR) / "score_formats/duo_pattern", path("imp.h5"),
+                              HeadMetric::Retrieval);
+        refused({path("imp.h5"), path("a.h5")}, "imported from a score file");
+    }
+
+    void importKeepsItsMetricAndRefusesOthers()
+    {
+        const fs::path fixtures = fs::path(HEADSCOPE_TEST_FIXTURES_DIR) / "score_formats";
+        ScoreFileImportOptions model;
+        model.layers = 3;
+        model.queryHeads = 8;
+        model.kvHeads = 2;
+        ScoreImportRequest request; // no metric: retrieval for a flat file
+        const ImportedScores r = importScoresAsSession(fixtures / "duo_pattern", path("duo.h5"), request, model);
+        QVERIFY(r.notes.front().find("expanded to 8 query heads") != std::string::npos);
+        const auto reader = SessionReader::open(path("duo.h5"));
+        QCOMPARE(reader->manifest().heads, 8);
+        QCOMPARE(reader->manifest().kvHeads, 2);
+        QCOMPARE(reader->manifest().metrics, std::vector<std::string>{"retrieval"});
+        QCOMPARE(reader->heldMetrics(), std::vector<HeadMetric>{HeadMetric::Retrieval});
+        QCOMPARE(reader->defaultMetric(), HeadMetric::Retrieval);
+        SessionQuery q;
+        q.metric = HeadMetric::Retrieval;
+        const SessionAggregate a = reader->aggregateStrict(q);
+        QCOMPARE(a.mean.at(0, 0), 0.60546875);
+        QCOMPARE(a.mean.at(0, 3), 0.60546875); // query heads 0–3 share KV head 0
+        QCOMPARE(a.mean.at(2, 4), 0.9921875);
+        q.metric = HeadMetric::Inf; // the default metric of `scores`, which used to export zeros
         try {
-            mergeSessions({path("a.h5"), path("c.h5")}, path("ac.h5"));
-            QFAIL("merged sessions with different needles");
+            reader->aggregateStrict(q);
+            QFAIL("an imported retrieval session answered --metric inf");
         } catch (const UsageError& e) {
-            QVERIFY2(std::string(e.what()).find("needles_jsonl") != std::string::npos, e.what());
+            QVERIFY2(std::string(e.what()).find("holds metric retrieval (imported from a score file); --metric inf is "
+                                                "not among them") != std::string::npos,
+                     e.what());
         }
-        QVERIFY_THROWS_EXCEPTION(UsageError, mergeSessions({path("a.h5"), path("a.h5")}, path("aa.h5")));
-        QVERIFY_THROWS_EXCEPTION(UsageError, mergeSessions({path("a.h5")}, path("single.h5")));
+        // Without the model the KV heads stay KV heads, and the manifest says so.
+        importScoresAsSession(fixtures / "duo_pattern", path("duo_kv.h5"), request, {});
+        QCOMPARE(SessionReader::open(path("duo_kv.h5"))->manifest().headGranularity, std::string("kv"));
+
+        // A nested DiliLazyKV file names its metrics: --metric picks the section; others are refused.
+        {
+            std::ofstream f(path("nested.json"));
+            f << R"({"average_infscores_weighted": {"0-0": 0.5, "0-1": 0.25},
+                     "average_precisions_weighted": {"0-0": 0.125, "0-1": 1.0}})";
+        }
+        ScoreImportRequest dili;
+        dili.metric = HeadMetric::Dili;
+        importScoresAsSession(path("nested.json"), path("dili.h5"), dili, {});
+        const auto d = SessionReader::open(path("dili.h5"));
+        QCOMPARE(d->heldMetrics(), std::vector<HeadMetric>{HeadMetric::Dili});
+        q.metric = HeadMetric::Dili;
+        QCOMPARE(d->aggregateStrict(q).mean.values, (std::vector<double>{0.125, 1.0}));
+        importScoresAsSession(path("nested.json"), path("inf.h5"), ScoreImportRequest{}, {});
+        QCOMPARE(SessionReader::open(path("inf.h5"))->heldMetrics(), std::vector<HeadMetric>{HeadMetric::Inf});
+        ScoreImportRequest retrieval;
+        retrieval.metric = HeadMetric::Retrieval;
+        try {
+            importScoresAsSession(path("nested.json"), path("retrieval.h5"), retrieval, {});
+            QFAIL("imported a nested file under a metric it does not hold");
+        } catch (const UsageError& e) {
+            QVERIFY2(std::string(e.what()).find("average_infscores_weighted (inf), average_precisions_weighted (dili); "
+                                                "--metric retrieval is not among them") != std::string::npos,
+                     e.what());
+        }
+        QVERIFY(!fs::exists(path("retrieval.h5")));
+    }
+
+    void heldMetricsOfOlderSessions()
+    {
+        // An imported session written before the manifest listed its metric: the metric with values.
+        SessionManifest m = manifest("n");
+        m.mode = "imported";
+        {
+            auto w = SessionWriter::create(path("legacy.h5"), m);
+            SessionTest t = test(0, 100, 0.0);
+            t.scores.values[static_cast<std::size_t>(HeadMetric::Reasoning)].assign(6, 0.5);
+            w->appendTest(t, {});
+        }
+        QCOMPARE(SessionReader::open(path("legacy.h5"))->heldMetrics(), std::vector<HeadMetric>{HeadMetric::Reasoning});
+        QCOMPARE(SessionReader::open(path("gated.h5"))->heldMetrics().size(), std::size_t(kHeadMetricCount));
+    }
+
+    void strictAggregationSaysWhyNothingMatched()
+    {
+        const auto r = SessionReader::open(path("gated.h5")); // lengths 100, 200; depth 0.5; rouge1 up to 100
+        auto why = [&](SessionQuery q) {
+            try {
+                r->aggregateStrict(q);
+            } catch (const UsageError& e) {
+                return std::string(e.what());
+            }
+            return std::string("(accepted)");
+        };
+        SessionQuery q;
+        q.lengths = {999};
+        QVERIFY_CONTAINS(why(q), "no test matches --lengths 999 (the session's tests have lengths 100, 200)");
+        q.lengths = {};
+        q.depths = {0.9};
+        QVERIFY_CONTAINS(why(q), "no test matches --depths 0.9 (the session's tests have depths 0.5)");
+        q.depths = {};
+        q.gate = Gate::Rouge1;
+        q.threshold = 100.0;
+        QVERIFY_CONTAINS(why(q), "no test passes gate rouge1 > 100 (5 considered; the highest rouge1 is 100)");
+        q.threshold = std::nan("");
+        QVERIFY_CONTAINS(why(q), "--threshold: expected a finite number");
+        q.threshold = 50.0;
+        QCOMPARE(r->aggregateStrict(q).testsAccepted, 3);
+        // The lenient call the GUI's live filters use still answers with an empty aggregate.
+        q.lengths = {999};
+        QCOMPARE(r->aggregate(q).testsConsidered, 0);
     }
 
     void readerErrors()

@@ -82,8 +82,10 @@ int SessionFileSource::headDim() const
 
 QStringList SessionFileSource::metrics() const
 {
+    // Only what the session holds: an imported file holds one metric, and offering the others
+    // would show zeros.
     QStringList ids;
-    for (HeadMetric m : allHeadMetrics())
+    for (HeadMetric m : m_reader->heldMetrics())
         ids << QString::fromLatin1(headMetricName(m).data(), static_cast<qsizetype>(headMetricName(m).size()));
     return ids;
 }

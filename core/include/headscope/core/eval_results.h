@@ -136,12 +136,17 @@ private:
 };
 
 struct EvalMergeReport {
-    int examples = 0;
-    std::vector<int> missing;   // indices below examples_total that no input holds
+    int examples = 0;           // examples in the merged file
+    int examplesTotal = 0;      // examples of the evaluation (after --limit)
+    std::vector<int> missing;   // indices no input holds
+    bool upToDate = false;      // `out` already held exactly this merge; nothing written
 };
-// Joins shards of one evaluation (eval --shard i/n). Refuses inputs whose manifests differ in
-// anything but the shard and creation time, and an index present twice with different results
-// (the same result twice is kept once). Writes `out` (UsageError if it exists) with the summary.
-EvalMergeReport mergeEvalResults(const std::vector<std::filesystem::path>& inputs, const std::filesystem::path& out);
+// Joins shards of one evaluation (eval --shard i/n) by the probe merge's rules: the inputs must
+// share one manifest apart from the shard and timestamps, each shard index may appear once, every
+// example must lie in its own shard (index mod n); missing examples are refused unless
+// `allowMissing`. `out` is written only when the merge succeeds (through a temporary file);
+// an `out` that already holds this very merge is left as it is (upToDate), any other is refused.
+EvalMergeReport mergeEvalResults(const std::vector<std::filesystem::path>& inputs, const std::filesystem::path& out,
+                                 bool allowMissing = false);
 
 } // namespace headscope

@@ -58,6 +58,17 @@ std::vector<std::string> supportedArchitectureNames();
 ModelConfig parseModelConfig(std::string_view jsonText, const std::string& source);
 ModelConfig loadModelConfig(const std::filesystem::path& configJson);
 
+// The head layout alone — num_hidden_layers, num_attention_heads, num_key_value_heads (default:
+// the query-head count), read from the top level or, for multimodal checkpoints, "text_config" —
+// for any architecture: score files are checked against models HeadScope cannot run. Same key
+// errors as parseModelConfig.
+struct ModelHeadShape {
+    int64_t layers = 0;
+    int64_t queryHeads = 0;
+    int64_t kvHeads = 0;
+};
+ModelHeadShape parseModelHeadShape(std::string_view jsonText, const std::string& source);
+
 // Serialises back to an HF-style config.json (used by make-test-model and fixtures).
 std::string modelConfigToJson(const ModelConfig& config);
 

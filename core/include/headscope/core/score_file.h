@@ -15,6 +15,8 @@
 namespace headscope {
 
 struct ScoreFileImportOptions {
+    // Registry name (score_formats.h) of the file's format; empty: detected from name and content.
+    std::string format;
     std::optional<int> layers;     // model's num_hidden_layers, when known
     std::optional<int> queryHeads; // num_attention_heads, when known
     std::optional<int> kvHeads;    // num_key_value_heads, when known
@@ -29,15 +31,21 @@ struct ScoreFileImportOptions {
 struct ImportedScores {
     ScoreMatrix matrix;                      // [layers, heads] mean of each head's list
     std::vector<std::vector<double>> lists;  // [layers*heads] per-head per-test values, layer-major
-    std::string format;                      // "headkv" (one line) | "dililazykv" (multi-line)
+    std::string format;                      // registry name: "headkv" (one line) | "dililazykv" (multi-line) | "duo" | …
     std::string section;                     // nested section used, "" for flat files
     std::vector<std::string> sections;       // all object-valued sections (nested files)
     bool canonicalOrder = true;              // keys appeared in "0-0","0-1",… layer-major order
     bool granularityChecked = false;         // true when model head counts were supplied
+    // How the file's head axis was read, e.g. "per KV head: 8 values per layer = num_key_value_heads
+    // (the model has 32 query heads)", or why it could not be checked.
+    std::string shapeStatement;
+    std::string declaredModel;               // model named inside the file (QRHead), if any
+    bool valuesAreRanks = false;             // head sets / rankings: values encode rank, not a score
     int minListLength = 0;                   // over present heads
     int maxListLength = 0;
     int missingHeads = 0;
     std::vector<std::string> warnings;       // human-readable, one per issue
+    std::vector<std::string> notes;          // what an import did beyond reading (session layout, metric)
     std::string sha256;                      // of the file bytes (empty for parseScoreFile on text)
 };
 
@@ -48,7 +56,8 @@ struct ImportedScores {
 // length (warning only) are reported with the key, what was expected and what was found.
 ImportedScores parseScoreFile(std::string_view text, const std::string& source,
                               const ScoreFileImportOptions& options = {});
-// Reads a file; also fills sha256 and matrix.provenance = "scores:<path> sha256:<hex>".
+// Reads a file in any importable registry format (options.format, or detected); also fills
+// sha256 and matrix.provenance = "scores:<path> sha256:<hex>".
 ImportedScores importScoreFile(const std::filesystem::path& file, const ScoreFileImportOptions& options = {});
 
 // HeadKV/Retrieval_Head format: ONE line, no trailing newline, every "layer-head" key in

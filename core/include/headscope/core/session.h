@@ -36,6 +36,9 @@ struct SessionManifest {
     int layers = 0, heads = 0, kvHeads = 0, headDim = 0;
     int shardIndex = 0, shardCount = 1;
     std::string importedFrom;    // score file path + sha256 for imported sessions
+    // Metrics the tests hold (names of head_metrics.h). Empty: every metric (probe sessions).
+    std::vector<std::string> metrics;
+    std::string headGranularity = "query"; // "kv": the head axis is KV heads (imported without a model)
     std::string created, updated;
 };
 
@@ -127,7 +130,18 @@ public:
     // float32 [layers, heads, rowLength]. Throws FormatError if that step has no stored rows.
     std::vector<int> fullRowSteps(int testId) const;
     std::vector<float> fullRows(int testId, int step, int64_t* rowLength = nullptr) const;
+    // Lenient: a query that matches nothing gives an empty aggregate (the GUI's live filters).
     SessionAggregate aggregate(const SessionQuery& query) const;
+    // The same, for commands that write or report the result: throws UsageError naming the
+    // session when the metric is not among heldMetrics() (listing those it holds), when the
+    // threshold is not finite, and when the length/depth filters or the gate leave no test
+    // (saying which filter matched nothing and what the session has).
+    SessionAggregate aggregateStrict(const SessionQuery& query) const;
+    // Metrics the session's tests hold: the manifest's list; for imported sessions written
+    // before the list existed, the metrics with any non-zero value; else every metric.
+    std::vector<HeadMetric> heldMetrics() const;
+    // The metric commands use when none is asked for: inf when held, else the first held one.
+    HeadMetric defaultMetric() const;
 
 private:
     SessionReader();

@@ -1,0 +1,3 @@
+# A real single-node Slurm (slurm-wlm + munge) started by the test: probe array + dependent merge.
+headscope_add_qt_test(tst_slurm_cluster SOURCES cluster/tst_slurm_cluster.cpp LIBS headscope::core Qt6::Core LABELS cluster)
+add_dependencies(tst_slurm_cluster headscope-cli)
