@@ -216,6 +216,7 @@ int runEvalReport(const CommandArgs& args)
     p.positional("results.h5", "eval results file")
         .option("seed", "S", "bootstrap seed (default: the file's)")
         .option("disagreements", "N", "list up to N examples where a compressed cache scores unlike the full cache")
+        .option("examples", "N", "print the first N examples: answers, each configuration's prediction and score")
         .option("export-kvpress", "DIR", "write kvpress-style folders (predictions.csv, metrics.json)")
         .option("kvpress-model", "NAME", "model name in the kvpress folder names (default: the file's model)")
         .flag("json", "print the summary as JSON");
@@ -237,6 +238,10 @@ int runEvalReport(const CommandArgs& args)
     if (p.has("disagreements")) {
         std::printf("\n");
         printDisagreements(reader->records(), p.intValue("disagreements"));
+    }
+    if (p.has("examples")) {
+        std::printf("\n");
+        printExamples(reader->records(), p.intValue("examples"));
     }
     return 0;
 }

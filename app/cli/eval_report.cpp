@@ -57,4 +57,24 @@ void printDisagreements(const std::vector<EvalRecord>& records, int limit)
         std::printf("no example where a compressed cache and the full cache score differently\n");
 }
 
+void printExamples(const std::vector<EvalRecord>& records, int limit)
+{
+    for (std::size_t i = 0; i < records.size() && static_cast<int>(i) < limit; ++i) {
+        const EvalRecord& r = records[i];
+        std::string answers;
+        for (const std::string& a : r.answers)
+            answers += (answers.empty() ? "" : " | ") + a.substr(0, 60);
+        std::printf("example %d%s, %lld prompt tokens%s, %s; answers: %s\n", r.index,
+                    r.dataset.empty() ? "" : (" (" + r.dataset + ")").c_str(), static_cast<long long>(r.promptTokens),
+                    r.truncated ? " (truncated)" : "", r.metric.c_str(), answers.c_str());
+        for (const EvalOutcome& o : r.outcomes) {
+            std::string text = o.prediction.substr(0, 120);
+            for (char& c : text)
+                if (c == '\n')
+                    c = ' ';
+            std::printf("  %-16s %6.1f  %s\n", o.config.label().c_str(), o.score, text.c_str());
+        }
+    }
+}
+
 } // namespace headscope::cli

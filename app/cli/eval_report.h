@@ -13,5 +13,7 @@ void printEvalSummary(const std::vector<EvalSummaryRow>& rows);
 std::string evalSummaryJsonLine(const std::vector<EvalSummaryRow>& rows, const std::string& out);
 // Examples whose score under some compressed configuration differs from the full cache's.
 void printDisagreements(const std::vector<EvalRecord>& records, int limit);
+// The first `limit` examples: references and every configuration's prediction and score.
+void printExamples(const std::vector<EvalRecord>& records, int limit);
 
 } // namespace headscope::cli
