@@ -8,3 +8,4 @@ headscope_add_qt_test(tst_decoder_reference SOURCES engine/tst_decoder_reference
                       LIBS headscope::engine headscope_test_reference Qt6::Core LABELS engine)
 headscope_add_qt_test(tst_decoder_properties SOURCES engine/tst_decoder_properties.cpp
                       LIBS headscope::engine headscope_test_reference Qt6::Core LABELS engine)
+headscope_add_qt_test(tst_write_hooks SOURCES engine/tst_write_hooks.cpp LIBS headscope::engine Qt6::Core LABELS engine)

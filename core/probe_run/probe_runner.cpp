@@ -68,6 +68,9 @@ SessionManifest ProbeRunner::manifestFor(const ProbeRunConfig& c) const
     m.headDim = static_cast<int>(mc.headDim);
     m.shardIndex = c.shardIndex;
     m.shardCount = c.shardCount;
+    for (HeadMetric metric : allHeadMetrics())
+        if (c.writeScores || !isWriteMetric(metric))
+            m.metrics.emplace_back(headMetricName(metric));
     return m;
 }
 
@@ -126,7 +129,8 @@ ProbeSummary ProbeRunner::run(const ProbeRunConfig& c, const std::function<void(
             const NeedleSpan span{prompt.spanStart, prompt.spanEnd};
             const bool keepRows = c.fullRowsForAll || std::find(c.fullRowTests.begin(), c.fullRowTests.end(), test.id) !=
                                                           c.fullRowTests.end();
-            RowStatsObserver observer(layers, heads, span, c.topK, c.mode == ScoringMode::LastPromptRow, keepRows);
+            RowStatsObserver observer(layers, heads, span, c.topK, c.mode == ScoringMode::LastPromptRow, keepRows,
+                                      c.writeScores);
             GenerateOptions o;
             o.maxNewTokens = c.maxNewTokens;
             if (c.stopAtAnswerLength)
@@ -147,7 +151,7 @@ ProbeSummary ProbeRunner::run(const ProbeRunConfig& c, const std::function<void(
             fullRows = std::move(observer.fullRows());
             std::vector<StepStats> stepStats;
             for (const StoredStep& s : steps)
-                stepStats.push_back({s.token, s.rows});
+                stepStats.push_back({s.token, s.rows, s.write, s.writeNeedle});
             test.scores = scoreTest(stepStats, layers, heads, span, prompt.ids, c.topK, c.mode);
             ++summary.testsWritten;
         } catch (const CancelledError&) {

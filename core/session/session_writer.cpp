@@ -82,6 +82,18 @@ void writeSteps(hid_t group, const std::vector<StoredStep>& steps, int layers, i
     h5::writeArray(g.get(), "needle_mass", H5T_NATIVE_DOUBLE, {S, L, H}, needleMass.data(), file, true);
     h5::writeArray(g.get(), "span_topk_mass", H5T_NATIVE_DOUBLE, {S, L, H}, spanTop.data(), file, true);
     h5::writeArray(g.get(), "row_len", H5T_NATIVE_INT64, {S}, rowLen.data(), file);
+    // The write-aware contributions (§1G), when every step carries them.
+    if (std::all_of(steps.begin(), steps.end(), [&](const StoredStep& st) {
+            return st.write.size() == cells && st.writeNeedle.size() == cells;
+        })) {
+        std::vector<double> write, needle;
+        for (const StoredStep& st : steps) {
+            write.insert(write.end(), st.write.begin(), st.write.end());
+            needle.insert(needle.end(), st.writeNeedle.begin(), st.writeNeedle.end());
+        }
+        h5::writeArray(g.get(), "write", H5T_NATIVE_DOUBLE, {S, L, H}, write.data(), file, true);
+        h5::writeArray(g.get(), "write_needle", H5T_NATIVE_DOUBLE, {S, L, H}, needle.data(), file, true);
+    }
 }
 } // namespace
 

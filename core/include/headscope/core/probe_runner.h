@@ -31,6 +31,7 @@ struct ProbeRunConfig {
     bool stopAtNewline = false;
     bool stopAtAnswerLength = false;
     bool storeSteps = true;           // per-step RowStats datasets
+    bool writeScores = true;          // the write-aware metrics (§1G): head writes and token readouts
     std::vector<int> fullRowTests;    // test ids whose complete rows are stored (float16)
     bool fullRowsForAll = false;      // … or every test
     std::filesystem::path out;
