@@ -36,6 +36,8 @@ int runProbe(const std::vector<std::string>& args)
         .option("template", "TEXT", "prompt template with {context} and {question}")
         .option("out", "SESSION.h5", "session file to write", true)
         .flag("resume", "continue an interrupted session, skipping finished tests")
+        .flag("no-write-scores", "skip the write-aware scores (write, write_needle: each head's contribution to the "
+                                 "answer token's logit)")
         .option("store-rows", "IDS|all", "also store these tests' complete attention rows (float16; "
                                          "steps × layers × heads × length × 2 bytes each)")
         .option("shard", "i/n", "run only tests i, i+n, i+2n, … (merge shards with `merge`)", false, "0/1");
@@ -66,6 +68,7 @@ int runProbe(const std::vector<std::string>& args)
         config.prompt.promptTemplate = p.value("template");
     config.out = p.value("out");
     config.resume = p.has("resume");
+    config.writeScores = !p.has("no-write-scores");
     if (p.has("store-rows")) {
         if (p.value("store-rows") == "all")
             config.fullRowsForAll = true;

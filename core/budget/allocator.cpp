@@ -194,6 +194,15 @@ BudgetPlan allocateByName(const std::string& method, const ScoreMatrix* scores, 
     if (method == "headkv" || method == "dililazykv") {
         if (!scores)
             throw UsageError("method '" + method + "' needs head scores (--scores or --session)");
+        // The write-aware scores are signed — a head can push the token down — and a negative
+        // contribution earns a head no more budget than none (docs/algorithms.md §1G).
+        ScoreMatrix clipped;
+        if (scores->metric == "write" || scores->metric == "write_needle") {
+            clipped = *scores;
+            for (double& v : clipped.values)
+                v = std::max(v, 0.0);
+            scores = &clipped;
+        }
         return method == "headkv" ? allocateHeadKv(*scores, params) : allocateDiliLazyKv(*scores, params);
     }
     throw UsageError("unknown allocation method '" + method + "'; expected one of: uniform, pyramid, adakv, headkv, dililazykv");

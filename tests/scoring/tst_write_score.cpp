@@ -3,6 +3,7 @@
 // two-head "model" (a Generator that reports the hooks an engine would) whose contributions are
 // worked out by hand — stored per test and per step in the session, listed as held metrics,
 // and ignored by the attention-only reading of older sessions.
+#include "headscope/core/allocator.h"
 #include "headscope/core/errors.h"
 #include "headscope/core/forward_observer.h"
 #include "headscope/core/generator.h"
@@ -211,6 +212,26 @@ private Q_SLOTS:
         const auto r2 = SessionReader::open(c.out);
         QCOMPARE(r2->heldMetrics().size(), std::size_t(kReadOnlyHeadMetricCount));
         QCOMPARE(r2->tests().front().scores.of(HeadMetric::Write)[0], 0.0);
+    }
+
+    void allocatorsClipNegativeWrites()
+    {
+        // Heads 0-1 and 0-2: a negative write and no write earn the same (minimum) budget.
+        ScoreMatrix m;
+        m.layers = 1;
+        m.heads = 4;
+        m.values = {2.0, -1.0, 0.0, 1.0};
+        m.metric = "write_needle";
+        AllocationParams p;
+        p.baseCapacity = 40;
+        p.window = 8;
+        for (const char* method : {"headkv", "dililazykv"}) {
+            const BudgetPlan plan = allocateByName(method, &m, 1, 4, p);
+            QCOMPARE(plan.at(0, 1), plan.at(0, 2));
+            QVERIFY(plan.at(0, 0) > plan.at(0, 3) && plan.at(0, 3) > plan.at(0, 1));
+        }
+        m.metric = "inf"; // an attention score must not be negative
+        QVERIFY_THROWS_EXCEPTION(UsageError, allocateByName("headkv", &m, 1, 4, p));
     }
 
     void olderSessionsHoldThirteenMetrics()

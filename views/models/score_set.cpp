@@ -23,7 +23,8 @@ QStringList knownMetricIds()
             QStringLiteral("diligent"),     QStringLiteral("distracted"),
             QStringLiteral("subconscious"), QStringLiteral("diffuse"),
             QStringLiteral("diligent_mass"),     QStringLiteral("distracted_mass"),
-            QStringLiteral("subconscious_mass"), QStringLiteral("diffuse_mass")};
+            QStringLiteral("subconscious_mass"), QStringLiteral("diffuse_mass"),
+            QStringLiteral("write"),        QStringLiteral("write_needle")};
 }
 
 QString metricLabel(const QString& id)
@@ -42,6 +43,8 @@ QString metricLabel(const QString& id)
         {QStringLiteral("distracted_mass"), QStringLiteral("Distracted (mass share)")},
         {QStringLiteral("subconscious_mass"), QStringLiteral("Subconscious (mass share)")},
         {QStringLiteral("diffuse_mass"), QStringLiteral("Diffuse peripheral (mass share)")},
+        {QStringLiteral("write"), QStringLiteral("Write (logit contribution)")},
+        {QStringLiteral("write_needle"), QStringLiteral("Write from the needle (logit contribution)")},
     };
     return labels.value(id, id);
 }
