@@ -10,10 +10,12 @@ void printEvalSummary(const std::vector<EvalSummaryRow>& rows)
 {
     std::string dataset = "\x01";
     for (const EvalSummaryRow& r : rows) {
-        if (r.dataset != dataset) {
-            dataset = r.dataset;
-            std::printf("\n%s — %s ×100, mean [95%% bootstrap interval] over %d examples%s\n",
-                        dataset.empty() ? "(no dataset name)" : dataset.c_str(), r.metric.c_str(), r.score.n,
+        const std::string name = (r.dataset.empty() ? std::string("(no dataset name)") : r.dataset) +
+                                 (r.maxLength > 0 ? " at " + std::to_string(r.maxLength) + " tokens" : "");
+        if (name != dataset) {
+            dataset = name;
+            std::printf("\n%s — %s ×100, mean [95%% bootstrap interval] over %d examples%s\n", name.c_str(),
+                        r.metric.c_str(), r.score.n,
                         r.truncated ? (", " + std::to_string(r.truncated) + " truncated in the middle").c_str() : "");
             std::printf("  %-18s %22s %24s %9s %9s\n", "configuration", "score", "vs full", "KV share", "s/example");
         }

@@ -211,16 +211,18 @@ std::vector<EvalSummaryRow> summarizeEval(const std::vector<EvalRecord>& records
     for (const EvalRecord& r : records)
         sorted.push_back(&r);
     std::sort(sorted.begin(), sorted.end(), [](const EvalRecord* a, const EvalRecord* b) { return a->index < b->index; });
-    std::vector<std::string> datasets;
-    std::map<std::string, std::vector<const EvalRecord*>> byDataset;
+    using Group = std::pair<std::string, int64_t>; // dataset, requested length
+    std::vector<Group> datasets;
+    std::map<Group, std::vector<const EvalRecord*>> byDataset;
     for (const EvalRecord* r : sorted) {
-        if (!byDataset.count(r->dataset))
-            datasets.push_back(r->dataset);
-        byDataset[r->dataset].push_back(r);
+        const Group g{r->dataset, r->maxLength.value_or(0)};
+        if (!byDataset.count(g))
+            datasets.push_back(g);
+        byDataset[g].push_back(r);
     }
     const auto fullIt = std::find_if(configs.begin(), configs.end(), [](const EvalConfigKey& c) { return c.isFull(); });
     std::vector<EvalSummaryRow> rows;
-    for (const std::string& dataset : datasets) {
+    for (const Group& dataset : datasets) {
         const auto& group = byDataset[dataset];
         std::string metric = group.front()->metric;
         int truncated = 0;
@@ -250,7 +252,8 @@ std::vector<EvalSummaryRow> summarizeEval(const std::vector<EvalRecord>& records
             std::vector<double> score, bytes, seconds;
             collect(key, score, bytes, seconds);
             EvalSummaryRow row;
-            row.dataset = dataset;
+            row.dataset = dataset.first;
+            row.maxLength = dataset.second;
             row.config = key;
             row.metric = metric;
             row.truncated = truncated;
@@ -275,6 +278,7 @@ std::string evalSummaryToJson(const std::vector<EvalSummaryRow>& rows)
     for (const EvalSummaryRow& r : rows) {
         json j;
         j["dataset"] = r.dataset;
+        j["max_length"] = r.maxLength;
         j["method"] = r.config.method;
         j["budget"] = r.config.budget;
         j["metric"] = r.metric;

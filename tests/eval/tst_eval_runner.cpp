@@ -128,6 +128,8 @@ private Q_SLOTS:
         const auto rows = reader->summary();
         QCOMPARE(rows.size(), std::size_t(10)); // 2 datasets × 5 configurations
         QCOMPARE(rows[0].dataset, std::string("niah_single"));
+        QCOMPARE(rows[0].maxLength, int64_t(64));
+        QCOMPARE(rows[5].maxLength, int64_t(0));
         QCOMPARE(rows[0].score.mean, 100.0);
         QCOMPARE(rows[1].config, (EvalConfigKey{"uniform", 16}));
         QCOMPARE(rows[1].score.mean, 0.0);

@@ -81,6 +81,7 @@ EvalManifest parseEvalManifest(const std::string& json, const std::string& sourc
 
 struct EvalSummaryRow {
     std::string dataset;        // "" when the file names none
+    int64_t maxLength = 0;      // make-tasks' requested length (RULER files); 0 when the file has none
     EvalConfigKey config;
     std::string metric;         // the metric of the dataset's examples ("mixed" if they differ)
     MeanInterval score;         // ×100
@@ -91,7 +92,7 @@ struct EvalSummaryRow {
     int truncated = 0;          // examples whose context was cut in the middle
 };
 
-// Per dataset (in order of first appearance) × configuration (manifest order).
+// Per dataset and requested length (in order of first appearance) × configuration (manifest order).
 std::vector<EvalSummaryRow> summarizeEval(const std::vector<EvalRecord>& records, const std::vector<EvalConfigKey>& configs,
                                           uint64_t seed, int resamples = kDefaultBootstrapResamples);
 std::string evalSummaryToJson(const std::vector<EvalSummaryRow>& rows);
