@@ -9,6 +9,10 @@ if(TARGET headscope_gui_shell)
   # Compare on a probe test of the open session: the fixture session's prompt is llama3 ids.
   headscope_add_qt_test(tst_compare_probe_test SOURCES app/tst_compare_probe_test.cpp
                         LIBS headscope_gui_shell Qt6::Widgets GUI LABELS gui tokenizer)
+  # The GUI and the CLI feed the same prompt ids for the same probe settings (byte tokenizer, no fixture).
+  headscope_add_qt_test(tst_probe_parity SOURCES app/tst_probe_parity.cpp LIBS headscope_gui_shell Qt6::Widgets
+                        GUI LABELS gui)
+  add_dependencies(tst_probe_parity headscope-cli)
   if(TEST fetch_tokenizers)
     set_tests_properties(tst_run_panels tst_compare_probe_test PROPERTIES FIXTURES_REQUIRED tokenizers)
   endif()

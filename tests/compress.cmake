@@ -12,3 +12,6 @@ headscope_add_qt_test(tst_cli_compress SOURCES compress/tst_cli_compress.cpp
 add_dependencies(tst_cli_compress headscope-cli)
 headscope_add_qt_test(tst_budget_sweep SOURCES compress/tst_budget_sweep.cpp
                       LIBS headscope::engine Qt6::Core LABELS engine)
+# The comparison's and the sweep's orchestration on a scripted FakeGenerator: no model, no LibTorch.
+headscope_add_qt_test(tst_comparison_runs SOURCES compress/tst_comparison_runs.cpp LIBS headscope::core Qt6::Core)
+headscope_add_qt_test(tst_sweep_runs SOURCES compress/tst_sweep_runs.cpp LIBS headscope::core Qt6::Core)

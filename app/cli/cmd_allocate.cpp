@@ -26,7 +26,7 @@ int runAllocate(const std::vector<std::string>& args)
                                   "an imported session holds")
         .option("gate", "rouge1|qaf1", "session gate applied before averaging")
         .option("threshold", "X", "gate threshold (tests with gate value > X are kept)")
-        .option("method", "NAME", "uniform | pyramid | adakv | headkv | dililazykv", true)
+        .option("method", "NAME", allocationMethodNames(), true)
         .option("base", "C", "KV size per head including the window", false, "128")
         .option("window", "W", "observation window (default 16 for dililazykv, else 8)")
         .option("beta", "B", "pool parameter (default 1.351 for dililazykv, else 1.5)")
@@ -48,13 +48,13 @@ int runAllocate(const std::vector<std::string>& args)
            "prompt's own observation-window scores (floor --floor-alpha).");
     if (!p.parse(args)) return 0;
 
-    const std::string method = p.value("method");
+    const AllocationMethod method = parseAllocationMethod(p.value("method"));
     if (p.optional("scores") && p.optional("session"))
         throw UsageError("give either --scores or --session, not both");
 
     AllocationParams params;
     params.baseCapacity = p.intValue("base");
-    const bool dili = method == "dililazykv";
+    const bool dili = method == AllocationMethod::DiliLazyKv;
     params.window = p.optional("window") ? p.intValue("window") : (dili ? 16 : 8);
     params.beta = p.optional("beta") ? p.doubleValue("beta") : (dili ? 1.351 : 1.5);
     params.temp = p.doubleValue("temp");
@@ -108,10 +108,10 @@ int runAllocate(const std::vector<std::string>& args)
         sessionScores = std::move(a.mean);
     }
     if (!layers || !heads)
-        throw UsageError("--method " + method + " without --scores or --session needs --layers and --heads");
+        throw UsageError("--method " + p.value("method") + " without --scores or --session needs --layers and --heads");
 
     const ScoreMatrix* scores = imported ? &imported->matrix : sessionScores ? &*sessionScores : nullptr;
-    BudgetPlan plan = allocateByName(method, scores, *layers, *heads, params);
+    BudgetPlan plan = allocate(method, scores, *layers, *heads, params);
     const GroupAggregation agg = parseGroupAggregation(p.value("group-agg"));
     const std::string granularity = p.value("granularity");
     if (granularity == "kv") {

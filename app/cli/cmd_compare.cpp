@@ -52,18 +52,18 @@ nlohmann::ordered_json toJson(const Comparison& c, const std::optional<Tokenizer
     j["full"] = {{"generated_ids", c.full.generatedIds}, {"text", decodeOrIds(tokenizer, c.full.generatedIds)},
                  {"prefill_ms", c.full.prefillMs}, {"decode_ms_per_token", c.full.decodeMsPerToken},
                  {"kv_bytes", c.full.kvBytes}};
-    j["compressed"] = {{"generated_ids", c.compressed.generatedIds},
-                       {"text", decodeOrIds(tokenizer, c.compressed.generatedIds)},
-                       {"prefill_ms", c.compressed.prefillMs},
-                       {"decode_ms_per_token", c.compressed.decodeMsPerToken},
-                       {"kv_bytes", c.compressed.kvBytes}};
+    j["compressed"] = {{"generated_ids", c.variantRun.generatedIds},
+                       {"text", decodeOrIds(tokenizer, c.variantRun.generatedIds)},
+                       {"prefill_ms", c.variantRun.prefillMs},
+                       {"decode_ms_per_token", c.variantRun.decodeMsPerToken},
+                       {"kv_bytes", c.variantRun.kvBytes}};
     j["first_divergence"] = c.firstDivergence ? nlohmann::ordered_json(*c.firstDivergence) : nlohmann::ordered_json();
     j["mean_kl"] = c.meanKl;
     j["max_kl"] = c.maxKl;
     j["top1_agreement"] = c.top1Agreement;
     auto& steps = j["steps"] = nlohmann::ordered_json::array();
     for (const StepComparison& s : c.steps)
-        steps.push_back({{"full", s.fullToken}, {"compressed_top1", s.compressedTop1}, {"kl", s.kl}});
+        steps.push_back({{"full", s.fullToken}, {"compressed_top1", s.variantTop1}, {"kl", s.kl}});
     if (c.needleLength > 0) {
         j["needle_length"] = c.needleLength;
         j["needle_kept"] = c.needleKept; // [layers][stored heads]
@@ -76,7 +76,7 @@ void printText(const Comparison& c, const std::optional<Tokenizer>& tokenizer)
 {
     std::printf("prompt        %zu tokens\ncompression   %s\n\n", c.full.promptIds.size(), c.compression.c_str());
     std::printf("full          %s\ncompressed    %s\n", printable(decodeOrIds(tokenizer, c.full.generatedIds)).c_str(),
-                printable(decodeOrIds(tokenizer, c.compressed.generatedIds)).c_str());
+                printable(decodeOrIds(tokenizer, c.variantRun.generatedIds)).c_str());
     if (c.firstDivergence)
         std::printf("diverges at   step %d\n", *c.firstDivergence);
     else
@@ -85,8 +85,8 @@ void printText(const Comparison& c, const std::optional<Tokenizer>& tokenizer)
     for (std::size_t i = 0; i < c.steps.size(); ++i) {
         const StepComparison& s = c.steps[i];
         std::printf("%4zu  %-16s  %-16s %s %10.3g\n", i, printable(tokenText(tokenizer, s.fullToken)).substr(0, 16).c_str(),
-                    printable(tokenText(tokenizer, s.compressedTop1)).substr(0, 16).c_str(),
-                    s.compressedTop1 == s.fullToken ? " " : "*", s.kl);
+                    printable(tokenText(tokenizer, s.variantTop1)).substr(0, 16).c_str(),
+                    s.variantTop1 == s.fullToken ? " " : "*", s.kl);
     }
     std::printf("mean KL %.4g nats, max %.4g; top-1 agreement %.1f%% (teacher-forced on the full run)\n", c.meanKl,
                 c.maxKl, 100.0 * c.top1Agreement);
@@ -108,11 +108,11 @@ void printText(const Comparison& c, const std::optional<Tokenizer>& tokenizer)
         std::printf("  overall %.1f%% of needle tokens kept\n", 100.0 * c.needleKeptFraction);
     }
     std::printf("\n              full          compressed\n");
-    std::printf("prefill ms    %-12.2f  %-12.2f\n", c.full.prefillMs, c.compressed.prefillMs);
-    std::printf("decode ms/tok %-12.3f  %-12.3f\n", c.full.decodeMsPerToken, c.compressed.decodeMsPerToken);
+    std::printf("prefill ms    %-12.2f  %-12.2f\n", c.full.prefillMs, c.variantRun.prefillMs);
+    std::printf("decode ms/tok %-12.3f  %-12.3f\n", c.full.decodeMsPerToken, c.variantRun.decodeMsPerToken);
     std::printf("KV bytes      %-12lld  %-12lld (%.1f× fewer)\n", static_cast<long long>(c.full.kvBytes),
-                static_cast<long long>(c.compressed.kvBytes),
-                c.compressed.kvBytes > 0 ? static_cast<double>(c.full.kvBytes) / static_cast<double>(c.compressed.kvBytes)
+                static_cast<long long>(c.variantRun.kvBytes),
+                c.variantRun.kvBytes > 0 ? static_cast<double>(c.full.kvBytes) / static_cast<double>(c.variantRun.kvBytes)
                                          : 0.0);
 }
 
@@ -147,15 +147,12 @@ int runCompare(const std::vector<std::string>& args)
             throw UsageError("compare: --session needs --test N (see `headscope-cli inspect " + p.value("session") + "`)");
         const auto reader = SessionReader::open(p.value("session"));
         const int id = p.intValue("test");
-        const SessionTest* test = nullptr;
-        for (const SessionTest& t : reader->tests())
-            if (t.id == id)
-                test = &t;
+        const SessionTest* test = reader->test(id);
         if (!test)
             throw UsageError(p.value("session") + ": no complete test " + std::to_string(id));
         request.promptIds = reader->promptIds(id);
-        if (test->spanEnd > test->spanStart)
-            request.needleSpan = std::make_pair(test->spanStart, test->spanEnd);
+        request.needleSpan = test->needleSpan();
+        request.promptSource = "probe test " + std::to_string(id) + " of " + p.value("session");
     } else {
         request.promptIds = promptFromArgs(p, tokenizer, modelDir);
     }

@@ -83,7 +83,8 @@ int runEval(const CommandArgs& args)
     ArgParser p("eval", "Accuracy vs KV budget per allocation method on LongBench / RULER JSONL, against the full cache.");
     p.option("model", "DIR", "checkpoint directory (with tokenizer.json)", true)
         .option("data", "FILE.jsonl", "LongBench fields (context, input, answers, …) or RULER's (input, outputs)", true)
-        .option("methods", "M1,M2", "full, uniform, pyramid, adakv, headkv, dililazykv", false, "full,uniform,pyramid,adakv")
+        .option("methods", "M1,M2", "full (the uncompressed cache) and any of " + allocationMethodNames(), false,
+                "full,uniform,pyramid,adakv")
         .option("budgets", "C1,C2", "base capacities per head (window included)", false, "64,128,256")
         .option("scores", "S.h5|heads.json", "head scores for headkv/dililazykv: a probe session or a head-score file")
         .option("score-metric", "NAME", "session metric used as scores", false, "inf")
@@ -131,7 +132,13 @@ int runEval(const CommandArgs& args)
     }
 
     EvalRunConfig config;
-    config.methods = splitList(p.value("methods"));
+    config.full = false;
+    for (const std::string& m : splitList(p.value("methods"))) {
+        if (m == "full")
+            config.full = true;
+        else
+            config.methods.push_back(parseAllocationMethod(m));
+    }
     for (int b : parseIntList(p.value("budgets"), "--budgets"))
         config.budgets.push_back(b);
     config.params.window = p.intValue("window");
@@ -175,7 +182,7 @@ int runEval(const CommandArgs& args)
     engine.load(modelDir, loadOptionsFromArgs(p));
     InterruptGuard interrupt;
     std::fprintf(stderr, "eval: %zu examples × %zu configurations on %s\n", examples.size(),
-                 evalConfigs(config.methods, config.budgets).size(), engine.deviceDescription().c_str());
+                 evalConfigs(config.full, config.methods, config.budgets).size(), engine.deviceDescription().c_str());
     const bool terminal = isatty(fileno(stderr)) != 0;
     EvalRunSummary s;
     try {

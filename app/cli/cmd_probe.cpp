@@ -13,6 +13,7 @@
 
 #include <cstdio>
 #include <iostream>
+#include <tuple>
 
 namespace headscope::cli {
 
@@ -45,54 +46,45 @@ int runProbe(const std::vector<std::string>& args)
     if (!p.parse(args))
         return 0;
 
-    ProbeRunConfig config;
-    Haystack haystack = haystackFromArgs(p, "probe");
-    config.haystackText = std::move(haystack.text);
-    config.haystackDescription = std::move(haystack.description);
-    if (p.has("lengths")) {
-        config.lengths = parseIntList(p.value("lengths"), "--lengths");
-    } else {
-        config.lengths = linspaceLengths(p.intValue("min_len"), p.intValue("max_len"), p.intValue("context_intervals"));
-    }
-    config.depths = parseDepths(p.value("depths"));
-    config.needles = p.has("needles") ? loadNeedles(p.value("needles")) : defaultNeedles();
-    config.topK = p.intValue("top_k_infscore");
-    const std::string mode = p.value("mode");
-    if (mode != "all-steps" && mode != "last-row")
-        throw UsageError("--mode: expected all-steps or last-row, got '" + mode + "'");
-    config.mode = mode == "last-row" ? ScoringMode::LastPromptRow : ScoringMode::AllRows;
-    config.maxNewTokens = p.intValue("max-new-tokens");
-    config.stopAtNewline = p.has("stop-at-newline");
-    config.stopAtAnswerLength = p.has("stop-at-answer-length");
+    ProbeRequest request;
+    request.haystack = haystackFromArgs(p, "probe");
+    if (p.has("lengths"))
+        request.lengths = parseLengths(p.value("lengths"), "--lengths");
+    else
+        request.lengths = linspaceLengths(p.intValue("min_len"), p.intValue("max_len"), p.intValue("context_intervals"));
+    request.depths = parseDepths(p.value("depths"));
+    if (p.has("needles"))
+        request.needles = loadNeedles(p.value("needles"));
+    request.topK = p.intValue("top_k_infscore");
+    request.mode = parseScoringMode(p.value("mode"));
+    request.maxNewTokens = p.intValue("max-new-tokens");
+    request.stopAtNewline = p.has("stop-at-newline");
+    request.stopAtAnswerLength = p.has("stop-at-answer-length");
+    request.chat = p.has("chat");
     if (p.has("template"))
-        config.prompt.promptTemplate = p.value("template");
-    config.out = p.value("out");
-    config.resume = p.has("resume");
-    config.writeScores = !p.has("no-write-scores");
+        request.promptTemplate = p.value("template");
+    request.out = p.value("out");
+    request.resume = p.has("resume");
+    request.writeScores = !p.has("no-write-scores");
     if (p.has("store-rows")) {
         if (p.value("store-rows") == "all")
-            config.fullRowsForAll = true;
+            request.storeRowsOfAll = true;
         else
-            config.fullRowTests = parseIntList(p.value("store-rows"), "--store-rows");
+            request.storeRowsOf = parseIntList(p.value("store-rows"), "--store-rows");
     }
-    const std::string shard = p.value("shard");
-    if (std::sscanf(shard.c_str(), "%d/%d", &config.shardIndex, &config.shardCount) != 2)
-        throw UsageError("--shard: expected i/n, got '" + shard + "'");
+    std::tie(request.shardIndex, request.shardCount) = parseShard(p.value("shard"));
+    request.validate(); // before the model is loaded
 
     Engine engine;
     engine.load(p.value("model_path"), loadOptionsFromArgs(p));
     const Tokenizer tokenizer = Tokenizer::fromDirectory(p.value("model_path"));
-    config.prompt.addBos = tokenizer.addsBosByDefault();
-    if (p.has("chat"))
-        config.prompt.chat = tokenizer.defaultChatTemplate();
 
     InterruptGuard interrupt;
     ProbeRunner runner(engine, tokenizer);
-    std::cerr << "probe: " << config.lengths.size() << " lengths × " << config.depths.size() << " depths × "
-              << config.needles.size() << " needles on " << engine.deviceDescription() << "\n";
+    std::cerr << "probe: " << request.describeGrid() << " on " << engine.deviceDescription() << "\n";
     try {
         const ProbeSummary s = runner.run(
-            config,
+            request,
             [](const ProbeProgress& pr) {
                 const int width = 30, filled = pr.total ? width * pr.done / pr.total : width;
                 std::fprintf(stderr, "\r[%s%s] %d/%d  %.0fs elapsed, ETA %.0fs  (last: len %d depth %.2f rouge1 %.0f)   ",
@@ -102,10 +94,10 @@ int runProbe(const std::vector<std::string>& args)
             },
             interrupt.token());
         std::fprintf(stderr, "\n");
-        std::cout << "wrote " << config.out.string() << ": " << s.testsWritten << " tests scored, " << s.testsFailed
+        std::cout << "wrote " << request.out.string() << ": " << s.testsWritten << " tests scored, " << s.testsFailed
                   << " failed, " << s.testsSkipped << " skipped, " << s.seconds << " s\n";
     } catch (const CancelledError&) {
-        std::fprintf(stderr, "\nprobe: interrupted; finished tests are in %s (continue with --resume)\n", config.out.c_str());
+        std::fprintf(stderr, "\nprobe: interrupted; finished tests are in %s (continue with --resume)\n", request.out.c_str());
         return 130;
     }
     return 0;

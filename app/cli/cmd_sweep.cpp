@@ -23,16 +23,6 @@ namespace headscope::cli {
 
 namespace {
 
-std::vector<std::string> splitList(const std::string& text)
-{
-    std::vector<std::string> out;
-    std::stringstream in(text);
-    for (std::string item; std::getline(in, item, ',');)
-        if (!item.empty())
-            out.push_back(item);
-    return out;
-}
-
 std::vector<SweepTest> testsFromSession(const SessionReader& reader, const std::string& path)
 {
     const std::vector<Needle> needles = parseNeedles(reader.manifest().needlesJsonl, path + " /manifest needles");
@@ -54,14 +44,18 @@ std::vector<SweepTest> testsFromSession(const SessionReader& reader, const std::
 
 std::vector<SweepTest> testsFromGrid(const ArgParser& p, const Tokenizer& tokenizer, std::string* description)
 {
-    Haystack haystack = haystackFromArgs(p, "sweep (without --session)");
+    ProbeRequest grid;
+    grid.haystack = haystackFromArgs(p, "sweep (without --session)");
     if (!p.has("lengths"))
         throw UsageError("sweep: without --session give --lengths L1,L2,…");
-    PromptOptions options;
-    options.addBos = tokenizer.addsBosByDefault();
-    *description = "grid " + haystack.description;
-    return buildNeedleGrid(tokenizer, haystack.text, p.has("needles") ? loadNeedles(p.value("needles")) : defaultNeedles(),
-                           parseIntList(p.value("lengths"), "--lengths"), parseDepths(p.value("depths")), options);
+    grid.lengths = parseLengths(p.value("lengths"), "--lengths");
+    grid.depths = parseDepths(p.value("depths"));
+    if (p.has("needles"))
+        grid.needles = loadNeedles(p.value("needles"));
+    grid.out = p.value("out");
+    const PreparedProbe prepared = prepareProbe(grid, tokenizer);
+    *description = "grid " + prepared.request.haystack.describe();
+    return buildNeedleGrid(prepared, tokenizer);
 }
 
 void printTable(const SweepResults& r)
@@ -96,7 +90,7 @@ int runSweep(const std::vector<std::string>& args)
 {
     ArgParser p("sweep", "Needle accuracy vs KV budget for each allocation method, against the full cache.");
     p.option("model", "DIR", "checkpoint directory (with tokenizer.json)", true)
-        .option("methods", "M1,M2", "uniform, pyramid, adakv, headkv, dililazykv", false, "uniform,pyramid,headkv,dililazykv")
+        .option("methods", "M1,M2", allocationMethodNames(), false, "uniform,pyramid,headkv,dililazykv")
         .option("budgets", "C1,C2", "base capacities per head (window included)", false, "64,128,256")
         .option("session", "S.h5", "probe session: its tests are replayed and its scores feed headkv/dililazykv")
         .option("metric", "NAME", "session metric for the scores", false, "inf")
@@ -127,7 +121,7 @@ int runSweep(const std::vector<std::string>& args)
         throw UsageError("sweep: " + (modelDir / "tokenizer.json").string() + " not found; answers are scored as text");
 
     SweepConfig config;
-    config.methods = splitList(p.value("methods"));
+    config.methods = parseAllocationMethods(p.value("methods"));
     for (int b : parseIntList(p.value("budgets"), "--budgets"))
         config.budgets.push_back(b);
     config.params.window = p.intValue("window");

@@ -2,8 +2,6 @@
 
 #include "headscope/core/errors.h"
 #include "headscope/core/file_read.h"
-#include "headscope/core/probe_config.h"
-#include "headscope/core/sha256.h"
 
 #include <fstream>
 #include <sstream>
@@ -87,20 +85,18 @@ void addHaystackOptions(ArgParser& p)
         .option("seed", "S", "synthetic haystack seed", false, "1");
 }
 
-Haystack haystackFromArgs(const ArgParser& p, const std::string& command)
+HaystackSpec haystackFromArgs(const ArgParser& p, const std::string& command)
 {
     if (p.has("synthetic-haystack") == p.has("haystack_dir"))
         throw UsageError(command + ": give exactly one of --haystack_dir DIR or --synthetic-haystack");
-    Haystack h;
     if (p.has("synthetic-haystack")) {
-        const auto seed = static_cast<uint64_t>(std::stoull(p.value("seed")));
-        h.text = syntheticHaystack(seed, 400000);
-        h.description = "synthetic seed=" + std::to_string(seed);
-    } else {
-        h.text = readHaystackDirectory(p.value("haystack_dir"));
-        h.description = "dir " + p.value("haystack_dir") + " sha256=" + sha256Hex(h.text);
+        try {
+            return HaystackSpec::parse("synthetic seed=" + p.value("seed"));
+        } catch (const FormatError&) {
+            throw UsageError("--seed: expected a non-negative integer, got '" + p.value("seed") + "'");
+        }
     }
-    return h;
+    return HaystackSpec::directory(p.value("haystack_dir"));
 }
 
 void addCompressionOptions(ArgParser& p)

@@ -4,6 +4,7 @@
 #include "arg_parser.h"
 
 #include "headscope/core/compression.h"
+#include "headscope/core/haystack.h"
 #include "headscope/engine/engine.h"
 #include "headscope/core/tokenizer.h"
 
@@ -29,12 +30,8 @@ std::optional<Tokenizer> tokenizerIfPresent(const std::filesystem::path& modelDi
 
 // --haystack_dir DIR | --synthetic-haystack [--seed S]: the probe's haystack choice.
 void addHaystackOptions(ArgParser& p);
-struct Haystack {
-    std::string text;
-    std::string description; // "synthetic seed=S" | "dir PATH sha256=…" (recorded in manifests)
-};
 // `command` names the caller in the error when neither or both are given.
-Haystack haystackFromArgs(const ArgParser& p, const std::string& command);
+HaystackSpec haystackFromArgs(const ArgParser& p, const std::string& command);
 
 // --pooling --kernel --layout --score-agg --cap-agg: how a budget file is applied.
 void addCompressionOptions(ArgParser& p);

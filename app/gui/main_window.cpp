@@ -1,34 +1,30 @@
 #include "main_window.h"
 
-#include "controllers/compare_bridge.h"
+#include "controllers/compare_controller.h"
 #include "controllers/engine_controller.h"
 #include "controllers/session_controller.h"
-#include "plots/plot_widget.h"
+#include "controllers/status_info.h"
+#include "models/session_source.h"
 #include "models/table_csv.h"
+#include "plots/plot_widget.h"
 #include "widgets/budget_panel.h"
-#include "widgets/param_slider.h"
 #include "widgets/category_panel.h"
 #include "widgets/compare_panel.h"
-#include "widgets/probe_panel.h"
+#include "widgets/model_card.h"
 #include "widgets/needle_grid_panel.h"
+#include "widgets/probe_panel.h"
+#include "widgets/scores_panel.h"
 #include "widgets/session_filter_panel.h"
 #include "widgets/statistics_panel.h"
-#include "widgets/model_card.h"
-#include "widgets/scores_panel.h"
-#include "models/session_source.h"
 
-#include "headscope/core/errors.h"
 #include "headscope/core/install_paths.h"
-#include "headscope/core/probe_runner.h"
 
 #include <QAction>
 #include <QApplication>
 #include <QClipboard>
 #include <QCloseEvent>
-#include <QComboBox>
-#include <QDockWidget>
 #include <QDir>
-#include <QFile>
+#include <QDockWidget>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QLabel>
@@ -40,28 +36,11 @@
 #include <QTableView>
 #include <QTimer>
 
-#include <algorithm>
-#include <utility>
-
 namespace headscope::app {
-
-namespace {
-// Resident memory of this process from /proc/self/statm (Linux), in MiB; -1 if unknown.
-double residentMiB()
-{
-    QFile f(QStringLiteral("/proc/self/statm"));
-    if (!f.open(QIODevice::ReadOnly))
-        return -1.0;
-    const QList<QByteArray> parts = f.readAll().split(' ');
-    if (parts.size() < 2)
-        return -1.0;
-    return parts[1].toDouble() * 4096.0 / (1024.0 * 1024.0);
-}
-} // namespace
 
 MainWindow::MainWindow(QWidget* parent)
     : QMainWindow(parent), m_engine(new EngineController(this)), m_sessions(new SessionController(this)),
-      m_tabs(new QTabWidget(this)), m_scores(new views::ScoresPanel(this)),
+      m_comparisons(new CompareController(m_engine, this)), m_tabs(new QTabWidget(this)), m_scores(new views::ScoresPanel(this)),
       m_budget(new views::BudgetPanel(this)), m_modelCard(new views::ModelCard(this)),
       m_filters(new views::SessionFilterPanel(this)), m_grid(new views::NeedleGridPanel(this)),
       m_categories(new views::CategoryPanel(this)), m_statistics(new views::StatisticsPanel(this)),
@@ -101,21 +80,51 @@ MainWindow::MainWindow(QWidget* parent)
     connect(m_statusTimer, &QTimer::timeout, this, &MainWindow::updateStatus);
     m_statusTimer->start();
 
+    connectPanels();
+    connectRuns();
+
+    buildMenus();
+    resize(1200, 780);
+    restoreGeometry(m_settings.windowGeometry());
+    restoreState(m_settings.windowState());
+    m_tabs->setCurrentIndex(m_settings.currentTab());
+    m_budget->applySettings(m_settings.budget());
+    updateStatus();
+}
+
+MainWindow::~MainWindow() = default;
+
+// Documents, scores and selections between the panels.
+void MainWindow::connectPanels()
+{
     connect(m_sessions, &SessionController::opened, this, &MainWindow::onDocumentOpened);
     connect(m_sessions, &SessionController::failed, this, &MainWindow::showError);
-    connect(m_engine, &EngineController::checkpointLoaded, this, &MainWindow::onCheckpointLoaded);
-    connect(m_engine, &EngineController::failed, this, &MainWindow::showError);
     connect(m_budget, &views::BudgetPanel::exportFailed, this, &MainWindow::showError);
     connect(m_filters, &views::SessionFilterPanel::scoreSetChanged, this, &MainWindow::showScoreSet);
-    connect(m_categories, &views::CategoryPanel::unitChanged, this, [this] { showScoreSet(m_scores->scoreSet()); });
-    connect(m_filters->gateBox(), &QComboBox::currentIndexChanged, this,
-            [this] { m_grid->setGate(m_filters->gateBox()->currentData().toInt()); });
+    connect(m_filters, &views::SessionFilterPanel::gateChanged, m_grid, &views::NeedleGridPanel::setGate);
+    connect(m_scores, &views::ScoresPanel::scoresShown, m_budget, &views::BudgetPanel::setScores);
     connect(m_scores, &views::ScoresPanel::headSelected, m_grid, &views::NeedleGridPanel::selectHead);
-    connect(m_scores, &views::ScoresPanel::headSelected, this,
-            [this](int layer, int head) { m_compare->setSelectedHeads({{layer, head}}); });
+    connect(m_scores, &views::ScoresPanel::headSelected, this, [this](int layer, int head) {
+        m_compare->setSelectedHeads({{layer, head}});
+        statusBar()->showMessage(QStringLiteral("Selected layer %1, head %2").arg(layer).arg(head), 4000);
+    });
+    // The needle grid's open test is offered to Compare ("Use selected probe test").
+    connect(m_grid, &views::NeedleGridPanel::testOpened, m_compare, &views::ComparePanel::setProbeTest);
+}
+
+// Model runs on the engine worker: probes and comparisons.
+void MainWindow::connectRuns()
+{
+    connect(m_engine, &EngineController::checkpointLoaded, this, &MainWindow::onCheckpointLoaded);
+    connect(m_engine, &EngineController::failed, this, &MainWindow::showError);
+    connect(m_engine, &EngineController::failed, m_probe, [this] { m_probe->setRunning(false); });
     connect(m_probe, &views::ProbePanel::problem, this, &MainWindow::showError);
-    connect(m_probe, &views::ProbePanel::startRequested, this, &MainWindow::startProbe);
     connect(m_probe, &views::ProbePanel::cancelRequested, m_engine, &EngineController::requestStop);
+    connect(m_probe, &views::ProbePanel::startRequested, this, [this](const ProbeRequest& request) {
+        m_probe->setRunning(true);
+        m_probe->setProgress(0, request.testCount(), 0.0);
+        m_engine->runProbe(request);
+    });
     connect(m_engine, &EngineController::probeProgress, this, [this](const std::shared_ptr<const ProbeSnapshot>& snap) {
         m_probe->setProgress(snap->done, snap->total, snap->elapsedSeconds);
         if (!snap->meanInf.empty())
@@ -131,65 +140,21 @@ MainWindow::MainWindow(QWidget* parent)
         if (QFileInfo::exists(outcome.sessionPath))
             openFile(outcome.sessionPath);
     });
-    connect(m_engine, &EngineController::failed, m_probe, [this] { m_probe->setRunning(false); });
-    // The needle grid's open test is offered to Compare ("Use selected probe test").
-    connect(m_grid, &views::NeedleGridPanel::testOpened, this, [this](int testId) {
-        if (!m_session)
-            return;
-        for (const views::TestInfo& t : m_session->tests())
-            if (t.id == testId)
-                m_compare->setProbeTest(testId, probeTestLabel(t));
+    // Full vs compressed under the plan on the Budget tab; full vs masked heads.
+    connect(m_compare, &views::ComparePanel::runRequested, this, [this](const QString& prompt, int probeTest) {
+        m_comparisons->compareCompressed(prompt, probeTest, m_budget->plan());
     });
-    // Full vs compressed under the plan on the Budgets tab; full vs masked heads below.
-    connect(m_compare, &views::ComparePanel::runRequested, this, [this] {
-        if (!m_budget->plan()) {
-            showError(QStringLiteral("Comparing full and compressed generation"),
-                      QStringLiteral("No budget plan yet: open a session or score file and choose a method on the "
-                                     "Budgets tab, then run the comparison."));
-            return;
-        }
-        CompareRequest request;
-        if (!fillComparePrompt(request))
-            return;
-        request.budget = std::make_shared<const BudgetPlan>(*m_budget->plan());
-        statusBar()->showMessage(QStringLiteral("Generating with the full and the compressed cache…"));
-        m_engine->compare(request);
+    connect(m_compare, &views::ComparePanel::maskAndRerunRequested, m_comparisons, &CompareController::compareMasked);
+    connect(m_comparisons, &CompareController::failed, this, &MainWindow::showError);
+    connect(m_comparisons, &CompareController::started, this, [this](const QString& status) {
+        statusBar()->showMessage(status);
     });
-    connect(m_compare, &views::ComparePanel::maskAndRerunRequested, this, [this](const QList<QPair<int, int>>& heads) {
-        CompareRequest request;
-        if (!fillComparePrompt(request))
-            return;
-        request.maskedHeads = heads;
-        statusBar()->showMessage(QStringLiteral("Generating with and without %1 head(s)…").arg(heads.size()));
-        m_engine->compare(request);
-    });
-    connect(m_engine, &EngineController::compared, this, [this](const std::shared_ptr<const CompareResult>& r) {
-        m_compare->setComparison(comparisonViewData(*r));
+    connect(m_engine, &EngineController::compared, this, [this](const std::shared_ptr<const Comparison>& c) {
+        m_compare->setComparison(*c);
         m_tabs->setCurrentWidget(m_compare);
         statusBar()->showMessage(QStringLiteral("Comparison finished"), 5000);
     });
-    connect(m_scores, &views::ScoresPanel::metricChanged, this, [this] {
-        if (const views::MetricMap* map = m_scores->currentMap())
-            m_budget->setScores(map->matrix);
-    });
-    connect(m_scores, &views::ScoresPanel::headSelected, this, [this](int layer, int head) {
-        statusBar()->showMessage(QStringLiteral("Selected layer %1, head %2").arg(layer).arg(head), 4000);
-    });
-
-    buildMenus();
-    resize(1200, 780);
-    restoreGeometry(m_settings.windowGeometry());
-    restoreState(m_settings.windowState());
-    m_tabs->setCurrentIndex(m_settings.value(QStringLiteral("window/tab"), 0).toInt());
-    m_budget->setMethod(m_settings.value(QStringLiteral("budget/method"), QStringLiteral("uniform")).toString());
-    m_budget->capacitySlider()->setValue(m_settings.value(QStringLiteral("budget/capacity"), 128).toDouble());
-    m_budget->windowSlider()->setValue(m_settings.value(QStringLiteral("budget/window"), 8).toDouble());
-    m_budget->betaSlider()->setValue(m_settings.value(QStringLiteral("budget/beta"), 1.5).toDouble());
-    m_budget->tempSlider()->setValue(m_settings.value(QStringLiteral("budget/temp"), 1.0).toDouble());
-    updateStatus();
 }
-
-MainWindow::~MainWindow() = default;
 
 void MainWindow::buildMenus()
 {
@@ -264,25 +229,6 @@ void MainWindow::showError(const QString& what, const QString& message)
     box.exec();
 }
 
-bool MainWindow::fillComparePrompt(CompareRequest& request)
-{
-    const int test = m_compare->probeTest();
-    if (test < 0) {
-        request.prompt = m_compare->prompt();
-        return true;
-    }
-    try {
-        useProbeTest(request, m_session.get(), test);
-        return true;
-    } catch (const Error& e) {
-        showError(QStringLiteral("Comparing on probe test %1").arg(test), QString::fromStdString(e.what()));
-    } catch (const std::exception& e) {
-        showError(QStringLiteral("Comparing on probe test %1").arg(test),
-                  QStringLiteral("unexpected error: %1").arg(QString::fromStdString(e.what())));
-    }
-    return false;
-}
-
 void MainWindow::setSourceText(const QString& text)
 {
     // Elided in the middle so a deep path keeps its file name and leaves room for messages.
@@ -298,129 +244,47 @@ void MainWindow::openFile(const QString& path)
 
 void MainWindow::addScoreFile(const QString& path)
 {
-    m_mergeNext = true;
-    openFile(path);
+    statusBar()->showMessage(QStringLiteral("Adding %1…").arg(path));
+    m_sessions->addScoreFile(path);
 }
 
 void MainWindow::onDocumentOpened(const std::shared_ptr<const OpenedDocument>& doc)
 {
-    const bool merge = std::exchange(m_mergeNext, false);
-    if (merge && doc->kind == OpenedDocument::Kind::ScoreFile && m_scoreFiles && !doc->scores.empty()) {
-        const views::MetricMap& added = doc->scores.metrics.front();
-        const views::MetricMap& first = m_scoreFiles->metrics.front();
-        if (added.matrix.layers != first.matrix.layers || added.matrix.heads != first.matrix.heads) {
-            showError(QStringLiteral("Adding %1").arg(doc->path),
-                      QStringLiteral("%1 has %2 layers × %3 heads but the open scores have %4 × %5")
-                          .arg(doc->path)
-                          .arg(added.matrix.layers)
-                          .arg(added.matrix.heads)
-                          .arg(first.matrix.layers)
-                          .arg(first.matrix.heads));
-            return;
-        }
-        std::erase_if(m_scoreFiles->metrics, [&added](const views::MetricMap& m) { return m.id == added.id; });
-        m_scoreFiles->metrics.push_back(added);
-        m_scoreFiles->source += QStringLiteral(" + ") + QFileInfo(doc->path).fileName();
-        m_settings.addRecentFile(doc->path);
-        rebuildRecentMenu();
-        showScoreSet(*m_scoreFiles);
-        m_scores->setMetric(added.id);
-        setSourceText(m_scoreFiles->source);
-        return;
-    }
-    if (doc->kind == OpenedDocument::Kind::ScoreFile)
-        m_scoreFiles = std::make_unique<views::ScoreSet>(doc->scores);
-    else
-        m_scoreFiles.reset();
     m_settings.addRecentFile(doc->path);
     rebuildRecentMenu();
-    m_session = doc->session;
-    m_compare->clearProbeTest(); // its test ids belonged to the previous session
-    m_grid->setSource(doc->session);
-    m_statistics->setSource(doc->session);
-    m_filterDock->setVisible(doc->session != nullptr);
-    if (!doc->session && !m_engine->checkpoint())
-        m_budget->clearModelDims();
-    if (doc->session && !m_engine->checkpoint() && doc->session->kvHeads() > 0 && doc->session->headDim() > 0)
-        m_budget->setModelDims({doc->session->layers(), doc->session->heads(), doc->session->kvHeads(),
-                                doc->session->headDim()});
-    if (doc->session)
-        m_filters->setSource(doc->session); // emits scoreSetChanged → showScoreSet
+    const auto& session = doc->session;
+    m_compare->clearProbeTest(); // its test ids belonged to the previous document
+    m_comparisons->setSession(session);
+    m_grid->setSource(session);
+    m_statistics->setSource(session);
+    m_filterDock->setVisible(session != nullptr);
+    if (!m_engine->checkpoint()) { // a loaded model's shape wins over the document's
+        if (session && session->kvHeads() > 0 && session->headDim() > 0)
+            m_budget->setModelDims({session->layers(), session->heads(), session->kvHeads(), session->headDim()});
+        else if (!session)
+            m_budget->clearModelDims();
+    }
+    if (session)
+        m_filters->setSource(session); // emits scoreSetChanged → showScoreSet
     else
         showScoreSet(doc->scores);
+    if (doc->addedMetric) {
+        m_scores->setMetric(*doc->addedMetric);
+        setSourceText(doc->scores.source);
+        return;
+    }
     setSourceText(doc->path);
     setWindowTitle(QStringLiteral("%1 — HeadScope").arg(QFileInfo(doc->path).fileName()));
     m_tabs->setCurrentWidget(m_scores);
     statusBar()->showMessage(QStringLiteral("Opened %1").arg(doc->path), 4000);
 }
 
-void MainWindow::startProbe(const views::ProbeRequest& request)
-{
-    const QString what = QStringLiteral("Starting the probe");
-    auto config = std::make_shared<ProbeRunConfig>();
-    try {
-        for (const views::NeedleEntry& n : request.needles) {
-            Needle needle{n.needle.toStdString(), n.question.toStdString(), n.realNeedle.toStdString(),
-                          n.answer.toStdString()};
-            if (needle.realNeedle.empty())
-                needle.realNeedle = needle.needle;
-            if (needle.answer.empty())
-                needle.answer = needle.realNeedle;
-            config->needles.push_back(std::move(needle));
-        }
-        const int longest = *std::max_element(request.lengths.begin(), request.lengths.end());
-        const QFileInfo haystack(request.haystack);
-        if (request.haystack.isEmpty()) {
-            // ~6 characters per token covers the longest context with room to spare.
-            config->haystackText = syntheticHaystack(7, static_cast<std::size_t>(longest) * 8);
-            config->haystackDescription = "synthetic seed=7";
-        } else if (haystack.isDir()) {
-            config->haystackText = readHaystackDirectory(request.haystack.toStdString());
-            config->haystackDescription = "dir " + request.haystack.toStdString();
-        } else {
-            QFile f(request.haystack);
-            if (!f.open(QIODevice::ReadOnly))
-                throw LoadError(withFile("cannot open the haystack: " + f.errorString().toStdString(),
-                                         request.haystack.toStdString()));
-            config->haystackText = f.readAll().toStdString();
-            config->haystackDescription = "file " + request.haystack.toStdString();
-        }
-        config->lengths = request.lengths;
-        for (double d : request.depths)
-            config->depths.push_back(d / 100.0);
-        config->out = QFileInfo(request.output).absoluteFilePath().toStdString();
-        config->maxNewTokens = request.maxNewTokens;
-    } catch (const Error& e) {
-        showError(what, QString::fromStdString(e.what()));
-        return;
-    }
-    m_probe->setRunning(true);
-    m_probe->setProgress(0, static_cast<int>(request.lengths.size() * request.depths.size() * request.needles.size()), 0.0);
-    m_engine->runProbe(config);
-}
-
 void MainWindow::showScoreSet(const views::ScoreSet& set)
 {
-    m_scores->setScoreSet(set);
-    if (const views::MetricMap* map = m_scores->currentMap())
-        m_budget->setScores(map->matrix);
-    // The four categories, as mass shares or counts, when this source has them.
-    const QString suffix = m_categories->showsMass() ? QStringLiteral("_mass") : QString();
-    const QStringList ids = {QStringLiteral("diligent") + suffix, QStringLiteral("distracted") + suffix,
-                             QStringLiteral("subconscious") + suffix, QStringLiteral("diffuse") + suffix};
-    std::array<ScoreMatrix, views::CategoryPanel::kCategories> maps;
-    bool complete = true;
-    for (int c = 0; c < views::CategoryPanel::kCategories; ++c) {
-        const views::MetricMap* m = set.find(ids[c]);
-        complete = complete && m;
-        if (m)
-            maps[static_cast<std::size_t>(c)] = m->matrix;
-    }
-    m_categories->setEnabled(complete);
-    if (complete)
-        m_categories->setCategories(maps, m_categories->showsMass() ? QStringLiteral("mass") : QStringLiteral("count"));
+    m_scores->setScoreSet(set); // emits scoresShown → the budget panel
+    m_categories->setScoreSet(set);
     if (m_filters->source())
-        m_statistics->setBaseQuery(m_filters->query(QString()));
+        m_statistics->setBaseQuery(m_filters->query());
 }
 
 void MainWindow::loadCheckpoint(const QString& directory)
@@ -443,13 +307,7 @@ void MainWindow::onCheckpointLoaded(const std::shared_ptr<const CheckpointInfo>&
 
 void MainWindow::updateStatus()
 {
-    const CheckpointInfo* ckpt = m_engine->checkpoint();
-    if (!ckpt)
-        m_deviceLabel->setText(QStringLiteral("device: cpu · no model"));
-    else if (ckpt->engineLoaded)
-        m_deviceLabel->setText(QStringLiteral("device: %1").arg(ckpt->device));
-    else
-        m_deviceLabel->setText(QStringLiteral("device: cpu · dtype: %1 (card only)").arg(ckpt->storedDtype.toLower()));
+    m_deviceLabel->setText(deviceStatus(m_engine->checkpoint()));
     const double mib = residentMiB();
     m_memoryLabel->setText(mib < 0 ? QString() : QStringLiteral("memory: %1 MiB").arg(mib, 0, 'f', 0));
 }
@@ -560,12 +418,8 @@ void MainWindow::about()
 void MainWindow::closeEvent(QCloseEvent* event)
 {
     m_settings.setWindow(saveGeometry(), saveState());
-    m_settings.setValue(QStringLiteral("window/tab"), m_tabs->currentIndex());
-    m_settings.setValue(QStringLiteral("budget/method"), m_budget->method());
-    m_settings.setValue(QStringLiteral("budget/capacity"), m_budget->capacitySlider()->value());
-    m_settings.setValue(QStringLiteral("budget/window"), m_budget->windowSlider()->value());
-    m_settings.setValue(QStringLiteral("budget/beta"), m_budget->betaSlider()->value());
-    m_settings.setValue(QStringLiteral("budget/temp"), m_budget->tempSlider()->value());
+    m_settings.setCurrentTab(m_tabs->currentIndex());
+    m_settings.setBudget(m_budget->settings());
     event->accept();
 }
 

@@ -1,14 +1,14 @@
 #pragma once
 // MainWindow: menus, tabs, drag and drop, status bar and persistent window state. It wires
-// controllers (engine worker, document opening, settings) to the panels in views/ and shows
-// every failure in a dialog that names the file and the problem. Deliberately thin: the work
-// lives in controllers/ and the panels.
+// controllers (engine worker, document opening, comparisons, settings) to the panels in views/
+// and shows every failure in a dialog that names the file and the problem. Deliberately thin:
+// no file reading, no domain rules and no reaching into a panel's child widgets — panels emit
+// intents and take plain values, controllers/ and core do the work.
 #include "controllers/app_settings.h"
 
 #include <QMainWindow>
 
 #include <memory>
-#include <vector>
 
 class QDockWidget;
 class QLabel;
@@ -28,15 +28,14 @@ class StatisticsPanel;
 class ProbePanel;
 class ComparePanel;
 struct ScoreSet;
-struct ProbeRequest;
 class SessionSource;
 }
 
 namespace headscope::app {
 
+class CompareController;
 class EngineController;
 class SessionController;
-struct CompareRequest;
 struct OpenedDocument;
 struct CheckpointInfo;
 
@@ -65,6 +64,7 @@ public:
     views::ComparePanel* comparePanel() const { return m_compare; }
     EngineController* engine() const { return m_engine; }
     SessionController* sessions() const { return m_sessions; }
+    CompareController* comparisons() const { return m_comparisons; }
     // The plot that Export plot / Copy act on: the focused one, else the first in the tab.
     views::PlotWidget* currentPlot() const;
 
@@ -77,16 +77,14 @@ protected:
     void dropEvent(QDropEvent* event) override;
 
 private:
+    void connectPanels();
+    void connectRuns();
     void buildMenus();
     void rebuildRecentMenu();
     void showError(const QString& what, const QString& message);
-    // The typed prompt, or the recorded ids of the probe test ticked in the Compare panel;
-    // false (after showing why) when that test's prompt cannot be read.
-    bool fillComparePrompt(CompareRequest& request);
     void setSourceText(const QString& text);
     void onDocumentOpened(const std::shared_ptr<const OpenedDocument>& doc);
     void showScoreSet(const views::ScoreSet& set);
-    void startProbe(const views::ProbeRequest& request);
     void onCheckpointLoaded(const std::shared_ptr<const CheckpointInfo>& info);
     void updateStatus();
     void openDialog();
@@ -100,6 +98,7 @@ private:
     AppSettings m_settings;
     EngineController* m_engine = nullptr;
     SessionController* m_sessions = nullptr;
+    CompareController* m_comparisons = nullptr;
     QTabWidget* m_tabs = nullptr;
     views::ScoresPanel* m_scores = nullptr;
     views::BudgetPanel* m_budget = nullptr;
@@ -111,9 +110,6 @@ private:
     views::ProbePanel* m_probe = nullptr;
     views::ComparePanel* m_compare = nullptr;
     QDockWidget* m_filterDock = nullptr;
-    std::unique_ptr<views::ScoreSet> m_scoreFiles; // metrics gathered from score files
-    std::shared_ptr<const views::SessionSource> m_session; // the open probe session, if any
-    bool m_mergeNext = false;
     QMenu* m_recentMenu = nullptr;
     QLabel* m_deviceLabel = nullptr;
     QLabel* m_memoryLabel = nullptr;

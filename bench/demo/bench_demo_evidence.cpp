@@ -8,6 +8,7 @@
 //   usage: bench_demo_evidence [--model DIR] [--session S.h5] [--needles FILE] [--lengths 512,1024]
 //                              [--depths 0,0.25,0.5,0.75,1] [--draws 5] [--budgets 16,24,32,48,64]
 //                              [--methods uniform,headkv,dililazykv] [--max-new-tokens 40] [--seed 7]
+#include "headscope/core/answer_scoring.h"
 #include "headscope/core/budget_sweep.h"
 #include "headscope/engine/engine.h"
 #include "headscope/core/errors.h"
@@ -73,9 +74,10 @@ Args parse(int argc, char** argv)
     return a;
 }
 
-bool correct(const Needle& needle, const std::string& answer)
+// The probe's gate on the probe's answer scoring.
+bool correct(const Tokenizer& tokenizer, const Needle& needle, const std::vector<int32_t>& generated)
 {
-    return rouge1Recall(needle.realNeedle, answer) > 50.0;
+    return passesGate(scoreAnswer(tokenizer, generated, needle).rouge1);
 }
 
 } // namespace
@@ -88,15 +90,15 @@ int main(int argc, char** argv)
         engine.load(a.model);
         const Tokenizer tokenizer = Tokenizer::fromDirectory(a.model);
         const ModelConfig& c = engine.config();
-        const std::vector<Needle> needles = loadNeedles(a.needles);
-        const std::string haystack = syntheticHaystack(a.seed, 400000);
-        PromptOptions promptOptions;
-        promptOptions.addBos = tokenizer.addsBosByDefault();
-        std::vector<int> lengths;
+        ProbeRequest grid;
+        grid.needles = loadNeedles(a.needles);
+        grid.haystack = HaystackSpec::synthetic(a.seed);
         for (const std::string& l : split(a.lengths))
-            lengths.push_back(std::stoi(l));
-        const std::vector<SweepTest> tests =
-            buildNeedleGrid(tokenizer, haystack, needles, lengths, parseDepths(a.depths), promptOptions);
+            grid.lengths.push_back(std::stoi(l));
+        grid.depths = parseDepths(a.depths);
+        grid.out = "bench_demo_evidence"; // nothing is written; the grid only builds prompts
+        const std::vector<Needle>& needles = grid.needles;
+        const std::vector<SweepTest> tests = buildNeedleGrid(prepareProbe(grid, tokenizer), tokenizer);
         GenerateOptions generation;
         generation.maxNewTokens = a.maxNewTokens;
         generation.stopAtEos = true;
@@ -122,7 +124,7 @@ int main(int argc, char** argv)
             o.maskedHeads = masked;
             int ok = 0;
             for (const SweepTest& t : tests)
-                ok += correct(t.needle, tokenizer.decode(engine.generate(t.promptIds, o).generatedIds));
+                ok += correct(tokenizer, t.needle, engine.generate(t.promptIds, o).generatedIds);
             return 100.0 * ok / static_cast<double>(tests.size());
         };
 
@@ -165,7 +167,7 @@ int main(int argc, char** argv)
 
         // 2. Accuracy vs budget.
         SweepConfig sweep;
-        sweep.methods = split(a.methods);
+        sweep.methods = parseAllocationMethods(a.methods);
         for (const std::string& b : split(a.budgets))
             sweep.budgets.push_back(std::stoll(b));
         sweep.params.window = 8;
@@ -175,7 +177,7 @@ int main(int argc, char** argv)
         auto share = [&](auto outcome) {
             int ok = 0;
             for (std::size_t t = 0; t < r.tests.size(); ++t)
-                ok += outcome(t).rouge1 > 50.0;
+                ok += passesGate(outcome(t).rouge1);
             return 100.0 * ok / static_cast<double>(r.tests.size());
         };
         std::printf("2. needle accuracy (%% of tests) vs KV budget C per head (window 8), %zu tests\n", r.tests.size());

@@ -12,6 +12,7 @@
 #include "headscope/core/budget_sweep.h"
 #include "headscope/core/errors.h"
 #include "headscope/core/gates.h"
+#include "headscope/core/probe_request.h"
 #include "headscope/core/probe_runner.h"
 #include "headscope/core/session.h"
 #include "headscope/core/tokenizer.h"
@@ -132,15 +133,13 @@ int main(int argc, char** argv)
         // 1. One probe records InfScore and the write score for the same tests.
         const std::filesystem::path session =
             std::filesystem::temp_directory_path() / ("bench_write_score_" + std::to_string(::getpid()) + ".h5");
-        ProbeRunConfig probe;
+        ProbeRequest probe;
         probe.needles = needles;
-        probe.haystackText = syntheticHaystack(a.probeSeed, 400000);
-        probe.haystackDescription = "synthetic seed=" + std::to_string(a.probeSeed);
+        probe.haystack = HaystackSpec::synthetic(a.probeSeed);
         probe.lengths = ints(a.lengths);
         probe.depths = parseDepths(a.depths);
         probe.maxNewTokens = a.maxNewTokens;
         probe.stopAtNewline = true;
-        probe.prompt.addBos = tokenizer.addsBosByDefault();
         probe.out = session;
         ProbeRunner runner(engine, tokenizer);
         const ProbeSummary ps = runner.run(probe);
@@ -180,10 +179,10 @@ int main(int argc, char** argv)
         std::printf("\n\n");
 
         // 3. Masking on a fresh grid.
-        PromptOptions options;
-        options.addBos = tokenizer.addsBosByDefault();
-        const std::vector<SweepTest> tests = buildNeedleGrid(tokenizer, syntheticHaystack(a.testSeed, 400000), needles,
-                                                             ints(a.lengths), parseDepths(a.depths), options);
+        ProbeRequest grid = probe;
+        grid.haystack = HaystackSpec::synthetic(a.testSeed);
+        grid.out = "bench_write_score"; // nothing is written; the grid only builds prompts
+        const std::vector<SweepTest> tests = buildNeedleGrid(prepareProbe(grid, tokenizer), tokenizer);
         GenerateOptions generation;
         generation.maxNewTokens = a.maxNewTokens;
         generation.stopAtEos = true;

@@ -4,6 +4,7 @@
 // feed the per-head top-k selection of §4B.
 #include "headscope/core/allocator.h"
 
+#include "headscope/core/allocation_method.h"
 #include "headscope/core/errors.h"
 
 #include <algorithm>
@@ -64,7 +65,7 @@ std::vector<int64_t> allocateAdaKvLayer(std::span<const float> scores, int heads
 
 bool splitsAtPrefill(const BudgetPlan& plan)
 {
-    return plan.method == "adakv";
+    return plan.method == allocationMethodName(AllocationMethod::AdaKv);
 }
 
 std::vector<int64_t> layerCapacities(const BudgetPlan& plan, int layer, std::span<const float> promptScores,

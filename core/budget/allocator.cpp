@@ -44,13 +44,13 @@ void checkParams(const AllocationParams& p)
                          + std::to_string(p.window) + ")");
 }
 
-BudgetPlan emptyPlan(const std::string& method, int layers, int heads, const AllocationParams& p)
+BudgetPlan emptyPlan(AllocationMethod method, int layers, int heads, const AllocationParams& p)
 {
     if (layers <= 0 || heads <= 0)
         throw UsageError("allocation: layers and heads must be positive, got " + std::to_string(layers) + "x"
                          + std::to_string(heads));
     BudgetPlan plan;
-    plan.method = method;
+    plan.method = std::string(allocationMethodName(method));
     plan.layers = layers;
     plan.heads = heads;
     plan.window = p.window;
@@ -62,8 +62,9 @@ BudgetPlan emptyPlan(const std::string& method, int layers, int heads, const All
 }
 
 // Scores as the references use them: finite and non-negative.
-void checkScores(const ScoreMatrix& s, const std::string& method)
+void checkScores(const ScoreMatrix& s, AllocationMethod m)
 {
+    const std::string method(allocationMethodName(m));
     if (s.layers <= 0 || s.heads <= 0 || s.values.size() != static_cast<std::size_t>(s.layers) * s.heads)
         throw UsageError(method + " allocation: score matrix " + std::to_string(s.layers) + "x" + std::to_string(s.heads)
                          + " holds " + std::to_string(s.values.size()) + " values");
@@ -78,7 +79,7 @@ void checkScores(const ScoreMatrix& s, const std::string& method)
 BudgetPlan allocateUniform(int layers, int heads, const AllocationParams& params)
 {
     checkParams(params);
-    BudgetPlan plan = emptyPlan("uniform", layers, heads, params);
+    BudgetPlan plan = emptyPlan(AllocationMethod::Uniform, layers, heads, params);
     std::fill(plan.capacities.begin(), plan.capacities.end(), params.baseCapacity - params.window);
     return plan;
 }
@@ -86,7 +87,7 @@ BudgetPlan allocateUniform(int layers, int heads, const AllocationParams& params
 BudgetPlan allocatePyramid(int layers, int heads, const AllocationParams& params)
 {
     checkParams(params);
-    BudgetPlan plan = emptyPlan("pyramid", layers, heads, params);
+    BudgetPlan plan = emptyPlan(AllocationMethod::Pyramid, layers, heads, params);
     plan.parameters["pyramid_beta"] = params.pyramidBeta;
     const int64_t b = params.baseCapacity - params.window;
     if (params.promptLength) {
@@ -117,8 +118,8 @@ BudgetPlan allocatePyramid(int layers, int heads, const AllocationParams& params
 BudgetPlan allocateHeadKv(const ScoreMatrix& scores, const AllocationParams& params)
 {
     checkParams(params);
-    checkScores(scores, "headkv");
-    BudgetPlan plan = emptyPlan("headkv", scores.layers, scores.heads, params);
+    checkScores(scores, AllocationMethod::HeadKv);
+    BudgetPlan plan = emptyPlan(AllocationMethod::HeadKv, scores.layers, scores.heads, params);
     plan.parameters["beta"] = params.beta;
     plan.parameters["temp"] = params.temp;
     plan.granularity = scores.granularity;
@@ -141,8 +142,8 @@ BudgetPlan allocateHeadKv(const ScoreMatrix& scores, const AllocationParams& par
 BudgetPlan allocateDiliLazyKv(const ScoreMatrix& scores, const AllocationParams& params)
 {
     checkParams(params);
-    checkScores(scores, "dililazykv");
-    BudgetPlan plan = emptyPlan("dililazykv", scores.layers, scores.heads, params);
+    checkScores(scores, AllocationMethod::DiliLazyKv);
+    BudgetPlan plan = emptyPlan(AllocationMethod::DiliLazyKv, scores.layers, scores.heads, params);
     plan.parameters["beta"] = params.beta;
     plan.parameters["temp"] = params.temp;
     plan.parameters["eps_layer"] = params.epsLayer;
@@ -171,29 +172,13 @@ BudgetPlan allocateDiliLazyKv(const ScoreMatrix& scores, const AllocationParams&
     return plan;
 }
 
-BudgetPlan allocateByName(const std::string& method, const ScoreMatrix* scores, int layers, int heads,
-                          const AllocationParams& params)
+BudgetPlan allocate(AllocationMethod method, const ScoreMatrix* scores, int layers, int heads,
+                    const AllocationParams& params)
 {
-    if (method == "uniform" || method == "pyramid" || method == "adakv") {
-        if (scores) {
-            layers = scores->layers;
-            heads = scores->heads;
-        }
-        BudgetPlan plan = method == "pyramid" ? allocatePyramid(layers, heads, params) : allocateUniform(layers, heads, params);
-        if (method == "adakv") {
-            // The per-layer budget only: the compressed cache splits it across heads at prefill.
-            plan.method = "adakv";
-            plan.parameters["floor_alpha"] = params.adaFloorAlpha;
-        }
-        if (scores) {
-            plan.granularity = scores->granularity;
-            plan.provenance = scores->provenance;
-        }
-        return plan;
-    }
-    if (method == "headkv" || method == "dililazykv") {
+    if (needsHeadScores(method)) {
         if (!scores)
-            throw UsageError("method '" + method + "' needs head scores (--scores or --session)");
+            throw UsageError("method '" + std::string(allocationMethodName(method)) +
+                             "' needs head scores (--scores or --session)");
         // The write-aware scores are signed — a head can push the token down — and a negative
         // contribution earns a head no more budget than none (docs/algorithms.md §1G).
         ScoreMatrix clipped;
@@ -203,9 +188,30 @@ BudgetPlan allocateByName(const std::string& method, const ScoreMatrix* scores, 
                 v = std::max(v, 0.0);
             scores = &clipped;
         }
-        return method == "headkv" ? allocateHeadKv(*scores, params) : allocateDiliLazyKv(*scores, params);
+        return method == AllocationMethod::HeadKv ? allocateHeadKv(*scores, params) : allocateDiliLazyKv(*scores, params);
     }
-    throw UsageError("unknown allocation method '" + method + "'; expected one of: uniform, pyramid, adakv, headkv, dililazykv");
+    if (scores) {
+        layers = scores->layers;
+        heads = scores->heads;
+    }
+    BudgetPlan plan = method == AllocationMethod::Pyramid ? allocatePyramid(layers, heads, params)
+                                                          : allocateUniform(layers, heads, params);
+    if (method == AllocationMethod::AdaKv) {
+        // The per-layer budget only: the compressed cache splits it across heads at prefill.
+        plan.method = std::string(allocationMethodName(AllocationMethod::AdaKv));
+        plan.parameters["floor_alpha"] = params.adaFloorAlpha;
+    }
+    if (scores) {
+        plan.granularity = scores->granularity;
+        plan.provenance = scores->provenance;
+    }
+    return plan;
+}
+
+BudgetPlan allocateByName(const std::string& method, const ScoreMatrix* scores, int layers, int heads,
+                          const AllocationParams& params)
+{
+    return allocate(parseAllocationMethod(method), scores, layers, heads, params);
 }
 
 } // namespace headscope

@@ -3,6 +3,7 @@
 #include "headscope/core/budget_file.h"
 #include "headscope/core/file_read.h"
 
+#include "headscope/core/allocation_method.h"
 #include "headscope/core/errors.h"
 #include "headscope/core/score_file.h" // writeTextFile
 
@@ -17,8 +18,6 @@ namespace headscope {
 namespace {
 
 using Json = nlohmann::json;
-
-const std::set<std::string> kMethods = {"uniform", "pyramid", "adakv", "headkv", "dililazykv"};
 
 std::string number(double v)
 {
@@ -110,10 +109,15 @@ BudgetPlan parseBudgetPlan(std::string_view text, const std::string& source)
     if (version != kBudgetFormatVersion) fail(source, "version", std::to_string(kBudgetFormatVersion), root["version"]);
 
     BudgetPlan plan;
-    const Json& method = require(root, "method", source, "one of uniform, pyramid, adakv, headkv, dililazykv");
-    if (!method.is_string() || !kMethods.count(method.get<std::string>()))
-        fail(source, "method", "one of uniform, pyramid, adakv, headkv, dililazykv", method);
-    plan.method = method.get<std::string>();
+    const std::string methods = "one of " + allocationMethodNames();
+    const Json& method = require(root, "method", source, methods);
+    if (!method.is_string())
+        fail(source, "method", methods, method);
+    try {
+        plan.method = allocationMethodName(parseAllocationMethod(method.get<std::string>()));
+    } catch (const UsageError&) {
+        fail(source, "method", methods, method);
+    }
 
     if (root.contains("parameters")) {
         const Json& params = root["parameters"];

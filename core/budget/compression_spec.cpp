@@ -1,5 +1,6 @@
 #include "headscope/core/compression.h"
 
+#include "headscope/core/allocator.h"
 #include "headscope/core/errors.h"
 
 #include <sstream>
@@ -45,7 +46,7 @@ void CompressionSpec::validate(const ModelDims& dims) const
         if (plan.capacities[i] < 0)
             throw UsageError("budget plan: capacity of head " + std::to_string(i / plan.heads) + "-" +
                              std::to_string(i % plan.heads) + " is negative (" + std::to_string(plan.capacities[i]) + ")");
-    if (plan.method == "adakv") {
+    if (splitsAtPrefill(plan)) {
         const auto alpha = plan.parameters.find("floor_alpha");
         if (alpha != plan.parameters.end() && (alpha->second < 0.0 || alpha->second > 1.0))
             throw UsageError("budget plan parameter floor_alpha: expected a value in [0, 1], got " +

@@ -4,7 +4,7 @@
 
 namespace headscope {
 
-void checkBudgetRequest(const std::vector<std::string>& methods, const std::vector<int64_t>& budgets,
+void checkBudgetRequest(const std::vector<AllocationMethod>& methods, const std::vector<int64_t>& budgets,
                         const AllocationParams& params, const std::optional<ScoreMatrix>& scores,
                         const ModelConfig& model, std::string_view command)
 {
@@ -12,12 +12,10 @@ void checkBudgetRequest(const std::vector<std::string>& methods, const std::vect
     const int layers = static_cast<int>(model.numLayers), heads = static_cast<int>(model.numHeads);
     if (methods.empty() || budgets.empty())
         throw UsageError(c + ": give at least one method and one budget");
-    for (const std::string& m : methods) {
-        if (m != "uniform" && m != "pyramid" && m != "adakv" && m != "headkv" && m != "dililazykv")
-            throw UsageError(c + ": unknown method '" + m + "'; expected uniform, pyramid, adakv, headkv, dililazykv");
-        if ((m == "headkv" || m == "dililazykv") && !scores)
-            throw UsageError(c + ": method " + m + " needs head scores (--session or --scores)");
-    }
+    for (AllocationMethod m : methods)
+        if (needsHeadScores(m) && !scores)
+            throw UsageError(c + ": method " + std::string(allocationMethodName(m)) +
+                             " needs head scores (--session or --scores)");
     if (scores && (scores->layers != layers || scores->heads != heads))
         throw UsageError(c + ": head scores are " + std::to_string(scores->layers) + " × " +
                          std::to_string(scores->heads) + ", the model has " + std::to_string(layers) + " × " +
@@ -28,7 +26,7 @@ void checkBudgetRequest(const std::vector<std::string>& methods, const std::vect
                              std::to_string(params.window) + ")");
 }
 
-std::shared_ptr<const CompressionSpec> compressionForBudget(const std::string& method, int64_t budget,
+std::shared_ptr<const CompressionSpec> compressionForBudget(AllocationMethod method, int64_t budget,
                                                             int64_t promptLength, const AllocationParams& params,
                                                             const ScoreMatrix* scores, const CompressionSpec& base,
                                                             const ModelConfig& model)
@@ -37,7 +35,7 @@ std::shared_ptr<const CompressionSpec> compressionForBudget(const std::string& m
     p.baseCapacity = budget;
     p.promptLength = promptLength; // PyramidKV's prompt-length rules
     auto spec = std::make_shared<CompressionSpec>(base);
-    spec->plan = allocateByName(method, scores, static_cast<int>(model.numLayers), static_cast<int>(model.numHeads), p);
+    spec->plan = allocate(method, scores, static_cast<int>(model.numLayers), static_cast<int>(model.numHeads), p);
     return spec;
 }
 

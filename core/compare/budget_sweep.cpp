@@ -1,9 +1,8 @@
 #include "headscope/core/budget_sweep.h"
 
+#include "headscope/core/answer_scoring.h"
 #include "headscope/core/budget_configs.h"
-
 #include "headscope/core/errors.h"
-#include "headscope/core/gates.h"
 #include "headscope/core/tokenizer.h"
 
 namespace headscope {
@@ -12,32 +11,29 @@ namespace {
 
 SweepOutcome score(const GenerateResult& r, const Tokenizer& tokenizer, const Needle& needle)
 {
+    AnswerScore answer = scoreAnswer(tokenizer, r.generatedIds, needle);
     SweepOutcome o;
-    o.text = tokenizer.decode(r.generatedIds);
-    o.rouge1 = rouge1Recall(needle.realNeedle, o.text);
-    o.qaF1 = qaF1Score(o.text, needle.answer);
+    o.text = std::move(answer.text);
+    o.rouge1 = answer.rouge1;
+    o.qaF1 = answer.qaF1;
     o.kvBytes = r.kvBytes;
     return o;
 }
 
 } // namespace
 
-std::vector<SweepTest> buildNeedleGrid(const Tokenizer& tokenizer, const std::string& haystack,
-                                       const std::vector<Needle>& needles, const std::vector<int>& lengths,
-                                       const std::vector<double>& depths, const PromptOptions& options)
+std::vector<SweepTest> buildNeedleGrid(const PreparedProbe& probe, const Tokenizer& tokenizer)
 {
     std::vector<SweepTest> tests;
-    for (int length : lengths)
-        for (double depth : depths)
-            for (std::size_t n = 0; n < needles.size(); ++n) {
-                const BuiltPrompt prompt = buildPrompt(tokenizer, haystack, needles[n], length, depth, options);
-                SweepTest t;
-                t.info = {static_cast<int>(tests.size()), length, depth, static_cast<int>(n),
-                          static_cast<int64_t>(prompt.ids.size())};
-                t.promptIds = prompt.ids;
-                t.needle = needles[n];
-                tests.push_back(std::move(t));
-            }
+    for (const ProbeGridTest& g : probeGrid(probe.request)) {
+        const Needle& needle = probe.request.needles[static_cast<std::size_t>(g.needle)];
+        const BuiltPrompt prompt = buildPrompt(tokenizer, probe.haystackText, needle, g.length, g.depth, probe.prompt);
+        SweepTest t;
+        t.info = {g.index, g.length, g.depth, g.needle, static_cast<int64_t>(prompt.ids.size())};
+        t.promptIds = prompt.ids;
+        t.needle = needle;
+        tests.push_back(std::move(t));
+    }
     return tests;
 }
 
@@ -51,7 +47,8 @@ SweepResults runBudgetSweep(Generator& engine, const Tokenizer& tokenizer, const
     checkBudgetRequest(config.methods, config.budgets, config.params, config.scores, model, "sweep");
 
     SweepResults results;
-    results.methods = config.methods;
+    for (AllocationMethod m : config.methods)
+        results.methods.emplace_back(allocationMethodName(m));
     results.budgets = config.budgets;
     for (const SweepTest& t : tests)
         results.tests.push_back(t.info);
@@ -81,7 +78,7 @@ SweepResults runBudgetSweep(Generator& engine, const Tokenizer& tokenizer, const
                                                            config.compression, model);
                 results.at(m, b, t) = score(engine.generate(tests[t].promptIds, options, nullptr, stop), tokenizer,
                                             tests[t].needle);
-                report(config.methods[m] + " C=" + std::to_string(config.budgets[b]) + ", test " +
+                report(results.methods[m] + " C=" + std::to_string(config.budgets[b]) + ", test " +
                        std::to_string(tests[t].info.id));
             }
     return results;

@@ -36,7 +36,12 @@ std::string manifestFields(const EvalRunConfig& c)
 {
     nlohmann::ordered_json j = c.manifestFieldsJson.empty() ? nlohmann::ordered_json::object()
                                                              : nlohmann::ordered_json::parse(c.manifestFieldsJson);
-    j["methods"] = c.methods;
+    std::vector<std::string> methods;
+    if (c.full)
+        methods.emplace_back("full");
+    for (AllocationMethod m : c.methods)
+        methods.emplace_back(allocationMethodName(m));
+    j["methods"] = methods;
     j["budgets"] = c.budgets;
     j["window"] = c.params.window;
     j["beta"] = c.params.beta;
@@ -95,15 +100,11 @@ EvalRunSummary runEval(Generator& generator, const Tokenizer& tokenizer, const s
         throw UsageError("eval: no examples");
     if (c.shardCount < 1 || c.shardIndex < 0 || c.shardIndex >= c.shardCount)
         throw UsageError("eval: --shard must be i/n with 0 <= i < n");
-    if (c.methods.empty())
-        throw UsageError("eval: give at least one method (full, uniform, pyramid, adakv, headkv, dililazykv)");
-    std::vector<std::string> compressed;
-    for (const std::string& m : c.methods)
-        if (m != "full")
-            compressed.push_back(m);
-    if (!compressed.empty())
-        checkBudgetRequest(compressed, c.budgets, c.params, c.scores, model, "eval");
-    const std::vector<EvalConfigKey> configs = evalConfigs(c.methods, c.budgets);
+    if (!c.full && c.methods.empty())
+        throw UsageError("eval: give at least one method (full, " + allocationMethodNames() + ")");
+    if (!c.methods.empty())
+        checkBudgetRequest(c.methods, c.budgets, c.params, c.scores, model, "eval");
+    const std::vector<EvalConfigKey> configs = evalConfigs(c.full, c.methods, c.budgets);
 
     // Every example's recipe before anything runs, so a file the table cannot serve fails now.
     if (c.prompt.promptTemplate)
@@ -181,8 +182,8 @@ EvalRunSummary runEval(Generator& generator, const Tokenizer& tokenizer, const s
                 throw CancelledError();
             options.compression =
                 key.isFull() ? nullptr
-                             : compressionForBudget(key.method, key.budget, record.promptTokens, c.params,
-                                                    c.scores ? &*c.scores : nullptr, c.compression, model);
+                             : compressionForBudget(parseAllocationMethod(key.method), key.budget, record.promptTokens,
+                                                    c.params, c.scores ? &*c.scores : nullptr, c.compression, model);
             const auto g0 = Clock::now();
             const GenerateResult r = generator.generate(prompt.ids, options, nullptr, stop);
             EvalOutcome o;

@@ -98,15 +98,17 @@ std::vector<int> linspaceLengths(int minLen, int maxLen, int intervals)
     return out;
 }
 
-std::vector<double> parseDepths(const std::string& text)
+std::vector<double> parseDepths(const std::string& text, DepthUnit unit)
 {
     std::vector<std::string> items;
     std::stringstream ss(text);
-    for (std::string item; std::getline(ss, item, ',');)
-        if (!item.empty())
-            items.push_back(item);
+    for (std::string item; std::getline(ss, item, ',');) {
+        const auto b = item.find_first_not_of(" \t");
+        if (b != std::string::npos)
+            items.push_back(item.substr(b, item.find_last_not_of(" \t") - b + 1));
+    }
     std::vector<double> raw;
-    bool percent = false;
+    bool percent = unit == DepthUnit::Percent;
     for (std::string item : items) {
         if (item.back() == '%') {
             percent = true;
@@ -121,14 +123,15 @@ std::vector<double> parseDepths(const std::string& text)
             throw UsageError("--depths: '" + item + "' is not a number (in '" + text + "')");
         }
     }
-    // Fractions unless any value exceeds 1 or a '%' was written: then all are percents.
+    // Auto: fractions unless any value exceeds 1 or a '%' was written; then all are percents.
     for (double v : raw)
-        percent = percent || v > 1.0;
-    for (double& v : raw) {
+        percent = percent || (unit == DepthUnit::Auto && v > 1.0);
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+        double& v = raw[i];
         if (percent)
             v /= 100.0;
-        if (v < 0.0 || v > 1.0)
-            throw UsageError("--depths: " + std::to_string(v) + " is outside [0, 1] (or 0–100 %)");
+        if (!(v >= 0.0 && v <= 1.0))
+            throw UsageError("--depths: '" + items[i] + "' is outside " + (percent ? "0–100 %" : "[0, 1] (or 0–100 %)"));
     }
     if (raw.empty())
         throw UsageError("--depths: no depths in '" + text + "'");

@@ -5,7 +5,7 @@
 
 #include "headscope/core/checkpoint.h"
 #include "headscope/core/errors.h"
-#include "headscope/core/gates.h"
+#include "headscope/core/answer_scoring.h"
 #include "headscope/core/sha256.h"
 
 #include <algorithm>
@@ -13,31 +13,14 @@
 
 namespace headscope {
 
-namespace {
-
-std::string trim(const std::string& s)
-{
-    const auto b = s.find_first_not_of(" \n\t");
-    if (b == std::string::npos)
-        return {};
-    return s.substr(b, s.find_last_not_of(" \n\t") - b + 1);
-}
-
-struct GridTest {
-    int length;
-    double depth;
-    int needle;
-};
-
-} // namespace
-
 ProbeRunner::ProbeRunner(Generator& generator, const Tokenizer& tokenizer)
     : m_generator(generator), m_tokenizer(tokenizer)
 {
 }
 
-SessionManifest ProbeRunner::manifestFor(const ProbeRunConfig& c) const
+SessionManifest ProbeRunner::manifestFor(const PreparedProbe& probe) const
 {
+    const ProbeRequest& c = probe.request;
     const ModelConfig& mc = m_generator.config();
     const GeneratorIdentity id = m_generator.identity();
     SessionManifest m;
@@ -51,15 +34,15 @@ SessionManifest ProbeRunner::manifestFor(const ProbeRunConfig& c) const
         m.configJson = modelConfigToJson(mc);
     }
     m.tokenizerSha256 = m_tokenizer.sha256();
-    m.haystack = c.haystackDescription;
+    m.haystack = c.haystack.describe();
     m.needlesJsonl = needlesToJsonl(c.needles);
     m.lengths = c.lengths;
     m.depths = c.depths;
     m.topK = c.topK;
-    m.mode = c.mode == ScoringMode::LastPromptRow ? "last-row" : "all-steps";
-    m.promptTemplate = c.prompt.promptTemplate;
-    m.chatTemplate = c.prompt.chat ? std::string(chatTemplateName(*c.prompt.chat)) : "none";
-    m.addBos = c.prompt.addBos;
+    m.mode = std::string(scoringModeName(c.mode));
+    m.promptTemplate = probe.prompt.promptTemplate;
+    m.chatTemplate = probe.prompt.chat ? std::string(chatTemplateName(*probe.prompt.chat)) : "none";
+    m.addBos = probe.prompt.addBos;
     m.device = id.device;
     m.dtype = id.dtype;
     m.layers = static_cast<int>(mc.numLayers);
@@ -74,30 +57,23 @@ SessionManifest ProbeRunner::manifestFor(const ProbeRunConfig& c) const
     return m;
 }
 
-ProbeSummary ProbeRunner::run(const ProbeRunConfig& c, const std::function<void(const ProbeProgress&)>& progress,
+ProbeSummary ProbeRunner::run(const ProbeRequest& request, const std::function<void(const ProbeProgress&)>& progress,
                               std::stop_token stop)
 {
-    if (c.needles.empty() || c.lengths.empty() || c.depths.empty())
-        throw UsageError("probe: the grid is empty (needles × lengths × depths)");
-    if (c.shardCount < 1 || c.shardIndex < 0 || c.shardIndex >= c.shardCount)
-        throw UsageError("probe: --shard must be i/n with 0 <= i < n");
-    if (c.haystackText.empty())
-        throw UsageError("probe: empty haystack");
-    const SessionManifest manifest = manifestFor(c);
+    const PreparedProbe probe = prepareProbe(request, m_tokenizer);
+    const ProbeRequest& c = probe.request;
+    const SessionManifest manifest = manifestFor(probe);
     auto writer = c.resume ? SessionWriter::resume(c.out, manifest) : SessionWriter::create(c.out, manifest);
 
-    std::vector<GridTest> todo;
+    std::vector<ProbeGridTest> todo;
     ProbeSummary summary;
-    int index = 0;
-    for (int length : c.lengths)
-        for (double depth : c.depths)
-            for (int n = 0; n < static_cast<int>(c.needles.size()); ++n, ++index) {
-                if (index % c.shardCount != c.shardIndex || writer->hasTest(length, depth, n)) {
-                    ++summary.testsSkipped;
-                    continue;
-                }
-                todo.push_back({length, depth, n});
-            }
+    for (const ProbeGridTest& g : probeGrid(c)) {
+        if (g.index % c.shardCount != c.shardIndex || writer->hasTest(g.length, g.depth, g.needle)) {
+            ++summary.testsSkipped;
+            continue;
+        }
+        todo.push_back(g);
+    }
 
     const int layers = static_cast<int>(m_generator.config().numLayers), heads = static_cast<int>(m_generator.config().numHeads);
     std::vector<int32_t> newlineIds;
@@ -108,7 +84,7 @@ ProbeSummary ProbeRunner::run(const ProbeRunConfig& c, const std::function<void(
     for (std::size_t i = 0; i < todo.size(); ++i) {
         if (stop.stop_requested())
             throw CancelledError();
-        const GridTest& g = todo[i];
+        const ProbeGridTest& g = todo[i];
         const Needle& needle = c.needles[static_cast<std::size_t>(g.needle)];
         SessionTest test;
         test.id = nextId++;
@@ -120,15 +96,15 @@ ProbeSummary ProbeRunner::run(const ProbeRunConfig& c, const std::function<void(
         std::vector<StoredStep> steps;
         std::vector<FullAttentionRows> fullRows;
         try {
-            const BuiltPrompt prompt = buildPrompt(m_tokenizer, c.haystackText, needle, g.length, g.depth, c.prompt);
+            const BuiltPrompt prompt = buildPrompt(m_tokenizer, probe.haystackText, needle, g.length, g.depth, probe.prompt);
             test.spanStart = prompt.spanStart;
             test.spanEnd = prompt.spanEnd;
             test.spanMethod = prompt.spanMethod;
             test.promptLength = static_cast<int64_t>(prompt.ids.size());
             test.promptIds = prompt.ids;
             const NeedleSpan span{prompt.spanStart, prompt.spanEnd};
-            const bool keepRows = c.fullRowsForAll || std::find(c.fullRowTests.begin(), c.fullRowTests.end(), test.id) !=
-                                                          c.fullRowTests.end();
+            const bool keepRows = c.storeRowsOfAll ||
+                                  std::find(c.storeRowsOf.begin(), c.storeRowsOf.end(), test.id) != c.storeRowsOf.end();
             RowStatsObserver observer(layers, heads, span, c.topK, c.mode == ScoringMode::LastPromptRow, keepRows,
                                       c.writeScores);
             GenerateOptions o;
@@ -143,10 +119,10 @@ ProbeSummary ProbeRunner::run(const ProbeRunConfig& c, const std::function<void(
                 o.stopTokens.insert(o.stopTokens.end(), newlineIds.begin(), newlineIds.end());
             const GenerateResult r = m_generator.generate(prompt.ids, o, &observer, stop);
             test.generatedIds = r.generatedIds;
-            test.text = m_tokenizer.decode(r.generatedIds, /*skipSpecialTokens=*/true);
-            const std::string response = trim(test.text);
-            test.rouge1Recall = rouge1Recall(needle.realNeedle, response); // both ×100
-            test.qaF1 = qaF1Score(response, needle.answer);
+            AnswerScore answer = scoreAnswer(m_tokenizer, r.generatedIds, needle);
+            test.text = std::move(answer.text);
+            test.rouge1Recall = answer.rouge1; // both ×100
+            test.qaF1 = answer.qaF1;
             steps = std::move(observer.steps());
             fullRows = std::move(observer.fullRows());
             std::vector<StepStats> stepStats;

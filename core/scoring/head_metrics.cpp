@@ -16,6 +16,24 @@ constexpr std::array<std::string_view, kHeadMetricCount> kMetricNames = {
     "write",    "write_needle",
 };
 
+constexpr std::array<std::string_view, kHeadMetricCount> kMetricLabels = {
+    "InfScore",
+    "DiliScore",
+    "LazyScore",
+    "Retrieval (copy)",
+    "Retrieval-reasoning",
+    "Diligent (count)",
+    "Subconscious (count)",
+    "Distracted (count)",
+    "Diffuse peripheral (count)",
+    "Diligent (mass share)",
+    "Subconscious (mass share)",
+    "Distracted (mass share)",
+    "Diffuse peripheral (mass share)",
+    "Write (logit contribution)",
+    "Write from the needle (logit contribution)",
+};
+
 // Reference guard for the weighted precision/recall/F (§1D): 0 below this denominator.
 constexpr double kTinyDenominator = 1e-9;
 
@@ -29,6 +47,18 @@ double safeRatio(double num, double den)
 std::string_view headMetricName(HeadMetric metric)
 {
     return kMetricNames[static_cast<std::size_t>(metric)];
+}
+
+std::string_view headMetricLabel(HeadMetric metric)
+{
+    return kMetricLabels[static_cast<std::size_t>(metric)];
+}
+
+std::array<HeadMetric, 4> attentionCategoryMetrics(bool mass)
+{
+    if (mass)
+        return {HeadMetric::DiligentMass, HeadMetric::DistractedMass, HeadMetric::SubconsciousMass, HeadMetric::DiffuseMass};
+    return {HeadMetric::Diligent, HeadMetric::Distracted, HeadMetric::Subconscious, HeadMetric::Diffuse};
 }
 
 HeadMetric parseHeadMetric(std::string_view name)

@@ -52,15 +52,15 @@ const EvalOutcome* EvalRecord::outcome(const EvalConfigKey& key) const
     return nullptr;
 }
 
-std::vector<EvalConfigKey> evalConfigs(const std::vector<std::string>& methods, const std::vector<int64_t>& budgets)
+std::vector<EvalConfigKey> evalConfigs(bool full, const std::vector<AllocationMethod>& methods,
+                                       const std::vector<int64_t>& budgets)
 {
     std::vector<EvalConfigKey> out;
-    if (std::find(methods.begin(), methods.end(), "full") != methods.end())
+    if (full)
         out.push_back({"full", 0});
-    for (const std::string& m : methods)
-        if (m != "full")
-            for (int64_t b : budgets)
-                out.push_back({m, b});
+    for (AllocationMethod m : methods)
+        for (int64_t b : budgets)
+            out.push_back({std::string(allocationMethodName(m)), b});
     return out;
 }
 

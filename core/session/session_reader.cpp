@@ -1,6 +1,7 @@
 #include "h5_util.h"
 #include "session_json.h"
 
+#include "headscope/core/confidence_interval.h"
 #include "headscope/core/errors.h"
 #include "headscope/core/session.h"
 
@@ -101,6 +102,14 @@ const SessionManifest& SessionReader::manifest() const
 const std::vector<SessionTest>& SessionReader::tests() const
 {
     return m_impl->tests;
+}
+
+const SessionTest* SessionReader::test(int testId) const
+{
+    for (const SessionTest& t : m_impl->tests)
+        if (t.id == testId)
+            return &t;
+    return nullptr;
 }
 
 std::vector<int32_t> SessionReader::promptIds(int testId) const
@@ -243,19 +252,8 @@ SessionAggregate SessionReader::aggregate(const SessionQuery& q) const
     out.lists = std::move(a.lists);
     out.testsAccepted = a.testsUsed;
     out.ci95.assign(out.mean.values.size(), 0.0);
-    for (std::size_t c = 0; c < out.lists.size() && c < out.ci95.size(); ++c) {
-        const auto& l = out.lists[c];
-        if (l.size() < 2)
-            continue;
-        double mean = 0.0, var = 0.0;
-        for (double v : l)
-            mean += v;
-        mean /= static_cast<double>(l.size());
-        for (double v : l)
-            var += (v - mean) * (v - mean);
-        var /= static_cast<double>(l.size() - 1);
-        out.ci95[c] = 1.96 * std::sqrt(var / static_cast<double>(l.size()));
-    }
+    for (std::size_t c = 0; c < out.lists.size() && c < out.ci95.size(); ++c)
+        out.ci95[c] = ci95HalfWidth(out.lists[c]);
     return out;
 }
 

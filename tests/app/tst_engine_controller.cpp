@@ -1,6 +1,8 @@
 // EngineController: work runs on the worker thread, the GUI event loop keeps running, stop
 // requests cancel, errors arrive as failed() naming the file.
+#include "controllers/compare_controller.h"
 #include "controllers/engine_controller.h"
+#include "models/session_source.h"
 
 #include "headscope/core/checkpoint.h"
 
@@ -62,6 +64,40 @@ private Q_SLOTS:
         const QString message = failed.at(0).at(0).toString() + failed.at(0).at(1).toString();
         QVERIFY2(message.contains(QStringLiteral("no_model_here")), qPrintable(message));
         QVERIFY(controller.checkpoint() == nullptr);
+    }
+
+    void compareJobsReadPromptsThroughTheSessionInterface()
+    {
+        // Any SessionSource that records prompts serves Compare; no cast to the HDF5 one.
+        views::MemorySessionSource::TestData recorded;
+        recorded.info.id = 5;
+        recorded.info.needleSpan = std::make_pair(int64_t(2), int64_t(4));
+        recorded.promptIds = {11, 12, 13, 14, 15, 16};
+        views::MemorySessionSource::TestData bare;
+        bare.info.id = 6;
+        auto session = std::make_shared<views::MemorySessionSource>(QStringLiteral("/runs/memory.h5"), 1, 1,
+                                                                    std::vector<HeadMetric>{HeadMetric::Inf},
+                                                                    QStringList{}, std::vector{recorded, bare});
+        EngineController engine;
+        CompareController compare(&engine);
+        QSignalSpy failed(&compare, &CompareController::failed);
+        QVERIFY(!compare.job(QString(), 5)); // no session yet
+        QCOMPARE(failed.count(), 1);
+        compare.setSession(session);
+        const std::optional<CompareJob> job = compare.job(QStringLiteral("typed"), 5);
+        QVERIFY(job);
+        QCOMPARE(job->request.promptIds, recorded.promptIds);
+        QCOMPARE(job->request.needleSpan, recorded.info.needleSpan);
+        QCOMPARE(job->request.promptSource, std::string("probe test 5 of memory.h5"));
+        QCOMPARE(job->request.options.maxNewTokens, CompareController::kMaxNewTokens);
+        const std::optional<CompareJob> typed = compare.job(QStringLiteral("typed"), -1);
+        QVERIFY(typed && typed->request.promptIds.empty());
+        QCOMPARE(typed->prompt, QStringLiteral("typed"));
+        QVERIFY(!compare.job(QString(), 6)); // recorded no prompt: said so, by name
+        QCOMPARE(failed.count(), 2);
+        QCOMPARE(failed.at(1).at(0).toString(), QStringLiteral("Comparing on probe test 6"));
+        QVERIFY2(failed.at(1).at(1).toString().contains(QStringLiteral("records no prompts")),
+                 qPrintable(failed.at(1).at(1).toString()));
     }
 
     void loadsModelCard()

@@ -48,7 +48,7 @@ private Q_SLOTS:
         views::HeatmapPlot* map = window.scoresPanel()->heatmap();
         QCOMPARE(map->rows(), 32);
         QCOMPARE(map->cols(), 32);
-        QCOMPARE(window.scoresPanel()->metric(), QStringLiteral("inf"));
+        QCOMPARE(window.scoresPanel()->metric(), HeadMetric::Inf);
         // 6 tests per head in this file: the tooltip carries a CI.
         QVERIFY2(map->tooltipText(16, 10).contains(QStringLiteral("6 tests")), qPrintable(map->tooltipText(16, 10)));
         QVERIFY(window.budgetPanel()->plan().has_value());
@@ -70,9 +70,9 @@ private Q_SLOTS:
         window.addScoreFile(lazy);
         QVERIFY(opened.wait(10000));
         QCOMPARE(window.scoresPanel()->scoreSet().metrics.size(), std::size_t{2});
-        QCOMPARE(window.scoresPanel()->metric(), QStringLiteral("lazy"));
+        QCOMPARE(window.scoresPanel()->metric(), HeadMetric::Lazy);
         QVERIFY(window.scoresPanel()->heatmap()->value(17, 24) != infValue);
-        QVERIFY(window.scoresPanel()->setMetric(QStringLiteral("inf")));
+        QVERIFY(window.scoresPanel()->setMetric(HeadMetric::Inf));
         QCOMPARE(window.scoresPanel()->heatmap()->value(17, 24), infValue);
 
         QTemporaryDir dir;
@@ -142,14 +142,14 @@ private Q_SLOTS:
             window.resize(900, 640);
             window.tabs()->setCurrentIndex(1);
             window.budgetPanel()->capacitySlider()->setValue(256);
-            window.budgetPanel()->setMethod(QStringLiteral("pyramid"));
+            window.budgetPanel()->setMethod(AllocationMethod::Pyramid);
             window.close();
         }
         MainWindow again;
         QCOMPARE(again.size(), QSize(900, 640));
         QCOMPARE(again.tabs()->currentIndex(), 1);
         QCOMPARE(again.budgetPanel()->capacitySlider()->value(), 256.0);
-        QCOMPARE(again.budgetPanel()->method(), QStringLiteral("pyramid"));
+        QCOMPARE(again.budgetPanel()->method(), AllocationMethod::Pyramid);
     }
 
     void statusMessagesNeverCoverTheSourceLabel()

@@ -105,8 +105,8 @@ private Q_SLOTS:
         QVERIFY(opened.wait(10000) || opened.count() == 1);
         QCOMPARE(window.needleGrid()->grid()->rows(), 2); // depths 0 and 100
         QCOMPARE(window.needleGrid()->grid()->cols(), 1);
-        // The prompt is rebuilt from the manifest with the recorded tokenizer, so the attention
-        // row carries token text and the detail pane lists the hottest positions in context.
+        // The recorded prompt ids are decoded with the recorded tokenizer, so the attention row
+        // carries token text and the detail pane lists the hottest positions in context.
         const views::AttentionRow& row = window.needleGrid()->rowPlot()->row();
         QCOMPARE(row.tokens.size(), row.keys);
         QVERIFY2(window.needleGrid()->details()->toPlainText().contains(QLatin1Char('[')),
@@ -153,21 +153,22 @@ private Q_SLOTS:
         panel->maskButton()->click();
         QVERIFY(compared.wait(60000));
         QVERIFY(errors.isEmpty());
-        const auto r = compared.at(0).at(0).value<std::shared_ptr<const CompareResult>>();
-        QCOMPARE(r->fullTokens.size(), 24);
-        QCOMPARE(r->klPerStep.size(), std::size_t{24});
+        const auto r = compared.at(0).at(0).value<std::shared_ptr<const Comparison>>();
+        QCOMPARE(r->fullTokenTexts.size(), std::size_t{24});
+        QCOMPARE(r->steps.size(), std::size_t{24});
         double total = 0.0;
-        for (double kl : r->klPerStep) {
-            QVERIFY(kl >= 0.0);
-            total += kl;
+        for (const StepComparison& s : r->steps) {
+            QVERIFY(s.kl >= 0.0);
+            total += s.kl;
         }
         QVERIFY2(total > 1e-6, qPrintable(QString::number(total)));
-        QVERIFY(r->fullKvBytes > 0);
+        QVERIFY(r->full.kvBytes > 0);
+        QVERIFY2(r->variant.starts_with("8 heads masked: L0-H0"), r->variant.c_str());
         QCOMPARE(window.tabs()->currentWidget(), panel);
 
         // Masking nothing is refused with a reason.
         panel->setSelectedHeads({});
-        CompareRequest none;
+        CompareJob none;
         none.prompt = panel->prompt();
         window.engine()->compare(none);
         QVERIFY(errors.wait(10000));
@@ -181,7 +182,7 @@ private Q_SLOTS:
         window.engine()->loadCheckpoint(m_model, true);
         QVERIFY(loaded.wait(60000));
         views::BudgetPanel* budget = window.budgetPanel();
-        budget->setMethod(QStringLiteral("uniform"));
+        budget->setMethod(AllocationMethod::Uniform);
         budget->capacitySlider()->setValue(16);
         budget->windowSlider()->setValue(4);
         QVERIFY2(budget->plan().has_value(), qPrintable(budget->error()));
@@ -191,16 +192,16 @@ private Q_SLOTS:
                                         "from every valley nearby. The secret password for the festival is ORCHID."));
         QSignalSpy compared(window.engine(), &EngineController::compared);
         QSignalSpy errors(&window, &MainWindow::errorShown);
-        Q_EMIT panel->runRequested(panel->prompt());
+        Q_EMIT panel->runRequested(panel->prompt(), panel->probeTest());
         QVERIFY(compared.wait(60000));
         QVERIFY(errors.isEmpty());
-        const auto r = compared.at(0).at(0).value<std::shared_ptr<const CompareResult>>();
-        QVERIFY(r->variantTitle.startsWith(QStringLiteral("Compressed: uniform")));
-        QCOMPARE(r->klPerStep.size(), std::size_t(r->fullTokens.size()));
+        const auto r = compared.at(0).at(0).value<std::shared_ptr<const Comparison>>();
+        QVERIFY2(r->variant.starts_with("Compressed: uniform"), r->variant.c_str());
+        QCOMPARE(r->steps.size(), r->fullTokenTexts.size());
         QVERIFY(r->top1Agreement >= 0.0 && r->top1Agreement <= 1.0);
         // 2 layers × 2 KV heads × (12 selected + 4 window) tokens × head_dim 16 × K,V × f32
-        QCOMPARE(r->variantKvBytes, qint64(2 * 2 * 16 * 16 * 2 * 4));
-        QVERIFY(r->variantKvBytes < r->fullKvBytes);
+        QCOMPARE(r->variantRun.kvBytes, int64_t(2 * 2 * 16 * 16 * 2 * 4));
+        QVERIFY(r->variantRun.kvBytes < r->full.kvBytes);
         QVERIFY2(panel->summary()->text().contains(QStringLiteral("top-1 agreement")),
                  qPrintable(panel->summary()->text()));
     }

@@ -11,7 +11,10 @@
 #include "widgets/scores_panel.h"
 #include "widgets/session_filter_panel.h"
 
+#include "fakes/byte_tokenizer.h"
+
 #include "headscope/core/session.h"
+#include "headscope/core/tokenizer.h"
 
 #include <QComboBox>
 #include <QSignalSpy>
@@ -109,7 +112,7 @@ private Q_SLOTS:
         QCOMPARE(source->tests()[0].question, QStringLiteral("What is the best thing to do in San Francisco?"));
         QCOMPARE(source->tests()[0].expected, QStringLiteral("eat a sandwich"));
         views::AggregateQuery q;
-        q.metric = QStringLiteral("inf");
+        q.metric = HeadMetric::Inf;
         q.gate = 0;
         q.threshold = 50;
         const views::MetricMap m = source->aggregate(q);
@@ -129,6 +132,55 @@ private Q_SLOTS:
         QCOMPARE(row->needleBegin, 30);
         QCOMPARE(row->topIndices.front(), 31);
         QCOMPARE(source->steps(1), 1);
+    }
+
+    void tokenTextComesFromTheRecordedIds()
+    {
+        // The haystack this session was probed on is gone; its prompt ids and tokenizer are not.
+        const std::filesystem::path model = m_dir.filePath(QStringLiteral("byte_model")).toStdString();
+        testing::writeByteTokenizerModel(model);
+        const Tokenizer tokenizer = Tokenizer::fromDirectory(model);
+        SessionManifest manifest;
+        manifest.layers = 1;
+        manifest.heads = 1;
+        manifest.modelPath = model.string();
+        manifest.tokenizerSha256 = tokenizer.sha256();
+        manifest.haystack = "dir " + m_dir.filePath(QStringLiteral("deleted_essays")).toStdString() + " sha256=" +
+                            std::string(64, 'a');
+        manifest.needlesJsonl = "{\"needle\": \"The code is 42.\", \"question\": \"What is the code?\"}\n";
+        const std::string path = m_dir.filePath(QStringLiteral("recorded_ids.h5")).toStdString();
+        {
+            auto writer = SessionWriter::create(path, manifest);
+            SessionTest t;
+            t.promptIds = tokenizer.encode("Sea. The code is 42. Sky.", true);
+            t.promptLength = static_cast<int64_t>(t.promptIds.size());
+            t.length = static_cast<int>(t.promptLength);
+            t.spanStart = 6;
+            t.spanEnd = 20;
+            t.generatedIds = tokenizer.encode("42");
+            t.scores.layers = 1;
+            t.scores.heads = 1;
+            t.scores.scoredRows = 1;
+            for (auto& v : t.scores.values)
+                v.assign(1, 0.5);
+            StoredStep step;
+            step.token = t.generatedIds.front();
+            RowStats row;
+            row.rowLength = t.promptLength;
+            row.topIndices = {7};
+            row.topWeights = {0.9f};
+            step.rows.push_back(row);
+            writer->appendTest(t, {step});
+        }
+        const auto source = SessionFileSource::open(path);
+        QCOMPARE(source->tests().front().needleSpan, std::optional(std::make_pair(int64_t(6), int64_t(20))));
+        QCOMPARE(source->promptIds(0), tokenizer.encode("Sea. The code is 42. Sky.", true));
+        const auto row = source->attentionRow(0, 0, 0, 0);
+        QVERIFY(row.has_value());
+        QCOMPARE(row->tokens.size(), qsizetype(row->keys));
+        QCOMPARE(row->tokens.at(0), QStringLiteral("<|begin_of_text|>"));
+        QCOMPARE(row->tokens.mid(1, 4).join(QString()), QStringLiteral("Sea."));
+        QCOMPARE(source->contextTokens(0).last(), QStringLiteral("2")); // the generated "42", one byte each
     }
 
     void mainWindowShowsSession()

@@ -172,6 +172,23 @@ private Q_SLOTS:
         QVERIFY_THROWS_EXCEPTION(UsageError, allocateUniform(1, 1, p));
     }
 
+    void methodNamesLiveInOnePlace()
+    {
+        for (AllocationMethod m : allAllocationMethods()) {
+            QCOMPARE(parseAllocationMethod(allocationMethodName(m)), m);
+            QVERIFY(!allocationMethodLabel(m).empty());
+            // Every plan says which method made it, in the same spelling the parser takes.
+            AllocationParams p;
+            const ScoreMatrix scores = matrixOf(2, 3, {1, 2, 3, 4, 5, 6});
+            QCOMPARE(allocate(m, &scores, 2, 3, p).method, std::string(allocationMethodName(m)));
+        }
+        QCOMPARE(allocationMethodNames(), std::string("uniform, pyramid, adakv, headkv, dililazykv"));
+        QCOMPARE(parseAllocationMethods("headkv,,uniform"),
+                 (std::vector<AllocationMethod>{AllocationMethod::HeadKv, AllocationMethod::Uniform}));
+        QVERIFY_THROWS_EXCEPTION(UsageError, parseAllocationMethods(","));
+        QVERIFY(needsHeadScores(AllocationMethod::DiliLazyKv) && !needsHeadScores(AllocationMethod::AdaKv));
+    }
+
     void headKvTemperature()
     {
         // s = (1, 3): p = (0.25, 0.75); temp 2 → (1, 9)/10. b = 120, beta 1.5: pool 80·2, min 40.

@@ -1,10 +1,9 @@
-// runBudgetSweep and its HDF5 file: a budget covering every prompt reproduces the full cache's
-// answers for every method; smaller budgets hold fewer bytes; the file round-trips; requests
-// that cannot run fail before any generation.
+// runBudgetSweep on the real engine: a budget covering every prompt reproduces the full cache's
+// answers for every method, and smaller budgets hold fewer bytes. The sweep's logic without a
+// model (requests that cannot run, the HDF5 round trip, scoring): tst_sweep_runs.
 #include "engine/tiny_models.h"
 
 #include "headscope/core/budget_sweep.h"
-#include "headscope/core/errors.h"
 #include "headscope/core/tokenizer.h"
 #include "headscope/engine/engine.h"
 
@@ -22,7 +21,7 @@ private:
     std::optional<Tokenizer> m_tokenizer;
     std::vector<SweepTest> m_tests;
 
-    SweepConfig config(std::vector<std::string> methods, std::vector<int64_t> budgets) const
+    SweepConfig config(std::vector<AllocationMethod> methods, std::vector<int64_t> budgets) const
     {
         SweepConfig c;
         c.methods = std::move(methods);
@@ -58,7 +57,7 @@ private Q_SLOTS:
 
     void coveringBudgetReproducesTheFullCache()
     {
-        const SweepConfig c = config({"uniform", "pyramid", "adakv", "headkv", "dililazykv"}, {16, 256});
+        const SweepConfig c = config(allAllocationMethods(), {16, 256});
         int calls = 0, last = 0;
         const SweepResults r = runBudgetSweep(m_engine, *m_tokenizer, m_tests, c, [&](const SweepProgress& p) {
             ++calls;
@@ -75,43 +74,6 @@ private Q_SLOTS:
                 QVERIFY2(r.at(m, 0, t).kvBytes < r.full[t].kvBytes / 3, r.methods[m].c_str());
             }
         QCOMPARE(r.meanRouge1(0, 1), r.fullMeanRouge1());
-    }
-
-    void resultsRoundTripThroughHdf5()
-    {
-        SweepResults r = runBudgetSweep(m_engine, *m_tokenizer, m_tests, config({"uniform", "headkv"}, {12, 24}));
-        r.full[1].rouge1 = 66.5; // values the random model cannot produce, to see them come back
-        r.at(1, 0, 2).qaF1 = 12.25;
-        r.at(0, 1, 0).text = "naïve ✓";
-        r.manifestJson = R"({"model":"tiny"})";
-        const auto file = m_dir.filePath(QStringLiteral("sweep.h5")).toStdString();
-        writeSweepResults(file, r);
-        const SweepResults back = readSweepResults(file);
-        QCOMPARE(back.methods, r.methods);
-        QCOMPARE(back.budgets, r.budgets);
-        QCOMPARE(back.tests.size(), r.tests.size());
-        QCOMPARE(back.tests[2].promptLength, int64_t(100));
-        QCOMPARE(back.full[1].rouge1, 66.5);
-        QCOMPARE(back.at(1, 0, 2).qaF1, 12.25);
-        QCOMPARE(back.at(0, 1, 0).text, std::string("naïve ✓"));
-        QCOMPARE(back.at(1, 1, 1).kvBytes, r.at(1, 1, 1).kvBytes);
-        QVERIFY(back.manifestJson.find("\"model\": \"tiny\"") != std::string::npos);
-        QVERIFY_THROWS_EXCEPTION(LoadError, readSweepResults(m_dir.filePath(QStringLiteral("missing.h5")).toStdString()));
-    }
-
-    void impossibleRequestsFailFirst()
-    {
-        int generations = 0;
-        auto count = [&](const SweepProgress&) { ++generations; };
-        QVERIFY_THROWS_EXCEPTION(UsageError, runBudgetSweep(m_engine, *m_tokenizer, m_tests, config({"magic"}, {16}), count));
-        SweepConfig noScores = config({"uniform", "headkv"}, {16});
-        noScores.scores.reset();
-        QVERIFY_THROWS_EXCEPTION(UsageError, runBudgetSweep(m_engine, *m_tokenizer, m_tests, noScores, count));
-        QVERIFY_THROWS_EXCEPTION(UsageError, runBudgetSweep(m_engine, *m_tokenizer, m_tests, config({"uniform"}, {4}), count));
-        SweepConfig wrongShape = config({"headkv"}, {16});
-        wrongShape.scores->layers = 7;
-        QVERIFY_THROWS_EXCEPTION(UsageError, runBudgetSweep(m_engine, *m_tokenizer, m_tests, wrongShape, count));
-        QCOMPARE(generations, 0);
     }
 };
 

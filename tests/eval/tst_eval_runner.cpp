@@ -67,7 +67,7 @@ struct Fixture {
 EvalRunConfig baseConfig(const std::filesystem::path& out)
 {
     EvalRunConfig c;
-    c.methods = {"full", "uniform", "pyramid"};
+    c.methods = {AllocationMethod::Uniform, AllocationMethod::Pyramid};
     c.budgets = {16, 64};
     c.params.window = 4;
     c.out = out;
@@ -146,9 +146,9 @@ private Q_SLOTS:
         Fixture f;
         FakeGenerator gen(testing::fakeModelConfig(2, 2), answers());
         EvalRunConfig c = baseConfig(f.file("bad.h5"));
-        c.methods = {"full", "headkv"};
+        c.methods = {AllocationMethod::HeadKv};
         QVERIFY_THROWS_EXCEPTION(UsageError, runEval(gen, *f.tok, examples(), c)); // no scores
-        c.methods = {"full", "uniform"};
+        c.methods = {AllocationMethod::Uniform};
         c.budgets = {4};
         QVERIFY_THROWS_EXCEPTION(UsageError, runEval(gen, *f.tok, examples(), c)); // budget ≤ window
         c = baseConfig(f.file("bad.h5"));

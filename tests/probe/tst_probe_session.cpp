@@ -66,12 +66,11 @@ private:
     QTemporaryDir m_dir;
     std::string m_model;
 
-    ProbeRunConfig config(const QString& name, ScoringMode mode)
+    ProbeRequest config(const QString& name, ScoringMode mode)
     {
-        ProbeRunConfig c;
+        ProbeRequest c;
         c.needles = {defaultNeedles()[0], defaultNeedles()[1]};
-        c.haystackText = syntheticHaystack(3, 30000);
-        c.haystackDescription = "synthetic seed=3";
+        c.haystack = HaystackSpec::synthetic(3);
         c.lengths = {96, 160};
         c.depths = {0.0, 0.5, 1.0};
         c.maxNewTokens = 4;
@@ -103,7 +102,8 @@ private Q_SLOTS:
         const Tokenizer tok = Tokenizer::fromDirectory(m_model);
         ProbeRunner runner(engine, tok);
         int progressCalls = 0;
-        const ProbeRunConfig c = config(QStringLiteral("all.h5"), ScoringMode::AllRows);
+        const ProbeRequest c = config(QStringLiteral("all.h5"), ScoringMode::AllRows);
+        const PreparedProbe prepared = prepareProbe(c, tok);
         const ProbeSummary s = runner.run(c, [&](const ProbeProgress& p) {
             ++progressCalls;
             QVERIFY(p.done <= p.total);
@@ -123,8 +123,9 @@ private Q_SLOTS:
                 stepStats.push_back({st.token, st.rows});
             // Recompute from the stored per-step statistics with the prompt's own ids.
             const Needle& needle = c.needles[static_cast<std::size_t>(t.needleIndex)];
-            const BuiltPrompt prompt = buildPrompt(tok, c.haystackText, needle, t.length, t.depth, c.prompt);
+            const BuiltPrompt prompt = buildPrompt(tok, prepared.haystackText, needle, t.length, t.depth, prepared.prompt);
             QCOMPARE(prompt.spanStart, t.spanStart);
+            QCOMPARE(reader->promptIds(t.id), prompt.ids);
             const TestHeadScores again = scoreTest(stepStats, 2, 4, {t.spanStart, t.spanEnd}, prompt.ids, c.topK);
             for (HeadMetric m : allHeadMetrics())
                 QCOMPARE(again.of(m), t.scores.of(m));
@@ -155,13 +156,15 @@ private Q_SLOTS:
         engine.load(m_model);
         const Tokenizer tok = Tokenizer::fromDirectory(m_model);
         ProbeRunner runner(engine, tok);
-        const ProbeRunConfig c = config(QStringLiteral("last.h5"), ScoringMode::LastPromptRow);
+        const ProbeRequest c = config(QStringLiteral("last.h5"), ScoringMode::LastPromptRow);
+        const PreparedProbe prepared = prepareProbe(c, tok);
         runner.run(c);
         const auto reader = SessionReader::open(c.out);
         QCOMPARE(reader->manifest().mode, std::string("last-row"));
         for (const SessionTest& t : reader->tests()) {
             const BuiltPrompt prompt =
-                buildPrompt(tok, c.haystackText, c.needles[static_cast<std::size_t>(t.needleIndex)], t.length, t.depth, c.prompt);
+                buildPrompt(tok, prepared.haystackText, c.needles[static_cast<std::size_t>(t.needleIndex)], t.length, t.depth,
+                            prepared.prompt);
             RawRows raw;
             GenerateOptions o;
             o.maxNewTokens = 1;
@@ -183,9 +186,9 @@ private Q_SLOTS:
         engine.load(m_model);
         const Tokenizer tok = Tokenizer::fromDirectory(m_model);
         ProbeRunner runner(engine, tok);
-        ProbeRunConfig c = config(QStringLiteral("rows.h5"), ScoringMode::AllRows);
+        ProbeRequest c = config(QStringLiteral("rows.h5"), ScoringMode::AllRows);
         c.lengths = {96};
-        c.fullRowTests = {1, 4};
+        c.storeRowsOf = {1, 4};
         runner.run(c);
         const auto reader = SessionReader::open(c.out);
         const SessionManifest& m = reader->manifest();

@@ -1,5 +1,6 @@
 // RowStats reduction and the per-row / per-test metrics of docs/algorithms.md §1 on hand-built rows
 // whose answers were worked out by hand (comments give the arithmetic).
+#include "headscope/core/confidence_interval.h"
 #include "headscope/core/errors.h"
 #include "headscope/core/gates.h"
 #include "headscope/core/head_metrics.h"
@@ -10,6 +11,7 @@
 #include <algorithm>
 #include <numeric>
 #include <random>
+#include <set>
 
 using namespace headscope;
 
@@ -205,6 +207,22 @@ private Q_SLOTS:
             QCOMPARE(parseHeadMetric(headMetricName(m)), m);
         QVERIFY_THROWS_EXCEPTION(UsageError, parseHeadMetric("nonsense"));
         QVERIFY_THROWS_EXCEPTION(UsageError, reduceAttentionRow(std::vector<float>{1.0f}, {0, 1}, 0));
+        std::set<std::string_view> labels;
+        for (HeadMetric m : allHeadMetrics())
+            labels.insert(headMetricLabel(m));
+        QCOMPARE(labels.size(), std::size_t(kHeadMetricCount)); // one label per metric, none shared
+        QCOMPARE(headMetricLabel(HeadMetric::Inf), std::string_view("InfScore"));
+        QCOMPARE(attentionCategoryMetrics(false)[1], HeadMetric::Distracted);
+        QCOMPARE(attentionCategoryMetrics(true)[3], HeadMetric::DiffuseMass);
+    }
+
+    void confidenceInterval()
+    {
+        // {1, 2, 3, 4}: mean 2.5, sample variance 5/3, half-width 1.96·√(5/3 / 4).
+        const std::vector<double> v = {1, 2, 3, 4};
+        QVERIFY(std::abs(ci95HalfWidth(v) - 1.96 * std::sqrt(5.0 / 3.0 / 4.0)) < 1e-12);
+        QCOMPARE(ci95HalfWidth(std::vector<double>{7.0}), 0.0);
+        QCOMPARE(ci95HalfWidth({}), 0.0);
     }
 };
 

@@ -8,6 +8,7 @@
 #include "headscope/core/forward_observer.h"
 #include "headscope/core/generator.h"
 #include "headscope/core/head_metrics.h"
+#include "headscope/core/probe_request.h"
 #include "headscope/core/probe_runner.h"
 #include "headscope/core/session.h"
 #include "headscope/core/write_score.h"
@@ -164,10 +165,9 @@ private Q_SLOTS:
         const Tokenizer tok = Tokenizer::fromDirectory(root / "model");
         TwoHeadModel model;
         ProbeRunner runner(model, tok);
-        ProbeRunConfig c;
+        ProbeRequest c;
         c.needles = {{"The code is 4719.", "What is the code?", "code 4719", "4719"}};
-        c.haystackText = syntheticHaystack(3, 20000);
-        c.haystackDescription = "synthetic seed=3";
+        c.haystack = HaystackSpec::synthetic(3);
         c.lengths = {120};
         c.depths = {0.5};
         c.maxNewTokens = 3;
@@ -225,13 +225,13 @@ private Q_SLOTS:
         AllocationParams p;
         p.baseCapacity = 40;
         p.window = 8;
-        for (const char* method : {"headkv", "dililazykv"}) {
-            const BudgetPlan plan = allocateByName(method, &m, 1, 4, p);
+        for (AllocationMethod method : {AllocationMethod::HeadKv, AllocationMethod::DiliLazyKv}) {
+            const BudgetPlan plan = allocate(method, &m, 1, 4, p);
             QCOMPARE(plan.at(0, 1), plan.at(0, 2));
             QVERIFY(plan.at(0, 0) > plan.at(0, 3) && plan.at(0, 3) > plan.at(0, 1));
         }
         m.metric = "inf"; // an attention score must not be negative
-        QVERIFY_THROWS_EXCEPTION(UsageError, allocateByName("headkv", &m, 1, 4, p));
+        QVERIFY_THROWS_EXCEPTION(UsageError, allocate(AllocationMethod::HeadKv, &m, 1, 4, p));
     }
 
     void olderSessionsHoldThirteenMetrics()

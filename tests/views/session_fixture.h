@@ -22,8 +22,8 @@ inline std::shared_ptr<MemorySessionSource> makeSession(int layers = 8, int head
 {
     const std::vector<int> lengths = {1000, 2000, 4000, 8000};
     const std::vector<double> depths = {0, 25, 50, 75, 100};
-    const QStringList metrics = {QStringLiteral("inf"), QStringLiteral("lazy"), QStringLiteral("diligent"),
-                                 QStringLiteral("distracted"), QStringLiteral("subconscious"), QStringLiteral("diffuse")};
+    const std::vector<HeadMetric> metrics = {HeadMetric::Inf,        HeadMetric::Lazy,         HeadMetric::Diligent,
+                                             HeadMetric::Distracted, HeadMetric::Subconscious, HeadMetric::Diffuse};
     std::vector<MemorySessionSource::TestData> tests;
     int id = 0;
     for (double depth : depths) {
@@ -38,11 +38,11 @@ inline std::shared_ptr<MemorySessionSource> makeSession(int layers = 8, int head
             const bool pass = len <= 2000 || (len == 4000 && depth < 60);
             t.info.generated = pass ? QStringLiteral("Eat a sandwich in Dolores Park.") : QStringLiteral("Visit the bridge.");
             t.info.gates = {pass ? 100.0 - depth / 10.0 : 20.0 + depth / 10.0, pass ? 90.0 : 10.0};
-            for (int m = 0; m < metrics.size(); ++m) {
+            for (int m = 0; m < static_cast<int>(metrics.size()); ++m) {
                 ScoreMatrix s;
                 s.layers = layers;
                 s.heads = heads;
-                s.metric = metrics[m].toStdString();
+                s.metric = std::string(headMetricName(metrics[static_cast<std::size_t>(m)]));
                 for (int l = 0; l < layers; ++l)
                     for (int h = 0; h < heads; ++h) {
                         double v = 0.05 * noise(id, l * heads + h, m);
@@ -53,7 +53,7 @@ inline std::shared_ptr<MemorySessionSource> makeSession(int layers = 8, int head
                             v = std::round(v * 10.0 * (m == 2 ? 1.0 : 0.5 + 0.1 * m));
                         s.values.push_back(v);
                     }
-                t.scores.emplace_back(metrics[m], s);
+                t.scores.emplace_back(metrics[static_cast<std::size_t>(m)], s);
             }
             t.steps = 2;
             const int keys = len / 20;

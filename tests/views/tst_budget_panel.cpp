@@ -56,7 +56,7 @@ private Q_SLOTS:
         QCOMPARE(scores.heads, 32);
         BudgetPanel panel;
         panel.setScores(scores);
-        panel.setMethod(method);
+        panel.setMethod(parseAllocationMethod(method.toStdString()));
         panel.capacitySlider()->setValue(capacity);
         panel.windowSlider()->setValue(window);
         panel.betaSlider()->setValue(beta);
@@ -80,7 +80,7 @@ private Q_SLOTS:
             QFAIL("head-score file missing from tests/data/head_scores");
         BudgetPanel panel;
         panel.setScores(scores);
-        panel.setMethod(QStringLiteral("headkv"));
+        panel.setMethod(AllocationMethod::HeadKv);
         const int64_t before = panel.plan()->totalCapacity();
         const QString label = panel.totalsLabel()->text();
         QSlider* slider = panel.capacitySlider()->slider();
@@ -107,7 +107,7 @@ private Q_SLOTS:
         panel.show();
         QVERIFY(QTest::qWaitForWindowExposed(&panel));
         panel.setScores(scores);
-        panel.setMethod(QStringLiteral("dililazykv"));
+        panel.setMethod(AllocationMethod::DiliLazyKv);
         QElapsedTimer timer;
         timer.start();
         constexpr int kSteps = 20;
@@ -148,7 +148,7 @@ private Q_SLOTS:
     void scoreMethodWithoutScoresReportsError()
     {
         BudgetPanel panel;
-        panel.setMethod(QStringLiteral("headkv"));
+        panel.setMethod(AllocationMethod::HeadKv);
         QVERIFY(!panel.plan().has_value());
         QVERIFY(panel.error().contains(QStringLiteral("needs head scores")));
     }

@@ -10,34 +10,70 @@
 #include <QTextBrowser>
 #include <QtTest>
 
+using namespace headscope;
 using namespace headscope::views;
+
+namespace {
+Comparison threeTokens()
+{
+    Comparison c;
+    c.variant = "Compressed: uniform, mean 12.0 + 4 tokens per head";
+    c.full.generatedIds = {11, 12, 13};
+    c.variantRun.generatedIds = {11, 12, 14};
+    c.firstDivergence = 2;
+    c.fullTokenTexts = {" eat", " a", " sandwich"};
+    c.variantTokenTexts = {" eat", " a", " bagel"};
+    c.steps = {{11, 11, 0.001}, {12, 12, 0.02}, {13, 14, 1.3}};
+    c.top1Agreement = 2.0 / 3.0;
+    c.full.prefillMs = 41.5;
+    c.variantRun.prefillMs = 43.0;
+    c.full.decodeMsPerToken = 6.2;
+    c.variantRun.decodeMsPerToken = 4.1;
+    c.full.kvBytes = 4096;
+    c.variantRun.kvBytes = 1024;
+    return c;
+}
+
+TestInfo probeTest(int id, int length, double depth)
+{
+    TestInfo t;
+    t.id = id;
+    t.length = length;
+    t.depth = depth;
+    return t;
+}
+} // namespace
 
 class TestComparePanel : public QObject {
     Q_OBJECT
 private Q_SLOTS:
-    void divergence()
+    void divergenceIsTheComparisons()
     {
-        const QStringList a = {QStringLiteral(" eat"), QStringLiteral(" a"), QStringLiteral(" sandwich")};
-        QCOMPARE(ComparePanel::firstDivergence(a, a), -1);
-        QCOMPARE(ComparePanel::firstDivergence(a, {QStringLiteral(" eat"), QStringLiteral(" the")}), 1);
-        QCOMPARE(ComparePanel::firstDivergence(a, {QStringLiteral(" eat")}), 1);
+        // Two ids can decode to the same text (e.g. a byte-fallback and a merged token): the
+        // divergence is core's, on ids, and the panel must not recompute it from the texts.
+        ComparePanel panel;
+        Comparison c = threeTokens();
+        c.variantRun.generatedIds = {11, 99, 13};
+        c.variantTokenTexts = c.fullTokenTexts;
+        c.firstDivergence = 1;
+        panel.setComparison(c);
+        QCOMPARE(panel.divergence(), 1);
+        QVERIFY2(panel.summary()->text().contains(QStringLiteral("diverges at generated token 1")),
+                 qPrintable(panel.summary()->text()));
+        c.firstDivergence.reset();
+        c.variantRun.generatedIds = c.full.generatedIds;
+        panel.setComparison(c);
+        QCOMPARE(panel.divergence(), -1);
+        QVERIFY(panel.summary()->text().contains(QStringLiteral("identical output")));
     }
 
     void showsComparison()
     {
         ComparePanel panel;
-        ComparisonData d;
-        d.fullTokens = {QStringLiteral(" eat"), QStringLiteral(" a"), QStringLiteral(" sandwich")};
-        d.compressedTokens = {QStringLiteral(" eat"), QStringLiteral(" a"), QStringLiteral(" bagel")};
-        d.klPerStep = {0.001, 0.02, 1.3};
-        d.fullPrefillMs = 41.5;
-        d.compressedPrefillMs = 43.0;
-        d.fullDecodeMsPerToken = 6.2;
-        d.compressedDecodeMsPerToken = 4.1;
-        d.fullKvBytes = 4096;
-        d.compressedKvBytes = 1024;
-        d.label = QStringLiteral("test 3");
-        panel.setComparison(d);
+        Comparison c = threeTokens();
+        c.promptSource = "probe test 3 of run.h5";
+        c.full.promptIds = std::vector<int32_t>(812, 1);
+        panel.setComparison(c);
         QCOMPARE(panel.divergence(), 2);
         QVERIFY(panel.compressedView()->toHtml().contains(QStringLiteral("bagel")));
         QVERIFY(panel.compressedView()->toHtml().contains(QStringLiteral("#fbd3c0")));
@@ -45,6 +81,10 @@ private Q_SLOTS:
         QCOMPARE(panel.klPlot()->stackedTotal(2), 1.3);
         QVERIFY2(panel.summary()->text().contains(QStringLiteral("KV 4.0 → 1.0 KiB (25.0%)")), qPrintable(panel.summary()->text()));
         QVERIFY(panel.summary()->text().contains(QStringLiteral("diverges at generated token 2")));
+        QVERIFY2(panel.summary()->text().startsWith(QStringLiteral(
+                     "probe test 3 of run.h5, 812 prompt tokens · Compressed: uniform, mean 12.0 + 4 tokens per head · "
+                     "top-1 agreement 66.7% (teacher-forced)")),
+                 qPrintable(panel.summary()->text()));
         if (qEnvironmentVariableIsSet("HEADSCOPE_WRITE_SCREENSHOTS")) {
             panel.resize(1100, 600);
             panel.show();
@@ -59,7 +99,7 @@ private Q_SLOTS:
         panel.setPrompt(QStringLiteral("typed"));
         QVERIFY(!panel.probeTestBox()->isEnabled());
         QCOMPARE(panel.probeTest(), -1);
-        panel.setProbeTest(7, QStringLiteral("probe test 7: length 300, depth 50%"));
+        panel.setProbeTest(probeTest(7, 300, 50));
         QCOMPARE(panel.probeTest(), -1); // offered, not yet used
         QCOMPARE(panel.promptEdit()->text(), QStringLiteral("typed"));
         panel.probeTestBox()->setChecked(true);
@@ -67,7 +107,7 @@ private Q_SLOTS:
         QCOMPARE(panel.promptEdit()->text(), QStringLiteral("probe test 7: length 300, depth 50%"));
         QVERIFY(panel.promptEdit()->isReadOnly());
         QCOMPARE(panel.prompt(), QStringLiteral("typed"));
-        panel.setProbeTest(8, QStringLiteral("probe test 8: length 600, depth 0%")); // another grid cell
+        panel.setProbeTest(probeTest(8, 600, 0)); // another grid cell
         QCOMPARE(panel.probeTest(), 8);
         QCOMPARE(panel.promptEdit()->text(), QStringLiteral("probe test 8: length 600, depth 0%"));
         panel.clearProbeTest(); // a new session was opened
@@ -79,7 +119,7 @@ private Q_SLOTS:
 
     void needleReport()
     {
-        ComparisonData d;
+        Comparison d;
         QVERIFY(ComparePanel::needleReport(d).isEmpty());
         d.needleLength = 6;
         d.needleKept = {{6, 6}, {4, 1}};
@@ -88,11 +128,11 @@ private Q_SLOTS:
                  QStringLiteral("Needle kept by the compressed cache: 70.8% of its 6 tokens over all KV heads · fewest "
                                 "1 (L1 KV head 1) · per layer, mean over KV heads: L0 6.0 · L1 2.5"));
         ComparePanel panel;
-        d.promptText = QStringLiteral("<|begin_of_text|>The password is ORCHID.");
+        d.promptText = "<|begin_of_text|>The password is ORCHID.";
         panel.setComparison(d);
         QVERIFY(panel.needleSummary()->isVisibleTo(&panel));
         QVERIFY(panel.promptEdit()->toolTip().contains(QStringLiteral("&lt;|begin_of_text|&gt;The password is ORCHID.")));
-        panel.setComparison(ComparisonData{});
+        panel.setComparison(Comparison{});
         QVERIFY(!panel.needleSummary()->isVisibleTo(&panel));
     }
 
@@ -109,6 +149,7 @@ private Q_SLOTS:
         QCOMPARE(heads.size(), 2);
         QCOMPARE(heads[0].first, 17);
         QCOMPARE(heads[1].second, 10);
+        QCOMPARE(spy.at(0).at(2).toInt(), -1); // the typed prompt, no probe test
     }
 };
 

@@ -10,8 +10,23 @@
 #include <QSignalSpy>
 #include <QtTest>
 
+#include "headscope/core/errors.h"
+
 using namespace headscope;
 using namespace headscope::views;
+
+namespace {
+// Each editor is read by core's parser; the error names the field (and the JSONL line).
+QString requestError(const ProbePanel& panel)
+{
+    try {
+        (void)panel.request();
+    } catch (const Error& e) {
+        return QString::fromStdString(e.what());
+    }
+    return {};
+}
+} // namespace
 
 class TestProbePanel : public QObject {
     Q_OBJECT
@@ -24,21 +39,20 @@ private Q_SLOTS:
         ProbePanel panel;
         QString error;
         QVERIFY2(panel.loadNeedles(path, &error), qPrintable(error));
-        ProbeRequest req;
-        QVERIFY2(panel.request(&req, &error), qPrintable(error));
+        const ProbeRequest req = panel.request();
         QVERIFY(req.needles.size() >= 2);
-        QCOMPARE(req.needles[0].question, QStringLiteral("What is the favorite thing of the older one between John and Mary?"));
-        QVERIFY(req.needles[0].answer.startsWith(QStringLiteral("Mary's favorite thing")));
+        QCOMPARE(req.needles[0].question, std::string("What is the favorite thing of the older one between John and Mary?"));
+        QVERIFY(req.needles[0].answer.starts_with("Mary's favorite thing"));
         QCOMPARE(req.lengths, (std::vector<int>{1000, 2000, 4000, 8000}));
-        QCOMPARE(req.depths, (std::vector<double>{0, 25, 50, 75, 100}));
-        QCOMPARE(req.device, QStringLiteral("cpu"));
+        QCOMPARE(req.depths, (std::vector<double>{0, 0.25, 0.5, 0.75, 1.0})); // the editor's percents as fractions
+        QCOMPARE(req.haystack.describe(), std::string("synthetic seed=1")); // no file: the CLI's default haystack
+        QCOMPARE(panel.device(), QStringLiteral("cpu"));
         QTemporaryDir dir;
         const QString out = dir.filePath(QStringLiteral("n.jsonl"));
         QVERIFY2(panel.saveNeedles(out, &error), qPrintable(error));
         ProbePanel other;
         QVERIFY2(other.loadNeedles(out, &error), qPrintable(error));
-        ProbeRequest again;
-        QVERIFY(other.request(&again, &error));
+        const ProbeRequest again = other.request();
         QCOMPARE(again.needles.size(), req.needles.size());
         QCOMPARE(again.needles.back().realNeedle, req.needles.back().realNeedle);
     }
@@ -46,18 +60,16 @@ private Q_SLOTS:
     void rejectsBadInput()
     {
         ProbePanel panel;
-        QString error;
-        ProbeRequest req;
         panel.needlesEdit()->setPlainText(QStringLiteral("{\"needle\": \"x\", \"question\": \"q\"}\n{broken"));
-        QVERIFY(!panel.request(&req, &error));
-        QVERIFY2(error.startsWith(QStringLiteral("line 2:")), qPrintable(error));
+        QString error = requestError(panel);
+        QVERIFY2(error.startsWith(QStringLiteral("Needles:2:")), qPrintable(error));
         panel.needlesEdit()->setPlainText(QStringLiteral("{\"needle\": \"x\", \"question\": \"q\"}"));
         panel.depthsEdit()->setText(QStringLiteral("0, 150"));
-        QVERIFY(!panel.request(&req, &error));
-        QVERIFY2(error.contains(QStringLiteral("150")), qPrintable(error));
+        error = requestError(panel);
+        QVERIFY2(error.contains(QStringLiteral("'150'")), qPrintable(error));
         panel.depthsEdit()->setText(QStringLiteral("50"));
         panel.lengthsEdit()->setText(QStringLiteral("1k"));
-        QVERIFY(!panel.request(&req, &error));
+        error = requestError(panel);
         QVERIFY2(error.contains(QStringLiteral("'1k'")), qPrintable(error));
         QSignalSpy problems(&panel, &ProbePanel::problem);
         QSignalSpy starts(&panel, &ProbePanel::startRequested);

@@ -12,10 +12,10 @@ using namespace headscope;
 using namespace headscope::views;
 
 namespace {
-MetricMap makeMetric(const QString& id, int layers, int heads, double scale)
+MetricMap makeMetric(HeadMetric metric, int layers, int heads, double scale)
 {
     MetricMap m;
-    m.id = id;
+    m.metric = metric;
     m.matrix.layers = layers;
     m.matrix.heads = heads;
     for (int i = 0; i < layers * heads; ++i)
@@ -31,7 +31,7 @@ private Q_SLOTS:
     {
         ScoresPanel panel;
         ScoreSet set;
-        set.metrics.push_back(makeMetric(QStringLiteral("inf"), 8, 6, 1.0));
+        set.metrics.push_back(makeMetric(HeadMetric::Inf, 8, 6, 1.0));
         panel.setScoreSet(set);
         panel.resize(1000, 600);
         panel.show();
@@ -54,7 +54,7 @@ private Q_SLOTS:
     {
         ScoresPanel panel;
         ScoreSet set;
-        set.metrics.push_back(makeMetric(QStringLiteral("inf"), 4, 4, 1.0));
+        set.metrics.push_back(makeMetric(HeadMetric::Inf, 4, 4, 1.0));
         panel.setScoreSet(set);
         QSignalSpy spy(&panel, &ScoresPanel::headSelected);
         // The top-ranked row is first in the rank-sorted table.
@@ -70,13 +70,13 @@ private Q_SLOTS:
     {
         ScoresPanel panel;
         ScoreSet set;
-        set.metrics.push_back(makeMetric(QStringLiteral("inf"), 4, 4, 1.0));
-        set.metrics.push_back(makeMetric(QStringLiteral("lazy"), 4, 4, 3.0));
+        set.metrics.push_back(makeMetric(HeadMetric::Inf, 4, 4, 1.0));
+        set.metrics.push_back(makeMetric(HeadMetric::Lazy, 4, 4, 3.0));
         panel.setScoreSet(set);
-        QCOMPARE(panel.metric(), QStringLiteral("inf"));
+        QCOMPARE(panel.metric(), HeadMetric::Inf);
         const double before = panel.heatmap()->value(1, 1);
-        QVERIFY(!panel.setMetric(QStringLiteral("dili"))); // not in this set
-        QVERIFY(panel.setMetric(QStringLiteral("lazy")));
+        QVERIFY(!panel.setMetric(HeadMetric::Dili)); // not in this set
+        QVERIFY(panel.setMetric(HeadMetric::Lazy));
         QCOMPARE(panel.heatmap()->value(1, 1), before * 3.0);
         QCOMPARE(panel.model()->headerData(HeadScoreModel::ValueColumn, Qt::Horizontal).toString(),
                  QStringLiteral("LazyScore"));

@@ -75,7 +75,7 @@ private Q_SLOTS:
         QCOMPARE(filters.acceptedTests(), 15);
         filters.depthList()->item(0)->setCheckState(Qt::Unchecked); // drop depth 0
         QCOMPARE(filters.acceptedTests(), 12);
-        const MetricMap* inf = filters.scoreSet().find(QStringLiteral("inf"));
+        const MetricMap* inf = filters.scoreSet().find(HeadMetric::Inf);
         QVERIFY(inf);
         QCOMPARE(inf->tests, 12);
         for (int i = 0; i < filters.lengthList()->count(); ++i)
@@ -98,7 +98,7 @@ private Q_SLOTS:
         QCOMPARE(panel.currentTest(), 9);
         QVERIFY(panel.details()->toPlainText().contains(QStringLiteral("Dolores Park")));
         QVERIFY(panel.details()->toPlainText().contains(QStringLiteral("San Francisco")));
-        QCOMPARE(panel.testHeatmap()->value(5, 3), session->testScores(9, QStringLiteral("inf")).at(5, 3));
+        QCOMPARE(panel.testHeatmap()->value(5, 3), session->testScores(9, HeadMetric::Inf).at(5, 3));
         // The strongest head is selected by default and its row has the needle shaded.
         QCOMPARE(panel.testHeatmap()->selectedRow(), 5);
         QCOMPARE(panel.testHeatmap()->selectedCol(), 3);
@@ -119,10 +119,9 @@ private Q_SLOTS:
         SessionFilterPanel filters;
         filters.setSource(fixture::makeSession());
         std::array<ScoreMatrix, CategoryPanel::kCategories> maps;
-        const QStringList ids = {QStringLiteral("diligent"), QStringLiteral("distracted"), QStringLiteral("subconscious"),
-                                 QStringLiteral("diffuse")};
-        for (int c = 0; c < CategoryPanel::kCategories; ++c)
-            maps[static_cast<std::size_t>(c)] = filters.scoreSet().find(ids[c])->matrix;
+        const std::array<HeadMetric, 4> ids = attentionCategoryMetrics(false);
+        for (std::size_t c = 0; c < ids.size(); ++c)
+            maps[c] = filters.scoreSet().find(ids[c])->matrix;
         CategoryPanel panel;
         panel.setCategories(maps, QStringLiteral("count"));
         QVERIFY(panel.sharedUpper() > panel.sharedLower());

@@ -17,11 +17,11 @@ using headscope::testing::distinctColors;
 using namespace headscope::views;
 
 namespace {
-MetricMap metricFromFile(const QString& id, const QString& relative)
+MetricMap metricFromFile(HeadMetric metric, const QString& relative)
 {
     const ImportedScores imported =
         importScoreFile((QStringLiteral(HEADSCOPE_TEST_FIXTURES_DIR "/head_scores/") + relative).toStdString());
-    MetricMap m = metricFromPerTestLists(id, imported.matrix.layers, imported.matrix.heads, imported.lists);
+    MetricMap m = metricFromPerTestLists(metric, imported.matrix.layers, imported.matrix.heads, imported.lists);
     m.matrix = imported.matrix;
     if (m.tests <= 1)
         m.ciHalfWidth.clear();
@@ -59,11 +59,11 @@ private Q_SLOTS:
             QFAIL("head-score file missing from tests/data/head_scores");
         m_set.source = QStringLiteral("Llama-3-8B scores");
         m_set.metrics.push_back(metricFromFile(
-            QStringLiteral("inf"),
+            HeadMetric::Inf,
             QStringLiteral("dililazykv/meta-llama_Meta-Llama-3-8B-Instruct_head_infscores_list_20250428_105630.json")));
-        m_set.metrics.push_back(metricFromFile(QStringLiteral("lazy"), QStringLiteral("dililazykv/head_lazy.json")));
+        m_set.metrics.push_back(metricFromFile(HeadMetric::Lazy, QStringLiteral("dililazykv/head_lazy.json")));
         m_set.metrics.push_back(metricFromFile(
-            QStringLiteral("reasoning"),
+            HeadMetric::Reasoning,
             QStringLiteral("headkv/Meta-Llama-3-8B-Instruct_retrieval_reasoning_heads.json")));
     }
 
@@ -83,7 +83,7 @@ private Q_SLOTS:
     {
         BudgetPanel panel;
         panel.setScores(m_set.metrics.front().matrix);
-        panel.setMethod(QStringLiteral("dililazykv"));
+        panel.setMethod(AllocationMethod::DiliLazyKv);
         const QImage image = shoot(panel, QStringLiteral("budget.png"));
         QCOMPARE(image.size(), QSize(1280, 760));
         QVERIFY(distinctColors(image) > 100);

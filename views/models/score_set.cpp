@@ -1,62 +1,56 @@
 #include "models/score_set.h"
 
-#include <QHash>
+#include "headscope/core/confidence_interval.h"
+
+#include <QFileInfo>
 
 #include <algorithm>
 #include <cmath>
 
 namespace headscope::views {
 
-const MetricMap* ScoreSet::find(const QString& id) const
+const MetricMap* ScoreSet::find(HeadMetric metric) const
 {
     for (const MetricMap& m : metrics)
-        if (m.id == id)
+        if (m.metric == metric)
             return &m;
     return nullptr;
 }
 
-QStringList knownMetricIds()
+bool ScoreSet::addMetric(const MetricMap& map, const QString& from, QString* error)
 {
-    return {QStringLiteral("inf"),          QStringLiteral("dili"),
-            QStringLiteral("lazy"),         QStringLiteral("retrieval"),
-            QStringLiteral("reasoning"),
-            QStringLiteral("diligent"),     QStringLiteral("distracted"),
-            QStringLiteral("subconscious"), QStringLiteral("diffuse"),
-            QStringLiteral("diligent_mass"),     QStringLiteral("distracted_mass"),
-            QStringLiteral("subconscious_mass"), QStringLiteral("diffuse_mass"),
-            QStringLiteral("write"),        QStringLiteral("write_needle")};
+    if (!metrics.empty()) {
+        const ScoreMatrix& first = metrics.front().matrix;
+        if (map.matrix.layers != first.layers || map.matrix.heads != first.heads) {
+            *error = QStringLiteral("%1 has %2 layers × %3 heads but the open scores have %4 × %5")
+                         .arg(from)
+                         .arg(map.matrix.layers)
+                         .arg(map.matrix.heads)
+                         .arg(first.layers)
+                         .arg(first.heads);
+            return false;
+        }
+    }
+    std::erase_if(metrics, [&map](const MetricMap& m) { return m.metric == map.metric; });
+    metrics.push_back(map);
+    source += QStringLiteral(" + ") + QFileInfo(from).fileName();
+    return true;
 }
 
-QString metricLabel(const QString& id)
+QString metricLabel(HeadMetric metric)
 {
-    static const QHash<QString, QString> labels = {
-        {QStringLiteral("inf"), QStringLiteral("InfScore")},
-        {QStringLiteral("dili"), QStringLiteral("DiliScore")},
-        {QStringLiteral("lazy"), QStringLiteral("LazyScore")},
-        {QStringLiteral("retrieval"), QStringLiteral("Retrieval (copy)")},
-        {QStringLiteral("reasoning"), QStringLiteral("Retrieval-reasoning")},
-        {QStringLiteral("diligent"), QStringLiteral("Diligent (count)")},
-        {QStringLiteral("distracted"), QStringLiteral("Distracted (count)")},
-        {QStringLiteral("subconscious"), QStringLiteral("Subconscious (count)")},
-        {QStringLiteral("diffuse"), QStringLiteral("Diffuse peripheral (count)")},
-        {QStringLiteral("diligent_mass"), QStringLiteral("Diligent (mass share)")},
-        {QStringLiteral("distracted_mass"), QStringLiteral("Distracted (mass share)")},
-        {QStringLiteral("subconscious_mass"), QStringLiteral("Subconscious (mass share)")},
-        {QStringLiteral("diffuse_mass"), QStringLiteral("Diffuse peripheral (mass share)")},
-        {QStringLiteral("write"), QStringLiteral("Write (logit contribution)")},
-        {QStringLiteral("write_needle"), QStringLiteral("Write from the needle (logit contribution)")},
-    };
-    return labels.value(id, id);
+    const std::string_view label = headMetricLabel(metric);
+    return QString::fromUtf8(label.data(), static_cast<qsizetype>(label.size()));
 }
 
-MetricMap metricFromPerTestLists(const QString& id, int layers, int heads,
+MetricMap metricFromPerTestLists(HeadMetric metric, int layers, int heads,
                                  const std::vector<std::vector<double>>& perCell)
 {
     MetricMap m;
-    m.id = id;
+    m.metric = metric;
     m.matrix.layers = layers;
     m.matrix.heads = heads;
-    m.matrix.metric = id.toStdString();
+    m.matrix.metric = std::string(headMetricName(metric));
     const std::size_t n = static_cast<std::size_t>(layers) * heads;
     m.matrix.values.assign(n, 0.0);
     m.ciHalfWidth.assign(n, 0.0);
@@ -68,13 +62,8 @@ MetricMap metricFromPerTestLists(const QString& id, int layers, int heads,
         double sum = 0.0;
         for (double v : list)
             sum += v;
-        const double mean = sum / static_cast<double>(list.size());
-        double ss = 0.0;
-        for (double v : list)
-            ss += (v - mean) * (v - mean);
-        const double sd = list.size() > 1 ? std::sqrt(ss / static_cast<double>(list.size() - 1)) : 0.0;
-        m.matrix.values[i] = mean;
-        m.ciHalfWidth[i] = 1.96 * sd / std::sqrt(static_cast<double>(list.size()));
+        m.matrix.values[i] = sum / static_cast<double>(list.size());
+        m.ciHalfWidth[i] = ci95HalfWidth(list);
     }
     return m;
 }

@@ -1,10 +1,31 @@
 #include "models/session_source.h"
 
+#include "headscope/core/errors.h"
+
 #include <algorithm>
 #include <cmath>
 #include <set>
 
 namespace headscope::views {
+
+QString probeTestLabel(const TestInfo& test)
+{
+    return QStringLiteral("probe test %1: length %2, depth %3%").arg(test.id).arg(test.length).arg(test.depth);
+}
+
+const TestInfo* SessionSource::findTest(int testId) const
+{
+    for (const TestInfo& t : tests())
+        if (t.id == testId)
+            return &t;
+    return nullptr;
+}
+
+std::vector<int32_t> SessionSource::promptIds(int testId) const
+{
+    throw UsageError(path().toStdString() + " records no prompts (test " + std::to_string(testId) +
+                     "): only probe sessions (.h5) do");
+}
 
 std::vector<int> SessionSource::distinctLengths() const
 {
@@ -36,7 +57,7 @@ bool SessionSource::accepts(const TestInfo& test, const AggregateQuery& query) c
     return true;
 }
 
-MemorySessionSource::MemorySessionSource(QString path, int layers, int heads, QStringList metrics, QStringList gates,
+MemorySessionSource::MemorySessionSource(QString path, int layers, int heads, std::vector<HeadMetric> metrics, QStringList gates,
                                          std::vector<TestData> tests)
     : m_path(std::move(path)), m_layers(layers), m_heads(heads), m_metrics(std::move(metrics)),
       m_gates(std::move(gates)), m_tests(std::move(tests))
@@ -47,10 +68,9 @@ MemorySessionSource::MemorySessionSource(QString path, int layers, int heads, QS
 
 const MemorySessionSource::TestData* MemorySessionSource::find(int testId) const
 {
-    for (const TestData& t : m_tests)
-        if (t.info.id == testId)
-            return &t;
-    return nullptr;
+    // m_infos parallels m_tests.
+    const TestInfo* info = findTest(testId);
+    return info ? &m_tests[static_cast<std::size_t>(info - m_infos.data())] : nullptr;
 }
 
 MetricMap MemorySessionSource::aggregate(const AggregateQuery& query) const
@@ -72,7 +92,7 @@ MetricMap MemorySessionSource::aggregate(const AggregateQuery& query) const
     return m;
 }
 
-ScoreMatrix MemorySessionSource::testScores(int testId, const QString& metric) const
+ScoreMatrix MemorySessionSource::testScores(int testId, HeadMetric metric) const
 {
     if (const TestData* t = find(testId))
         for (const auto& [id, matrix] : t->scores)
@@ -85,6 +105,14 @@ int MemorySessionSource::steps(int testId) const
 {
     const TestData* t = find(testId);
     return t ? t->steps : 0;
+}
+
+std::vector<int32_t> MemorySessionSource::promptIds(int testId) const
+{
+    const TestData* t = find(testId);
+    if (!t || t->promptIds.empty())
+        return SessionSource::promptIds(testId);
+    return t->promptIds;
 }
 
 std::optional<AttentionRow> MemorySessionSource::attentionRow(int testId, int step, int layer, int head) const

@@ -42,13 +42,14 @@ BudgetPanel::BudgetPanel(QWidget* parent)
       m_kvHeads(new QSpinBox(this)), m_headDim(new QSpinBox(this)), m_totals(new QLabel(this)),
       m_heatmap(new HeatmapPlot(this)), m_bars(new BarPlot(this))
 {
-    m_method->addItem(QStringLiteral("Uniform (SnapKV)"), QStringLiteral("uniform"));
-    m_method->addItem(QStringLiteral("PyramidKV"), QStringLiteral("pyramid"));
-    m_method->addItem(QStringLiteral("HeadKV"), QStringLiteral("headkv"));
-    m_method->addItem(QStringLiteral("DiliLazyKV"), QStringLiteral("dililazykv"));
-    m_method->addItem(QStringLiteral("Ada-KV (split across heads at prefill)"), QStringLiteral("adakv"));
+    // Ada-KV last and disabled: it allocates at prefill from a live prompt.
+    for (AllocationMethod method : allAllocationMethods())
+        if (method != AllocationMethod::AdaKv)
+            m_method->addItem(QString::fromUtf8(allocationMethodLabel(method).data()), static_cast<int>(method));
+    m_method->addItem(QString::fromUtf8(allocationMethodLabel(AllocationMethod::AdaKv).data()),
+                      static_cast<int>(AllocationMethod::AdaKv));
     if (auto* items = qobject_cast<QStandardItemModel*>(m_method->model()))
-        items->item(4)->setEnabled(false); // Ada-KV allocates at prefill from a live prompt
+        items->item(m_method->count() - 1)->setEnabled(false);
     m_granularity->addItem(QStringLiteral("Query head (HeadKV layout)"));
     m_granularity->addItem(QStringLiteral("KV head (GQA-native, mean)"));
     m_dtype->addItem(QStringLiteral("bf16"));
@@ -147,8 +148,8 @@ void BudgetPanel::setScores(const ScoreMatrix& scores)
         const QSignalBlocker b(m_kvHeads);
         m_kvHeads->setValue(scores.heads % 4 == 0 ? scores.heads / 4 : scores.heads);
     }
-    if (!scores.empty() && method() == QLatin1String("uniform"))
-        setMethod(QStringLiteral("headkv"));
+    if (!scores.empty() && method() == AllocationMethod::Uniform)
+        setMethod(AllocationMethod::HeadKv);
     recompute();
 }
 
@@ -168,16 +169,30 @@ void BudgetPanel::clearModelDims()
     recompute();
 }
 
-void BudgetPanel::setMethod(const QString& method)
+void BudgetPanel::setMethod(AllocationMethod method)
 {
-    const int i = m_method->findData(method);
+    const int i = m_method->findData(static_cast<int>(method));
     if (i >= 0)
         m_method->setCurrentIndex(i);
 }
 
-QString BudgetPanel::method() const
+AllocationMethod BudgetPanel::method() const
 {
-    return m_method->currentData().toString();
+    return static_cast<AllocationMethod>(m_method->currentData().toInt());
+}
+
+BudgetSettings BudgetPanel::settings() const
+{
+    return {method(), m_capacity->value(), m_window->value(), m_beta->value(), m_temp->value()};
+}
+
+void BudgetPanel::applySettings(const BudgetSettings& s)
+{
+    setMethod(s.method);
+    m_capacity->setValue(s.capacity);
+    m_window->setValue(s.window);
+    m_beta->setValue(s.beta);
+    m_temp->setValue(s.temp);
 }
 
 HeadGranularity BudgetPanel::granularity() const
@@ -206,12 +221,12 @@ void BudgetPanel::recompute()
 {
     QElapsedTimer timer;
     timer.start();
-    const bool scoreDriven = method() == QLatin1String("headkv") || method() == QLatin1String("dililazykv");
+    const bool scoreDriven = needsHeadScores(method());
     const bool usesBetaTemp = scoreDriven;
     m_beta->setEnabled(usesBetaTemp);
     m_temp->setEnabled(usesBetaTemp);
-    m_epsLayer->setEnabled(method() == QLatin1String("dililazykv"));
-    m_epsHead->setEnabled(method() == QLatin1String("dililazykv"));
+    m_epsLayer->setEnabled(method() == AllocationMethod::DiliLazyKv);
+    m_epsHead->setEnabled(method() == AllocationMethod::DiliLazyKv);
 
     const int layers = m_dims.layers > 0 ? m_dims.layers : (m_scores.empty() ? 32 : m_scores.layers);
     const int heads = m_dims.queryHeads > 0 ? m_dims.queryHeads : (m_scores.empty() ? 32 : m_scores.heads);
@@ -220,14 +235,15 @@ void BudgetPanel::recompute()
     m_error.clear();
     try {
         if (scoreDriven && m_scores.empty())
-            throw UsageError(method().toStdString() + " needs head scores: open a score file or session first");
+            throw UsageError(std::string(allocationMethodName(method())) +
+                             " needs head scores: open a score file or session first");
         if (scoreDriven && m_dims.layers > 0 &&
             (m_scores.layers != m_dims.layers || (m_scores.heads != m_dims.queryHeads && m_scores.heads != m_dims.kvHeads)))
             throw UsageError("the scores are " + std::to_string(m_scores.layers) + " layers × " +
                              std::to_string(m_scores.heads) + " heads but the loaded model has " +
                              std::to_string(m_dims.layers) + " × " + std::to_string(m_dims.queryHeads) +
                              ": open scores for this model, or load the model they were measured on");
-        BudgetPlan plan = allocateByName(method().toStdString(), scoreDriven ? &m_scores : nullptr, layers, heads, params());
+        BudgetPlan plan = allocate(method(), scoreDriven ? &m_scores : nullptr, layers, heads, params());
         plan.model = dims;
         if (granularity() == HeadGranularity::KvHead && plan.granularity == HeadGranularity::QueryHead)
             plan = toKvHeadPlan(plan, dims.kvHeads, GroupAggregation::Mean);

@@ -18,6 +18,15 @@ class QSpinBox;
 
 namespace headscope::views {
 
+// The panel's parameters as plain values, for persisting between sessions.
+struct BudgetSettings {
+    AllocationMethod method = AllocationMethod::Uniform;
+    double capacity = 128.0;
+    double window = 8.0;
+    double beta = 1.5;
+    double temp = 1.0;
+};
+
 class BarPlot;
 class HeatmapPlot;
 class ParamSlider;
@@ -33,8 +42,10 @@ public:
     void setModelDims(const ModelDims& dims);
     // Forgets the model shape: layers and heads follow the scores again.
     void clearModelDims();
-    void setMethod(const QString& method); // "uniform" | "pyramid" | "headkv" | "dililazykv"
-    QString method() const;
+    void setMethod(AllocationMethod method); // Ada-KV is listed but not selectable (needs a live prompt)
+    AllocationMethod method() const;
+    BudgetSettings settings() const;
+    void applySettings(const BudgetSettings& settings);
     AllocationParams params() const;
     HeadGranularity granularity() const;
 

@@ -41,7 +41,10 @@ CategoryPanel::CategoryPanel(QWidget* parent)
 {
     m_unit->addItem(QStringLiteral("Attention mass share"));
     m_unit->addItem(QStringLiteral("Counts (of top-K and needle keys)"));
-    connect(m_unit, &QComboBox::currentIndexChanged, this, &CategoryPanel::unitChanged);
+    connect(m_unit, &QComboBox::currentIndexChanged, this, [this] {
+        showScoreSet();
+        Q_EMIT unitChanged();
+    });
     auto* grid = new QWidget(this);
     auto* gridLayout = new QGridLayout(grid);
     gridLayout->setContentsMargins(0, 0, 0, 0);
@@ -72,6 +75,28 @@ CategoryPanel::CategoryPanel(QWidget* parent)
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(bar);
     layout->addWidget(split, 1);
+}
+
+void CategoryPanel::setScoreSet(const ScoreSet& set)
+{
+    m_set = set;
+    showScoreSet();
+}
+
+void CategoryPanel::showScoreSet()
+{
+    std::array<ScoreMatrix, kCategories> maps;
+    const std::array<HeadMetric, kCategories> metrics = attentionCategoryMetrics(showsMass());
+    bool complete = true;
+    for (std::size_t c = 0; c < metrics.size(); ++c) {
+        const MetricMap* m = m_set.find(metrics[c]);
+        complete = complete && m;
+        if (m)
+            maps[c] = m->matrix;
+    }
+    setEnabled(complete);
+    if (complete)
+        setCategories(maps, showsMass() ? QStringLiteral("mass") : QStringLiteral("count"));
 }
 
 void CategoryPanel::setCategories(const std::array<ScoreMatrix, kCategories>& maps, const QString& unit)

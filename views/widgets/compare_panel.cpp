@@ -69,8 +69,9 @@ ComparePanel::ComparePanel(QWidget* parent)
             m_prompt->setText(m_typedPrompt);
         showPromptSource();
     });
-    connect(m_run, &QPushButton::clicked, this, [this] { Q_EMIT runRequested(prompt()); });
-    connect(m_mask, &QPushButton::clicked, this, [this] { Q_EMIT maskAndRerunRequested(m_heads); });
+    connect(m_run, &QPushButton::clicked, this, [this] { Q_EMIT runRequested(prompt(), probeTest()); });
+    connect(m_mask, &QPushButton::clicked, this,
+            [this] { Q_EMIT maskAndRerunRequested(m_heads, prompt(), probeTest()); });
 }
 
 QString ComparePanel::prompt() const
@@ -86,10 +87,10 @@ void ComparePanel::setPrompt(const QString& prompt)
         m_prompt->setText(prompt);
 }
 
-void ComparePanel::setProbeTest(int testId, const QString& label)
+void ComparePanel::setProbeTest(const TestInfo& test)
 {
-    m_testId = testId;
-    m_testLabel = label;
+    m_testId = test.id;
+    m_testLabel = probeTestLabel(test);
     m_useTest->setEnabled(true);
     showPromptSource();
 }
@@ -118,20 +119,11 @@ void ComparePanel::showPromptSource()
     }
 }
 
-int ComparePanel::firstDivergence(const QStringList& a, const QStringList& b)
-{
-    const int n = static_cast<int>(std::min(a.size(), b.size()));
-    for (int i = 0; i < n; ++i)
-        if (a[i] != b[i])
-            return i;
-    return a.size() == b.size() ? -1 : n;
-}
-
-QString ComparePanel::render(const QStringList& tokens, int divergence, const QString& color)
+QString ComparePanel::render(const std::vector<std::string>& tokens, int divergence, const QString& color)
 {
     QString html;
-    for (int i = 0; i < tokens.size(); ++i) {
-        const QString t = tokens[i].toHtmlEscaped();
+    for (int i = 0; i < static_cast<int>(tokens.size()); ++i) {
+        const QString t = QString::fromStdString(tokens[static_cast<std::size_t>(i)]).toHtmlEscaped();
         html += divergence >= 0 && i >= divergence
                     ? QStringLiteral("<span style='background:%1'>%2</span>").arg(color, t)
                     : t;
@@ -139,7 +131,7 @@ QString ComparePanel::render(const QStringList& tokens, int divergence, const QS
     return QStringLiteral("<div style='white-space:pre-wrap'>%1</div>").arg(html);
 }
 
-QString ComparePanel::needleReport(const ComparisonData& d)
+QString ComparePanel::needleReport(const Comparison& d)
 {
     if (d.needleLength <= 0 || d.needleKept.empty())
         return {};
@@ -147,7 +139,7 @@ QString ComparePanel::needleReport(const ComparisonData& d)
     qint64 fewest = d.needleLength + 1;
     int fewestLayer = 0, fewestHead = 0;
     for (std::size_t l = 0; l < d.needleKept.size(); ++l) {
-        const std::vector<qint64>& row = d.needleKept[l];
+        const std::vector<int64_t>& row = d.needleKept[l];
         qint64 sum = 0;
         for (std::size_t h = 0; h < row.size(); ++h) {
             sum += row[h];
@@ -170,32 +162,49 @@ QString ComparePanel::needleReport(const ComparisonData& d)
         .arg(perLayer.join(QStringLiteral(" · ")));
 }
 
-void ComparePanel::setComparison(const ComparisonData& d)
+QString ComparePanel::summaryLabel(const Comparison& c)
 {
-    m_divergence = firstDivergence(d.fullTokens, d.compressedTokens);
-    m_variantTitle->setText(QStringLiteral("<b>%1</b>").arg(d.variantTitle.toHtmlEscaped()));
-    m_full->setHtml(render(d.fullTokens, m_divergence, QStringLiteral("#d7f0e8")));
-    m_compressed->setHtml(render(d.compressedTokens, m_divergence, QStringLiteral("#fbd3c0")));
-    m_kl->setSeries({{QStringLiteral("KL"), QColor(70, 50, 127), d.klPerStep}});
-    const double kvRatio = d.fullKvBytes > 0 ? 100.0 * static_cast<double>(d.compressedKvBytes) / static_cast<double>(d.fullKvBytes) : 0.0;
+    QString label = QStringLiteral("%1 · top-1 agreement %2% (teacher-forced)")
+                        .arg(QString::fromStdString(c.variant))
+                        .arg(100.0 * c.top1Agreement, 0, 'f', 1);
+    if (!c.promptSource.empty())
+        label = QStringLiteral("%1, %2 prompt tokens · %3")
+                    .arg(QString::fromStdString(c.promptSource))
+                    .arg(c.full.promptIds.size())
+                    .arg(label);
+    return label;
+}
+
+void ComparePanel::setComparison(const Comparison& d)
+{
+    m_divergence = d.firstDivergence ? *d.firstDivergence : -1;
+    m_variantTitle->setText(QStringLiteral("<b>%1</b>").arg(QString::fromStdString(d.variant).toHtmlEscaped()));
+    m_full->setHtml(render(d.fullTokenTexts, m_divergence, QStringLiteral("#d7f0e8")));
+    m_compressed->setHtml(render(d.variantTokenTexts, m_divergence, QStringLiteral("#fbd3c0")));
+    std::vector<double> kl;
+    for (const StepComparison& s : d.steps)
+        kl.push_back(s.kl);
+    m_kl->setSeries({{QStringLiteral("KL"), QColor(70, 50, 127), kl}});
+    const double fullBytes = static_cast<double>(d.full.kvBytes), variantBytes = static_cast<double>(d.variantRun.kvBytes);
+    const double kvRatio = fullBytes > 0 ? 100.0 * variantBytes / fullBytes : 0.0;
     m_summary->setText(
         QStringLiteral("%1 — %2 · prefill %3 → %4 ms · decode %5 → %6 ms/token · KV %7 → %8 KiB (%9%)")
-            .arg(d.label,
+            .arg(summaryLabel(d),
                  m_divergence < 0 ? QStringLiteral("identical output")
                                   : QStringLiteral("diverges at generated token %1").arg(m_divergence))
-            .arg(d.fullPrefillMs, 0, 'f', 1)
-            .arg(d.compressedPrefillMs, 0, 'f', 1)
-            .arg(d.fullDecodeMsPerToken, 0, 'f', 2)
-            .arg(d.compressedDecodeMsPerToken, 0, 'f', 2)
-            .arg(static_cast<double>(d.fullKvBytes) / 1024.0, 0, 'f', 1)
-            .arg(static_cast<double>(d.compressedKvBytes) / 1024.0, 0, 'f', 1)
+            .arg(d.full.prefillMs, 0, 'f', 1)
+            .arg(d.variantRun.prefillMs, 0, 'f', 1)
+            .arg(d.full.decodeMsPerToken, 0, 'f', 2)
+            .arg(d.variantRun.decodeMsPerToken, 0, 'f', 2)
+            .arg(fullBytes / 1024.0, 0, 'f', 1)
+            .arg(variantBytes / 1024.0, 0, 'f', 1)
             .arg(kvRatio, 0, 'f', 1));
     const QString needle = needleReport(d);
     m_needle->setText(needle);
     m_needle->setVisible(!needle.isEmpty());
     // Long probe prompts would make a tooltip taller than the screen: keep both ends.
     constexpr qsizetype kHead = 1200, kTail = 400;
-    const QString& p = d.promptText;
+    const QString p = QString::fromStdString(d.promptText);
     const QString shown = p.size() <= kHead + kTail ? p : p.left(kHead) + QStringLiteral(" … ") + p.right(kTail);
     // Escaped rich text: special tokens such as <|begin_of_text|> must show, not parse.
     const QString html = QStringLiteral("<p style='white-space:pre-wrap'>%1</p>").arg(shown.toHtmlEscaped());

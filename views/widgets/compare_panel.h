@@ -1,11 +1,17 @@
 #pragma once
-// ComparePanel: full-cache vs compressed-cache generation side by side. Tokens after the first
-// divergence are highlighted, the per-step KL(full ‖ compressed) is plotted, and timing and KV
-// bytes are compared. "Mask selected heads and re-run" asks app/ (through a signal) to rerun
-// with the heads selected elsewhere zeroed. "Use selected probe test" swaps the typed prompt for
-// the probe test picked in the needle grid (app/ reads its recorded ids); the prompt box then
-// names the test and the typed text comes back when it is unticked. Takes plain values; GUI
-// thread only.
+// ComparePanel: the full model and a variant (compressed cache, masked heads) side by side, as
+// core's Comparison reports them: tokens from the first divergence on highlighted, per-step
+// KL(full ‖ variant) plotted (teacher-forced on the full run), timing and KV bytes compared.
+// "Mask selected heads and re-run" asks app/ (through a signal) to rerun with the heads selected
+// elsewhere zeroed. "Use selected probe test" swaps the typed prompt for the probe test picked in
+// the needle grid (app/ reads its recorded ids); the prompt box then names the test and the typed
+// text comes back when it is unticked. Takes plain values; GUI thread only.
+#include "models/session_source.h"
+
+#include "headscope/core/comparison.h"
+
+#include <QList>
+#include <QPair>
 #include <QStringList>
 #include <QWidget>
 
@@ -21,38 +27,23 @@ namespace headscope::views {
 
 class BarPlot;
 
-struct ComparisonData {
-    QStringList fullTokens;        // generated token texts, full cache
-    QStringList compressedTokens;  // generated token texts, compressed cache
-    std::vector<double> klPerStep; // [steps] KL(full ‖ compressed) in nats
-    double fullPrefillMs = 0.0, compressedPrefillMs = 0.0;
-    double fullDecodeMsPerToken = 0.0, compressedDecodeMsPerToken = 0.0;
-    qint64 fullKvBytes = 0, compressedKvBytes = 0;
-    QString label;                 // e.g. "probe test 7, dililazykv C=128"
-    QString variantTitle = QStringLiteral("Compressed cache");
-    QString promptText;            // the decoded prompt, shown as the prompt box's tooltip
-    // Compressed runs on a needle prompt: needle tokens kept per [layer][stored KV head].
-    std::vector<std::vector<qint64>> needleKept;
-    qint64 needleLength = 0;
-    double needleKeptFraction = 0.0;
-};
-
 class ComparePanel : public QWidget {
     Q_OBJECT
 public:
     explicit ComparePanel(QWidget* parent = nullptr);
 
-    void setComparison(const ComparisonData& data);
-    // Index of the first generated token that differs, or -1 when the outputs agree.
-    static int firstDivergence(const QStringList& a, const QStringList& b);
+    void setComparison(const Comparison& comparison);
+    // The comparison's first divergence (core's, on token ids), or -1 when the outputs agree.
     int divergence() const { return m_divergence; }
     // One line on how much of the needle the compressed cache kept; empty without a needle.
-    static QString needleReport(const ComparisonData& data);
+    static QString needleReport(const Comparison& comparison);
+    // "probe test 3 of run.h5, 812 prompt tokens · Compressed: … · top-1 agreement 93.8% (teacher-forced)"
+    static QString summaryLabel(const Comparison& comparison);
     void setSelectedHeads(const QList<QPair<int, int>>& heads);
     QString prompt() const;
     void setPrompt(const QString& prompt);
-    // The probe test picked elsewhere (needle grid); `label` names it in the prompt box.
-    void setProbeTest(int testId, const QString& label);
+    // The probe test picked elsewhere (needle grid), named in the prompt box by probeTestLabel.
+    void setProbeTest(const TestInfo& test);
     void clearProbeTest();
     // The probe test to compare on: its id while "Use selected probe test" is ticked, else -1.
     int probeTest() const;
@@ -68,11 +59,13 @@ public:
     QLabel* needleSummary() const { return m_needle; }
 
 Q_SIGNALS:
-    void runRequested(const QString& prompt);
-    void maskAndRerunRequested(const QList<QPair<int, int>>& heads);
+    // Full vs compressed under the plan chosen elsewhere (Budget tab); probeTest is -1 for the
+    // typed prompt.
+    void runRequested(const QString& prompt, int probeTest);
+    void maskAndRerunRequested(const QList<QPair<int, int>>& heads, const QString& prompt, int probeTest);
 
 private:
-    static QString render(const QStringList& tokens, int divergence, const QString& color);
+    static QString render(const std::vector<std::string>& tokens, int divergence, const QString& color);
     void showPromptSource();
     QLineEdit* m_prompt = nullptr;
     QCheckBox* m_useTest = nullptr;

@@ -67,8 +67,8 @@ void NeedleGridPanel::setSource(std::shared_ptr<const SessionSource> source)
     const QSignalBlocker block(m_metric);
     m_metric->clear();
     if (m_source)
-        for (const QString& id : m_source->metrics())
-            m_metric->addItem(metricLabel(id), id);
+        for (HeadMetric metric : m_source->metrics())
+            m_metric->addItem(metricLabel(metric), static_cast<int>(metric));
     rebuildGrid();
     if (m_source && !m_source->tests().empty())
         openTest(m_source->tests().front().id);
@@ -137,12 +137,11 @@ void NeedleGridPanel::openTest(int testId)
 {
     if (!m_source)
         return;
-    const auto& tests = m_source->tests();
-    const auto it = std::find_if(tests.begin(), tests.end(), [testId](const TestInfo& t) { return t.id == testId; });
-    if (it == tests.end())
+    const TestInfo* it = m_source->findTest(testId);
+    if (!it)
         return;
     m_test = testId;
-    const QString metric = m_metric->currentData().toString();
+    const auto metric = static_cast<HeadMetric>(m_metric->currentData().toInt());
     const ScoreMatrix m = m_source->testScores(testId, metric);
     m_testMap->setValueLabel(QStringLiteral("%1, test %2").arg(metricLabel(metric)).arg(testId));
     m_testMap->setData(m.layers, m.heads, m.values);
@@ -164,7 +163,7 @@ void NeedleGridPanel::openTest(int testId)
         const auto best = std::max_element(m.values.begin(), m.values.end()) - m.values.begin();
         selectHead(static_cast<int>(best / m.heads), static_cast<int>(best % m.heads));
     }
-    Q_EMIT testOpened(testId);
+    Q_EMIT testOpened(*it);
 }
 
 void NeedleGridPanel::selectHead(int layer, int head)

@@ -37,7 +37,7 @@ public:
     QTextBrowser* details() const { return m_details; }
 
 Q_SIGNALS:
-    void testOpened(int testId);
+    void testOpened(const headscope::views::TestInfo& test);
 
 private:
     void rebuildGrid();

@@ -2,20 +2,20 @@
 
 #include "plots/heatmap_plot.h"
 
+#include "headscope/core/errors.h"
+#include "headscope/core/score_file.h" // writeTextFile
+
 #include <QComboBox>
-#include <QFile>
 #include <QFileDialog>
+#include <QFileInfo>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHBoxLayout>
-#include <QJsonDocument>
-#include <QJsonObject>
 #include <QLabel>
 #include <QLineEdit>
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
-#include <QSaveFile>
 #include <QSpinBox>
 #include <QStandardItemModel>
 #include <QVBoxLayout>
@@ -24,38 +24,19 @@
 
 namespace headscope::views {
 
-namespace {
-template <typename T>
-bool parseList(const QString& text, const QString& field, std::vector<T>* out, QString* error)
-{
-    out->clear();
-    for (const QString& part : text.split(QLatin1Char(','), Qt::SkipEmptyParts)) {
-        bool ok = false;
-        const double v = part.trimmed().toDouble(&ok);
-        if (!ok || v < 0) {
-            *error = QStringLiteral("%1: '%2' is not a non-negative number").arg(field, part.trimmed());
-            return false;
-        }
-        out->push_back(static_cast<T>(v));
-    }
-    if (out->empty()) {
-        *error = QStringLiteral("%1: enter at least one value, separated by commas").arg(field);
-        return false;
-    }
-    return true;
-}
-} // namespace
-
 ProbePanel::ProbePanel(QWidget* parent)
     : QWidget(parent), m_lengths(new QLineEdit(QStringLiteral("1000, 2000, 4000, 8000"), this)),
       m_depths(new QLineEdit(QStringLiteral("0, 25, 50, 75, 100"), this)), m_needles(new QPlainTextEdit(this)),
-      m_haystack(new QLineEdit(this)), m_output(new QLineEdit(QStringLiteral("probe_session.h5"), this)),
+      m_haystack(new QLineEdit(this)), m_seed(new QSpinBox(this)), m_output(new QLineEdit(QStringLiteral("probe_session.h5"), this)),
       m_device(new QComboBox(this)), m_maxTokens(new QSpinBox(this)), m_progress(new QProgressBar(this)), m_eta(new QLabel(this)),
       m_start(new QPushButton(QStringLiteral("Start probe"), this)), m_cancel(new QPushButton(QStringLiteral("Cancel"), this)),
       m_live(new HeatmapPlot(this))
 {
     m_needles->setPlaceholderText(QStringLiteral("{\"needle\": \"…\", \"question\": \"…\", \"real_needle\": \"…\"}  (one JSON object per line)"));
-    m_haystack->setPlaceholderText(QStringLiteral("text file or folder of .txt files (empty: generated filler)"));
+    m_haystack->setPlaceholderText(QStringLiteral("text file or folder of .txt files (empty: synthetic prose)"));
+    m_seed->setRange(0, 1 << 30);
+    m_seed->setValue(static_cast<int>(kDefaultHaystackSeed));
+    m_seed->setToolTip(QStringLiteral("Seed of the synthetic haystack (used when no file or folder is given)"));
     m_maxTokens->setRange(1, 1024);
     m_maxTokens->setValue(32);
     m_device->addItem(QStringLiteral("cpu"));
@@ -71,6 +52,7 @@ ProbePanel::ProbePanel(QWidget* parent)
     form->addRow(QStringLiteral("Context lengths"), m_lengths);
     form->addRow(QStringLiteral("Depths (%)"), m_depths);
     form->addRow(QStringLiteral("Haystack"), haystackRow);
+    form->addRow(QStringLiteral("Synthetic seed"), m_seed);
     form->addRow(QStringLiteral("Device"), m_device);
     form->addRow(QStringLiteral("Max new tokens"), m_maxTokens);
     form->addRow(QStringLiteral("Session file"), m_output);
@@ -100,13 +82,11 @@ ProbePanel::ProbePanel(QWidget* parent)
     setRunning(false);
 
     connect(m_start, &QPushButton::clicked, this, [this] {
-        ProbeRequest req;
-        QString error;
-        if (!request(&req, &error)) {
-            Q_EMIT problem(QStringLiteral("Starting the probe"), error);
-            return;
+        try {
+            Q_EMIT startRequested(request());
+        } catch (const Error& e) {
+            Q_EMIT problem(QStringLiteral("Starting the probe"), QString::fromStdString(e.what()));
         }
-        Q_EMIT startRequested(req);
     });
     connect(m_cancel, &QPushButton::clicked, this, &ProbePanel::cancelRequested);
     connect(browse, &QPushButton::clicked, this, [this] {
@@ -139,103 +119,52 @@ void ProbePanel::setCudaAvailable(bool available)
         m_device->setCurrentIndex(0);
 }
 
-bool ProbePanel::parseNeedles(const QString& jsonl, std::vector<NeedleEntry>* out, QString* error)
+QString ProbePanel::device() const
 {
-    out->clear();
-    const QStringList lines = jsonl.split(QLatin1Char('\n'));
-    for (int i = 0; i < lines.size(); ++i) {
-        const QString line = lines[i].trimmed();
-        if (line.isEmpty())
-            continue;
-        QJsonParseError pe{};
-        const QJsonDocument doc = QJsonDocument::fromJson(line.toUtf8(), &pe);
-        if (!doc.isObject()) {
-            *error = QStringLiteral("line %1: not a JSON object (%2)").arg(i + 1).arg(pe.errorString());
-            return false;
-        }
-        const QJsonObject o = doc.object();
-        NeedleEntry e{o.value(QStringLiteral("needle")).toString(), o.value(QStringLiteral("question")).toString(),
-                      o.value(QStringLiteral("real_needle")).toString(), o.value(QStringLiteral("answer")).toString()};
-        if (e.needle.isEmpty() || e.question.isEmpty()) {
-            *error = QStringLiteral("line %1: \"needle\" and \"question\" are required strings").arg(i + 1);
-            return false;
-        }
-        out->push_back(std::move(e));
-    }
-    if (out->empty()) {
-        *error = QStringLiteral("no needles: add at least one JSON line");
-        return false;
-    }
-    return true;
-}
-
-QString ProbePanel::needlesToJsonl(const std::vector<NeedleEntry>& needles)
-{
-    QString text;
-    for (const NeedleEntry& e : needles) {
-        QJsonObject o;
-        o.insert(QStringLiteral("needle"), e.needle);
-        o.insert(QStringLiteral("question"), e.question);
-        if (!e.realNeedle.isEmpty())
-            o.insert(QStringLiteral("real_needle"), e.realNeedle);
-        if (!e.answer.isEmpty())
-            o.insert(QStringLiteral("answer"), e.answer);
-        text += QString::fromUtf8(QJsonDocument(o).toJson(QJsonDocument::Compact)) + QLatin1Char('\n');
-    }
-    return text;
+    return m_device->currentText();
 }
 
 bool ProbePanel::loadNeedles(const QString& path, QString* error)
 {
-    QFile f(path);
-    if (!f.open(QIODevice::ReadOnly)) {
-        *error = QStringLiteral("cannot open %1: %2").arg(path, f.errorString());
+    try {
+        // Parsed first, so a broken file leaves the editor as it was.
+        m_needles->setPlainText(QString::fromStdString(needlesToJsonl(headscope::loadNeedles(path.toStdString()))).trimmed());
+        return true;
+    } catch (const Error& e) {
+        *error = QString::fromStdString(e.what());
         return false;
     }
-    const QString text = QString::fromUtf8(f.readAll());
-    std::vector<NeedleEntry> parsed;
-    if (!parseNeedles(text, &parsed, error)) {
-        *error = QStringLiteral("%1: %2").arg(path, *error);
-        return false;
-    }
-    m_needles->setPlainText(text.trimmed());
-    return true;
 }
 
 bool ProbePanel::saveNeedles(const QString& path, QString* error) const
 {
-    std::vector<NeedleEntry> parsed;
-    if (!parseNeedles(m_needles->toPlainText(), &parsed, error))
-        return false;
-    QSaveFile f(path);
-    if (!f.open(QIODevice::WriteOnly) || f.write(needlesToJsonl(parsed).toUtf8()) < 0 || !f.commit()) {
-        *error = QStringLiteral("cannot write %1: %2").arg(path, f.errorString());
+    try {
+        writeTextFile(path.toStdString(), needlesToJsonl(parseNeedles(m_needles->toPlainText().toStdString(), "Needles")));
+        return true;
+    } catch (const Error& e) {
+        *error = QString::fromStdString(e.what());
         return false;
     }
-    return true;
 }
 
-bool ProbePanel::request(ProbeRequest* out, QString* error) const
+ProbeRequest ProbePanel::request() const
 {
-    if (!parseList(m_lengths->text(), QStringLiteral("Context lengths"), &out->lengths, error) ||
-        !parseList(m_depths->text(), QStringLiteral("Depths"), &out->depths, error))
-        return false;
-    for (double d : out->depths)
-        if (d > 100.0) {
-            *error = QStringLiteral("Depths: %1 is above 100%").arg(d);
-            return false;
-        }
-    if (!parseNeedles(m_needles->toPlainText(), &out->needles, error))
-        return false;
-    out->haystack = m_haystack->text().trimmed();
-    out->device = m_device->currentText();
-    out->output = m_output->text().trimmed();
-    out->maxNewTokens = m_maxTokens->value();
-    if (out->output.isEmpty()) {
-        *error = QStringLiteral("Session file: choose where to write the session");
-        return false;
+    ProbeRequest r;
+    r.lengths = parseLengths(m_lengths->text().toStdString(), "Context lengths");
+    try {
+        r.depths = parseDepths(m_depths->text().toStdString(), DepthUnit::Percent);
+    } catch (const UsageError& e) {
+        throw UsageError(std::string("Depths: ") + e.what());
     }
-    return true;
+    r.needles = parseNeedles(m_needles->toPlainText().toStdString(), "Needles");
+    const QString haystack = m_haystack->text().trimmed();
+    r.haystack = haystack.isEmpty() ? HaystackSpec::synthetic(static_cast<uint64_t>(m_seed->value()))
+                                    : HaystackSpec::fromPath(haystack.toStdString());
+    r.maxNewTokens = m_maxTokens->value();
+    const QString out = m_output->text().trimmed();
+    if (!out.isEmpty())
+        r.out = QFileInfo(out).absoluteFilePath().toStdString();
+    return r;
 }
 
 QString ProbePanel::eta(int done, int total, double elapsedSeconds)

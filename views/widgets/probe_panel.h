@@ -1,9 +1,11 @@
 #pragma once
 // ProbePanel: sets up a needle-in-a-haystack probe run (length × depth grid, needles JSONL,
-// haystack, device), starts and cancels it, and shows progress with an ETA and the head map
-// as tests finish. The run itself lives in app/ (EngineController's worker); this widget only
-// emits startRequested/cancelRequested and takes progress and snapshots as plain values.
+// haystack, session file), starts and cancels it, and shows progress with an ETA and the head
+// map as tests finish. Its editors are read with core's parsers into a core ProbeRequest (the
+// type the CLI fills too); the run itself lives in app/ (EngineController's worker). This widget
+// only emits startRequested/cancelRequested and takes progress and snapshots as plain values.
 // GUI thread only.
+#include "headscope/core/probe_request.h"
 #include "headscope/core/score_matrix.h"
 
 #include <QString>
@@ -24,36 +26,21 @@ namespace headscope::views {
 
 class HeatmapPlot;
 
-struct NeedleEntry {
-    QString needle;
-    QString question;
-    QString realNeedle;
-    QString answer;
-};
-
-struct ProbeRequest {
-    std::vector<int> lengths;
-    std::vector<double> depths;
-    std::vector<NeedleEntry> needles;
-    QString haystack;   // text file or directory of .txt files; empty: generated filler
-    QString device;     // "cpu" | "cuda"
-    QString output;     // session file to write
-    int maxNewTokens = 32;
-};
-
 class ProbePanel : public QWidget {
     Q_OBJECT
 public:
     explicit ProbePanel(QWidget* parent = nullptr);
 
-    // Parses the editors. Returns false and fills *error (naming the field or JSONL line).
-    bool request(ProbeRequest* out, QString* error) const;
-    // JSONL → entries; throws nothing, reports "line N: …" in *error.
-    static bool parseNeedles(const QString& jsonl, std::vector<NeedleEntry>* out, QString* error);
-    static QString needlesToJsonl(const std::vector<NeedleEntry>& needles);
+    // The editors read with core's parsers (parseLengths, parseDepths, parseNeedles,
+    // HaystackSpec). Throws headscope::Error naming the field (and the JSONL line). Options are
+    // validated by ProbeRequest::validate() where the run starts, not here.
+    ProbeRequest request() const;
+    // Needles JSONL in and out of the editor, through core's parser; false and *error naming
+    // the file (and line) on failure.
     bool loadNeedles(const QString& path, QString* error);
     bool saveNeedles(const QString& path, QString* error) const;
     void setCudaAvailable(bool available);
+    QString device() const; // "cpu" | "cuda"
     // "m:ss" remaining, from the tests done so far; empty before the first one.
     static QString eta(int done, int total, double elapsedSeconds);
 
@@ -61,6 +48,8 @@ public:
     QLineEdit* depthsEdit() const { return m_depths; }
     QLineEdit* outputEdit() const { return m_output; }
     QSpinBox* maxTokensBox() const { return m_maxTokens; }
+    QLineEdit* haystackEdit() const { return m_haystack; }
+    QSpinBox* seedBox() const { return m_seed; }
     QPlainTextEdit* needlesEdit() const { return m_needles; }
     QProgressBar* progressBar() const { return m_progress; }
     QLabel* etaLabel() const { return m_eta; }
@@ -74,7 +63,7 @@ public Q_SLOTS:
     void showSnapshot(const headscope::ScoreMatrix& scores);
 
 Q_SIGNALS:
-    void startRequested(const headscope::views::ProbeRequest& request);
+    void startRequested(const headscope::ProbeRequest& request);
     void cancelRequested();
     void problem(const QString& what, const QString& message);
 
@@ -83,6 +72,7 @@ private:
     QLineEdit* m_depths = nullptr;
     QPlainTextEdit* m_needles = nullptr;
     QLineEdit* m_haystack = nullptr;
+    QSpinBox* m_seed = nullptr;
     QLineEdit* m_output = nullptr;
     QComboBox* m_device = nullptr;
     QSpinBox* m_maxTokens = nullptr;

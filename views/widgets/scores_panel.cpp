@@ -22,8 +22,8 @@ ScoresPanel::ScoresPanel(QWidget* parent)
       m_info(new QLabel(this)), m_heatmap(new HeatmapPlot(this)), m_table(new QTableView(this)),
       m_model(new HeadScoreModel(this)), m_proxy(new TopHeadsProxy(this))
 {
-    for (const QString& id : knownMetricIds())
-        m_metricBox->addItem(metricLabel(id), id);
+    for (HeadMetric metric : allHeadMetrics())
+        m_metricBox->addItem(metricLabel(metric), static_cast<int>(metric));
     m_metricBox->setToolTip(QStringLiteral("Score shown in the heatmap and the table"));
     m_topN->setRange(0, 100000);
     m_topN->setValue(50);
@@ -86,7 +86,7 @@ void ScoresPanel::setScoreSet(const ScoreSet& set)
     auto* items = qobject_cast<QStandardItemModel*>(m_metricBox->model());
     int firstAvailable = -1;
     for (int i = 0; i < m_metricBox->count(); ++i) {
-        const bool has = m_set.find(m_metricBox->itemData(i).toString()) != nullptr;
+        const bool has = m_set.find(static_cast<HeadMetric>(m_metricBox->itemData(i).toInt())) != nullptr;
         if (items)
             items->item(i)->setEnabled(has);
         if (has && firstAvailable < 0)
@@ -98,18 +98,18 @@ void ScoresPanel::setScoreSet(const ScoreSet& set)
     showCurrentMetric();
 }
 
-bool ScoresPanel::setMetric(const QString& id)
+bool ScoresPanel::setMetric(HeadMetric metric)
 {
-    const int i = m_metricBox->findData(id);
-    if (i < 0 || !m_set.find(id))
+    const int i = m_metricBox->findData(static_cast<int>(metric));
+    if (i < 0 || !m_set.find(metric))
         return false;
     m_metricBox->setCurrentIndex(i);
     return true;
 }
 
-QString ScoresPanel::metric() const
+HeadMetric ScoresPanel::metric() const
 {
-    return m_metricBox->currentData().toString();
+    return static_cast<HeadMetric>(m_metricBox->currentData().toInt());
 }
 
 const MetricMap* ScoresPanel::currentMap() const
@@ -125,16 +125,17 @@ void ScoresPanel::showCurrentMetric()
         m_model->clear();
         m_info->setText(m_set.empty() ? QStringLiteral("Open a score file or session (Ctrl+O)")
                                       : QStringLiteral("This source has no %1").arg(metricLabel(metric())));
+        Q_EMIT scoresShown(ScoreMatrix{});
         return;
     }
     const ScoreMatrix& m = map->matrix;
-    m_heatmap->setValueLabel(metricLabel(map->id));
+    m_heatmap->setValueLabel(metricLabel(map->metric));
     m_heatmap->setAxisTitles(QStringLiteral("Layer"), m.granularity == HeadGranularity::KvHead
                                                           ? QStringLiteral("KV head")
                                                           : QStringLiteral("Head"));
     m_heatmap->setConfidence(map->ciHalfWidth, map->tests);
     m_heatmap->setData(m.layers, m.heads, m.values);
-    m_model->setValueName(metricLabel(map->id));
+    m_model->setValueName(metricLabel(map->metric));
     m_model->setScores(m.layers, m.heads, m.values, map->ciHalfWidth);
     m_info->setText(QStringLiteral("%1 × %2 %3%4")
                         .arg(m.layers)
@@ -144,6 +145,7 @@ void ScoresPanel::showCurrentMetric()
                         .arg(map->tests > 0 ? QStringLiteral(", %1 tests").arg(map->tests) : QString()));
     if (m_heatmap->selectedRow() >= 0)
         selectHead(m_heatmap->selectedRow(), m_heatmap->selectedCol());
+    Q_EMIT scoresShown(m);
 }
 
 void ScoresPanel::selectHead(int layer, int head)

@@ -1,7 +1,8 @@
 #pragma once
 // ScoresPanel: the head heatmap (layers × heads) with its metric picker and the ranked
 // top-heads table, linked both ways: clicking a cell selects the table row, selecting a row
-// frames the cell. Talks upward only through headSelected(). GUI thread only.
+// frames the cell. Talks upward only through signals: headSelected(), metricChanged() and
+// scoresShown() (the map on screen, which budgets follow). GUI thread only.
 #include "models/score_set.h"
 
 #include <QWidget>
@@ -26,8 +27,8 @@ public:
     void setScoreSet(const ScoreSet& set);
     const ScoreSet& scoreSet() const { return m_set; }
     // Selects a metric by id if the set has it; returns false otherwise.
-    bool setMetric(const QString& id);
-    QString metric() const;
+    bool setMetric(HeadMetric metric);
+    HeadMetric metric() const;
     const MetricMap* currentMap() const;
 
     HeatmapPlot* heatmap() const { return m_heatmap; }
@@ -40,7 +41,9 @@ public Q_SLOTS:
 
 Q_SIGNALS:
     void headSelected(int layer, int head);
-    void metricChanged(const QString& id);
+    void metricChanged(headscope::HeadMetric metric);
+    // The map now on screen (empty when the source lacks the chosen metric): what budgets use.
+    void scoresShown(const headscope::ScoreMatrix& scores);
 
 private:
     void showCurrentMetric();

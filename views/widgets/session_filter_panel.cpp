@@ -27,7 +27,10 @@ SessionFilterPanel::SessionFilterPanel(QWidget* parent)
     layout->addWidget(new QLabel(QStringLiteral("Needle depths (%)"), this));
     layout->addWidget(m_depths, 1);
     layout->addWidget(m_summary);
-    connect(m_gate, &QComboBox::currentIndexChanged, this, &SessionFilterPanel::reaggregate);
+    connect(m_gate, &QComboBox::currentIndexChanged, this, [this] {
+        Q_EMIT gateChanged(gate());
+        reaggregate();
+    });
     connect(m_threshold, &ParamSlider::valueChanged, this, &SessionFilterPanel::reaggregate);
     connect(m_lengths, &QListWidget::itemChanged, this, &SessionFilterPanel::reaggregate);
     connect(m_depths, &QListWidget::itemChanged, this, &SessionFilterPanel::reaggregate);
@@ -72,11 +75,16 @@ void SessionFilterPanel::setSource(std::shared_ptr<const SessionSource> source)
     }
 }
 
-AggregateQuery SessionFilterPanel::query(const QString& metric) const
+int SessionFilterPanel::gate() const
+{
+    return m_gate->currentData().isValid() ? m_gate->currentData().toInt() : -1;
+}
+
+AggregateQuery SessionFilterPanel::query(HeadMetric metric) const
 {
     AggregateQuery q;
     q.metric = metric;
-    q.gate = m_gate->currentData().isValid() ? m_gate->currentData().toInt() : -1;
+    q.gate = gate();
     q.threshold = m_threshold->value();
     // An explicit list only when something is unchecked; with nothing checked, accept nothing.
     bool allLengths = true;
@@ -112,9 +120,9 @@ void SessionFilterPanel::reaggregate()
     m_accepted = 0;
     if (m_source) {
         m_set.source = m_source->path();
-        for (const QString& metric : m_source->metrics())
+        for (HeadMetric metric : m_source->metrics())
             m_set.metrics.push_back(m_source->aggregate(query(metric)));
-        const AggregateQuery q = query(QString());
+        const AggregateQuery q = query();
         for (const TestInfo& t : m_source->tests())
             m_accepted += m_source->accepts(t, q) ? 1 : 0;
         m_summary->setText(QStringLiteral("%1 of %2 tests accepted").arg(m_accepted).arg(m_source->tests().size()));

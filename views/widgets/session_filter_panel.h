@@ -24,7 +24,9 @@ public:
     void setSource(std::shared_ptr<const SessionSource> source);
     const std::shared_ptr<const SessionSource>& source() const { return m_source; }
     // The query for one metric under the current controls.
-    AggregateQuery query(const QString& metric) const;
+    AggregateQuery query(HeadMetric metric = HeadMetric::Inf) const;
+    // The chosen gate: an index into the source's gates(), -1 for none.
+    int gate() const;
     const ScoreSet& scoreSet() const { return m_set; }
     int acceptedTests() const { return m_accepted; }
 
@@ -38,6 +40,7 @@ public Q_SLOTS:
 
 Q_SIGNALS:
     void scoreSetChanged(const headscope::views::ScoreSet& set);
+    void gateChanged(int gate);
 
 private:
     std::shared_ptr<const SessionSource> m_source;

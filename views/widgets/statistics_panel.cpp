@@ -49,9 +49,9 @@ void StatisticsPanel::setSource(std::shared_ptr<const SessionSource> source)
     m_a->clear();
     m_b->clear();
     if (m_source) {
-        for (const QString& id : m_source->metrics()) {
-            m_a->addItem(metricLabel(id), id);
-            m_b->addItem(metricLabel(id), id);
+        for (HeadMetric metric : m_source->metrics()) {
+            m_a->addItem(metricLabel(metric), static_cast<int>(metric));
+            m_b->addItem(metricLabel(metric), static_cast<int>(metric));
         }
         m_b->setCurrentIndex(m_b->count() > 1 ? 1 : 0);
     }
@@ -75,9 +75,8 @@ void StatisticsPanel::recompute()
         m_depthPlot->setSeries({});
         return;
     }
-    const QString metric = m_a->currentData().toString();
     AggregateQuery all = m_base;
-    all.metric = metric;
+    all.metric = static_cast<HeadMetric>(m_a->currentData().toInt());
     all.lengths.clear();
     all.depths.clear();
     const std::vector<int> reference = topKHeads(m_source->aggregate(all).matrix.values, m_k->value());
@@ -94,7 +93,7 @@ void StatisticsPanel::recompute()
         m_depthJaccard.push_back(m.tests > 0 ? jaccard(reference, topKHeads(m.matrix.values, m_k->value())) : 0.0);
     }
     AggregateQuery qb = all;
-    qb.metric = m_b->currentData().toString();
+    qb.metric = static_cast<HeadMetric>(m_b->currentData().toInt());
     m_rho = spearman(m_source->aggregate(all).matrix.values, m_source->aggregate(qb).matrix.values);
     m_rhoLabel->setText(std::isnan(m_rho) ? QStringLiteral(": ρ undefined (constant map)")
                                           : QStringLiteral(": ρ = %1").arg(m_rho, 0, 'f', 3));

@@ -1,5 +1,7 @@
 #include "controllers/app_settings.h"
 
+#include "headscope/core/errors.h"
+
 #include <QDir>
 
 namespace headscope::app {
@@ -49,6 +51,43 @@ void AppSettings::setWindow(const QByteArray& geometry, const QByteArray& state)
 {
     m_settings.setValue(QStringLiteral("window/geometry"), geometry);
     m_settings.setValue(QStringLiteral("window/state"), state);
+}
+
+int AppSettings::currentTab() const
+{
+    return m_settings.value(QStringLiteral("window/tab"), 0).toInt();
+}
+
+void AppSettings::setCurrentTab(int tab)
+{
+    m_settings.setValue(QStringLiteral("window/tab"), tab);
+}
+
+views::BudgetSettings AppSettings::budget() const
+{
+    views::BudgetSettings s;
+    try {
+        s.method = parseAllocationMethod(m_settings.value(QStringLiteral("budget/method"), QStringLiteral("uniform"))
+                                             .toString()
+                                             .toStdString());
+    } catch (const UsageError&) {
+        // A name from another version: keep the default method, not the whole panel.
+    }
+    s.capacity = m_settings.value(QStringLiteral("budget/capacity"), s.capacity).toDouble();
+    s.window = m_settings.value(QStringLiteral("budget/window"), s.window).toDouble();
+    s.beta = m_settings.value(QStringLiteral("budget/beta"), s.beta).toDouble();
+    s.temp = m_settings.value(QStringLiteral("budget/temp"), s.temp).toDouble();
+    return s;
+}
+
+void AppSettings::setBudget(const views::BudgetSettings& s)
+{
+    const std::string_view method = allocationMethodName(s.method);
+    m_settings.setValue(QStringLiteral("budget/method"), QString::fromUtf8(method.data(), static_cast<qsizetype>(method.size())));
+    m_settings.setValue(QStringLiteral("budget/capacity"), s.capacity);
+    m_settings.setValue(QStringLiteral("budget/window"), s.window);
+    m_settings.setValue(QStringLiteral("budget/beta"), s.beta);
+    m_settings.setValue(QStringLiteral("budget/temp"), s.temp);
 }
 
 QVariant AppSettings::value(const QString& key, const QVariant& fallback) const

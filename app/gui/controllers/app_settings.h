@@ -2,6 +2,8 @@
 // AppSettings: the GUI's persistent state in QSettings (recent files, last directories,
 // window geometry/state, panel parameters). GUI thread only; a thin typed wrapper so the
 // keys are spelled once.
+#include "widgets/budget_panel.h"
+
 #include <QByteArray>
 #include <QSettings>
 #include <QStringList>
@@ -23,6 +25,11 @@ public:
     QByteArray windowGeometry() const;
     QByteArray windowState() const;
     void setWindow(const QByteArray& geometry, const QByteArray& state);
+
+    int currentTab() const;
+    void setCurrentTab(int tab);
+    views::BudgetSettings budget() const;
+    void setBudget(const views::BudgetSettings& settings);
 
     QVariant value(const QString& key, const QVariant& fallback = {}) const;
     void setValue(const QString& key, const QVariant& value);

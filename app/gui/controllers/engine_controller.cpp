@@ -1,12 +1,10 @@
 #include "controllers/engine_controller.h"
 
 #include "headscope/core/checkpoint.h"
-#include "headscope/core/comparison.h"
-#include "headscope/core/compression.h"
-#include "headscope/engine/engine.h"
 #include "headscope/core/errors.h"
 #include "headscope/core/probe_runner.h"
 #include "headscope/core/tokenizer.h"
+#include "headscope/engine/engine.h"
 
 #include <QMetaObject>
 
@@ -15,7 +13,6 @@
 #include <exception>
 #include <filesystem>
 #include <optional>
-#include <span>
 #include <thread>
 
 namespace headscope::app {
@@ -58,7 +55,7 @@ void EngineWorker::busyWait(int ms, std::stop_token token)
     Q_EMIT busyWaitFinished(token.stop_requested());
 }
 
-void EngineWorker::runProbe(std::shared_ptr<const ProbeRunConfig> config, std::stop_token stop)
+void EngineWorker::runProbe(std::shared_ptr<const ProbeRequest> config, std::stop_token stop)
 {
     const QString what = QStringLiteral("Running the probe into %1").arg(QString::fromStdString(config->out.string()));
     try {
@@ -116,114 +113,31 @@ void EngineWorker::runProbe(std::shared_ptr<const ProbeRunConfig> config, std::s
 
 namespace {
 
-// Token texts for display; without a tokenizer (recorded ids on a checkpoint that has none)
-// each token shows as its id, so the two runs can still be compared token by token.
-QStringList tokenTexts(const std::optional<Tokenizer>& tokenizer, const std::vector<int32_t>& ids)
-{
-    QStringList out;
-    for (int32_t id : ids)
-        out << (tokenizer ? QString::fromStdString(tokenizer->decode(std::span<const int32_t>(&id, 1)))
-                          : QStringLiteral("⟨%1⟩").arg(id));
-    return out;
-}
-
 // Recorded ids come from whatever model the session was probed with; the engine would refuse
 // them too, but only this message says which test and what to do about it.
-void checkVocabulary(const std::vector<int32_t>& ids, const ModelConfig& config, const QString& source)
+void checkVocabulary(const std::vector<int32_t>& ids, const ModelConfig& config, const std::string& source)
 {
-    if (ids.empty())
-        throw UsageError(source.toStdString() + " has an empty prompt");
     const auto [lo, hi] = std::minmax_element(ids.begin(), ids.end());
     if (*lo < 0 || *hi >= config.vocabSize)
-        throw UsageError(source.toStdString() + " uses token id " + std::to_string(*lo < 0 ? *lo : *hi) +
+        throw UsageError(source + " uses token id " + std::to_string(*lo < 0 ? *lo : *hi) +
                          " but the loaded model's vocabulary has " + std::to_string(config.vocabSize) +
                          " ids (0.." + std::to_string(config.vocabSize - 1) +
                          "): load the checkpoint the session was recorded with");
 }
 
-std::shared_ptr<CompareResult> maskedComparison(Engine& engine, const std::optional<Tokenizer>& tokenizer,
-                                                const std::vector<int32_t>& ids, const CompareRequest& request,
-                                                std::stop_token stop)
-{
-    if (request.maskedHeads.isEmpty())
-        throw UsageError("select at least one head to mask (click it in the Heads view)");
-    GenerateOptions options;
-    options.maxNewTokens = request.maxNewTokens;
-    options.keepLogProbs = true;
-    const GenerateResult full = engine.generate(ids, options, nullptr, stop);
-    for (const auto& [layer, head] : request.maskedHeads)
-        options.maskedHeads.push_back(HeadRef{layer, head});
-    const GenerateResult variant = engine.generate(ids, options, nullptr, stop);
-
-    auto result = std::make_shared<CompareResult>();
-    result->variantTitle = QStringLiteral("%1 head(s) masked").arg(request.maskedHeads.size());
-    result->fullTokens = tokenTexts(tokenizer, full.generatedIds);
-    result->variantTokens = tokenTexts(tokenizer, variant.generatedIds);
-    const std::size_t steps = std::min(full.stepLogProbs.size(), variant.stepLogProbs.size());
-    for (std::size_t t = 0; t < steps; ++t)
-        result->klPerStep.push_back(klDivergence(full.stepLogProbs[t], variant.stepLogProbs[t]));
-    result->fullPrefillMs = full.prefillMs;
-    result->variantPrefillMs = variant.prefillMs;
-    result->fullDecodeMs = full.decodeMsPerToken;
-    result->variantDecodeMs = variant.decodeMsPerToken;
-    result->fullKvBytes = full.kvBytes;
-    result->variantKvBytes = variant.kvBytes;
-    result->promptTokens = static_cast<qint64>(full.promptIds.size());
-    return result;
-}
-
-std::shared_ptr<CompareResult> compressedComparison(Engine& engine, const std::optional<Tokenizer>& tokenizer,
-                                                    const std::vector<int32_t>& ids, const CompareRequest& request,
-                                                    std::stop_token stop)
-{
-    ComparisonRequest r;
-    r.promptIds = ids;
-    r.needleSpan = request.needleSpan;
-    r.options.maxNewTokens = request.maxNewTokens;
-    auto spec = std::make_shared<CompressionSpec>();
-    spec->plan = *request.budget;
-    r.compression = spec;
-    const Comparison c = compareGeneration(engine, r, stop);
-
-    auto result = std::make_shared<CompareResult>();
-    int64_t base = 0;
-    for (int64_t cap : spec->plan.capacities)
-        base += cap;
-    const double meanCap = spec->plan.capacities.empty() ? 0.0 : double(base) / double(spec->plan.capacities.size());
-    result->variantTitle = QStringLiteral("Compressed: %1, mean %2 + %3 tokens per head")
-                               .arg(QString::fromStdString(spec->plan.method))
-                               .arg(meanCap, 0, 'f', 1)
-                               .arg(spec->plan.window);
-    result->fullTokens = tokenTexts(tokenizer, c.full.generatedIds);
-    result->variantTokens = tokenTexts(tokenizer, c.compressed.generatedIds);
-    for (const StepComparison& s : c.steps)
-        result->klPerStep.push_back(s.kl);
-    result->top1Agreement = c.top1Agreement;
-    result->fullPrefillMs = c.full.prefillMs;
-    result->variantPrefillMs = c.compressed.prefillMs;
-    result->fullDecodeMs = c.full.decodeMsPerToken;
-    result->variantDecodeMs = c.compressed.decodeMsPerToken;
-    result->fullKvBytes = c.full.kvBytes;
-    result->variantKvBytes = c.compressed.kvBytes;
-    result->promptTokens = static_cast<qint64>(c.full.promptIds.size());
-    result->needleKept = c.needleKept;
-    result->needleLength = c.needleLength;
-    result->needleKeptFraction = c.needleKeptFraction;
-    return result;
-}
-
 } // namespace
 
-void EngineWorker::compare(const CompareRequest& request, std::stop_token stop)
+void EngineWorker::compare(const CompareJob& job, std::stop_token stop)
 {
-    const QString what = request.promptSource.isEmpty()
-                             ? QStringLiteral("Comparing generations")
-                             : QStringLiteral("Comparing generations on %1").arg(request.promptSource);
+    const std::string& source = job.request.promptSource;
+    const QString what = source.empty() ? QStringLiteral("Comparing generations")
+                                        : QStringLiteral("Comparing generations on %1").arg(QString::fromStdString(source));
     try {
         if (!m_engine || !m_engine->isLoaded())
             throw UsageError("no model weights are loaded: use File ▸ Load model weights into the engine first");
+        ComparisonRequest request = job.request;
         const bool recorded = !request.promptIds.empty();
-        if (!recorded && request.prompt.trimmed().isEmpty())
+        if (!recorded && job.prompt.trimmed().isEmpty())
             throw UsageError("enter a prompt to compare, or click a needle-grid cell and tick \"Use selected probe "
                              "test\"");
         // A typed prompt needs the tokenizer to become ids; recorded ids only use it for display.
@@ -231,16 +145,12 @@ void EngineWorker::compare(const CompareRequest& request, std::stop_token stop)
         std::optional<Tokenizer> tokenizer;
         if (!recorded || std::filesystem::exists(dir / "tokenizer.json"))
             tokenizer = Tokenizer::fromDirectory(dir);
-        std::vector<int32_t> ids = request.promptIds;
         if (recorded)
-            checkVocabulary(ids, m_engine->config(), request.promptSource);
+            checkVocabulary(request.promptIds, m_engine->config(), source);
         else
-            ids = tokenizer->encode(request.prompt.toStdString(), tokenizer->addsBosByDefault());
-        auto result = request.budget ? compressedComparison(*m_engine, tokenizer, ids, request, stop)
-                                     : maskedComparison(*m_engine, tokenizer, ids, request, stop);
-        result->promptSource = request.promptSource;
-        if (tokenizer)
-            result->promptText = QString::fromStdString(tokenizer->decode(ids));
+            request.promptIds = tokenizer->encode(job.prompt.toStdString(), tokenizer->addsBosByDefault());
+        auto result = std::make_shared<Comparison>(compareGeneration(*m_engine, request, stop));
+        describeTokens(*result, tokenizer ? &*tokenizer : nullptr);
         Q_EMIT compared(std::move(result));
     } catch (const CancelledError&) {
         Q_EMIT failed(what, QStringLiteral("cancelled"));
@@ -256,7 +166,7 @@ EngineController::EngineController(QObject* parent) : QObject(parent), m_worker(
     qRegisterMetaType<std::shared_ptr<const CheckpointInfo>>();
     qRegisterMetaType<std::shared_ptr<const ProbeSnapshot>>();
     qRegisterMetaType<ProbeOutcome>();
-    qRegisterMetaType<std::shared_ptr<const CompareResult>>();
+    qRegisterMetaType<std::shared_ptr<const Comparison>>();
     m_thread.setObjectName(QStringLiteral("headscope-engine"));
     m_worker->moveToThread(&m_thread);
     connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
@@ -275,7 +185,7 @@ EngineController::EngineController(QObject* parent) : QObject(parent), m_worker(
         finished();
         Q_EMIT probeFinished(outcome);
     });
-    connect(m_worker, &EngineWorker::compared, this, [this](std::shared_ptr<const CompareResult> result) {
+    connect(m_worker, &EngineWorker::compared, this, [this](std::shared_ptr<const Comparison> result) {
         finished();
         Q_EMIT compared(std::move(result));
     });
@@ -321,22 +231,30 @@ void EngineController::busyWait(int ms)
                               Qt::QueuedConnection);
 }
 
-void EngineController::runProbe(std::shared_ptr<const ProbeRunConfig> config)
+void EngineController::runProbe(const ProbeRequest& request)
 {
+    try {
+        request.validate();
+    } catch (const Error& e) {
+        Q_EMIT failed(QStringLiteral("Starting the probe"), QString::fromStdString(e.what()));
+        return;
+    }
     started();
     m_stop = std::stop_source();
     QMetaObject::invokeMethod(
-        m_worker, [w = m_worker, config = std::move(config), token = m_stop.get_token()] { w->runProbe(config, token); },
+        m_worker,
+        [w = m_worker, config = std::make_shared<const ProbeRequest>(request), token = m_stop.get_token()] {
+            w->runProbe(config, token);
+        },
         Qt::QueuedConnection);
 }
 
-void EngineController::compare(const CompareRequest& request)
+void EngineController::compare(const CompareJob& job)
 {
     started();
     m_stop = std::stop_source();
     QMetaObject::invokeMethod(
-        m_worker, [w = m_worker, request, token = m_stop.get_token()] { w->compare(request, token); },
-        Qt::QueuedConnection);
+        m_worker, [w = m_worker, job, token = m_stop.get_token()] { w->compare(job, token); }, Qt::QueuedConnection);
 }
 
 void EngineController::requestStop()

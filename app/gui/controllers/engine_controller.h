@@ -4,26 +4,20 @@
 // results leave as queued signals carrying immutable snapshots (shared_ptr<const T>). Every
 // headscope::Error (and any std::exception) is caught here and reported through failed().
 // Cancellation of long runs goes through requestStop(), which is thread-safe.
-#include "headscope/core/budget_plan.h"
+#include "headscope/core/comparison.h"
 #include "headscope/core/model_config.h"
+#include "headscope/core/probe_request.h"
 #include "headscope/core/score_matrix.h"
 
 #include <QObject>
 #include <QString>
-#include <QList>
-#include <QPair>
-#include <QStringList>
 #include <QThread>
 
 #include <memory>
-#include <optional>
 #include <stop_token>
-#include <utility>
-#include <vector>
 
 namespace headscope {
 class Engine;
-struct ProbeRunConfig;
 }
 
 namespace headscope::app {
@@ -54,38 +48,12 @@ struct ProbeOutcome {
     double seconds = 0.0;
 };
 
-// Greedy generations of one prompt: the full model and a variant — a compressed cache under
-// `budget` (core compareGeneration: KL and top-1 teacher-forced on the full run), or, without a
-// budget, the same cache with `maskedHeads` zeroed — with per-step KL(full ‖ variant).
-// The prompt is either typed text (encoded with the checkpoint's tokenizer) or, when promptIds
-// is set, a probe test's recorded token ids, fed as they are.
-struct CompareRequest {
+// A comparison for the worker: core's request, whose prompt is either recorded ids (a probe
+// test's, fed as they are) or, when those are empty, `prompt` — typed text the worker encodes
+// with the checkpoint's tokenizer and its BOS policy.
+struct CompareJob {
     QString prompt;
-    std::vector<int32_t> promptIds;
-    // [begin, end) of the needle in promptIds: compressed runs then report the needle tokens
-    // each stored head kept, as `headscope-cli compare --session S.h5 --test N` does.
-    std::optional<std::pair<int64_t, int64_t>> needleSpan;
-    QString promptSource; // e.g. "probe test 3 of run.h5"; names the ids in titles and errors
-    QList<QPair<int, int>> maskedHeads; // (layer, query head)
-    std::shared_ptr<const BudgetPlan> budget;
-    int maxNewTokens = 24;
-};
-
-struct CompareResult {
-    QString variantTitle;                  // e.g. "2 heads masked"
-    QStringList fullTokens, variantTokens; // decoded generated tokens
-    std::vector<double> klPerStep;         // [steps]
-    double fullPrefillMs = 0, variantPrefillMs = 0;
-    double fullDecodeMs = 0, variantDecodeMs = 0;
-    qint64 fullKvBytes = 0, variantKvBytes = 0;
-    double top1Agreement = -1.0;           // compressed runs: teacher-forced top-1 agreement
-    QString promptSource;                  // CompareRequest::promptSource, empty for typed prompts
-    qint64 promptTokens = 0;               // ids the model was actually fed
-    QString promptText;                    // the prompt decoded (empty without a tokenizer)
-    // Compressed runs with a needle span: needle tokens kept per [layer][stored head].
-    std::vector<std::vector<int64_t>> needleKept;
-    qint64 needleLength = 0;
-    double needleKeptFraction = 0.0;
+    ComparisonRequest request;
 };
 
 class EngineWorker : public QObject {
@@ -102,11 +70,12 @@ public Q_SLOTS:
     void busyWait(int ms, std::stop_token stop);
     // Runs a probe grid with the loaded Engine and the checkpoint's tokenizer, writing the
     // session as it goes; emits probeProgress per finished test and probeFinished at the end.
-    void runProbe(std::shared_ptr<const headscope::ProbeRunConfig> config, std::stop_token stop);
-    void compare(const headscope::app::CompareRequest& request, std::stop_token stop);
+    void runProbe(std::shared_ptr<const headscope::ProbeRequest> request, std::stop_token stop);
+    // core compareGeneration, with the token texts filled for display (describeTokens).
+    void compare(const headscope::app::CompareJob& job, std::stop_token stop);
 
 Q_SIGNALS:
-    void compared(std::shared_ptr<const headscope::app::CompareResult> result);
+    void compared(std::shared_ptr<const headscope::Comparison> result);
     void checkpointLoaded(std::shared_ptr<const headscope::app::CheckpointInfo> info);
     void probeProgress(std::shared_ptr<const headscope::app::ProbeSnapshot> snapshot);
     void probeFinished(const headscope::app::ProbeOutcome& outcome);
@@ -125,8 +94,10 @@ public:
 
     void loadCheckpoint(const QString& directory, bool loadWeights = false);
     void busyWait(int ms);
-    void runProbe(std::shared_ptr<const ProbeRunConfig> config);
-    void compare(const CompareRequest& request);
+    // Validates the request here (ProbeRequest::validate, so a bad option fails at once, before
+    // any work), then runs it on the worker.
+    void runProbe(const ProbeRequest& request);
+    void compare(const CompareJob& job);
     void requestStop();
     bool isBusy() const { return m_pending > 0; }
     QThread* workerThread() { return &m_thread; }
@@ -137,7 +108,7 @@ Q_SIGNALS:
     void busyWaitFinished(bool stopped);
     void probeProgress(std::shared_ptr<const headscope::app::ProbeSnapshot> snapshot);
     void probeFinished(const headscope::app::ProbeOutcome& outcome);
-    void compared(std::shared_ptr<const headscope::app::CompareResult> result);
+    void compared(std::shared_ptr<const headscope::Comparison> result);
     void failed(const QString& what, const QString& message);
     void busyChanged(bool busy);
 
@@ -157,4 +128,4 @@ private:
 Q_DECLARE_METATYPE(std::shared_ptr<const headscope::app::CheckpointInfo>)
 Q_DECLARE_METATYPE(std::shared_ptr<const headscope::app::ProbeSnapshot>)
 Q_DECLARE_METATYPE(headscope::app::ProbeOutcome)
-Q_DECLARE_METATYPE(std::shared_ptr<const headscope::app::CompareResult>)
+Q_DECLARE_METATYPE(std::shared_ptr<const headscope::Comparison>)

@@ -8,18 +8,18 @@
 
 namespace headscope::app {
 
-QString metricIdForFileName(const QString& fileName)
+HeadMetric metricForFileName(const QString& fileName)
 {
     const QString n = QFileInfo(fileName).fileName().toLower();
     if (n.contains(QStringLiteral("retrieval_reasoning")))
-        return QStringLiteral("reasoning");
+        return HeadMetric::Reasoning;
     if (n.contains(QStringLiteral("retrieval")))
-        return QStringLiteral("retrieval");
+        return HeadMetric::Retrieval;
     if (n.contains(QStringLiteral("dili")))
-        return QStringLiteral("dili");
+        return HeadMetric::Dili;
     if (n.contains(QStringLiteral("lazy")))
-        return QStringLiteral("lazy");
-    return QStringLiteral("inf");
+        return HeadMetric::Lazy;
+    return HeadMetric::Inf;
 }
 
 views::ScoreSet loadScoreFile(const QString& path)
@@ -28,10 +28,10 @@ views::ScoreSet loadScoreFile(const QString& path)
     const ScoreMatrix& m = imported.matrix;
     views::ScoreSet set;
     set.source = path;
-    views::MetricMap map = views::metricFromPerTestLists(metricIdForFileName(path), m.layers, m.heads, imported.lists);
+    views::MetricMap map = views::metricFromPerTestLists(metricForFileName(path), m.layers, m.heads, imported.lists);
     // The importer's means are the reference values; only the CI comes from the lists here.
     map.matrix = m;
-    map.matrix.metric = map.id.toStdString();
+    map.matrix.metric = std::string(headMetricName(map.metric));
     if (map.tests <= 1)
         map.ciHalfWidth.clear();
     set.metrics.push_back(std::move(map));

@@ -8,8 +8,8 @@
 
 namespace headscope::app {
 
-// The metric id a score file's name implies ("..._retrieval_heads.json" → "retrieval").
-QString metricIdForFileName(const QString& fileName);
+// The metric a score file's name implies ("..._retrieval_heads.json" → Retrieval).
+HeadMetric metricForFileName(const QString& fileName);
 
 views::ScoreSet loadScoreFile(const QString& path);
 

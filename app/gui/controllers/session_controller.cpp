@@ -51,7 +51,28 @@ bool SessionController::canOpen(const QString& path)
 
 bool SessionController::open(const QString& path)
 {
-    const QString what = QStringLiteral("Opening %1").arg(path);
+    return read(path, false);
+}
+
+bool SessionController::addScoreFile(const QString& path)
+{
+    return read(path, true);
+}
+
+std::shared_ptr<const OpenedDocument> SessionController::merged(const OpenedDocument& added, QString* error) const
+{
+    auto doc = std::make_shared<OpenedDocument>(*m_current);
+    doc->path = added.path;
+    const views::MetricMap& metric = added.scores.metrics.front();
+    if (!doc->scores.addMetric(metric, added.path, error))
+        return nullptr;
+    doc->addedMetric = metric.metric;
+    return doc;
+}
+
+bool SessionController::read(const QString& path, bool add)
+{
+    const QString what = (add ? QStringLiteral("Adding %1") : QStringLiteral("Opening %1")).arg(path);
     if (!canOpen(path)) {
         Q_EMIT failed(what, QStringLiteral("%1: unknown file type (expected a score file .json or a probe "
                                            "session .h5)")
@@ -60,16 +81,28 @@ bool SessionController::open(const QString& path)
     }
     ++m_busy;
     auto* watcher = new QFutureWatcher<Outcome>(this);
-    connect(watcher, &QFutureWatcher<Outcome>::finished, this, [this, watcher, what] {
+    connect(watcher, &QFutureWatcher<Outcome>::finished, this, [this, watcher, what, add] {
         --m_busy;
         const Outcome outcome = watcher->result();
         watcher->deleteLater();
-        if (const auto* doc = std::get_if<std::shared_ptr<const OpenedDocument>>(&outcome)) {
-            m_current = *doc;
-            Q_EMIT opened(*doc);
-        } else {
+        const auto* read = std::get_if<std::shared_ptr<const OpenedDocument>>(&outcome);
+        if (!read) {
             Q_EMIT failed(what, std::get<QString>(outcome));
+            return;
         }
+        std::shared_ptr<const OpenedDocument> doc = *read;
+        const bool merge = add && (*read)->kind == OpenedDocument::Kind::ScoreFile && !(*read)->scores.empty() &&
+                           m_current && m_current->kind == OpenedDocument::Kind::ScoreFile && !m_current->scores.empty();
+        if (merge) {
+            QString error;
+            doc = merged(**read, &error);
+            if (!doc) {
+                Q_EMIT failed(what, error);
+                return;
+            }
+        }
+        m_current = doc;
+        Q_EMIT opened(doc);
     });
     watcher->setFuture(QtConcurrent::run(readDocument, path));
     return true;

@@ -10,15 +10,18 @@
 #include <QString>
 
 #include <memory>
+#include <optional>
 
 namespace headscope::app {
 
 struct OpenedDocument {
     enum class Kind { ScoreFile, Session };
     Kind kind = Kind::ScoreFile;
-    QString path;
-    views::ScoreSet scores;                                // score files
+    QString path;                                          // the file just read
+    views::ScoreSet scores;                                // score files (after addScoreFile: all metrics)
     std::shared_ptr<const views::SessionSource> session;   // sessions (null for score files)
+    // Set when the file was added to the open score files as another metric: that metric.
+    std::optional<HeadMetric> addedMetric;
 };
 
 class SessionController : public QObject {
@@ -28,6 +31,9 @@ public:
 
     // .json → score file; .h5/.hdf5 → session. Returns false (and emits failed) for other suffixes.
     bool open(const QString& path);
+    // A score file whose metric joins the open score files (same shape required; failed()
+    // names both shapes otherwise). With no score file open, the same as open().
+    bool addScoreFile(const QString& path);
     static bool canOpen(const QString& path);
     const OpenedDocument* current() const { return m_current.get(); }
     bool isBusy() const { return m_busy > 0; }
@@ -37,6 +43,9 @@ Q_SIGNALS:
     void failed(const QString& what, const QString& message);
 
 private:
+    bool read(const QString& path, bool add);
+    std::shared_ptr<const OpenedDocument> merged(const OpenedDocument& added, QString* error) const;
+
     std::shared_ptr<const OpenedDocument> m_current;
     int m_busy = 0;
 };

@@ -5,12 +5,9 @@
 #include "headscope/core/session.h"
 #include "headscope/core/tokenizer.h"
 
-#include <QFile>
-#include <QJsonDocument>
-#include <QJsonObject>
-
 #include <algorithm>
 #include <cmath>
+#include <span>
 
 namespace headscope::app {
 
@@ -32,7 +29,12 @@ std::shared_ptr<SessionFileSource> SessionFileSource::open(const std::filesystem
 SessionFileSource::SessionFileSource(std::unique_ptr<SessionReader> reader) : m_reader(std::move(reader))
 {
     const SessionManifest& manifest = m_reader->manifest();
-    const QStringList needleLines = QString::fromStdString(manifest.needlesJsonl).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
+    std::vector<Needle> needles;
+    try {
+        needles = parseNeedles(manifest.needlesJsonl, m_reader->path().string() + " /manifest needles");
+    } catch (const FormatError&) {
+        // Imported sessions carry no needles; their tests still show, without a question.
+    }
     for (const SessionTest& t : m_reader->tests()) {
         views::TestInfo info;
         info.id = t.id;
@@ -40,15 +42,17 @@ SessionFileSource::SessionFileSource(std::unique_ptr<SessionReader> reader) : m_
         info.depth = toPercent(t.depth);
         m_depthFraction[info.depth] = t.depth;
         info.needleId = QStringLiteral("needle %1").arg(t.needleIndex);
-        const QJsonObject needle = QJsonDocument::fromJson(needleLines.value(t.needleIndex).toUtf8()).object();
-        info.question = needle.value(QStringLiteral("question")).toString();
-        info.expected = needle.value(QStringLiteral("answer")).toString();
-        if (info.expected.isEmpty())
-            info.expected = needle.value(QStringLiteral("real_needle")).toString();
+        if (t.needleIndex >= 0 && t.needleIndex < static_cast<int>(needles.size())) {
+            const Needle& needle = needles[static_cast<std::size_t>(t.needleIndex)];
+            info.question = QString::fromStdString(needle.question);
+            info.expected = QString::fromStdString(needle.answer);
+        }
         info.generated = QString::fromStdString(t.text);
         if (t.status != "ok")
             info.generated += QStringLiteral(" [error: %1]").arg(QString::fromStdString(t.error));
         info.gates = {t.rouge1Recall, t.qaF1};
+        info.promptLength = t.promptLength;
+        info.needleSpan = t.needleSpan();
         m_tests.push_back(std::move(info));
     }
 }
@@ -80,14 +84,11 @@ int SessionFileSource::headDim() const
     return m_reader->manifest().headDim;
 }
 
-QStringList SessionFileSource::metrics() const
+std::vector<HeadMetric> SessionFileSource::metrics() const
 {
     // Only what the session holds: an imported file holds one metric, and offering the others
     // would show zeros.
-    QStringList ids;
-    for (HeadMetric m : m_reader->heldMetrics())
-        ids << QString::fromLatin1(headMetricName(m).data(), static_cast<qsizetype>(headMetricName(m).size()));
-    return ids;
+    return m_reader->heldMetrics();
 }
 
 QStringList SessionFileSource::gates() const
@@ -98,7 +99,7 @@ QStringList SessionFileSource::gates() const
 views::MetricMap SessionFileSource::aggregate(const views::AggregateQuery& query) const
 {
     SessionQuery q;
-    q.metric = parseHeadMetric(query.metric.toStdString());
+    q.metric = query.metric;
     q.gate = query.gate >= 0 && query.gate < 2 ? kGates[query.gate] : Gate::None;
     q.threshold = query.threshold;
     q.lengths = query.lengths;
@@ -108,7 +109,7 @@ views::MetricMap SessionFileSource::aggregate(const views::AggregateQuery& query
     }
     const SessionAggregate agg = m_reader->aggregate(q);
     views::MetricMap m;
-    m.id = query.metric;
+    m.metric = query.metric;
     m.matrix = agg.mean;
     m.matrix.provenance = "session:" + m_reader->path().string();
     m.ciHalfWidth = agg.ci95;
@@ -116,22 +117,15 @@ views::MetricMap SessionFileSource::aggregate(const views::AggregateQuery& query
     return m;
 }
 
-ScoreMatrix SessionFileSource::testScores(int testId, const QString& metric) const
+ScoreMatrix SessionFileSource::testScores(int testId, HeadMetric metric) const
 {
-    for (const SessionTest& t : m_reader->tests())
-        if (t.id == testId)
-            return t.scores.matrix(parseHeadMetric(metric.toStdString()));
-    return {};
+    const SessionTest* t = m_reader->test(testId);
+    return t ? t->scores.matrix(metric) : ScoreMatrix{};
 }
 
-SessionFileSource::ProbePrompt SessionFileSource::probePrompt(int testId) const
+std::vector<int32_t> SessionFileSource::promptIds(int testId) const
 {
-    ProbePrompt prompt;
-    prompt.ids = m_reader->promptIds(testId);
-    for (const SessionTest& t : m_reader->tests())
-        if (t.id == testId && t.spanEnd > t.spanStart)
-            prompt.needleSpan = std::make_pair(t.spanStart, t.spanEnd);
-    return prompt;
+    return m_reader->promptIds(testId);
 }
 
 const std::vector<StoredStep>& SessionFileSource::stepsOf(int testId) const
@@ -237,11 +231,10 @@ std::optional<views::AttentionRow> SessionFileSource::attentionRow(int testId, i
     } else if (!hasFull && anyFullRows()) {
         row.topKOnlyReason = QStringLiteral("no full rows stored for this test");
     }
-    for (const SessionTest& t : m_reader->tests())
-        if (t.id == testId) {
-            row.needleBegin = static_cast<int>(t.spanStart);
-            row.needleEnd = static_cast<int>(t.spanEnd);
-        }
+    if (const SessionTest* t = m_reader->test(testId)) {
+        row.needleBegin = static_cast<int>(t->spanStart);
+        row.needleEnd = static_cast<int>(t->spanEnd);
+    }
     row.title = QStringLiteral("test %1 · step %2 · L%3 H%4").arg(testId).arg(step).arg(layer).arg(head);
     row.tokens = contextTokens(testId).mid(0, row.keys);
     return row;
@@ -252,70 +245,38 @@ QStringList SessionFileSource::contextTokens(int testId) const
     if (const auto it = m_tokens.find(testId); it != m_tokens.end())
         return it->second;
     QStringList& tokens = m_tokens[testId];
-    const SessionManifest& manifest = m_reader->manifest();
     try {
-        if (!m_tokenizerTried) {
-            m_tokenizerTried = true;
-            const std::filesystem::path dir = manifest.modelPath;
-            if (std::filesystem::exists(dir / "tokenizer.json")) {
-                auto tok = std::make_shared<Tokenizer>(Tokenizer::fromDirectory(dir));
-                if (tok->sha256() == manifest.tokenizerSha256)
-                    m_tokenizer = std::move(tok);
-            }
-            const std::string& h = manifest.haystack;
-            if (h.rfind("synthetic seed=", 0) == 0) {
-                // The generator is deterministic and prefix-stable, so any length long enough
-                // for the largest context rebuilds the same text.
-                m_haystack = syntheticHaystack(std::stoull(h.substr(15)), 400000);
-            } else if (h.rfind("dir ", 0) == 0) {
-                const std::string path = h.substr(4, h.find(" sha256=") == std::string::npos ? std::string::npos
-                                                                                             : h.find(" sha256=") - 4);
-                if (std::filesystem::is_directory(path))
-                    m_haystack = readHaystackDirectory(path);
-            } else if (h.rfind("file ", 0) == 0) {
-                QFile f(QString::fromStdString(h.substr(5)));
-                if (f.open(QIODevice::ReadOnly))
-                    m_haystack = f.readAll().toStdString();
-            }
-        }
-        if (!m_tokenizer || m_haystack.empty())
+        const Tokenizer* tokenizer = recordedTokenizer();
+        const SessionTest* test = m_reader->test(testId);
+        if (!tokenizer || !test)
             return tokens;
-        const SessionTest* test = nullptr;
-        for (const SessionTest& t : m_reader->tests())
-            if (t.id == testId)
-                test = &t;
-        std::vector<Needle> needles;
-        {
-            const QStringList lines = QString::fromStdString(manifest.needlesJsonl).split(QLatin1Char('\n'), Qt::SkipEmptyParts);
-            if (!test || test->needleIndex >= lines.size())
-                return tokens;
-            const QJsonObject o = QJsonDocument::fromJson(lines[test->needleIndex].toUtf8()).object();
-            Needle n{o.value(QStringLiteral("needle")).toString().toStdString(),
-                     o.value(QStringLiteral("question")).toString().toStdString(),
-                     o.value(QStringLiteral("real_needle")).toString().toStdString(),
-                     o.value(QStringLiteral("answer")).toString().toStdString()};
-            needles.push_back(std::move(n));
-        }
-        PromptOptions options;
-        options.promptTemplate = manifest.promptTemplate;
-        options.addBos = manifest.addBos;
-        if (manifest.chatTemplate != "none")
-            options.chat = chatTemplateFromName(manifest.chatTemplate);
-        const BuiltPrompt prompt = buildPrompt(*m_tokenizer, m_haystack, needles.front(), test->length, test->depth, options);
-        // Only trust the rebuild if it lands the needle exactly where the run recorded it.
-        if (prompt.spanStart != test->spanStart || prompt.spanEnd != test->spanEnd ||
-            static_cast<int64_t>(prompt.ids.size()) != test->promptLength)
-            return tokens;
-        for (int32_t id : prompt.ids)
-            tokens << QString::fromStdString(m_tokenizer->decode(std::span<const int32_t>(&id, 1)));
-        for (int32_t id : test->generatedIds)
-            tokens << QString::fromStdString(m_tokenizer->decode(std::span<const int32_t>(&id, 1)));
+        std::vector<int32_t> ids = m_reader->promptIds(testId);
+        ids.insert(ids.end(), test->generatedIds.begin(), test->generatedIds.end());
+        for (int32_t id : ids)
+            tokens << QString::fromStdString(tokenizer->decode(std::span<const int32_t>(&id, 1)));
     } catch (const Error&) {
-        tokens.clear(); // token text is a convenience; the row itself is still shown
-    } catch (const std::exception&) {
-        tokens.clear();
+        tokens.clear(); // token text is a convenience (older sessions have no prompt ids); the row still shows
     }
     return tokens;
+}
+
+const Tokenizer* SessionFileSource::recordedTokenizer() const
+{
+    if (!m_tokenizerTried) {
+        m_tokenizerTried = true;
+        const SessionManifest& manifest = m_reader->manifest();
+        const std::filesystem::path dir = manifest.modelPath;
+        try {
+            if (!dir.empty() && std::filesystem::exists(dir / "tokenizer.json")) {
+                auto tokenizer = std::make_shared<Tokenizer>(Tokenizer::fromDirectory(dir));
+                if (tokenizer->sha256() == manifest.tokenizerSha256)
+                    m_tokenizer = std::move(tokenizer);
+            }
+        } catch (const Error&) {
+            // A changed or unreadable tokenizer: the rows show without token text.
+        }
+    }
+    return m_tokenizer.get();
 }
 
 } // namespace headscope::app

@@ -9,7 +9,6 @@
 #include <map>
 #include <memory>
 #include <optional>
-#include <utility>
 #include <vector>
 
 namespace headscope {
@@ -31,28 +30,22 @@ public:
     int heads() const override;
     int kvHeads() const override;
     int headDim() const override;
-    QStringList metrics() const override;
+    std::vector<HeadMetric> metrics() const override;
     QStringList gates() const override;
     const std::vector<views::TestInfo>& tests() const override { return m_tests; }
     views::MetricMap aggregate(const views::AggregateQuery& query) const override;
-    ScoreMatrix testScores(int testId, const QString& metric) const override;
+    ScoreMatrix testScores(int testId, HeadMetric metric) const override;
     int steps(int testId) const override;
     std::optional<views::AttentionRow> attentionRow(int testId, int step, int layer, int head) const override;
+    // The recorded ids (SessionReader::promptIds): FormatError naming the file and the missing
+    // /tests/<id>/prompt_ids for sessions written before prompts were stored.
+    std::vector<int32_t> promptIds(int testId) const override;
 
     const SessionReader& reader() const { return *m_reader; }
 
-    // What Compare needs to rerun a probe test: the token ids the model was fed and the
-    // needle's [begin, end) in them (absent when the test recorded no span). Throws
-    // FormatError naming the file and the missing /tests/<id>/prompt_ids for sessions written
-    // before prompts were stored.
-    struct ProbePrompt {
-        std::vector<int32_t> ids;
-        std::optional<std::pair<int64_t, int64_t>> needleSpan;
-    };
-    ProbePrompt probePrompt(int testId) const;
-    // Token texts of a test's prompt (+ generated tokens), rebuilt from the manifest (haystack,
-    // needles, template) with the recorded tokenizer; empty when the tokenizer (sha256-checked)
-    // or haystack is not available here, or when the rebuilt needle span does not match.
+    // Token texts of a test's recorded prompt ids and generated tokens, decoded with the tokenizer
+    // the session was recorded with (found at the manifest's model path, sha256-checked); empty
+    // when that tokenizer is not available here or the session has no prompt ids.
     QStringList contextTokens(int testId) const;
 
 private:
@@ -63,6 +56,7 @@ private:
     // common move and a step of a 32×32 model at 8k keys is ~32 MB.
     const std::vector<float>& fullRowsOf(int testId, int step, int64_t* rowLength) const;
     bool anyFullRows() const;
+    const Tokenizer* recordedTokenizer() const; // null when unavailable; looked for once
 
     std::unique_ptr<SessionReader> m_reader;
     std::vector<views::TestInfo> m_tests;
@@ -74,9 +68,8 @@ private:
     mutable std::vector<float> m_cachedRows;                 // [layers, heads, m_cachedRowLength]
     mutable int64_t m_cachedRowLength = 0;
     mutable std::optional<bool> m_anyFullRows;
-    mutable bool m_tokenizerTried = false;      // tokenizer and haystack are looked for once
+    mutable bool m_tokenizerTried = false;
     mutable std::shared_ptr<Tokenizer> m_tokenizer;
-    mutable std::string m_haystack;
     mutable std::map<int, QStringList> m_tokens;  // test id → context token texts
 };
 

@@ -1,6 +1,7 @@
 #pragma once
 // KV budget allocators (docs/algorithms.md §3A HeadKV, §3B DiliLazyKV, §4A SnapKV uniform, §4C
 // PyramidKV, §4D Ada-KV). Every rounding is half-to-even, as torch.round and Python round are.
+#include "headscope/core/allocation_method.h"
 #include "headscope/core/budget_plan.h"
 #include "headscope/core/score_matrix.h"
 
@@ -57,11 +58,13 @@ bool splitsAtPrefill(const BudgetPlan& plan);
 std::vector<int64_t> layerCapacities(const BudgetPlan& plan, int layer, std::span<const float> promptScores,
                                      int64_t keys);
 
-// Dispatch by name ("uniform", "pyramid", "adakv", "headkv", "dililazykv"). "adakv" gives the
-// uniform per-layer budget with method "adakv" and parameters["floor_alpha"]: the split across
-// heads needs the prompt's own scores and is made by the compressed cache at prefill
-// (allocateAdaKvLayer). `scores` may be null for uniform/pyramid/adakv, which then need
-// layers/heads.
+// Dispatch by method. AdaKv gives the uniform per-layer budget with method "adakv" and
+// parameters["floor_alpha"]: the split across heads needs the prompt's own scores and is made by
+// the compressed cache at prefill (allocateAdaKvLayer). `scores` may be null for the methods that
+// do not need them (needsHeadScores), which then need layers/heads.
+BudgetPlan allocate(AllocationMethod method, const ScoreMatrix* scores, int layers, int heads,
+                    const AllocationParams& params);
+// The same by name (parseAllocationMethod).
 BudgetPlan allocateByName(const std::string& method, const ScoreMatrix* scores, int layers, int heads,
                           const AllocationParams& params);
 

@@ -2,6 +2,7 @@
 // The allocation plumbing `sweep` and `eval` share: checking a request of allocation methods ×
 // budgets against a model before anything runs, and the compressed-cache spec of one method at
 // one budget for one prompt (docs/algorithms.md §3–4).
+#include "headscope/core/allocation_method.h"
 #include "headscope/core/allocator.h"
 #include "headscope/core/compression.h"
 #include "headscope/core/model_config.h"
@@ -15,16 +16,16 @@
 
 namespace headscope {
 
-// Throws UsageError, prefixed with `command`, when there is no method or budget, a method is
-// unknown, headkv/dililazykv lack scores, the scores' shape is not the model's query heads, or a
-// budget does not exceed the window.
-void checkBudgetRequest(const std::vector<std::string>& methods, const std::vector<int64_t>& budgets,
+// Throws UsageError, prefixed with `command`, when there is no method or budget, headkv or
+// dililazykv lack scores, the scores' shape is not the model's query heads, or a budget does not
+// exceed the window.
+void checkBudgetRequest(const std::vector<AllocationMethod>& methods, const std::vector<int64_t>& budgets,
                         const AllocationParams& params, const std::optional<ScoreMatrix>& scores,
                         const ModelConfig& model, std::string_view command);
 
 // `base` with the plan of `method` at base capacity `budget` for a prompt of `promptLength` tokens
 // (PyramidKV's prompt-length rules need it). `scores` may be null for uniform, pyramid and adakv.
-std::shared_ptr<const CompressionSpec> compressionForBudget(const std::string& method, int64_t budget,
+std::shared_ptr<const CompressionSpec> compressionForBudget(AllocationMethod method, int64_t budget,
                                                             int64_t promptLength, const AllocationParams& params,
                                                             const ScoreMatrix* scores, const CompressionSpec& base,
                                                             const ModelConfig& model);

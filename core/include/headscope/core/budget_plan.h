@@ -45,7 +45,7 @@ struct BudgetPlan {
     std::vector<int64_t> capacities;      // [layers, heads] selected tokens, window excluded
     int window = 0;                       // observation window, kept by every head
     HeadGranularity granularity = HeadGranularity::QueryHead;
-    std::string method;                   // "uniform" | "pyramid" | "adakv" | "headkv" | "dililazykv"
+    std::string method;                   // allocationMethodName (allocation_method.h); empty for hand-made plans
     std::map<std::string, double> parameters; // e.g. base_capacity, window, beta, temp, eps_layer
     std::optional<GroupAggregation> groupAggregation; // set when reduced to KV heads
     std::optional<ModelDims> model;

@@ -1,10 +1,10 @@
 #pragma once
 // The robustness sweep: every needle test with the full cache, then with a compressed cache for
-// each allocation method × budget, scored with the probe's gates (ROUGE-1 recall, qa-F1).
+// each allocation method × budget, every answer scored as the probe scores it (scoreAnswer).
 #include "headscope/core/allocator.h"
 #include "headscope/core/compression.h"
 #include "headscope/core/generator.h"
-#include "headscope/core/probe_config.h"
+#include "headscope/core/probe_request.h"
 #include "headscope/core/sweep_results.h"
 
 #include <functional>
@@ -22,7 +22,7 @@ struct SweepTest {
 };
 
 struct SweepConfig {
-    std::vector<std::string> methods;  // uniform | pyramid | adakv | headkv | dililazykv
+    std::vector<AllocationMethod> methods;
     std::vector<int64_t> budgets;      // base capacity C (window included)
     AllocationParams params;           // window, beta, temp, …; baseCapacity is set per budget
     std::optional<ScoreMatrix> scores; // needed by headkv and dililazykv
@@ -35,12 +35,11 @@ struct SweepProgress {
     std::string label;                 // e.g. "headkv C=128 test 3"
 };
 
-// The tests of a probe grid (lengths × depths × needles, in that nesting), ids 0, 1, …
-std::vector<SweepTest> buildNeedleGrid(const Tokenizer& tokenizer, const std::string& haystack,
-                                       const std::vector<Needle>& needles, const std::vector<int>& lengths,
-                                       const std::vector<double>& depths, const PromptOptions& options);
+// The tests of a probe grid (probeGrid order, ids 0, 1, …) with the prompts the probe would build.
+std::vector<SweepTest> buildNeedleGrid(const PreparedProbe& probe, const Tokenizer& tokenizer);
 
-// Throws UsageError before any generation if a method is unknown or needs scores that are missing.
+// Throws UsageError before any generation if a method needs scores that are missing, the scores'
+// shape is not the model's, or a budget does not exceed the window.
 SweepResults runBudgetSweep(Generator& engine, const Tokenizer& tokenizer, const std::vector<SweepTest>& tests,
                             const SweepConfig& config, const std::function<void(const SweepProgress&)>& progress = {},
                             std::stop_token stop = {});

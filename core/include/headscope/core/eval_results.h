@@ -3,6 +3,7 @@
 // method at a budget) with its metric value, KV bytes and time, in an HDF5 file written example
 // by example (layout: docs/eval_format.md), and the summary per dataset × method × budget with a
 // bootstrap 95 % interval. Value types only; HDF5 stays in core/session/.
+#include "headscope/core/allocation_method.h"
 #include "headscope/core/bootstrap_ci.h"
 
 #include <cstdint>
@@ -70,8 +71,9 @@ struct EvalManifest {
     uint64_t bootstrapSeed = 0;
 };
 
-// The configurations of methods × budgets ("full" once, first, whatever its position in `methods`).
-std::vector<EvalConfigKey> evalConfigs(const std::vector<std::string>& methods, const std::vector<int64_t>& budgets);
+// The configurations: "full" first when asked, then methods × budgets (method-major).
+std::vector<EvalConfigKey> evalConfigs(bool full, const std::vector<AllocationMethod>& methods,
+                                       const std::vector<int64_t>& budgets);
 
 // Builds a manifest: `fields` (a JSON object of run settings) plus format, version, configs,
 // examples_total, shard and bootstrap seed.

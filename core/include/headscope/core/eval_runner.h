@@ -5,6 +5,7 @@
 // (docs/eval_format.md). Torch-free: it drives a Generator (the LibTorch Engine, or a fake in
 // tests). Resume and --shard i/n as the probe has them; a stop request ends it between
 // generations and discards only the example in flight.
+#include "headscope/core/allocation_method.h"
 #include "headscope/core/allocator.h"
 #include "headscope/core/compression.h"
 #include "headscope/core/eval_data.h"
@@ -41,7 +42,8 @@ EvalPrompt buildEvalPrompt(const Tokenizer& tokenizer, const EvalExample& exampl
                            const EvalPromptOptions& options, int64_t maxLength);
 
 struct EvalRunConfig {
-    std::vector<std::string> methods;   // "full" and uniform | pyramid | adakv | headkv | dililazykv
+    bool full = true;                   // answer every example with the full cache too (first)
+    std::vector<AllocationMethod> methods;
     std::vector<int64_t> budgets;       // base capacities C (window included)
     AllocationParams params;            // window, beta, temp, …; baseCapacity is set per budget
     std::optional<ScoreMatrix> scores;  // needed by headkv and dililazykv

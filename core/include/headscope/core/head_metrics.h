@@ -41,6 +41,11 @@ inline constexpr int kReadOnlyHeadMetricCount = 13;
 bool isWriteMetric(HeadMetric metric);
 
 std::string_view headMetricName(HeadMetric metric);
+// What a menu or axis shows, e.g. "InfScore", "Distracted (mass share)".
+std::string_view headMetricLabel(HeadMetric metric);
+// The four attention categories in display order — diligent, distracted, subconscious, diffuse
+// peripheral — as counts, or as attention-mass shares.
+std::array<HeadMetric, 4> attentionCategoryMetrics(bool mass);
 // Accepts the names above; throws UsageError listing them otherwise.
 HeadMetric parseHeadMetric(std::string_view name);
 std::vector<HeadMetric> allHeadMetrics();

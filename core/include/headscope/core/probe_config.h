@@ -35,8 +35,11 @@ std::string syntheticHaystack(uint64_t seed, std::size_t minChars);
 
 // Context lengths: round(linspace(minLen, maxLen, intervals)), duplicates kept in order.
 std::vector<int> linspaceLengths(int minLen, int maxLen, int intervals);
-// "0.1,0.5,0.9" or "10,50,90" or "10%,50%" → fractions in [0, 1].
-std::vector<double> parseDepths(const std::string& text);
+// Auto: "0.1,0.5,0.9" or "10,50,90" or "10%,50%" → fractions in [0, 1] (percents when any value
+// exceeds 1 or carries '%'). Percent: every value is a percent (the GUI's "Depths (%)" field).
+// Errors quote the offending item.
+enum class DepthUnit { Auto, Percent };
+std::vector<double> parseDepths(const std::string& text, DepthUnit unit = DepthUnit::Auto);
 
 inline constexpr const char* kDiliLazyKVTemplate =
     "{context}Based on the content in the book, answer the question: {question}\nAnswer:";

@@ -6,7 +6,7 @@
 // Torch-free: it drives a Generator (the LibTorch Engine, or a fake in tests).
 #include "headscope/core/generator.h"
 #include "headscope/core/head_metrics.h"
-#include "headscope/core/probe_config.h"
+#include "headscope/core/probe_request.h"
 #include "headscope/core/session.h"
 
 #include <filesystem>
@@ -16,28 +16,6 @@
 #include <vector>
 
 namespace headscope {
-
-struct ProbeRunConfig {
-    std::vector<Needle> needles;
-    std::string haystackText;
-    std::string haystackDescription;  // recorded in the manifest
-    std::vector<int> lengths;
-    std::vector<double> depths;       // fractions
-    int topK = kDefaultTopKInfScore;
-    ScoringMode mode = ScoringMode::AllRows;
-    PromptOptions prompt;
-    int maxNewTokens = 32;
-    bool stopAtEos = true;
-    bool stopAtNewline = false;
-    bool stopAtAnswerLength = false;
-    bool storeSteps = true;           // per-step RowStats datasets
-    bool writeScores = true;          // the write-aware metrics (§1G): head writes and token readouts
-    std::vector<int> fullRowTests;    // test ids whose complete rows are stored (float16)
-    bool fullRowsForAll = false;      // … or every test
-    std::filesystem::path out;
-    bool resume = false;
-    int shardIndex = 0, shardCount = 1; // run tests i, i+n, i+2n, …
-};
 
 struct ProbeProgress {
     int done = 0;        // tests finished in this run (including errors)
@@ -59,11 +37,13 @@ class ProbeRunner {
 public:
     ProbeRunner(Generator& generator, const Tokenizer& tokenizer);
 
-    ProbeSummary run(const ProbeRunConfig& config, const std::function<void(const ProbeProgress&)>& progress = {},
+    // prepareProbe(request, tokenizer), then every test of the grid not yet in the session (and
+    // in this shard). Throws UsageError / LoadError before writing anything if the request is bad.
+    ProbeSummary run(const ProbeRequest& request, const std::function<void(const ProbeProgress&)>& progress = {},
                      std::stop_token stop = {});
 
-    // The manifest this runner writes for `config` (for tests and for resume checks).
-    SessionManifest manifestFor(const ProbeRunConfig& config) const;
+    // The manifest this runner writes for a prepared probe (for tests and for resume checks).
+    SessionManifest manifestFor(const PreparedProbe& probe) const;
 
 private:
     Generator& m_generator;

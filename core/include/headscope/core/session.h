@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace headscope {
@@ -74,6 +75,12 @@ struct SessionTest {
     double rouge1Recall = 0.0;   // ×100
     double qaF1 = 0.0;           // ×100
     TestHeadScores scores;       // per-test metrics (mean/sum over scored rows)
+
+    // The needle's [begin, end) in the prompt ids; absent when none was recorded (error tests).
+    std::optional<std::pair<int64_t, int64_t>> needleSpan() const
+    {
+        return spanEnd > spanStart ? std::optional(std::make_pair(spanStart, spanEnd)) : std::nullopt;
+    }
 };
 
 enum class Gate { None, Rouge1, QaF1 };
@@ -123,6 +130,7 @@ public:
     const std::filesystem::path& path() const;
     const SessionManifest& manifest() const;
     const std::vector<SessionTest>& tests() const; // complete tests only, by id
+    const SessionTest* test(int testId) const;     // null when there is no complete test with this id
     std::vector<StoredStep> steps(int testId) const; // read on demand
     // The token ids the model was fed for a test (read on demand). Throws FormatError when the
     // session has none for it (older sessions, error tests).
