@@ -1,5 +1,7 @@
 #include "eval_report.h"
 
+#include "headscope/core/eval_replay.h"
+
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
@@ -39,23 +41,17 @@ std::string evalSummaryJsonLine(const std::vector<EvalSummaryRow>& rows, const s
 
 void printDisagreements(const std::vector<EvalRecord>& records, int limit)
 {
-    int shown = 0;
-    for (const EvalRecord& r : records) {
-        const EvalOutcome* full = r.outcome({"full", 0});
-        if (!full)
-            continue;
-        for (const EvalOutcome& o : r.outcomes) {
-            if (o.config.isFull() || o.score == full->score)
-                continue;
-            if (shown++ == limit)
-                return;
-            std::printf("example %d%s  %s %.1f vs full %.1f\n  full: %s\n  %s: %s\n", r.index,
-                        r.dataset.empty() ? "" : (" (" + r.dataset + ")").c_str(), o.config.label().c_str(), o.score,
-                        full->score, full->prediction.substr(0, 160).c_str(), o.config.label().c_str(),
-                        o.prediction.substr(0, 160).c_str());
-        }
+    const std::vector<EvalDisagreement> found = evalDisagreements(records);
+    for (std::size_t i = 0; i < found.size() && static_cast<int>(i) < limit; ++i) {
+        const EvalRecord& r = records[found[i].record];
+        const EvalOutcome& o = r.outcomes[found[i].outcome];
+        const EvalOutcome& full = *r.outcome({"full", 0});
+        std::printf("example %d%s  %s %.1f vs full %.1f\n  full: %s\n  %s: %s\n", r.index,
+                    r.dataset.empty() ? "" : (" (" + r.dataset + ")").c_str(), o.config.label().c_str(), o.score,
+                    full.score, full.prediction.substr(0, 160).c_str(), o.config.label().c_str(),
+                    o.prediction.substr(0, 160).c_str());
     }
-    if (shown == 0)
+    if (found.empty())
         std::printf("no example where a compressed cache and the full cache score differently\n");
 }
 

@@ -8,7 +8,8 @@
 // measured in this run.
 //   usage: bench_write_score [--model DIR] [--needles FILE] [--lengths 512,1024]
 //                            [--depths 0,0.25,0.5,0.75,1] [--max-new-tokens 24] [--probe-seed 1]
-//                            [--test-seed 7] [--metric write_needle]
+//                            [--test-seed 7] [--metric write_needle] [--ks 1,2,4,8]
+// Step 2 is printed for both write metrics (write, write_needle); step 3 masks --metric's heads.
 #include "headscope/core/budget_sweep.h"
 #include "headscope/core/errors.h"
 #include "headscope/core/gates.h"
@@ -36,7 +37,7 @@ namespace {
 struct Args {
     std::filesystem::path model = HEADSCOPE_SOURCE_DIR "/resources/demo_model";
     std::filesystem::path needles = HEADSCOPE_SOURCE_DIR "/resources/demo_model/needles.jsonl";
-    std::string lengths = "512,1024", depths = "0,0.25,0.5,0.75,1", metric = "write_needle";
+    std::string lengths = "512,1024", depths = "0,0.25,0.5,0.75,1", metric = "write_needle", ks = "1,2,4,8";
     int maxNewTokens = 24;
     uint64_t probeSeed = 1, testSeed = 7;
 };
@@ -54,6 +55,7 @@ Args parse(int argc, char** argv)
         else if (k == "--probe-seed") a.probeSeed = std::stoull(v);
         else if (k == "--test-seed") a.testSeed = std::stoull(v);
         else if (k == "--metric") a.metric = v;
+        else if (k == "--ks") a.ks = v;
         else throw UsageError("bench_write_score: unknown option " + k);
     }
     return a;
@@ -150,33 +152,50 @@ int main(int argc, char** argv)
         const SessionAggregate inf = reader->aggregate(q);
         q.metric = writeMetric;
         const SessionAggregate write = reader->aggregate(q);
-        std::filesystem::remove(session);
         std::printf("model %s; probe: %d tests (%s tokens × depths %s × %zu needles), %d pass ROUGE-1 > 50, %.0f s\n\n",
                     a.model.string().c_str(), ps.testsWritten, a.lengths.c_str(), a.depths.c_str(), needles.size(),
                     inf.testsAccepted, ps.seconds);
 
-        // 2. Top heads and rank agreement.
+        // 2. Top heads and rank agreement, for both write metrics.
         const int H = inf.mean.heads;
-        const auto infOrder = ranking(inf.mean), writeOrder = ranking(write.mean);
-        std::vector<HeadRef> infTop, writeTop;
-        for (int i = 0; i < 8; ++i) {
-            infTop.push_back({infOrder[std::size_t(i)] / H, infOrder[std::size_t(i)] % H});
-            writeTop.push_back({writeOrder[std::size_t(i)] / H, writeOrder[std::size_t(i)] % H});
+        const auto top8 = [H](const std::vector<int>& order) {
+            std::vector<HeadRef> top;
+            for (int i = 0; i < 8; ++i)
+                top.push_back({order[std::size_t(i)] / H, order[std::size_t(i)] % H});
+            return top;
+        };
+        const auto infOrder = ranking(inf.mean);
+        const std::vector<HeadRef> infTop = top8(infOrder);
+        std::printf("1. top-8 heads\n   %-13s %s\n", "InfScore", names(infTop).c_str());
+        std::vector<int> writeOrder;
+        for (const HeadMetric m : {HeadMetric::Write, HeadMetric::WriteNeedle}) {
+            q.metric = m;
+            const SessionAggregate agg = m == writeMetric ? write : reader->aggregate(q);
+            const auto order = ranking(agg.mean);
+            if (m == writeMetric)
+                writeOrder = order;
+            const std::vector<HeadRef> top = top8(order);
+            int overlap = 0;
+            for (const HeadRef& h : top)
+                overlap += std::find(infTop.begin(), infTop.end(), h) != infTop.end();
+            const std::string name(headMetricName(m));
+            std::printf("   %-13s %s\n", name.c_str(), names(top).c_str());
+            std::printf("   %-13s overlap with InfScore's top-8: %d of 8; Spearman rank correlation over all %zu heads "
+                        "%.3f\n",
+                        "", overlap, inf.mean.values.size(), spearman(inf.mean.values, agg.mean.values));
+            std::printf("   %-13s values of its top-8 (logits):", "");
+            for (int i = 0; i < 8; ++i)
+                std::printf(" %.3f", agg.mean.values[std::size_t(order[std::size_t(i)])]);
+            std::printf("\n   %-13s the same heads' InfScore:     ", "");
+            for (int i = 0; i < 8; ++i)
+                std::printf(" %.3f", inf.mean.values[std::size_t(order[std::size_t(i)])]);
+            std::printf("\n");
         }
-        int overlap = 0;
-        for (const HeadRef& h : writeTop)
-            overlap += std::find(infTop.begin(), infTop.end(), h) != infTop.end();
-        std::printf("1. top-8 heads\n   InfScore      %s\n   %-13s %s\n", names(infTop).c_str(), a.metric.c_str(),
-                    names(writeTop).c_str());
-        std::printf("   overlap %d of 8; Spearman rank correlation over all %zu heads %.3f\n", overlap,
-                    inf.mean.values.size(), spearman(inf.mean.values, write.mean.values));
-        std::printf("   %s of the top-8 by %s (logits):", a.metric.c_str(), a.metric.c_str());
-        for (int i = 0; i < 8; ++i)
-            std::printf(" %.3f", write.mean.values[std::size_t(writeOrder[std::size_t(i)])]);
-        std::printf("\n   the same heads' InfScore:         ");
-        for (int i = 0; i < 8; ++i)
-            std::printf(" %.3f", inf.mean.values[std::size_t(writeOrder[std::size_t(i)])]);
-        std::printf("\n\n");
+        if (writeOrder.empty())
+            throw UsageError("bench_write_score: --metric must be write or write_needle");
+        std::printf("\n");
+
+        std::filesystem::remove(session);
 
         // 3. Masking on a fresh grid.
         ProbeRequest grid = probe;
@@ -198,11 +217,12 @@ int main(int argc, char** argv)
         std::printf("2. needle accuracy (%% of %zu tests, haystack seed %llu) with the top-k heads masked\n",
                     tests.size(), static_cast<unsigned long long>(a.testSeed));
         std::printf("   no heads masked %6.1f\n   %-14s", accuracy({}), "k");
-        for (int k : {1, 2, 4, 8})
+        const std::vector<int> ks = ints(a.ks);
+        for (int k : ks)
             std::printf(" %6d", k);
-        for (const auto* order : {&infOrder, &writeOrder}) {
+        for (const std::vector<int>* order : {&infOrder, static_cast<const std::vector<int>*>(&writeOrder)}) {
             std::printf("\n   %-14s", order == &infOrder ? "InfScore" : a.metric.c_str());
-            for (int k : {1, 2, 4, 8}) {
+            for (int k : ks) {
                 std::vector<HeadRef> heads;
                 for (int i = 0; i < k; ++i)
                     heads.push_back({(*order)[std::size_t(i)] / H, (*order)[std::size_t(i)] % H});

@@ -48,6 +48,12 @@ std::string manifestFields(const EvalRunConfig& c)
     j["temp"] = c.params.temp;
     j["floor_alpha"] = c.params.adaFloorAlpha;
     j["compression"] = c.compression.describe();
+    // The same settings field by field, so one configuration can be rebuilt later (eval_replay.h).
+    j["selection"] = {{"pooling", poolingName(c.compression.pooling)},
+                      {"kernel", c.compression.poolingKernel},
+                      {"layout", cacheLayoutName(c.compression.layout)},
+                      {"score_aggregation", groupAggregationName(c.compression.scoreAggregation)},
+                      {"capacity_aggregation", groupAggregationName(c.compression.capacityAggregation)}};
     j["scores"] = c.scores ? c.scores->provenance : std::string();
     j["template"] = c.prompt.promptTemplate ? *c.prompt.promptTemplate : std::string();
     j["chat"] = c.prompt.chat;

@@ -39,6 +39,7 @@ public:
 
     // The scores the score-driven methods use; an empty matrix leaves only uniform/pyramid.
     void setScores(const ScoreMatrix& scores);
+    const ScoreMatrix& scores() const { return m_scores; }
     void setModelDims(const ModelDims& dims);
     // Forgets the model shape: layers and heads follow the scores again.
     void clearModelDims();
