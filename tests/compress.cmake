@@ -12,6 +12,12 @@ headscope_add_qt_test(tst_cli_compress SOURCES compress/tst_cli_compress.cpp
 add_dependencies(tst_cli_compress headscope-cli)
 headscope_add_qt_test(tst_budget_sweep SOURCES compress/tst_budget_sweep.cpp
                       LIBS headscope::engine Qt6::Core LABELS engine)
+headscope_add_qt_test(tst_cached_keys SOURCES compress/tst_cached_keys.cpp
+                      LIBS headscope::engine headscope_test_reference ${TORCH_LIBRARIES} Qt6::Core LABELS engine)
+target_include_directories(tst_cached_keys PRIVATE ${CMAKE_SOURCE_DIR}/core/engine ${CMAKE_SOURCE_DIR}/tests)
+headscope_add_qt_test(tst_cli_families SOURCES compress/tst_cli_families.cpp
+                      LIBS headscope::core Qt6::Core LABELS cli)
+add_dependencies(tst_cli_families headscope-cli)
 # The comparison's and the sweep's orchestration on a scripted FakeGenerator: no model, no LibTorch.
 headscope_add_qt_test(tst_comparison_runs SOURCES compress/tst_comparison_runs.cpp LIBS headscope::core Qt6::Core)
 headscope_add_qt_test(tst_sweep_runs SOURCES compress/tst_sweep_runs.cpp LIBS headscope::core Qt6::Core)

@@ -12,6 +12,8 @@ set_tests_properties(tst_tokenizer_parity PROPERTIES FIXTURES_REQUIRED tokenizer
 headscope_add_qt_test(tst_tokenizer SOURCES tokenizer/tst_tokenizer.cpp LIBS headscope::core Qt6::Core LABELS tokenizer)
 set_tests_properties(tst_tokenizer PROPERTIES FIXTURES_REQUIRED tokenizers)
 
+# Invalid UTF-8 text (found by fuzzing); a byte-level tokenizer written by the test, no download.
+headscope_add_qt_test(tst_tokenizer_input SOURCES tokenizer/tst_tokenizer_input.cpp LIBS headscope::core Qt6::Core)
 # White-box: the steps of the pipeline (core/tokenizer's private headers). No real files needed.
 headscope_add_qt_test(tst_tokenizer_pipeline SOURCES tokenizer/tst_tokenizer_pipeline.cpp LIBS headscope::core Qt6::Core)
 target_include_directories(tst_tokenizer_pipeline PRIVATE ${CMAKE_SOURCE_DIR}/core)

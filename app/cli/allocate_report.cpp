@@ -3,6 +3,8 @@
 // (docs/algorithms.md decision (g): always show both baselines).
 #include "allocate_report.h"
 
+#include "headscope/core/model_config.h"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -16,13 +18,13 @@ namespace {
 struct LayerRow {
     int64_t minCap = 0, maxCap = 0, tokens = 0, bytes = -1;
     double meanCap = 0;
+    int64_t slidingWindow = 0; // local layer: its window
 };
 
 std::vector<LayerRow> layerRows(const AllocateReportInput& in, const MemoryEstimate* gqa)
 {
     const BudgetPlan& p = *in.plan;
     std::vector<LayerRow> rows(static_cast<std::size_t>(p.layers));
-    const int64_t win = in.contextLength ? std::min<int64_t>(p.window, *in.contextLength) : p.window;
     for (int l = 0; l < p.layers; ++l) {
         LayerRow& r = rows[static_cast<std::size_t>(l)];
         r.minCap = p.at(l, 0);
@@ -32,8 +34,9 @@ std::vector<LayerRow> layerRows(const AllocateReportInput& in, const MemoryEstim
             r.minCap = std::min(r.minCap, p.at(l, h));
             r.maxCap = std::max(r.maxCap, p.at(l, h));
             sum += p.at(l, h);
-            r.tokens += p.keptSelected(l, h, in.contextLength) + win;
+            r.tokens += p.heldTokens(l, h, in.contextLength, in.dims ? in.dims->layerWindow(l) : 0);
         }
+        r.slidingWindow = in.dims ? in.dims->layerWindow(l) : 0;
         r.meanCap = static_cast<double>(sum) / p.heads;
         if (gqa) r.bytes = gqa->layerBytes[static_cast<std::size_t>(l)];
     }
@@ -81,6 +84,8 @@ void printAllocateTable(std::ostream& os, const AllocateReportInput& in)
             std::snprintf(line, sizeof line, " %17lld", static_cast<long long>(r.bytes));
             os << line;
         }
+        if (r.slidingWindow > 0)
+            os << "  local, window " << r.slidingWindow;
         os << "\n";
     }
     const int64_t logical = p.logicalTokens(in.contextLength);
@@ -101,6 +106,16 @@ void printAllocateTable(std::ostream& os, const AllocateReportInput& in)
         if (est.gqa->fullCacheBytes > 0)
             os << "  full cache: " << est.gqa->fullCacheBytes << " bytes (" << mib(est.gqa->fullCacheBytes) << "); gqa plan = "
                << 100.0 * static_cast<double>(est.gqa->totalBytes) / static_cast<double>(est.gqa->fullCacheBytes) << "%\n";
+    }
+    if (est.gqa && in.dims && !in.dims->slidingWindows.empty()) {
+        std::vector<int64_t> local;
+        for (int l = 0; l < p.layers; ++l)
+            if (in.dims->layerWindow(l) > 0) local.push_back(l);
+        os << "local layers " << layerRangesText(local) << " hold at most their sliding window - 1 prompt tokens; "
+           << est.gqa->beyondWindowTokens << " tokens of this plan (gqa heads) lie beyond those windows and are not held";
+        const int64_t planned = est.gqa->storedTokens + est.gqa->beyondWindowTokens;
+        if (planned > 0) os << " (" << 100.0 * static_cast<double>(est.gqa->beyondWindowTokens) / static_cast<double>(planned) << "% of the plan)";
+        os << "\n";
     }
     for (const auto& w : in.warnings) os << "warning: " << w << "\n";
     if (!in.outPath.empty()) os << "wrote " << in.outPath << "\n";
@@ -124,6 +139,7 @@ void printAllocateJson(std::ostream& os, const AllocateReportInput& in)
     for (const LayerRow& r : layerRows(in, est.gqa ? &*est.gqa : nullptr)) {
         nlohmann::ordered_json row = {{"min", r.minCap}, {"mean", r.meanCap}, {"max", r.maxCap}, {"tokens", r.tokens}};
         if (r.bytes >= 0) row["bytes_gqa"] = r.bytes;
+        if (r.slidingWindow > 0) row["sliding_window"] = r.slidingWindow;
         rows.push_back(row);
     }
     j["per_layer"] = rows;
@@ -133,6 +149,7 @@ void printAllocateJson(std::ostream& os, const AllocateReportInput& in)
             bytes[cacheLayoutName(e->layout)] = {{"total", e->totalBytes}, {"metadata", e->metadataBytes}, {"padding", e->paddingBytes}};
         j["bytes"] = bytes;
         if (est.gqa->fullCacheBytes > 0) j["full_cache_bytes"] = est.gqa->fullCacheBytes;
+        j["beyond_window_tokens_gqa"] = est.gqa->beyondWindowTokens;
     }
     auto caps = nlohmann::ordered_json::array();
     for (int l = 0; l < p.layers; ++l) {

@@ -64,6 +64,7 @@ int runAllocate(const std::vector<std::string>& args)
     if (p.optional("context-length")) params.promptLength = p.intValue("context-length");
 
     std::optional<int> layers, heads, kvHeads, headDim;
+    std::vector<int64_t> slidingWindows; // local layers' windows, from --model
     if (auto model = p.optional("model")) {
         std::filesystem::path config = *model;
         if (std::filesystem::is_directory(config)) config /= "config.json";
@@ -72,6 +73,7 @@ int runAllocate(const std::vector<std::string>& args)
         heads = static_cast<int>(cfg.numHeads);
         kvHeads = static_cast<int>(cfg.numKvHeads);
         headDim = static_cast<int>(cfg.headDim);
+        slidingWindows = modelDims(cfg).slidingWindows;
     }
     if (p.optional("layers")) layers = p.intValue("layers");
     if (p.optional("heads")) heads = p.intValue("heads");
@@ -120,7 +122,10 @@ int runAllocate(const std::vector<std::string>& args)
     } else if (granularity != "query") {
         throw UsageError("--granularity expects query or kv, got '" + granularity + "'");
     }
-    if (kvHeads && headDim) plan.model = ModelDims{*layers, *heads, *kvHeads, *headDim};
+    if (kvHeads && headDim) {
+        plan.model = ModelDims{*layers, *heads, *kvHeads, *headDim, {}};
+        if (static_cast<int>(slidingWindows.size()) == *layers) plan.model->slidingWindows = slidingWindows;
+    }
 
     AllocateReportInput report;
     report.plan = &plan;

@@ -8,6 +8,7 @@
 
 #include "headscope/core/budget_file.h"
 #include "headscope/core/comparison.h"
+#include "headscope/core/compression.h"
 #include "headscope/core/errors.h"
 #include "headscope/core/session.h"
 #include "headscope/engine/engine.h"
@@ -167,12 +168,33 @@ int runCompare(const std::vector<std::string>& args)
     Engine engine;
     engine.load(modelDir, loadOptionsFromArgs(p));
     const Comparison c = compareGeneration(engine, request);
+    // Local layers hold at most their window: what the plan gave them beyond it is reported.
+    const ModelConfig& config = engine.config();
+    std::optional<int64_t> beyondWindows;
+    if (config.hasSlidingLayers()) {
+        const CompressionSpec& cs = *request.compression;
+        beyondWindows = estimateMemory(cs.plan, modelDims(config), cs.layout, KvDtype::F32,
+                                       static_cast<int64_t>(request.promptIds.size()), cs.capacityAggregation)
+                            .beyondWindowTokens;
+    }
     if (p.has("json")) {
         auto j = toJson(c, tokenizer);
+        if (beyondWindows)
+            j["beyond_window_tokens"] = *beyondWindows;
         j["device"] = engine.deviceDescription();
         std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     } else {
         printText(c, tokenizer);
+        if (beyondWindows) {
+            std::vector<int64_t> local;
+            for (int64_t l = 0; l < config.numLayers; ++l)
+                if (config.layerWindow(l) > 0)
+                    local.push_back(l);
+            std::printf("local layers  %s (window %lld) hold at most window - 1 prompt tokens; %lld tokens of the "
+                        "plan lie beyond the windows and are not held\n",
+                        layerRangesText(local).c_str(), static_cast<long long>(config.slidingWindow.value_or(0)),
+                        static_cast<long long>(*beyondWindows));
+        }
         std::printf("device        %s\n", engine.deviceDescription().c_str());
     }
     return 0;

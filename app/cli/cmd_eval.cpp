@@ -67,10 +67,8 @@ void exportIfAsked(const ArgParser& p, const std::vector<EvalRecord>& records, c
     if (!p.has("export-kvpress"))
         return;
     std::string model = p.optional("kvpress-model").value_or("");
-    if (model.empty()) {
-        const auto j = nlohmann::json::parse(manifest.json);
-        model = kvpressModelName(j.value("model", "model"));
-    }
+    if (model.empty())
+        model = kvpressModelName(manifest.model.empty() ? std::string("model") : manifest.model);
     const auto folders = exportKvpress(records, manifest.configs, p.value("export-kvpress"), model);
     std::fprintf(stderr, "eval: wrote %zu kvpress result folders under %s\n", folders.size(),
                  p.value("export-kvpress").c_str());

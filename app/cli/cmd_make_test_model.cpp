@@ -7,20 +7,42 @@
 #include "headscope/core/errors.h"
 
 #include <iostream>
+#include <sstream>
 
 namespace headscope::cli {
 
 namespace {
 
-Architecture parseArch(const std::string& s)
+std::vector<LayerType> parseLayerTypes(const std::string& text)
 {
-    if (s == "llama")
-        return Architecture::Llama;
-    if (s == "mistral")
-        return Architecture::Mistral;
-    if (s == "qwen2")
-        return Architecture::Qwen2;
-    throw UsageError("--arch: expected llama, mistral or qwen2, got '" + s + "'");
+    std::vector<LayerType> out;
+    std::stringstream in(text);
+    std::string item;
+    while (std::getline(in, item, ',')) {
+        if (item == "sliding" || item == "s")
+            out.push_back(LayerType::Sliding);
+        else if (item == "full" || item == "f")
+            out.push_back(LayerType::Full);
+        else
+            throw UsageError("--layer-types: expected a comma-separated list of sliding|full, got '" + item + "'");
+    }
+    return out;
+}
+
+// Longrope factor tables for a test model: short factors near 1, long ones growing to 4 along
+// the frequencies, switching at 64 positions so a short prompt exercises both.
+RopeScaling testLongRope(int64_t rotaryDim)
+{
+    RopeScaling s;
+    s.type = RopeScalingType::LongRope;
+    s.originalMaxPositionEmbeddings = 64;
+    const int64_t half = rotaryDim / 2;
+    for (int64_t i = 0; i < half; ++i) {
+        const double t = half > 1 ? static_cast<double>(i) / static_cast<double>(half - 1) : 0.0;
+        s.shortFactor.push_back(1.0 + 0.25 * t);
+        s.longFactor.push_back(1.0 + 3.0 * t);
+    }
+    return s;
 }
 
 } // namespace
@@ -28,7 +50,7 @@ Architecture parseArch(const std::string& s)
 int runMakeTestModel(const std::vector<std::string>& args)
 {
     ArgParser p("make-test-model", "Write a random-weight checkpoint (config.json + safetensors) in HF layout.");
-    p.option("arch", "llama|mistral|qwen2", "architecture", true)
+    p.option("arch", "llama|mistral|qwen2|qwen3|gemma2|gemma3|phi3", "architecture", true)
         .option("layers", "N", "decoder layers", true)
         .option("hidden", "H", "hidden size", true)
         .option("heads", "A", "query heads", true)
@@ -42,15 +64,24 @@ int runMakeTestModel(const std::vector<std::string>& args)
         .option("dtype", "f32|bf16|f16", "stored dtype", false, "f32")
         .option("head-dim", "D", "head dimension (default hidden / heads)")
         .option("rope-theta", "T", "RoPE base", false, "10000")
-        .option("rope-scaling", "none|linear|llama3", "RoPE scaling type (factor 8 for llama3, 2 for linear)", false, "none")
-        .option("sliding-window", "W", "sliding window (mistral)")
+        .option("rope-scaling", "none|linear|llama3|longrope",
+                "RoPE scaling (llama3: factor 8; linear: 2; longrope: factor tables switching at 64 positions)", false,
+                "none")
+        .option("partial-rotary", "F", "RoPE on the first int(head_dim × F) dims only (phi3)", false, "1")
+        .option("sliding-window", "W", "sliding window of the sliding layers (mistral, qwen, gemma, phi3)")
+        .option("layer-types", "LIST", "which layers slide, e.g. sliding,full,sliding,full (default: the family's)")
+        .option("attn-softcap", "C", "attention-logit soft-cap (gemma; default the family's)")
+        .option("final-softcap", "C", "final-logit soft-cap (gemma; default the family's)")
+        .option("query-pre-attn-scalar", "S", "scores × S^-1/2 (gemma; default the family's)")
+        .option("local-rope-theta", "T", "RoPE base of sliding layers (gemma3 rope_local_base_freq)")
+        .flag("multimodal", "gemma3: the Gemma3ForConditionalGeneration layout with a stand-in vision tower")
         .option("seed", "S", "random seed", true)
         .option("out", "DIR", "output directory", true)
         .note("One of --tokenizer, --vocab or --byte-tokenizer is required.");
     if (!p.parse(args))
         return 0;
     TestModelSpec spec;
-    spec.architecture = parseArch(p.value("arch"));
+    spec.architecture = parseArchitectureLabel(p.value("arch"));
     spec.layers = p.intValue("layers");
     spec.hidden = p.intValue("hidden");
     spec.heads = p.intValue("heads");
@@ -77,6 +108,7 @@ int runMakeTestModel(const std::vector<std::string>& args)
     if (p.has("head-dim"))
         spec.headDim = p.intValue("head-dim");
     spec.ropeTheta = p.doubleValue("rope-theta");
+    spec.partialRotaryFactor = p.doubleValue("partial-rotary");
     const std::string scaling = p.value("rope-scaling");
     if (scaling == "llama3") {
         spec.ropeScaling.type = RopeScalingType::Llama3;
@@ -85,11 +117,25 @@ int runMakeTestModel(const std::vector<std::string>& args)
     } else if (scaling == "linear") {
         spec.ropeScaling.type = RopeScalingType::Linear;
         spec.ropeScaling.factor = 2.0;
+    } else if (scaling == "longrope") {
+        const int64_t headDim = spec.headDim.value_or(spec.hidden / spec.heads);
+        spec.ropeScaling = testLongRope(static_cast<int64_t>(static_cast<double>(headDim) * spec.partialRotaryFactor));
     } else if (scaling != "none") {
-        throw UsageError("--rope-scaling: expected none, linear or llama3, got '" + scaling + "'");
+        throw UsageError("--rope-scaling: expected none, linear, llama3 or longrope, got '" + scaling + "'");
     }
     if (p.has("sliding-window"))
         spec.slidingWindow = p.intValue("sliding-window");
+    if (p.has("layer-types"))
+        spec.layerTypes = parseLayerTypes(p.value("layer-types"));
+    if (p.has("attn-softcap"))
+        spec.attnLogitSoftcap = p.doubleValue("attn-softcap");
+    if (p.has("final-softcap"))
+        spec.finalLogitSoftcap = p.doubleValue("final-softcap");
+    if (p.has("query-pre-attn-scalar"))
+        spec.queryPreAttnScalar = p.doubleValue("query-pre-attn-scalar");
+    if (p.has("local-rope-theta"))
+        spec.localRopeTheta = p.doubleValue("local-rope-theta");
+    spec.multimodal = p.has("multimodal");
     spec.seed = static_cast<uint64_t>(std::stoull(p.value("seed")));
     writeTestModel(spec, p.value("out"));
     std::cout << "wrote " << p.value("out") << "\n";

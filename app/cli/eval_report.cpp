@@ -33,10 +33,9 @@ void printEvalSummary(const std::vector<EvalSummaryRow>& rows)
 
 std::string evalSummaryJsonLine(const std::vector<EvalSummaryRow>& rows, const std::string& out)
 {
-    nlohmann::ordered_json j;
-    j["summary"] = nlohmann::ordered_json::parse(evalSummaryToJson(rows));
-    j["out"] = out;
-    return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+    // The summary is JSON text already; it is spliced in rather than parsed again.
+    return "{\"summary\": " + evalSummaryToJson(rows) + ", \"out\": " +
+           nlohmann::json(out).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "}";
 }
 
 void printDisagreements(const std::vector<EvalRecord>& records, int limit)

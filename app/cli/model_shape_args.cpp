@@ -4,8 +4,6 @@
 #include "headscope/core/file_read.h"
 #include "headscope/core/model_config.h"
 
-#include <nlohmann/json.hpp>
-
 #include <filesystem>
 
 namespace headscope::cli {
@@ -42,11 +40,8 @@ ModelShapeArgs modelShapeFromArgs(const ArgParser& p)
         s.layers = static_cast<int>(shape.layers);
         s.queryHeads = static_cast<int>(shape.queryHeads);
         s.kvHeads = static_cast<int>(shape.kvHeads);
-        if (s.modelName.empty()) {
-            const auto j = nlohmann::json::parse(s.configText, nullptr, false);
-            if (j.is_object() && j.contains("_name_or_path") && j["_name_or_path"].is_string())
-                s.modelName = j["_name_or_path"].get<std::string>();
-        }
+        if (s.modelName.empty())
+            s.modelName = shape.nameOrPath;
     }
     if (p.has("layers"))
         s.layers = p.intValue("layers");

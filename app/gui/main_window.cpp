@@ -276,14 +276,17 @@ void MainWindow::onDocumentOpened(const std::shared_ptr<const OpenedDocument>& d
     m_filterDock->setVisible(session != nullptr);
     if (!m_engine->checkpoint()) { // a loaded model's shape wins over the document's
         if (session && session->kvHeads() > 0 && session->headDim() > 0)
-            m_budget->setModelDims({session->layers(), session->heads(), session->kvHeads(), session->headDim()});
+            m_budget->setModelDims(
+                {session->layers(), session->heads(), session->kvHeads(), session->headDim(), session->layerWindows()});
         else if (!session)
             m_budget->clearModelDims();
     }
-    if (session)
-        m_filters->setSource(session); // emits scoreSetChanged → showScoreSet
-    else
+    if (session) {
+        m_scores->setLayerWindows(session->layerWindows()); // the heatmap marks local layers
+        m_filters->setSource(session);                      // emits scoreSetChanged → showScoreSet
+    } else {
         showScoreSet(doc->scores);
+    }
     if (doc->addedMetric) {
         m_scores->setMetric(*doc->addedMetric);
         setSourceText(doc->scores.source);
@@ -330,8 +333,9 @@ void MainWindow::onCheckpointLoaded(const std::shared_ptr<const CheckpointInfo>&
     m_modelCard->setModel(info->config, QString::fromLatin1(arch.data(), static_cast<qsizetype>(arch.size())),
                           info->directory, info->storedDtype, info->config.parameterCount(), info->weightBytes);
     const ModelConfig& c = info->config;
-    m_budget->setModelDims({static_cast<int>(c.numLayers), static_cast<int>(c.numHeads),
-                            static_cast<int>(c.numKvHeads), static_cast<int>(c.headDim)});
+    m_budget->setModelDims(modelDims(c));
+    if (!m_filters->source()) // an open session's own model decides its heatmap's labels
+        m_scores->setLayerWindows(modelDims(c).slidingWindows);
     m_tabs->setCurrentWidget(m_modelCard);
     updateStatus();
 }

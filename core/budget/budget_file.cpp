@@ -4,8 +4,10 @@
 #include "headscope/core/file_read.h"
 
 #include "headscope/core/allocation_method.h"
+#include "common/json_input.h"
 #include "headscope/core/errors.h"
-#include "headscope/core/score_file.h" // writeTextFile
+#include "headscope/core/model_config.h" // kMaxModel*
+#include "headscope/core/score_file.h"   // writeTextFile
 
 #include <nlohmann/json.hpp>
 
@@ -39,17 +41,25 @@ std::string granularityName(HeadGranularity g)
     throw FormatError(withFile("budget key '" + key + "': expected " + expected + ", found " + found, source));
 }
 
+bool inRange(const Json& v, int64_t minValue, int64_t maxValue)
+{
+    return v.is_number_integer() && !(v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(INT64_MAX)) &&
+           v.get<int64_t>() >= minValue && v.get<int64_t>() <= maxValue;
+}
+
 const Json& require(const Json& obj, const std::string& key, const std::string& source, const std::string& expected)
 {
     if (!obj.contains(key)) fail(source, key, expected, Json(Json::value_t::discarded));
     return obj.at(key);
 }
 
-int64_t requireInt(const Json& obj, const std::string& key, const std::string& source, int64_t minValue)
+// An integer in [minValue, maxValue]; the bounds are the model limits (model_config.h), so a
+// plan is never sized, summed or narrowed to int from a number no model has.
+int64_t requireInt(const Json& obj, const std::string& key, const std::string& source, int64_t minValue, int64_t maxValue)
 {
-    const std::string expected = "an integer >= " + std::to_string(minValue);
+    const std::string expected = "an integer in [" + std::to_string(minValue) + ", " + std::to_string(maxValue) + "]";
     const Json& v = require(obj, key, source, expected);
-    if (!v.is_number_integer() || v.get<int64_t>() < minValue) fail(source, key, expected, v);
+    if (!inRange(v, minValue, maxValue)) fail(source, key, expected, v);
     return v.get<int64_t>();
 }
 
@@ -74,7 +84,10 @@ std::string budgetPlanToJson(const BudgetPlan& plan)
     if (plan.model) {
         const ModelDims& m = *plan.model;
         out += "  \"model\": {\"layers\": " + std::to_string(m.layers) + ", \"query_heads\": " + std::to_string(m.queryHeads)
-               + ", \"kv_heads\": " + std::to_string(m.kvHeads) + ", \"head_dim\": " + std::to_string(m.headDim) + "},\n";
+               + ", \"kv_heads\": " + std::to_string(m.kvHeads) + ", \"head_dim\": " + std::to_string(m.headDim);
+        if (!m.slidingWindows.empty())
+            out += ", \"sliding_windows\": " + Json(m.slidingWindows).dump();
+        out += "},\n";
     }
     out += "  \"granularity\": \"" + granularityName(plan.granularity) + "\",\n";
     if (plan.groupAggregation)
@@ -96,16 +109,11 @@ std::string budgetPlanToJson(const BudgetPlan& plan)
 
 BudgetPlan parseBudgetPlan(std::string_view text, const std::string& source)
 {
-    Json root;
-    try {
-        root = Json::parse(text.begin(), text.end());
-    } catch (const Json::exception& e) {
-        throw FormatError(withFile(std::string("invalid JSON in budget file: ") + e.what(), source));
-    }
-    if (!root.is_object()) fail(source, "<root>", "a JSON object", root);
+    Json root = json_input::parse(text, source);
+    json_input::requireObject(root, source, "a budget file");
     const Json& format = require(root, "format", source, "\"headscope-budget\"");
     if (format != "headscope-budget") fail(source, "format", "\"headscope-budget\"", format);
-    const int64_t version = requireInt(root, "version", source, 1);
+    const int64_t version = requireInt(root, "version", source, 1, INT32_MAX);
     if (version != kBudgetFormatVersion) fail(source, "version", std::to_string(kBudgetFormatVersion), root["version"]);
 
     BudgetPlan plan;
@@ -140,18 +148,27 @@ BudgetPlan parseBudgetPlan(std::string_view text, const std::string& source)
         if (!root["provenance"].is_string()) fail(source, "provenance", "a string", root["provenance"]);
         plan.provenance = root["provenance"].get<std::string>();
     }
-    plan.window = static_cast<int>(requireInt(root, "window", source, 0));
-    plan.layers = static_cast<int>(requireInt(root, "layers", source, 1));
-    plan.heads = static_cast<int>(requireInt(root, "heads", source, 1));
+    plan.window = static_cast<int>(requireInt(root, "window", source, 0, kMaxModelPositions));
+    plan.layers = static_cast<int>(requireInt(root, "layers", source, 1, kMaxModelLayers));
+    plan.heads = static_cast<int>(requireInt(root, "heads", source, 1, kMaxModelHeads));
 
     if (root.contains("model")) {
         const Json& m = root["model"];
         if (!m.is_object()) fail(source, "model", "an object", m);
         ModelDims dims;
-        dims.layers = static_cast<int>(requireInt(m, "layers", source + "#model", 1));
-        dims.queryHeads = static_cast<int>(requireInt(m, "query_heads", source + "#model", 1));
-        dims.kvHeads = static_cast<int>(requireInt(m, "kv_heads", source + "#model", 1));
-        dims.headDim = static_cast<int>(requireInt(m, "head_dim", source + "#model", 1));
+        dims.layers = static_cast<int>(requireInt(m, "layers", source + "#model", 1, kMaxModelLayers));
+        dims.queryHeads = static_cast<int>(requireInt(m, "query_heads", source + "#model", 1, kMaxModelHeads));
+        dims.kvHeads = static_cast<int>(requireInt(m, "kv_heads", source + "#model", 1, kMaxModelHeads));
+        dims.headDim = static_cast<int>(requireInt(m, "head_dim", source + "#model", 1, kMaxModelHeadDim));
+        if (auto sw = m.find("sliding_windows"); sw != m.end()) {
+            if (!sw->is_array() || static_cast<int64_t>(sw->size()) != dims.layers)
+                fail(source, "model.sliding_windows", "a list of " + std::to_string(dims.layers) + " windows (0 = full)", *sw);
+            for (const Json& w : *sw) {
+                if (!w.is_number_integer() || w.get<int64_t>() < 0)
+                    fail(source, "model.sliding_windows", "non-negative integers", *sw);
+                dims.slidingWindows.push_back(w.get<int64_t>());
+            }
+        }
         if (dims.layers != plan.layers) fail(source, "model.layers", std::to_string(plan.layers) + " (= layers)", m["layers"]);
         const int expectedHeads = plan.granularity == HeadGranularity::QueryHead ? dims.queryHeads : dims.kvHeads;
         if (expectedHeads != plan.heads)
@@ -170,8 +187,9 @@ BudgetPlan parseBudgetPlan(std::string_view text, const std::string& source)
         if (!row.is_array() || row.size() != static_cast<std::size_t>(plan.heads))
             fail(source, key, std::to_string(plan.heads) + " non-negative integers", row);
         for (std::size_t h = 0; h < row.size(); ++h) {
-            if (!row[h].is_number_integer() || row[h].get<int64_t>() < 0)
-                fail(source, key + "[" + std::to_string(h) + "]", "a non-negative integer", row[h]);
+            if (!inRange(row[h], 0, kMaxModelPositions))
+                fail(source, key + "[" + std::to_string(h) + "]",
+                     "an integer in [0, " + std::to_string(kMaxModelPositions) + "]", row[h]);
             plan.capacities.push_back(row[h].get<int64_t>());
         }
     }

@@ -32,8 +32,12 @@ GroupAggregation parseGroupAggregation(const std::string& name)
 
 ModelDims modelDims(const ModelConfig& config)
 {
-    return ModelDims{static_cast<int>(config.numLayers), static_cast<int>(config.numHeads),
-                     static_cast<int>(config.numKvHeads), static_cast<int>(config.headDim)};
+    ModelDims dims{static_cast<int>(config.numLayers), static_cast<int>(config.numHeads),
+                   static_cast<int>(config.numKvHeads), static_cast<int>(config.headDim), {}};
+    if (config.hasSlidingLayers())
+        for (int64_t l = 0; l < config.numLayers; ++l)
+            dims.slidingWindows.push_back(config.layerWindow(l));
+    return dims;
 }
 
 std::string cacheLayoutName(CacheLayout layout)
@@ -83,6 +87,16 @@ int64_t BudgetPlan::logicalTokens(std::optional<int64_t> contextLength) const
     for (int l = 0; l < layers; ++l)
         for (int h = 0; h < heads; ++h) total += keptSelected(l, h, contextLength) + win;
     return total;
+}
+
+int64_t BudgetPlan::heldTokens(int layer, int head, std::optional<int64_t> contextLength, int64_t slidingWindow) const
+{
+    const int64_t win = contextLength ? std::min<int64_t>(window, *contextLength) : window;
+    const int64_t planned = keptSelected(layer, head, contextLength) + win;
+    if (slidingWindow <= 0)
+        return planned;
+    const int64_t visible = contextLength ? std::min(slidingWindow - 1, *contextLength) : slidingWindow - 1;
+    return std::min(planned, visible);
 }
 
 int64_t BudgetPlan::totalCapacity() const
@@ -158,13 +172,17 @@ MemoryEstimate estimateMemory(const BudgetPlan& plan, const ModelDims& dims, Cac
     est.storedHeadsPerLayer = stored.heads;
     const int64_t bytesPerToken = static_cast<int64_t>(dims.headDim) * 2 * kvDtypeBytes(dtype); // K and V
     const int64_t win = contextLength ? std::min<int64_t>(stored.window, *contextLength) : stored.window;
+    est.layerBeyondWindowTokens.assign(static_cast<std::size_t>(stored.layers), 0);
     for (int l = 0; l < stored.layers; ++l) {
         int64_t layerTokens = 0, longest = 0;
         for (int h = 0; h < stored.heads; ++h) {
-            const int64_t t = stored.keptSelected(l, h, contextLength) + win;
+            const int64_t planned = stored.keptSelected(l, h, contextLength) + win;
+            const int64_t t = stored.heldTokens(l, h, contextLength, dims.layerWindow(l));
+            est.layerBeyondWindowTokens[static_cast<std::size_t>(l)] += planned - t;
             layerTokens += t;
             longest = std::max(longest, t);
         }
+        est.beyondWindowTokens += est.layerBeyondWindowTokens[static_cast<std::size_t>(l)];
         const int64_t kv = layerTokens * bytesPerToken;
         int64_t meta = 0, padding = 0;
         if (layout == CacheLayout::Padded) padding = (longest * stored.heads - layerTokens) * bytesPerToken;

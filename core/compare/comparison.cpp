@@ -127,7 +127,9 @@ Comparison compareGeneration(Generator& generator, const ComparisonRequest& requ
     }
 
     if (request.needleSpan && request.compression) {
-        const auto [b, e] = *request.needleSpan;
+        // Plain variables, not a structured binding: clang 14 (the fuzzing build) cannot
+        // capture bindings in the lambda below.
+        const auto b = request.needleSpan->first, e = request.needleSpan->second;
         c.needleLength = e - b;
         int64_t kept = 0, heads = 0;
         for (const auto& layer : c.variantRun.keptPositions) {

@@ -3,6 +3,8 @@
 // the line and the field, and says what was expected and what was found.
 #include "headscope/core/eval_data.h"
 
+#include "common/json_input.h"
+
 #include "headscope/core/errors.h"
 #include "headscope/core/file_read.h"
 
@@ -129,12 +131,7 @@ std::vector<EvalExample> parseEvalJsonl(const std::string& text, const std::stri
         if (raw.find_first_not_of(" \t\r") == std::string::npos)
             continue;
         const std::string where = source + ":" + std::to_string(lineNo);
-        json j;
-        try {
-            j = json::parse(raw);
-        } catch (const json::parse_error& e) {
-            throw FormatError(where + ": not valid JSON (" + e.what() + ")");
-        }
+        const json j = json_input::parse(raw, where); // FormatError "<file>:<line>: not valid JSON: …"
         if (!j.is_object())
             throw FormatError(where + ": expected a JSON object per line, got " + kind(j));
         const Line line(j, where);

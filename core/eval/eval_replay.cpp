@@ -1,5 +1,7 @@
 #include "headscope/core/eval_replay.h"
 
+#include "common/json_input.h"
+
 #include "headscope/core/budget_configs.h"
 #include "headscope/core/errors.h"
 
@@ -29,7 +31,7 @@ EvalRunSettings evalRunSettings(const EvalManifest& manifest, const std::string&
     EvalRunSettings s;
     const char* key = "manifest";
     try {
-        const json j = json::parse(manifest.json);
+        const json j = json_input::parse(manifest.json, source + ": /manifest");
         key = "window";
         s.params.window = j.at(key).get<int>();
         key = "beta";

@@ -1,5 +1,7 @@
 #include "headscope/core/eval_runner.h"
 
+#include "common/json_input.h"
+
 #include "headscope/core/budget_configs.h"
 #include "headscope/core/errors.h"
 
@@ -34,8 +36,8 @@ std::string describe(const EvalExample& e)
 // What the caller records plus the settings this run is defined by, for resume and merge checks.
 std::string manifestFields(const EvalRunConfig& c)
 {
-    nlohmann::ordered_json j = c.manifestFieldsJson.empty() ? nlohmann::ordered_json::object()
-                                                             : nlohmann::ordered_json::parse(c.manifestFieldsJson);
+    nlohmann::json j = c.manifestFieldsJson.empty() ? nlohmann::json::object()
+                                                     : json_input::parse(c.manifestFieldsJson, "eval manifest fields");
     std::vector<std::string> methods;
     if (c.full)
         methods.emplace_back("full");
@@ -57,8 +59,8 @@ std::string manifestFields(const EvalRunConfig& c)
     j["scores"] = c.scores ? c.scores->provenance : std::string();
     j["template"] = c.prompt.promptTemplate ? *c.prompt.promptTemplate : std::string();
     j["chat"] = c.prompt.chat;
-    j["max_length"] = c.prompt.maxLength ? nlohmann::ordered_json(*c.prompt.maxLength) : nlohmann::ordered_json(nullptr);
-    j["max_new_tokens"] = c.maxNewTokens ? nlohmann::ordered_json(*c.maxNewTokens) : nlohmann::ordered_json(nullptr);
+    j["max_length"] = c.prompt.maxLength ? nlohmann::json(*c.prompt.maxLength) : nlohmann::json(nullptr);
+    j["max_new_tokens"] = c.maxNewTokens ? nlohmann::json(*c.maxNewTokens) : nlohmann::json(nullptr);
     j["metric"] = c.metric ? std::string(evalMetricName(*c.metric)) : std::string();
     j["stop_at_newline"] = c.stopAtNewline;
     return j.dump();

@@ -1,3 +1,4 @@
+#include "common/json_input.h"
 #include "headscope/core/errors.h"
 #include "headscope/core/file_read.h"
 #include "headscope/core/probe_config.h"
@@ -23,12 +24,8 @@ std::vector<Needle> parseNeedles(const std::string& jsonlText, const std::string
         if (line.find_first_not_of(" \t\r") == std::string::npos)
             continue;
         const std::string where = source + ":" + std::to_string(lineNo);
-        nlohmann::json j;
-        try {
-            j = nlohmann::json::parse(line);
-        } catch (const nlohmann::json::exception& e) {
-            throw FormatError(where + ": not valid JSON: " + e.what());
-        }
+        const nlohmann::json j = json_input::parse(line, where);
+        json_input::requireObject(j, where, "a needle: {\"needle\": ..., \"question\": ...}");
         auto text = [&](const char* key, bool required) -> std::string {
             auto it = j.find(key);
             if (it == j.end() || it->is_null()) {

@@ -2,11 +2,15 @@
 // model.safetensors.index.json. Every tensor the config implies is checked for presence,
 // dtype and shape when the checkpoint is opened, so the decoder can trust what it gets.
 #include "headscope/core/checkpoint.h"
+
+#include "config/arch/architecture_spec.h"
+#include "common/json_input.h"
 #include "headscope/core/errors.h"
 #include "headscope/core/file_read.h"
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <set>
 #include <unordered_map>
 
@@ -55,12 +59,7 @@ std::vector<fs::path> shardFiles(const fs::path& dir)
     const fs::path index = dir / "model.safetensors.index.json";
     std::error_code ec;
     if (fs::exists(index, ec)) {
-        nlohmann::json j;
-        try {
-            j = nlohmann::json::parse(readFileBytes(index));
-        } catch (const nlohmann::json::exception& e) {
-            throw FormatError(index.string() + ": not valid JSON: " + e.what());
-        }
+        const nlohmann::json j = json_input::readObjectFile(index, "a safetensors shard index");
         auto wm = j.find("weight_map");
         if (wm == j.end() || !wm->is_object() || wm->empty())
             throw FormatError(index.string() + ": key \"weight_map\": expected an object mapping tensor names to shard files");
@@ -85,6 +84,58 @@ std::vector<fs::path> shardFiles(const fs::path& dir)
     throw LoadError(dir.string() + ": no model.safetensors or model.safetensors.index.json in this directory");
 }
 
+using TensorIndex = std::unordered_map<std::string, const TensorView*>;
+
+// The config's dimensions against the weights, key by key, before the full per-tensor check:
+// a wrong num_hidden_layers, vocab_size or head count is reported by its config key and value
+// rather than as some missing tensor or some shape far down the list.
+void checkDimensionsAgainstWeights(const ModelConfig& c, const TensorIndex& byName, const fs::path& dir)
+{
+    const std::string cfg = (dir / "config.json").string();
+    const TensorNames names = tensorNamesFor(c);
+    auto present = [&](const std::string& n) { return !n.empty() && byName.count(n) != 0; };
+    for (std::size_t i = 0; i < names.layers.size(); ++i) {
+        const LayerTensorNames& l = names.layers[i];
+        const bool any = present(l.inputNorm) || present(l.qProj) || present(l.kProj) || present(l.vProj) ||
+                         present(l.qkvProj) || present(l.oProj) || present(l.mlpInputNorm) || present(l.gateProj) ||
+                         present(l.upProj) || present(l.gateUpProj) || present(l.downProj);
+        if (!any)
+            throw FormatError(cfg + ": key \"num_hidden_layers\": " + std::to_string(c.numLayers) +
+                              ", but the weights hold " + std::to_string(i) + " layer" + (i == 1 ? "" : "s") +
+                              " (no tensor of layer " + std::to_string(i) + ", e.g. \"" + l.oProj + "\")");
+    }
+    // The size of dimension d of a tensor, or -1 when the tensor is absent or has fewer dims.
+    auto dim = [&](const std::string& n, std::size_t d) -> int64_t {
+        auto it = byName.find(n);
+        if (it == byName.end() || it->second->shape.size() <= d)
+            return -1;
+        return it->second->shape[d];
+    };
+    auto expect = [&](const std::string& tensor, std::size_t d, int64_t want, const std::string& keys) {
+        const int64_t got = dim(tensor, d);
+        if (got >= 0 && got != want)
+            throw FormatError(cfg + ": " + keys + " = " + std::to_string(want) + ", but tensor \"" + tensor + "\" in " +
+                              byName.at(tensor)->file.filename().string() + " has " + std::to_string(got) +
+                              (d == 0 ? " rows" : " columns") + " (shape " + shapeText(byName.at(tensor)->shape) + ")");
+    };
+    expect(names.embedTokens, 0, c.vocabSize, "key \"vocab_size\"");
+    expect(names.embedTokens, 1, c.hiddenSize, "key \"hidden_size\"");
+    if (!names.layers.empty()) {
+        const LayerTensorNames& l = names.layers.front();
+        expect(l.qProj, 1, c.hiddenSize, "key \"hidden_size\"");
+        expect(l.qProj, 0, c.numHeads * c.headDim,
+               "num_attention_heads (" + std::to_string(c.numHeads) + ") x head_dim (" + std::to_string(c.headDim) + ")");
+        expect(l.kProj, 0, c.numKvHeads * c.headDim,
+               "num_key_value_heads (" + std::to_string(c.numKvHeads) + ") x head_dim (" + std::to_string(c.headDim) + ")");
+        expect(l.qkvProj, 1, c.hiddenSize, "key \"hidden_size\"");
+        expect(l.qkvProj, 0, (c.numHeads + 2 * c.numKvHeads) * c.headDim,
+               "(num_attention_heads " + std::to_string(c.numHeads) + " + 2 x num_key_value_heads " +
+                   std::to_string(c.numKvHeads) + ") x head_dim (" + std::to_string(c.headDim) + ")");
+        expect(l.gateProj, 0, c.intermediateSize, "key \"intermediate_size\"");
+        expect(l.gateUpProj, 0, 2 * c.intermediateSize, "2 x key \"intermediate_size\"");
+    }
+}
+
 } // namespace
 
 Checkpoint Checkpoint::open(const fs::path& dir)
@@ -105,6 +156,16 @@ Checkpoint Checkpoint::open(const fs::path& dir)
                 throw FormatError(t.file.string() + ": tensor \"" + t.name + "\" also appears in " + it->second->file.string());
         }
     }
+    // A multimodal checkpoint's text tower has been saved under more than one prefix.
+    const arch::ArchitectureSpec& spec = arch::specFor(d.config);
+    for (const arch::WeightLayout& layout : spec.layouts) {
+        if (d.byName.count(std::string(layout.prefix) + "embed_tokens.weight")) {
+            d.config.weightPrefix = layout.prefix;
+            d.config.lmHeadName = layout.lmHead;
+            break;
+        }
+    }
+    checkDimensionsAgainstWeights(d.config, d.byName, dir);
     std::optional<ElementType> floatType;
     for (const ExpectedTensor& e : expectedTensors(d.config)) {
         auto it = d.byName.find(e.name);
@@ -170,6 +231,25 @@ int64_t Checkpoint::weightBytes() const
     for (const auto& [name, view] : m_impl->byName)
         total += static_cast<int64_t>(view->byteSize);
     return total;
+}
+
+std::vector<Checkpoint::SkippedPart> Checkpoint::skippedParts() const
+{
+    std::vector<SkippedPart> parts;
+    for (const ModelConfig::SkippedComponent& component : m_impl->config.skippedComponents) {
+        auto it = std::find_if(parts.begin(), parts.end(),
+                               [&](const SkippedPart& p) { return p.description == component.description; });
+        if (it == parts.end())
+            it = parts.insert(parts.end(), SkippedPart{component.description, 0, 0});
+        for (const auto& [name, view] : m_impl->byName) {
+            if (name.rfind(component.tensorPrefix, 0) == 0) {
+                ++it->tensors;
+                it->bytes += static_cast<int64_t>(view->byteSize);
+            }
+        }
+    }
+    std::erase_if(parts, [](const SkippedPart& p) { return p.tensors == 0; });
+    return parts;
 }
 
 ElementType Checkpoint::storedDtype() const

@@ -3,6 +3,8 @@
 // data region; offsets are relative to the data region. Nothing in the header is trusted:
 // lengths, offsets, sizes and overlaps are all checked before any TensorView is handed out.
 #include "headscope/core/checkpoint.h"
+
+#include "common/json_input.h"
 #include "headscope/core/errors.h"
 
 #include <nlohmann/json.hpp>
@@ -88,14 +90,8 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::filesystem::pa
         fail(path, "header length " + std::to_string(headerLen) + " is larger than the file allows (" +
                        std::to_string(fileSize - 8) + " bytes after the length field)");
     const std::string_view headerText(reinterpret_cast<const char*>(bytes + 8), static_cast<std::size_t>(headerLen));
-    nlohmann::json header;
-    try {
-        header = nlohmann::json::parse(headerText);
-    } catch (const nlohmann::json::parse_error& e) {
-        fail(path, std::string("header is not valid JSON: ") + e.what());
-    }
-    if (!header.is_object())
-        fail(path, "header must be a JSON object");
+    const nlohmann::json header = json_input::parse(headerText, path.string() + " (safetensors header)");
+    json_input::requireObject(header, path.string() + " (safetensors header)", "tensor name → dtype, shape, offsets");
 
     const uint64_t dataStart = 8 + headerLen;
     const uint64_t dataSize = fileSize - dataStart;
@@ -135,12 +131,15 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::filesystem::pa
         view.file = path;
         if (!elementTypeFromName(dt->get<std::string>(), view.dtype))
             fail(path, where + ": unknown dtype \"" + dt->get<std::string>() + "\"");
+        // Bytes (numel × element size), not just numel, must stay far from 2^64: a shape of 2^61
+        // doubles would otherwise wrap to 0 bytes and pass the size check below.
+        const uint64_t maxNumel = (uint64_t(1) << 62) / elementSize(view.dtype);
         uint64_t numel = 1;
         for (const auto& dim : *sh) {
             if (!dim.is_number_unsigned())
                 fail(path, where + ": shape entries must be non-negative integers, got " + sh->dump());
             const uint64_t v = dim.get<uint64_t>();
-            if (v != 0 && numel > (uint64_t(1) << 62) / v)
+            if (v != 0 && (v > maxNumel || numel > maxNumel / v))
                 fail(path, where + ": shape " + sh->dump() + " overflows");
             numel *= v;
             view.shape.push_back(static_cast<int64_t>(v));
@@ -162,9 +161,12 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::filesystem::pa
         ranges.push_back({begin, end, d.tensors.size()});
         d.tensors.push_back(std::move(view));
     }
+    // Empty tensors hold no bytes and overlap nothing. Left among sorted ranges, an empty one
+    // would hide an overlap of its two neighbours from the previous-range comparison.
+    std::erase_if(ranges, [](const Range& r) { return r.begin == r.end; });
     std::sort(ranges.begin(), ranges.end(), [](const Range& a, const Range& b) { return a.begin < b.begin; });
     for (std::size_t i = 1; i < ranges.size(); ++i) {
-        if (ranges[i].begin < ranges[i - 1].end && ranges[i].end > ranges[i].begin)
+        if (ranges[i].begin < ranges[i - 1].end)
             fail(path, "tensors \"" + d.tensors[ranges[i - 1].index].name + "\" and \"" + d.tensors[ranges[i].index].name +
                            "\" overlap in the data region");
     }

@@ -2,7 +2,11 @@
 // headless demo. Deterministic for a seed on every platform: the PRNG (splitmix64) and the
 // normal sampler (Box–Muller) are written out here rather than taken from <random>, whose
 // distributions differ between standard libraries.
+#include "common/json_input.h"
 #include "headscope/core/checkpoint.h"
+
+#include "config/arch/architecture_spec.h"
+#include "config/rope_config.h"
 #include "headscope/core/errors.h"
 #include "headscope/core/file_read.h"
 #include "tokenizer/byte_level.h"
@@ -50,14 +54,9 @@ private:
     bool m_hasSpare = false;
 };
 
-nlohmann::json readJson(const fs::path& p)
+nlohmann::json readJson(const fs::path& path)
 {
-    const std::string text = readFileBytes(p);
-    try {
-        return nlohmann::json::parse(text);
-    } catch (const nlohmann::json::exception& e) {
-        throw FormatError(p.string() + ": not valid JSON: " + e.what());
-    }
+    return json_input::readObjectFile(path, path.filename().string());
 }
 
 struct TokenizerFacts {
@@ -135,6 +134,70 @@ void writeByteTokenizer(const fs::path& dir)
         << R"({"bos_token": "<|begin_of_text|>", "eos_token": "<|end_of_text|>", "add_bos_token": true})" << "\n";
 }
 
+// The config a spec asks for, in HF's keys, parsed back through the architecture table so
+// every family default and quirk applies exactly as it would to a downloaded checkpoint.
+ModelConfig testModelConfig(const TestModelSpec& spec, int64_t vocab, std::optional<int32_t> bos,
+                            const std::vector<int32_t>& eos)
+{
+    if (spec.multimodal && spec.architecture != Architecture::Gemma3)
+        throw UsageError("make-test-model: the multimodal layout exists for gemma3 only");
+    const std::string className = spec.multimodal ? std::string("Gemma3ForConditionalGeneration")
+                                                  : arch::specFor(spec.architecture).hfClassName;
+    nlohmann::json j;
+    j["vocab_size"] = vocab;
+    j["hidden_size"] = spec.hidden;
+    j["intermediate_size"] = spec.intermediate;
+    j["num_hidden_layers"] = spec.layers;
+    j["num_attention_heads"] = spec.heads;
+    j["num_key_value_heads"] = spec.kvHeads;
+    j["head_dim"] = spec.headDim.value_or(spec.hidden / spec.heads);
+    j["max_position_embeddings"] = spec.maxPositionEmbeddings;
+    j["rope_theta"] = spec.ropeTheta;
+    j["rope_scaling"] = config::ropeScalingToJson(spec.ropeScaling);
+    if (spec.ropeScaling.type == RopeScalingType::LongRope)
+        j["original_max_position_embeddings"] = spec.ropeScaling.originalMaxPositionEmbeddings;
+    j["rms_norm_eps"] = 1e-5;
+    j["tie_word_embeddings"] = spec.tieEmbeddings;
+    j["torch_dtype"] = spec.dtype == ElementType::BF16 ? "bfloat16" : spec.dtype == ElementType::F16 ? "float16" : "float32";
+    if (bos)
+        j["bos_token_id"] = *bos;
+    j["eos_token_id"] = eos.size() == 1 ? nlohmann::json(eos.front()) : nlohmann::json(eos);
+    if (spec.slidingWindow) { // unset: the family's default; Qwen's switch is ignored by the others
+        j["sliding_window"] = *spec.slidingWindow;
+        j["use_sliding_window"] = true;
+        j["max_window_layers"] = 0;
+    }
+    if (!spec.layerTypes.empty()) {
+        nlohmann::json types = nlohmann::json::array();
+        for (LayerType t : spec.layerTypes)
+            types.push_back(t == LayerType::Sliding ? "sliding_attention" : "full_attention");
+        j["layer_types"] = types;
+    }
+    if (spec.attnLogitSoftcap)
+        j["attn_logit_softcapping"] = *spec.attnLogitSoftcap;
+    if (spec.finalLogitSoftcap)
+        j["final_logit_softcapping"] = *spec.finalLogitSoftcap;
+    if (spec.queryPreAttnScalar)
+        j["query_pre_attn_scalar"] = *spec.queryPreAttnScalar;
+    if (spec.localRopeTheta)
+        j["rope_local_base_freq"] = *spec.localRopeTheta;
+    if (spec.partialRotaryFactor != 1.0)
+        j["partial_rotary_factor"] = spec.partialRotaryFactor;
+    nlohmann::json top;
+    if (spec.multimodal) {
+        top["text_config"] = j;
+        top["vision_config"] = {{"model_type", "siglip_vision_model"}};
+    } else {
+        top = j;
+    }
+    top["architectures"] = nlohmann::json::array({className});
+    try {
+        return parseModelConfig(top.dump(), "make-test-model");
+    } catch (const Error& e) {
+        throw UsageError(e.what());
+    }
+}
+
 } // namespace
 
 void writeTestModel(const TestModelSpec& spec, const fs::path& outDir)
@@ -149,32 +212,18 @@ void writeTestModel(const TestModelSpec& spec, const fs::path& outDir)
                          std::to_string(spec.heads) + ") unless --head-dim is given");
     if (spec.shards < 1)
         throw UsageError("make-test-model: shards must be at least 1");
+    if (spec.slidingWindow && spec.architecture == Architecture::Llama)
+        throw UsageError("make-test-model: Llama has no sliding window; use --arch mistral");
 
-    ModelConfig c;
-    c.architecture = spec.architecture;
-    c.hiddenSize = spec.hidden;
-    c.intermediateSize = spec.intermediate;
-    c.numLayers = spec.layers;
-    c.numHeads = spec.heads;
-    c.numKvHeads = spec.kvHeads;
-    c.headDim = spec.headDim.value_or(spec.hidden / spec.heads);
-    if (c.headDim % 2 != 0)
-        throw UsageError("make-test-model: head_dim must be even, got " + std::to_string(c.headDim));
-    c.maxPositionEmbeddings = 131072;
-    c.ropeTheta = spec.ropeTheta;
-    c.ropeScaling = spec.ropeScaling;
-    c.rmsNormEps = 1e-5;
-    c.tieWordEmbeddings = spec.tieEmbeddings;
-    c.attentionBias = spec.architecture == Architecture::Qwen2;
-    c.slidingWindow = spec.slidingWindow;
-    c.torchDtype = spec.dtype == ElementType::BF16 ? "bfloat16" : spec.dtype == ElementType::F16 ? "float16" : "float32";
-    c.vocabSize = spec.vocab;
+    int64_t vocab = spec.vocab;
+    std::optional<int32_t> bos = 1;
+    std::vector<int32_t> eos = {2};
     fs::create_directories(outDir);
     if (!spec.tokenizerDir.empty()) {
         const TokenizerFacts facts = readTokenizerFacts(spec.tokenizerDir);
-        c.vocabSize = facts.vocab;
-        c.bosTokenId = facts.bos;
-        c.eosTokenIds = facts.eos;
+        vocab = facts.vocab;
+        bos = facts.bos;
+        eos = facts.eos;
         std::error_code ec;
         const bool sameDir = fs::equivalent(spec.tokenizerDir, outDir, ec); // tokenizer written in place
         for (const char* name : {"tokenizer.json", "tokenizer_config.json"}) {
@@ -183,22 +232,28 @@ void writeTestModel(const TestModelSpec& spec, const fs::path& outDir)
         }
     } else if (spec.byteTokenizer) {
         writeByteTokenizer(outDir);
-        c.vocabSize = std::max<int64_t>(spec.vocab, 258);
-        c.bosTokenId = 256;
-        c.eosTokenIds = {257};
-    } else {
-        c.bosTokenId = 1;
-        c.eosTokenIds = {2};
+        vocab = std::max<int64_t>(spec.vocab, 258);
+        bos = 256;
+        eos = {257};
     }
-    if (c.vocabSize <= 2)
+    if (vocab <= 2)
         throw UsageError("make-test-model: vocabulary must have more than 2 tokens");
+    const ModelConfig c = testModelConfig(spec, vocab, bos, eos);
+    // The limits config.json is held to, before any tensor is sized from these numbers.
+    try {
+        validateModelDimensions(c, "make-test-model");
+    } catch (const FormatError& e) {
+        throw UsageError(e.what());
+    }
     if (spec.slidingWindow && spec.architecture == Architecture::Llama)
         throw UsageError("make-test-model: Llama has no sliding window; use --arch mistral");
 
     // Scales chosen so a random model's attention is peaked enough to test (q/k gain 2), its
-    // residual stream stays O(1) and its logits are not all equal.
+    // residual stream stays O(1) and its logits are not all equal. Norm weights are stored as
+    // the family stores them: around 1 for w · x̂, around 0 for (1 + w) · x̂.
     NormalSampler rng(spec.seed);
     const double h = static_cast<double>(c.hiddenSize);
+    const TensorNames names = tensorNamesFor(c);
     auto fill = [&](const ExpectedTensor& e) {
         TensorToWrite t;
         t.name = e.name;
@@ -211,15 +266,17 @@ void writeTestModel(const TestModelSpec& spec, const fs::path& outDir)
         const bool isNorm = e.name.find("norm") != std::string::npos;
         const bool isBias = e.name.size() > 5 && e.name.compare(e.name.size() - 5, 5, ".bias") == 0;
         double stddev = 1.0 / std::sqrt(static_cast<double>(e.shape.back()));
-        if (e.name.find("q_proj.weight") != std::string::npos || e.name.find("k_proj.weight") != std::string::npos)
-            stddev *= 2.0;
-        if (e.name == "model.embed_tokens.weight")
-            stddev = 1.0;
-        if (e.name == "lm_head.weight")
+        for (const char* peaked : {"q_proj.weight", "k_proj.weight", "qkv_proj.weight"})
+            if (e.name.find(peaked) != std::string::npos)
+                stddev *= 2.0;
+        if (e.name == names.embedTokens)
+            stddev = 1.0 / c.embeddingMultiplier; // O(1) after the family's embedding multiplier
+        if (e.name == names.lmHead)
             stddev = 1.0 / std::sqrt(h);
+        const double normCentre = c.normStyle == NormStyle::OffsetWeight ? 0.0 : 1.0;
         for (float& v : t.values) {
             if (isNorm)
-                v = 1.0f + rng.next(0.1);
+                v = static_cast<float>(normCentre) + rng.next(0.1);
             else if (isBias)
                 v = rng.next(0.1);
             else
@@ -227,7 +284,14 @@ void writeTestModel(const TestModelSpec& spec, const fs::path& outDir)
         }
         return t;
     };
-    const std::vector<ExpectedTensor> expected = expectedTensors(c);
+    std::vector<ExpectedTensor> expected = expectedTensors(c);
+    if (spec.multimodal) // stand-ins for the parts a text-only run skips
+        for (const char* name : {"vision_tower.vision_model.embeddings.patch_embedding.weight",
+                                 "multi_modal_projector.mm_input_projection_weight"})
+            expected.push_back({name, {8, c.hiddenSize}});
+    if (static_cast<std::size_t>(spec.shards) > expected.size())
+        throw UsageError("make-test-model: " + std::to_string(spec.shards) + " shards for " +
+                         std::to_string(expected.size()) + " tensors; at most one shard per tensor");
     const std::map<std::string, std::string> meta = {{"format", "pt"}, {"producer", "headscope make-test-model"}};
     if (spec.shards == 1) {
         std::vector<TensorToWrite> all;

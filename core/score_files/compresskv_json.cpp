@@ -2,6 +2,7 @@
 // with every layer's query heads sorted by mean retrieval score, best first. CompressKV's loader
 // reads keys "0" … str(len − 1) in order and takes each list's first `first_topk` heads, so the
 // file is a per-layer ranking: positions, not scores.
+#include "common/json_input.h"
 #include "headscope/core/errors.h"
 #include "score_format_impls.h"
 #include "score_shape.h"
@@ -54,39 +55,17 @@ bool sniffCompressKv(const std::filesystem::path&, std::string_view bytes)
 
 ImportedScores parseCompressKv(std::string_view bytes, const std::string& source, const ScoreFileImportOptions& options)
 {
-    std::vector<std::set<std::string>> keyStack;
-    std::string duplicate;
-    bool tooDeep = false;
-    auto callback = [&](int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
-        using E = nlohmann::json::parse_event_t;
-        if (depth > kMaxDepth) {
-            tooDeep = true;
-            return false;
-        }
-        if (event == E::object_start)
-            keyStack.emplace_back();
-        else if (event == E::object_end && !keyStack.empty())
-            keyStack.pop_back();
-        else if (event == E::key && !keyStack.empty() && !keyStack.back().insert(parsed.get<std::string>()).second &&
-                 duplicate.empty())
-            duplicate = parsed.get<std::string>();
-        return true;
-    };
-    nlohmann::json root;
-    try {
-        root = nlohmann::json::parse(bytes.begin(), bytes.end(), callback);
-    } catch (const nlohmann::json::exception& e) {
-        throw FormatError(withFile(std::string("invalid JSON in CompressKV head-index file: ") + e.what(), source));
-    }
-    if (tooDeep)
-        throw FormatError(withFile("CompressKV head-index file nests deeper than " + std::to_string(kMaxDepth) +
-                                       " levels: expected {\"layer\": [heads]}",
-                                   source));
-    if (!duplicate.empty())
-        throw FormatError(withFile("layer key '" + duplicate + "' appears twice", source));
+    // {"layer": [heads]} is two deep; json_input refuses deeper input before parsing it.
+    json_input::KeyOrder order;
+    json_input::checkDepth(bytes, source, kMaxDepth);
+    const nlohmann::json root = json_input::parse(bytes, source, order);
+    if (!order.firstDuplicate.empty())
+        throw FormatError(withFile("layer key '" + order.firstDuplicate.substr(0, 40) + "' appears twice", source));
     if (!root.is_object() || root.empty())
         throw FormatError(withFile("expected a JSON object {\"0\": [heads], \"1\": [...], …}", source));
 
+    checkIndexLimits(static_cast<int64_t>(root.size()) - 1, 0, "CompressKV head ranking with " + std::to_string(root.size()) + " layers",
+                     source);
     const int layers = static_cast<int>(root.size());
     std::vector<std::vector<int>> ranking(static_cast<std::size_t>(layers));
     std::vector<bool> present(static_cast<std::size_t>(layers), false);
@@ -111,10 +90,11 @@ ImportedScores parseCompressKv(std::string_view bytes, const std::string& source
         std::set<int> seen;
         auto& list = ranking[static_cast<std::size_t>(*layer)];
         for (const auto& e : it.value()) {
-            if (!e.is_number_integer() || e.get<long long>() < 0 || e.get<long long>() > 1000000)
+            if (!e.is_number_integer() || e.get<long long>() < 0)
                 throw FormatError(withFile("layer " + it.key() + " entry " + std::to_string(list.size()) +
                                                ": expected a non-negative head index, found " + e.dump().substr(0, 40),
                                            source));
+            checkIndexLimits(*layer, e.get<long long>(), "layer " + it.key() + " entry " + std::to_string(list.size()), source);
             const int h = e.get<int>();
             if (!seen.insert(h).second)
                 throw FormatError(withFile("layer " + it.key() + " ranks head " + std::to_string(h) + " twice", source));
@@ -142,15 +122,8 @@ ImportedScores parseCompressKv(std::string_view bytes, const std::string& source
     file.formatGranularity = HeadGranularity::QueryHead;
     const CheckedShape shape = checkFileShape(file, options, source, "CompressKV head ranking");
 
-    ImportedScores r;
-    r.format = "compresskv";
+    ImportedScores r = importedScoresFor(shape, "compresskv");
     r.valuesAreRanks = true;
-    r.matrix.layers = shape.layers;
-    r.matrix.heads = shape.heads;
-    r.matrix.granularity = shape.granularity;
-    r.granularityChecked = shape.checked;
-    r.shapeStatement = shape.statement;
-    r.matrix.values.assign(static_cast<std::size_t>(shape.layers) * static_cast<std::size_t>(shape.heads), 0.0);
     const auto H = static_cast<double>(shape.heads);
     int partial = 0;
     for (int l = 0; l < layers; ++l) {

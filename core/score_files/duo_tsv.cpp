@@ -103,14 +103,8 @@ ImportedScores parseDuoTsv(std::string_view bytes, const std::string& source, co
     file.formatGranularity = HeadGranularity::KvHead;
     const CheckedShape shape = checkFileShape(file, options, source, "DuoAttention pattern");
 
-    ImportedScores r;
-    r.format = "duo";
-    r.matrix.layers = shape.layers;
-    r.matrix.heads = shape.heads;
-    r.matrix.granularity = shape.granularity;
-    r.granularityChecked = shape.checked;
-    r.shapeStatement = shape.statement;
-    r.matrix.values.reserve(static_cast<std::size_t>(shape.layers) * static_cast<std::size_t>(shape.heads));
+    ImportedScores r = importedScoresFor(shape, "duo");
+    r.matrix.values.clear(); // filled row by row below
     int clipped = 0;
     std::string firstClipped;
     for (std::size_t l = 0; l < rows.size(); ++l)

@@ -104,6 +104,8 @@ ImportedScores parseQrHeadYaml(std::string_view bytes, const std::string& source
             throw FormatError(withFile("attn_head_set entry " + std::to_string(heads.size() + 1) + ": expected \"<layer>-<head>\", found '" +
                                            item.substr(0, 40) + "'",
                                        source));
+        // The matrix is sized from the largest indices: bound them before maxLayer + 1.
+        checkIndexLimits(key->layer, key->head, "attn_head_set entry '" + item + "'", source);
         if (!seen.insert({key->layer, key->head}).second)
             throw FormatError(withFile("attn_head_set names head '" + item + "' twice", source));
         heads.push_back(*key);
@@ -120,17 +122,10 @@ ImportedScores parseQrHeadYaml(std::string_view bytes, const std::string& source
     file.formatGranularity = HeadGranularity::QueryHead;
     const CheckedShape shape = checkFileShape(file, options, source, "QRHead head set");
 
-    ImportedScores r;
-    r.format = "qrhead";
+    ImportedScores r = importedScoresFor(shape, "qrhead");
     r.valuesAreRanks = true;
-    r.matrix.layers = shape.layers;
-    r.matrix.heads = shape.heads;
-    r.matrix.granularity = shape.granularity;
-    r.granularityChecked = shape.checked;
-    r.shapeStatement = shape.statement;
     if (const auto m = keys.find("model_name_or_path"); m != keys.end())
         r.declaredModel = m->second;
-    r.matrix.values.assign(static_cast<std::size_t>(shape.layers) * static_cast<std::size_t>(shape.heads), 0.0);
     const auto k = static_cast<double>(heads.size());
     for (std::size_t i = 0; i < heads.size(); ++i)
         r.matrix.at(heads[i].layer, heads[i].head) = (k - static_cast<double>(i)) / k;

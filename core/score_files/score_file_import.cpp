@@ -2,17 +2,18 @@
 // placed by the parsed "L-H" key; file order is only inspected to report whether it was canonical.
 #include "headscope/core/score_file.h"
 
+#include "common/json_input.h"
 #include "headscope/core/errors.h"
 #include "headscope/core/file_read.h"
 #include "headscope/core/score_formats.h"
 #include "headscope/core/sha256.h"
 #include "score_key.h"
+#include "score_shape.h"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <charconv>
-#include <set>
 
 namespace headscope {
 
@@ -37,7 +38,7 @@ std::optional<HeadKey> parseHeadKey(std::string_view key)
 
 namespace {
 
-using OrderedJson = nlohmann::ordered_json;
+using Json = nlohmann::json;
 
 constexpr std::string_view kPreferredSections[] = {
     "average_infscores_weighted", "average_recalls_weighted", "average_precisions_weighted"};
@@ -48,13 +49,13 @@ struct RawEntry {
     std::vector<double> values;
 };
 
-std::string describe(const OrderedJson& v)
+std::string describe(const Json& v)
 {
     std::string s = v.dump();
     return s.size() > 60 ? s.substr(0, 57) + "..." : s;
 }
 
-std::vector<double> toValues(const OrderedJson& v, const std::string& key, const std::string& source)
+std::vector<double> toValues(const Json& v, const std::string& key, const std::string& source)
 {
     std::vector<double> out;
     if (v.is_number()) {
@@ -77,39 +78,25 @@ std::vector<double> toValues(const OrderedJson& v, const std::string& key, const
 
 ImportedScores parseScoreFile(std::string_view text, const std::string& source, const ScoreFileImportOptions& options)
 {
-    // Duplicate keys are invisible after parsing (the object keeps one), so catch them in the
-    // parser callback, per object nesting level.
-    std::vector<std::set<std::string>> keyStack;
-    std::string duplicate;
-    auto callback = [&](int, nlohmann::json::parse_event_t event, OrderedJson& parsed) {
-        using E = nlohmann::json::parse_event_t;
-        if (event == E::object_start) keyStack.emplace_back();
-        else if (event == E::object_end && !keyStack.empty()) keyStack.pop_back();
-        else if (event == E::key && !keyStack.empty()) {
-            const auto k = parsed.get<std::string>();
-            if (!keyStack.back().insert(k).second && duplicate.empty()) duplicate = k;
-        }
-        return true;
-    };
-    OrderedJson root;
-    try {
-        root = OrderedJson::parse(text.begin(), text.end(), callback);
-    } catch (const nlohmann::json::exception& e) {
-        throw FormatError(withFile(std::string("invalid JSON in score file: ") + e.what(), source));
-    }
-    if (!duplicate.empty())
-        throw FormatError(withFile("duplicate score key '" + duplicate + "': expected each key once", source));
+    // Duplicate keys are invisible after parsing (the object keeps one), and so is key order:
+    // the parser reports both.
+    json_input::KeyOrder order;
+    const Json root = json_input::parse(text, source, order);
+    if (!order.firstDuplicate.empty())
+        throw FormatError(withFile("duplicate score key '" + order.firstDuplicate + "': expected each key once", source));
     if (!root.is_object())
-        throw FormatError(withFile("score file: expected a JSON object at top level, found " + describe(root), source));
+        throw FormatError(withFile("score file: expected a JSON object at top level, found " + json_input::kindName(root),
+                                   source));
 
     ImportedScores result;
     const auto trimmed = text.substr(0, text.find_last_not_of(" \t\r\n") + 1);
     result.format = trimmed.find('\n') == std::string_view::npos ? "headkv" : "dililazykv";
 
     // Nested DiliLazyKV dicts: pick a section of "L-H" entries.
-    const OrderedJson* entries = &root;
-    for (auto it = root.begin(); it != root.end(); ++it)
-        if (it.value().is_object()) result.sections.push_back(it.key());
+    const Json* entries = &root;
+    const std::vector<std::string>* keys = &order.top; // entries' keys in file order
+    for (const std::string& k : order.top)
+        if (root.at(k).is_object()) result.sections.push_back(k);
     if (!result.sections.empty()) {
         std::string chosen = options.section;
         if (chosen.empty()) {
@@ -120,25 +107,28 @@ ImportedScores parseScoreFile(std::string_view text, const std::string& source, 
                 }
             if (chosen.empty()) chosen = result.sections.front();
         }
-        if (!root.contains(chosen) || !root[chosen].is_object()) {
+        if (std::find(result.sections.begin(), result.sections.end(), chosen) == result.sections.end()) {
             std::string list;
             for (const auto& s : result.sections) list += (list.empty() ? "" : ", ") + s;
             throw FormatError(withFile("score section '" + chosen + "' not found; sections present: " + list, source));
         }
         result.section = chosen;
-        entries = &root[chosen];
+        entries = &root.at(chosen);
+        keys = &order.nested[chosen];
     } else if (!options.section.empty()) {
         throw FormatError(withFile("score section '" + options.section + "' requested but the file is flat", source));
     }
 
     std::vector<RawEntry> raw;
     int maxLayer = -1, maxHead = -1;
-    for (auto it = entries->begin(); it != entries->end(); ++it) {
-        const auto key = detail::parseHeadKey(it.key());
+    for (const std::string& name : *keys) {
+        const auto key = detail::parseHeadKey(name);
         if (!key)
-            throw FormatError(withFile("score key '" + it.key() + "': expected \"<layer>-<head>\" with decimal indices",
+            throw FormatError(withFile("score key '" + name + "': expected \"<layer>-<head>\" with decimal indices",
                                        source + (result.section.empty() ? "" : "#" + result.section)));
-        raw.push_back({*key, it.key(), toValues(it.value(), it.key(), source)});
+        // The matrix is sized from the largest indices: "0-5789968" must not allocate millions of heads.
+        detail::checkIndexLimits(key->layer, key->head, "score key '" + name + "'", source);
+        raw.push_back({*key, name, toValues(entries->at(name), name, source)});
         maxLayer = std::max(maxLayer, key->layer);
         maxHead = std::max(maxHead, key->head);
     }

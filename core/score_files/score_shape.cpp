@@ -1,6 +1,7 @@
 #include "score_shape.h"
 
 #include "headscope/core/errors.h"
+#include "headscope/core/model_config.h" // kMaxModelLayers, kMaxModelHeads
 
 namespace headscope::detail {
 
@@ -28,6 +29,18 @@ std::string describeModelShape(const ScoreFileImportOptions& o)
     return s.empty() ? "no known dimensions" : s;
 }
 
+void checkIndexLimits(int64_t layer, int64_t head, const std::string& item, const std::string& source)
+{
+    const bool layerTooLarge = layer >= kMaxModelLayers;
+    if (!layerTooLarge && head < kMaxModelHeads)
+        return;
+    const std::string index = layerTooLarge ? "layer index " + std::to_string(layer) : "head index " + std::to_string(head);
+    const int largest = (layerTooLarge ? kMaxModelLayers : kMaxModelHeads) - 1;
+    throw FormatError(withFile(item + ": " + index + " is beyond the supported maximum of " + std::to_string(largest) +
+                                   " (docs/input_limits.md)",
+                               source));
+}
+
 CheckedShape checkFileShape(const FileShape& file, const ScoreFileImportOptions& o, const std::string& source,
                             std::string_view what)
 {
@@ -36,6 +49,7 @@ CheckedShape checkFileShape(const FileShape& file, const ScoreFileImportOptions&
                                        describeModelShape(o) + detail,
                                    source));
     };
+    checkIndexLimits(int64_t{file.layers} - 1, int64_t{file.heads} - 1, std::string(what), source);
     CheckedShape r;
     r.layers = file.layers;
     r.heads = file.heads;
@@ -91,6 +105,19 @@ CheckedShape checkFileShape(const FileShape& file, const ScoreFileImportOptions&
     r.granularity = kvAxis ? HeadGranularity::KvHead : HeadGranularity::QueryHead;
     r.statement = std::string("indexes ") + (kvAxis ? "KV" : "query") + " heads as the format defines: largest head index " +
                   std::to_string(file.heads - 1) + " < " + std::to_string(limit);
+    return r;
+}
+
+ImportedScores importedScoresFor(const CheckedShape& shape, std::string format)
+{
+    ImportedScores r;
+    r.format = std::move(format);
+    r.matrix.layers = shape.layers;
+    r.matrix.heads = shape.heads;
+    r.matrix.granularity = shape.granularity;
+    r.granularityChecked = shape.checked;
+    r.shapeStatement = shape.statement;
+    r.matrix.values.assign(static_cast<std::size_t>(shape.layers) * static_cast<std::size_t>(shape.heads), 0.0);
     return r;
 }
 

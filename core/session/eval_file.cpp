@@ -233,7 +233,7 @@ std::vector<int32_t> EvalReader::promptIds(int index) const
     const auto dims = h5::arrayDims(g.get(), "prompt_ids", file);
     std::vector<int32_t> ids(dims.empty() ? 0 : static_cast<std::size_t>(dims[0]));
     if (!ids.empty())
-        h5::readArray(g.get(), "prompt_ids", H5T_NATIVE_INT32, ids.data(), file);
+        h5::readArray(g.get(), "prompt_ids", H5T_NATIVE_INT32, ids.data(), ids.size(), file);
     return ids;
 }
 

@@ -2,6 +2,8 @@
 // (stored as byte datasets, docs/eval_format.md), and the summary with bootstrap intervals.
 #include "eval_json.h"
 
+#include "common/json_input.h"
+
 #include "headscope/core/errors.h"
 #include "headscope/core/eval_results.h"
 
@@ -14,7 +16,8 @@ namespace headscope {
 
 namespace {
 
-using json = nlohmann::ordered_json;
+// Parsed through json_input (bounded depth); keys are written in sorted order, as sessions'.
+using json = nlohmann::json;
 
 std::string dump(const json& j, int indent = -1)
 {
@@ -71,7 +74,7 @@ EvalManifest makeEvalManifest(const std::string& fieldsJson, const std::vector<E
     j["format"] = "headscope-eval";
     j["version"] = kEvalFormatVersion;
     if (!fieldsJson.empty()) {
-        const json fields = json::parse(fieldsJson);
+        const json fields = json_input::parse(fieldsJson, "eval manifest fields");
         for (auto it = fields.begin(); it != fields.end(); ++it)
             j[it.key()] = it.value();
     }
@@ -88,7 +91,7 @@ EvalManifest parseEvalManifest(const std::string& text, const std::string& sourc
     EvalManifest m;
     m.json = text;
     try {
-        const json j = json::parse(text);
+        const json j = json_input::parse(text, source + ": /manifest");
         if (j.value("format", "") != "headscope-eval")
             throw FormatError(source + ": /manifest format: expected \"headscope-eval\", got " +
                               dump(j.contains("format") ? j["format"] : json("nothing")));
@@ -100,6 +103,7 @@ EvalManifest parseEvalManifest(const std::string& text, const std::string& sourc
         m.shardIndex = j.at("shard_index").get<int>();
         m.shardCount = j.at("shard_count").get<int>();
         m.bootstrapSeed = j.at("bootstrap_seed").get<uint64_t>();
+        m.model = j.value("model", "");
     } catch (const json::exception& e) {
         throw FormatError(source + ": /manifest: " + e.what());
     }
@@ -110,7 +114,7 @@ namespace eval_json {
 
 std::string withoutKeys(const std::string& manifestJson, std::initializer_list<const char*> keys)
 {
-    json j = json::parse(manifestJson);
+    json j = json_input::parse(manifestJson, "eval manifest");
     for (const char* k : keys)
         j.erase(k);
     return dump(j);
@@ -118,8 +122,8 @@ std::string withoutKeys(const std::string& manifestJson, std::initializer_list<c
 
 std::string withKeys(const std::string& manifestJson, const std::string& updatesJson)
 {
-    json j = json::parse(manifestJson);
-    const json updates = json::parse(updatesJson);
+    json j = json_input::parse(manifestJson, "eval manifest");
+    const json updates = json_input::parse(updatesJson, "eval manifest update");
     for (auto it = updates.begin(); it != updates.end(); ++it)
         j[it.key()] = it.value();
     return dump(j, 2);
@@ -163,7 +167,7 @@ EvalRecord recordFromJson(const std::string& text, const std::string& where)
 {
     EvalRecord r;
     try {
-        const json j = json::parse(text);
+        const json j = json_input::parse(text, where);
         r.index = j.at("index").get<int>();
         r.line = j.value("line", 0);
         r.format = j.at("format").get<std::string>();

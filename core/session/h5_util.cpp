@@ -2,7 +2,30 @@
 
 #include "headscope/core/errors.h"
 
+#include <algorithm>
+
 namespace headscope::h5 {
+
+namespace {
+// "/tests/000001/stats/topk_w": where a dataset is, for messages.
+std::string pathOf(hid_t loc, const std::string& name)
+{
+    char buf[512];
+    const ssize_t n = H5Iget_name(loc, buf, sizeof buf);
+    std::string base = n > 0 ? std::string(buf, static_cast<std::size_t>(std::min<ssize_t>(n, sizeof buf - 1))) : std::string();
+    if (base.empty() || base.back() != '/')
+        base += '/';
+    return base + name;
+}
+
+std::string dimsText(const std::vector<hsize_t>& dims)
+{
+    std::string s = "[";
+    for (std::size_t i = 0; i < dims.size(); ++i)
+        s += (i ? ", " : "") + std::to_string(dims[i]);
+    return s + "]";
+}
+} // namespace
 
 void silenceLibraryErrors()
 {
@@ -51,9 +74,11 @@ void writeString(hid_t loc, const std::string& name, const std::string& value, c
 std::string readString(hid_t loc, const std::string& name, const std::string& file)
 {
     const auto dims = arrayDims(loc, name, file);
-    std::string out(dims.empty() ? 0 : static_cast<std::size_t>(dims[0]), '\0');
-    if (!out.empty())
-        readArray(loc, name, H5T_NATIVE_UCHAR, out.data(), file);
+    if (dims.size() != 1)
+        throw FormatError(file + ": " + name + ": expected a 1-D byte dataset (text), got " + std::to_string(dims.size()) +
+                          " dimensions");
+    std::string out(static_cast<std::size_t>(dims[0]), '\0');
+    readArray(loc, name, H5T_NATIVE_UCHAR, out.data(), out.size(), file);
     return out;
 }
 
@@ -108,16 +133,49 @@ void writeHalfArray(hid_t loc, const std::string& name, const std::vector<hsize_
 
 std::vector<hsize_t> arrayDims(hid_t loc, const std::string& name, const std::string& file)
 {
-    Handle set(check(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), file, "missing dataset " + name), &H5Dclose);
-    Handle space(H5Dget_space(set.get()), &H5Sclose);
+    const std::string where = pathOf(loc, name);
+    Handle set(check(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), file, "missing dataset " + where), &H5Dclose);
+    Handle space(check(H5Dget_space(set.get()), file, "no dataspace for " + where), &H5Sclose);
     const int rank = H5Sget_simple_extent_ndims(space.get());
-    std::vector<hsize_t> dims(static_cast<std::size_t>(std::max(rank, 0)));
-    H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+    if (rank < 0)
+        throw FormatError(file + ": " + where + ": unreadable dataspace");
+    std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+    if (rank > 0 && H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr) < 0)
+        throw FormatError(file + ": " + where + ": unreadable dataspace");
+    Handle type(check(H5Dget_type(set.get()), file, "no datatype for " + where), &H5Tclose);
+    const std::size_t elementBytes = std::max<std::size_t>(H5Tget_size(type.get()), 1);
+    hsize_t fileSize = 0;
+    Handle owner(H5Iget_file_id(loc), &H5Fclose);
+    if (!owner.valid() || H5Fget_filesize(owner.get(), &fileSize) < 0)
+        throw FormatError(file + ": " + where + ": cannot tell the file's size");
+    // Deflate's best case is 1032:1; anything claiming more data than that cannot be real.
+    const hsize_t plausible = fileSize * 1032 + 65536;
+    hsize_t bytes = elementBytes;
+    for (hsize_t d : dims) {
+        if (d != 0 && bytes > plausible / d)
+            throw FormatError(file + ": " + where + ": dimensions " + dimsText(dims) + " claim more data than a " +
+                              std::to_string(fileSize) + "-byte file can hold");
+        bytes *= d;
+    }
     return dims;
 }
 
-void readArray(hid_t loc, const std::string& name, hid_t memType, void* out, const std::string& file)
+std::size_t elementCount(const std::vector<hsize_t>& dims)
 {
+    std::size_t n = 1;
+    for (hsize_t d : dims)
+        n *= static_cast<std::size_t>(d);
+    return n;
+}
+
+void readArray(hid_t loc, const std::string& name, hid_t memType, void* out, std::size_t count, const std::string& file)
+{
+    const std::size_t held = elementCount(arrayDims(loc, name, file));
+    if (held != count)
+        throw FormatError(file + ": " + pathOf(loc, name) + ": holds " + std::to_string(held) + " values, expected " +
+                          std::to_string(count));
+    if (count == 0)
+        return;
     Handle set(check(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), file, "missing dataset " + name), &H5Dclose);
     checkStatus(H5Dread(set.get(), memType, H5S_ALL, H5S_ALL, H5P_DEFAULT, out), file, "cannot read " + name);
 }

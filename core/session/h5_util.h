@@ -57,8 +57,15 @@ void writeArray(hid_t loc, const std::string& name, hid_t memType, const std::ve
 // chunked one row at a time along the last dimension and deflated.
 void writeHalfArray(hid_t loc, const std::string& name, const std::vector<hsize_t>& dims, const uint16_t* bits,
                     const std::string& file);
+// A dataset's dimensions. Throws FormatError when their product overflows or the data it claims
+// could not come from this file (more than deflate's 1032:1 ratio of the file's size), so a
+// caller may allocate the product without trusting the file.
 std::vector<hsize_t> arrayDims(hid_t loc, const std::string& name, const std::string& file);
-void readArray(hid_t loc, const std::string& name, hid_t memType, void* out, const std::string& file);
+// Product of dims (arrayDims has checked it fits).
+std::size_t elementCount(const std::vector<hsize_t>& dims);
+// Reads a whole dataset into `out`, which holds `count` elements of memType. Throws FormatError
+// naming the dataset when it holds a different number of elements.
+void readArray(hid_t loc, const std::string& name, hid_t memType, void* out, std::size_t count, const std::string& file);
 
 // Group member names in creation-independent (name) order.
 std::vector<std::string> children(hid_t group);

@@ -1,5 +1,6 @@
 #include "session_json.h"
 
+#include "common/json_input.h"
 #include "headscope/core/errors.h"
 
 #include <nlohmann/json.hpp>
@@ -57,7 +58,8 @@ SessionManifest manifestFromJson(const std::string& text, const std::string& fil
 {
     SessionManifest m;
     try {
-        const json j = json::parse(text);
+        const json j = json_input::parse(text, file + ": /manifest");
+        json_input::requireObject(j, file + ": /manifest", "a session manifest");
         m.formatVersion = j.at("format_version").get<int>();
         if (m.formatVersion > kSessionFormatVersion)
             throw FormatError(file + ": session format version " + std::to_string(m.formatVersion) +
@@ -119,7 +121,8 @@ SessionTest testFromJson(const std::string& text, const std::string& file)
 {
     SessionTest t;
     try {
-        const json j = json::parse(text);
+        const json j = json_input::parse(text, file + ": test record");
+        json_input::requireObject(j, file + ": test record", "a probe test");
         t.id = j.at("id").get<int>();
         t.length = j.at("length").get<int>();
         t.depth = j.at("depth").get<double>();

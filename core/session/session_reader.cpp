@@ -3,9 +3,11 @@
 
 #include "headscope/core/confidence_interval.h"
 #include "headscope/core/errors.h"
+#include "headscope/core/model_config.h" // kMaxModelLayers, kMaxModelHeads
 #include "headscope/core/session.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <limits>
@@ -53,6 +55,10 @@ std::unique_ptr<SessionReader> SessionReader::open(const std::filesystem::path& 
         throw FormatError(d.file + ": not a HeadScope session (no /manifest)");
     d.manifest = session_json::manifestFromJson(h5::readString(d.handle.get(), "manifest", d.file), d.file);
     const int L = d.manifest.layers, H = d.manifest.heads;
+    // Every per-test matrix is sized from these; a damaged manifest must not size them.
+    if (L <= 0 || L > kMaxModelLayers || H <= 0 || H > kMaxModelHeads)
+        throw FormatError(d.file + ": /manifest: layers " + std::to_string(L) + " and heads " + std::to_string(H) +
+                          " must lie in 1.." + std::to_string(kMaxModelLayers) + " and 1.." + std::to_string(kMaxModelHeads));
     h5::Handle tests = h5::openGroup(d.handle.get(), "tests", d.file);
     for (const std::string& name : h5::children(tests.get())) {
         h5::Handle g = h5::openGroup(tests.get(), name, d.file);
@@ -71,7 +77,7 @@ std::unique_ptr<SessionReader> SessionReader::open(const std::filesystem::path& 
                                   " (or " + std::to_string(kReadOnlyHeadMetricCount) + "), " + std::to_string(L) + ", " +
                                   std::to_string(H) + "]");
             std::vector<double> flat(static_cast<std::size_t>(metrics * L * H));
-            h5::readArray(g.get(), "scores", H5T_NATIVE_DOUBLE, flat.data(), d.file);
+            h5::readArray(g.get(), "scores", H5T_NATIVE_DOUBLE, flat.data(), flat.size(), d.file);
             const std::size_t cells = static_cast<std::size_t>(L * H);
             for (int m = 0; m < kHeadMetricCount; ++m) {
                 auto& dst = t.scores.values[static_cast<std::size_t>(m)];
@@ -127,7 +133,7 @@ std::vector<int32_t> SessionReader::promptIds(int testId) const
     if (dims.size() != 1)
         throw FormatError(d.file + ": /" + name + "/prompt_ids: expected a 1-D int32 dataset");
     std::vector<int32_t> ids(dims[0]);
-    h5::readArray(g.get(), "prompt_ids", H5T_NATIVE_INT32, ids.data(), d.file);
+    h5::readArray(g.get(), "prompt_ids", H5T_NATIVE_INT32, ids.data(), ids.size(), d.file);
     return ids;
 }
 
@@ -140,9 +146,16 @@ std::vector<int> SessionReader::fullRowSteps(int testId) const
         return {};
     h5::Handle g = h5::openGroup(d.handle.get(), name, d.file);
     std::vector<int> steps;
-    for (const std::string& child : h5::children(g.get()))
-        if (child.rfind("step_", 0) == 0)
-            steps.push_back(std::stoi(child.substr(5)));
+    for (const std::string& child : h5::children(g.get())) {
+        if (child.rfind("step_", 0) != 0)
+            continue;
+        int step = 0;
+        const char* end = child.data() + child.size();
+        const auto [ptr, ec] = std::from_chars(child.data() + 5, end, step);
+        if (ec != std::errc() || ptr != end || step < 0)
+            throw FormatError(d.file + ": /" + name + "/" + child + ": expected step_<number>");
+        steps.push_back(step);
+    }
     std::sort(steps.begin(), steps.end());
     return steps;
 }
@@ -161,8 +174,8 @@ std::vector<float> SessionReader::fullRows(int testId, int step, int64_t* rowLen
         dims[1] != static_cast<hsize_t>(d.manifest.heads))
         throw FormatError(d.file + ": /" + name + ": expected shape [" + std::to_string(d.manifest.layers) + ", " +
                           std::to_string(d.manifest.heads) + ", row length]");
-    std::vector<float> out(dims[0] * dims[1] * dims[2]);
-    h5::readArray(d.handle.get(), name, H5T_NATIVE_FLOAT, out.data(), d.file);
+    std::vector<float> out(h5::elementCount(dims));
+    h5::readArray(d.handle.get(), name, H5T_NATIVE_FLOAT, out.data(), out.size(), d.file);
     if (rowLength)
         *rowLength = static_cast<int64_t>(dims[2]);
     return out;
@@ -177,17 +190,22 @@ std::vector<StoredStep> SessionReader::steps(int testId) const
         return {};
     h5::Handle g = h5::openGroup(d.handle.get(), name, d.file);
     const auto dims = h5::arrayDims(g.get(), "topk_idx", d.file); // [S, L, H, K]
+    if (dims.size() != 4 || dims[1] != static_cast<hsize_t>(d.manifest.layers) ||
+        dims[2] != static_cast<hsize_t>(d.manifest.heads))
+        throw FormatError(d.file + ": /" + name + "/topk_idx: expected shape [steps, " + std::to_string(d.manifest.layers) +
+                          ", " + std::to_string(d.manifest.heads) + ", k]");
     const std::size_t S = dims[0], cells = dims[1] * dims[2], K = dims[3];
     std::vector<int32_t> idx(S * cells * K), tokens(S);
     std::vector<float> w(S * cells * K);
     std::vector<double> needle(S * cells), spanTop(S * cells);
     std::vector<int64_t> rowLen(S);
-    h5::readArray(g.get(), "topk_idx", H5T_NATIVE_INT32, idx.data(), d.file);
-    h5::readArray(g.get(), "topk_w", H5T_NATIVE_FLOAT, w.data(), d.file);
-    h5::readArray(g.get(), "needle_mass", H5T_NATIVE_DOUBLE, needle.data(), d.file);
-    h5::readArray(g.get(), "span_topk_mass", H5T_NATIVE_DOUBLE, spanTop.data(), d.file);
-    h5::readArray(g.get(), "row_len", H5T_NATIVE_INT64, rowLen.data(), d.file);
-    h5::readArray(g.get(), "token", H5T_NATIVE_INT32, tokens.data(), d.file);
+    // Every companion dataset must hold exactly the values topk_idx's shape implies.
+    h5::readArray(g.get(), "topk_idx", H5T_NATIVE_INT32, idx.data(), idx.size(), d.file);
+    h5::readArray(g.get(), "topk_w", H5T_NATIVE_FLOAT, w.data(), w.size(), d.file);
+    h5::readArray(g.get(), "needle_mass", H5T_NATIVE_DOUBLE, needle.data(), needle.size(), d.file);
+    h5::readArray(g.get(), "span_topk_mass", H5T_NATIVE_DOUBLE, spanTop.data(), spanTop.size(), d.file);
+    h5::readArray(g.get(), "row_len", H5T_NATIVE_INT64, rowLen.data(), rowLen.size(), d.file);
+    h5::readArray(g.get(), "token", H5T_NATIVE_INT32, tokens.data(), tokens.size(), d.file);
     std::vector<StoredStep> steps(S);
     for (std::size_t s = 0; s < S; ++s) {
         steps[s].token = tokens[s];
@@ -208,8 +226,8 @@ std::vector<StoredStep> SessionReader::steps(int testId) const
     }
     if (h5::exists(g.get(), "write") && h5::exists(g.get(), "write_needle")) {
         std::vector<double> write(S * cells), writeNeedle(S * cells);
-        h5::readArray(g.get(), "write", H5T_NATIVE_DOUBLE, write.data(), d.file);
-        h5::readArray(g.get(), "write_needle", H5T_NATIVE_DOUBLE, writeNeedle.data(), d.file);
+        h5::readArray(g.get(), "write", H5T_NATIVE_DOUBLE, write.data(), write.size(), d.file);
+        h5::readArray(g.get(), "write_needle", H5T_NATIVE_DOUBLE, writeNeedle.data(), writeNeedle.size(), d.file);
         for (std::size_t s = 0; s < S; ++s) {
             steps[s].write.assign(write.begin() + static_cast<std::ptrdiff_t>(s * cells),
                                   write.begin() + static_cast<std::ptrdiff_t>((s + 1) * cells));

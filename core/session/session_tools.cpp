@@ -1,5 +1,6 @@
 #include "headscope/core/session_tools.h"
 
+#include "common/json_input.h"
 #include "headscope/core/errors.h"
 #include "headscope/core/score_formats.h"
 #include "session_json.h"
@@ -148,7 +149,7 @@ namespace {
 // The manifest as JSON without the keys shards may differ in.
 nlohmann::json gridManifest(const SessionManifest& m)
 {
-    nlohmann::json j = nlohmann::json::parse(session_json::manifestToJson(m));
+    nlohmann::json j = json_input::parse(session_json::manifestToJson(m), "session manifest");
     for (const char* key : {"shard_index", "created", "updated"})
         j.erase(key);
     return j;

@@ -2,6 +2,7 @@
 
 #include "h5_util.h"
 
+#include "common/json_input.h"
 #include "headscope/core/errors.h"
 
 #include <nlohmann/json.hpp>
@@ -38,38 +39,36 @@ void writeOutcomes(hid_t group, const std::vector<SweepOutcome>& outcomes, const
     h5::writeString(group, "text", texts.dump(-1, ' ', false, json::error_handler_t::replace), file);
 }
 
-void readOutcomes(hid_t group, std::size_t count, std::vector<SweepOutcome>& out, std::size_t first,
-                  const std::string& file, const std::string& where)
+// Appends `count` outcomes read from a group. Sizes are checked against the datasets before
+// anything is allocated from them.
+void readOutcomes(hid_t group, std::size_t count, std::vector<SweepOutcome>& out, const std::string& file,
+                  const std::string& where)
 {
     auto expect = [&](const char* name) {
-        const auto dims = h5::arrayDims(group, name, file);
-        hsize_t n = 1;
-        for (hsize_t d : dims)
-            n *= d;
+        const std::size_t n = h5::elementCount(h5::arrayDims(group, name, file));
         if (n != count)
             throw FormatError(file + ": " + where + "/" + name + ": expected " + std::to_string(count) + " values, found " +
                               std::to_string(n));
     };
-    std::vector<double> rouge(count), f1(count);
-    std::vector<int64_t> bytes(count);
     expect("rouge1");
     expect("qa_f1");
     expect("kv_bytes");
-    h5::readArray(group, "rouge1", H5T_NATIVE_DOUBLE, rouge.data(), file);
-    h5::readArray(group, "qa_f1", H5T_NATIVE_DOUBLE, f1.data(), file);
-    h5::readArray(group, "kv_bytes", H5T_NATIVE_INT64, bytes.data(), file);
-    json texts;
-    try {
-        texts = json::parse(h5::readString(group, "text", file));
-    } catch (const json::exception& e) {
-        throw FormatError(file + ": " + where + "/text: " + e.what());
-    }
+    std::vector<double> rouge(count), f1(count);
+    std::vector<int64_t> bytes(count);
+    h5::readArray(group, "rouge1", H5T_NATIVE_DOUBLE, rouge.data(), count, file);
+    h5::readArray(group, "qa_f1", H5T_NATIVE_DOUBLE, f1.data(), count, file);
+    h5::readArray(group, "kv_bytes", H5T_NATIVE_INT64, bytes.data(), count, file);
+    const json texts = json_input::parse(h5::readString(group, "text", file), file + ": " + where + "/text");
+    if (!texts.is_array())
+        throw FormatError(file + ": " + where + "/text: expected a JSON list of generated texts, got " +
+                          json_input::kindName(texts));
     for (std::size_t i = 0; i < count; ++i) {
-        SweepOutcome& o = out[first + i];
+        SweepOutcome o;
         o.rouge1 = rouge[i];
         o.qaF1 = f1[i];
         o.kvBytes = bytes[i];
         o.text = i < texts.size() && texts[i].is_string() ? texts[i].get<std::string>() : std::string();
+        out.push_back(std::move(o));
     }
 }
 
@@ -112,10 +111,11 @@ void writeSweepResults(const std::filesystem::path& path, const SweepResults& r)
     const std::string file = path.string();
     if (r.full.size() != r.tests.size() || r.compressed.size() != r.methods.size() * r.budgets.size() * r.tests.size())
         throw UsageError("sweep results: inconsistent sizes");
+    json manifest = json_input::parse(r.manifestJson.empty() ? "{}" : r.manifestJson, file + ": manifest to write");
+    json_input::requireObject(manifest, file + ": manifest to write", "settings of the sweep");
     h5::silenceLibraryErrors();
     h5::Handle f(h5::check(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT), file, "cannot create"),
                  &H5Fclose);
-    json manifest = json::parse(r.manifestJson.empty() ? "{}" : r.manifestJson);
     manifest["format"] = "headscope-sweep";
     manifest["version"] = 1;
     manifest["methods"] = r.methods;
@@ -168,7 +168,8 @@ SweepResults readSweepResults(const std::filesystem::path& path)
     SweepResults r;
     r.manifestJson = h5::readString(f.get(), "manifest", file);
     try {
-        const json m = json::parse(r.manifestJson);
+        const json m = json_input::parse(r.manifestJson, file + ": /manifest");
+        json_input::requireObject(m, file + ": /manifest", "a sweep manifest");
         if (m.value("format", "") != "headscope-sweep")
             throw FormatError(file + ": /manifest format: expected \"headscope-sweep\", got " + m.value("format", "nothing"));
         r.methods = m.at("methods").get<std::vector<std::string>>();
@@ -178,25 +179,29 @@ SweepResults readSweepResults(const std::filesystem::path& path)
     }
     h5::Handle tests = h5::openGroup(f.get(), "tests", file);
     const auto dims = h5::arrayDims(tests.get(), "id", file);
-    const std::size_t T = dims.empty() ? 0 : dims[0];
+    if (dims.size() != 1)
+        throw FormatError(file + ": /tests/id: expected a 1-D list of test ids");
+    const std::size_t T = dims[0];
     std::vector<int32_t> id(T), length(T), needle(T);
     std::vector<double> depth(T);
     std::vector<int64_t> promptLength(T);
-    h5::readArray(tests.get(), "id", H5T_NATIVE_INT32, id.data(), file);
-    h5::readArray(tests.get(), "length", H5T_NATIVE_INT32, length.data(), file);
-    h5::readArray(tests.get(), "depth", H5T_NATIVE_DOUBLE, depth.data(), file);
-    h5::readArray(tests.get(), "needle", H5T_NATIVE_INT32, needle.data(), file);
-    h5::readArray(tests.get(), "prompt_length", H5T_NATIVE_INT64, promptLength.data(), file);
+    h5::readArray(tests.get(), "id", H5T_NATIVE_INT32, id.data(), T, file);
+    h5::readArray(tests.get(), "length", H5T_NATIVE_INT32, length.data(), T, file);
+    h5::readArray(tests.get(), "depth", H5T_NATIVE_DOUBLE, depth.data(), T, file);
+    h5::readArray(tests.get(), "needle", H5T_NATIVE_INT32, needle.data(), T, file);
+    h5::readArray(tests.get(), "prompt_length", H5T_NATIVE_INT64, promptLength.data(), T, file);
     for (std::size_t t = 0; t < T; ++t)
         r.tests.push_back({id[t], length[t], depth[t], needle[t], promptLength[t]});
-    r.full.resize(T);
     h5::Handle full = h5::openGroup(f.get(), "full", file);
-    readOutcomes(full.get(), T, r.full, 0, file, "/full");
-    r.compressed.resize(r.methods.size() * r.budgets.size() * T);
+    readOutcomes(full.get(), T, r.full, file, "/full");
     h5::Handle results = h5::openGroup(f.get(), "results", file);
-    for (std::size_t m = 0; m < r.methods.size(); ++m) {
-        h5::Handle g = h5::openGroup(results.get(), r.methods[m], file);
-        readOutcomes(g.get(), r.budgets.size() * T, r.compressed, m * r.budgets.size() * T, file, "/results/" + r.methods[m]);
+    std::size_t perMethod = 0; // budgets × tests, checked against each method's datasets before use
+    if (__builtin_mul_overflow(r.budgets.size(), T, &perMethod))
+        throw FormatError(file + ": /manifest: " + std::to_string(r.budgets.size()) + " budgets x " + std::to_string(T) +
+                          " tests is beyond any sweep");
+    for (const std::string& method : r.methods) {
+        h5::Handle g = h5::openGroup(results.get(), method, file);
+        readOutcomes(g.get(), perMethod, r.compressed, file, "/results/" + method);
     }
     return r;
 }

@@ -7,6 +7,7 @@
 #include "jinja/jinja.h"
 #include "jinja/jinja_builtins.h"
 
+#include "common/json_input.h"
 #include "headscope/core/errors.h"
 
 #include <nlohmann/json.hpp>
@@ -54,6 +55,8 @@ std::optional<ChatTemplate> chatTemplateFromName(std::string_view name)
 
 std::string renderChatTemplate(std::string_view jinjaSource, std::string_view variablesJson)
 {
+    // The template engine walks the variables recursively: bound their nesting first.
+    json_input::checkDepth(variablesJson, "chat template variables");
     nlohmann::ordered_json vars;
     try {
         vars = nlohmann::ordered_json::parse(variablesJson);

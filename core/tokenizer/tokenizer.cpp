@@ -6,6 +6,7 @@
 #include "byte_level.h"
 #include "unicode_text.h"
 
+#include "common/json_input.h"
 #include "headscope/core/errors.h"
 #include "headscope/core/file_read.h"
 #include "headscope/core/sha256.h"
@@ -26,16 +27,7 @@ Tokenizer::~Tokenizer() = default;
 
 nlohmann::json readJsonObjectFile(const fs::path& path)
 {
-    const std::string text = readFileBytes(path);
-    nlohmann::json j;
-    try {
-        j = nlohmann::json::parse(text);
-    } catch (const nlohmann::json::exception& e) {
-        throw FormatError(path.string() + ": not valid JSON: " + e.what());
-    }
-    if (!j.is_object())
-        throw FormatError(path.string() + ": expected a JSON object at the top level, got " + std::string(j.type_name()));
-    return j;
+    return json_input::readObjectFile(path, path.filename().string());
 }
 
 namespace {

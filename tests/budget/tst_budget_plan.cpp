@@ -21,7 +21,7 @@ BudgetPlan smallPlan()
     p.parameters = {{"base_capacity", 8}, {"window", 2}, {"beta", 1.2}};
     return p;
 }
-const ModelDims kDims{1, 4, 2, 16};
+const ModelDims kDims{1, 4, 2, 16, {}};
 } // namespace
 
 class TestBudgetPlan : public QObject {
@@ -76,7 +76,34 @@ private Q_SLOTS:
         even.capacities = {6, 6, 6, 6};
         QCOMPARE(estimateMemory(even, kDims, CacheLayout::QueryHeadFlattened, KvDtype::BF16).kvBytes,
                  2 * estimateMemory(even, kDims, CacheLayout::GqaFlattened, KvDtype::BF16).kvBytes);
-        QVERIFY_THROWS_EXCEPTION(UsageError, estimateMemory(p, ModelDims{2, 4, 2, 16}, CacheLayout::Padded, KvDtype::BF16));
+        QVERIFY_THROWS_EXCEPTION(UsageError, estimateMemory(p, ModelDims{2, 4, 2, 16, {}}, CacheLayout::Padded, KvDtype::BF16));
+    }
+
+    // A local layer (sliding window W) holds at most the W − 1 prompt tokens its next query can
+    // see; the rest of its budget is reported as beyond the window, never silently held.
+    void slidingWindowLayers()
+    {
+        BudgetPlan p = smallPlan(); // caps {1, 4, 10, 3}, window 2 → planned 3, 6, 12, 5 per query head
+        p.layers = 2;
+        p.capacities = {1, 4, 10, 3, 1, 4, 10, 3};
+        const ModelDims dims{2, 4, 2, 16, {6, 0}}; // layer 0 local with window 6, layer 1 global
+        QCOMPARE(p.heldTokens(0, 2, std::nullopt, 6), int64_t{5});  // 12 planned, 5 visible
+        QCOMPARE(p.heldTokens(0, 0, std::nullopt, 6), int64_t{3});  // under the window: as planned
+        QCOMPARE(p.heldTokens(0, 2, 4, 6), int64_t{4});             // a 4-token prompt is all there is
+        QCOMPARE(p.heldTokens(1, 2, std::nullopt, 0), int64_t{12}); // global: as planned
+        const MemoryEstimate q = estimateMemory(p, dims, CacheLayout::QueryHeadFlattened, KvDtype::BF16);
+        // Layer 0 holds min(3,5) + min(6,5) + min(12,5) + min(5,5) = 18 of 26; layer 1 all 26.
+        QCOMPARE(q.storedTokens, int64_t{18 + 26});
+        QCOMPARE(q.beyondWindowTokens, int64_t{8});
+        QCOMPARE(q.layerBeyondWindowTokens, (std::vector<int64_t>{8, 0}));
+        // KV-native: mean caps (2, 6) + window → 4 and 8 planned on each layer; layer 0 holds 4 + 5.
+        const MemoryEstimate g = estimateMemory(p, dims, CacheLayout::GqaFlattened, KvDtype::BF16);
+        QCOMPARE(g.storedTokens, int64_t{(4 + 5) + (4 + 8)});
+        QCOMPARE(g.beyondWindowTokens, int64_t{3});
+        // The windows travel with the plan in budget files.
+        p.model = dims;
+        const BudgetPlan back = parseBudgetPlan(budgetPlanToJson(p), "mem");
+        QCOMPARE(back.model->slidingWindows, (std::vector<int64_t>{6, 0}));
     }
 
     void budgetFileRoundTrip()
@@ -133,6 +160,45 @@ private Q_SLOTS:
             QVERIFY2(msg.find(key.toStdString()) != std::string::npos, msg.c_str());
             QVERIFY2(msg.find("bad.json") != std::string::npos, msg.c_str());
             QVERIFY2(msg.find("expected") != std::string::npos, msg.c_str());
+        }
+    }
+
+    // Numbers no model has are refused by key before a plan is sized, summed or narrowed to
+    // int from them: 2^31 - 1 heads reserved 16 GB before the row check (std::bad_alloc
+    // escaped), 2^32 + 1 layers narrowed to 1 and a one-row plan was accepted, capacities near
+    // 2^63 overflowed the total.
+    void budgetFileBounds_data()
+    {
+        QTest::addColumn<QByteArray>("layers");
+        QTest::addColumn<QByteArray>("heads");
+        QTest::addColumn<QByteArray>("window");
+        QTest::addColumn<QByteArray>("capacities");
+        QTest::addColumn<QByteArray>("message");
+        QTest::newRow("heads") << QByteArray("1") << QByteArray("2147483647") << QByteArray("2") << QByteArray("[[1]]")
+                               << QByteArray("budget key 'heads': expected an integer in [1, 1024], found 2147483647");
+        QTest::newRow("layers narrowed") << QByteArray("4294967297") << QByteArray("1") << QByteArray("2")
+                                         << QByteArray("[[1]]") << QByteArray("budget key 'layers': expected an integer in [1, 1024]");
+        QTest::newRow("window") << QByteArray("1") << QByteArray("1") << QByteArray("99999999999") << QByteArray("[[1]]")
+                                << QByteArray("budget key 'window': expected an integer in [0, 16777216]");
+        QTest::newRow("capacity") << QByteArray("1") << QByteArray("2") << QByteArray("2")
+                                  << QByteArray("[[9223372036854775807, 9223372036854775807]]")
+                                  << QByteArray("budget key 'capacities[0][0]': expected an integer in [0, 16777216]");
+    }
+    void budgetFileBounds()
+    {
+        QFETCH(QByteArray, layers);
+        QFETCH(QByteArray, heads);
+        QFETCH(QByteArray, window);
+        QFETCH(QByteArray, capacities);
+        QFETCH(QByteArray, message);
+        const QByteArray text = R"({"format": "headscope-budget", "version": 1, "method": "uniform", "granularity": "kv_head",
+                                    "layers": )" + layers + ", \"heads\": " + heads + ", \"window\": " + window +
+                                ", \"capacities\": " + capacities + "}";
+        try {
+            parseBudgetPlan(text.toStdString(), "bounds.json");
+            QFAIL("accepted");
+        } catch (const FormatError& e) {
+            QVERIFY2(std::string(e.what()).find(message.toStdString()) != std::string::npos, e.what());
         }
     }
 };

@@ -111,17 +111,62 @@ private Q_SLOTS:
             for (std::size_t i = 0; i < full.stepLogProbs[s].size(); ++i)
                 maxDiff = std::max(maxDiff, double(std::abs(full.stepLogProbs[s][i] - small.stepLogProbs[s][i])));
         QVERIFY2(maxDiff < 1e-4, std::to_string(maxDiff).c_str());
+        // Every head keeps the whole prompt, except on local layers: only the window − 1 prompt
+        // tokens their next query can see (so the plan's surplus there is not held).
         const auto& c = engine.config();
         const int64_t stored = layout == int(CacheLayout::GqaFlattened) ? c.numKvHeads : c.numHeads;
-        QCOMPARE(small.kvBytes, full.kvBytes * stored / c.numKvHeads);
+        const int64_t promptLen = int64_t(prompt.size());
+        int64_t heldTokens = 0;
         QCOMPARE(small.keptPositions.size(), std::size_t(c.numLayers));
-        for (const auto& layer : small.keptPositions) {
+        for (int64_t l = 0; l < c.numLayers; ++l) {
+            const auto& layer = small.keptPositions[std::size_t(l)];
+            const int64_t held = c.layerWindow(l) > 0 ? std::min(promptLen, c.layerWindow(l) - 1) : promptLen;
             QCOMPARE(layer.size(), std::size_t(stored));
             for (const auto& head : layer) {
-                QCOMPARE(head.size(), prompt.size());
-                QCOMPARE(std::set<int32_t>(head.begin(), head.end()).size(), prompt.size());
+                const std::set<int32_t> positions(head.begin(), head.end());
+                QCOMPARE(int64_t(head.size()), held);
+                QCOMPARE(int64_t(positions.size()), held);
+                QCOMPARE(int64_t(*positions.begin()), promptLen - held); // the visible tail
             }
+            heldTokens += held * stored;
         }
+        QCOMPARE(small.kvBytes, full.kvBytes / (c.numLayers * c.numKvHeads * promptLen) * heldTokens);
+    }
+
+    // A local layer never holds more than its window, whatever its budget; the plan's memory
+    // estimate holds exactly what the engine holds and reports the surplus.
+    void localLayersHoldAtMostTheirWindow()
+    {
+        TestModelSpec spec;
+        for (const TinyModelCase& t : tinyModelCases())
+            if (std::string(t.name) == "gemma2 softcap sliding") // layer 0 local (window 5), layer 1 global
+                spec = t.spec;
+        Engine engine;
+        engine.load(writeModel(spec, QStringLiteral("local")));
+        const auto& c = engine.config();
+        QCOMPARE(c.layerWindow(0), int64_t(5));
+        QCOMPARE(c.layerWindow(1), int64_t(0));
+        const auto prompt = testPrompt(40);
+        const BudgetPlan plan = uniformPlan(c, 16, 2); // every head: cap + 2 window tokens, far over 4
+        const int64_t planned = plan.at(0, 0) + 2;
+        QVERIFY(planned > 4);
+        GenerateOptions o;
+        o.maxNewTokens = 4;
+        o.compression = specFor(plan);
+        RowObserver observer;
+        const GenerateResult r = engine.generate(prompt, o, &observer);
+        for (const auto& head : r.keptPositions[0]) // local: positions 36..39, the last window − 1
+            QCOMPARE(std::set<int32_t>(head.begin(), head.end()), (std::set<int32_t>{36, 37, 38, 39}));
+        for (const auto& head : r.keptPositions[1]) // global: as planned
+            QCOMPARE(int64_t(head.size()), planned);
+        const MemoryEstimate estimate = estimateMemory(plan, modelDims(c), CacheLayout::GqaFlattened, KvDtype::F32, 40);
+        QCOMPARE(r.kvBytes, estimate.kvBytes);
+        QCOMPARE(estimate.layerBeyondWindowTokens, (std::vector<int64_t>{c.numKvHeads * (planned - 4), 0}));
+        // Decode rows on the local layer put mass only inside the window.
+        for (const auto& [head, positions] : observer.touched)
+            if (head.first == 0)
+                for (int64_t p : positions)
+                    QVERIFY2(p >= 36, qPrintable(QString::number(p)));
     }
 
     void eachHeadHoldsExactlyItsPlan()

@@ -148,6 +148,14 @@ private Q_SLOTS:
         writeRaw(p, R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
                         "b": {"dtype": "F32", "shape": [2], "data_offsets": [4, 12]}})", 12);
         expectThrows<FormatError>([&] { SafetensorsFile::open(p); }, "overlap");
+        // An empty tensor sorted between two overlapping ones used to hide the overlap.
+        writeRaw(p, R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]},
+                        "e": {"dtype": "F32", "shape": [0], "data_offsets": [4, 4]},
+                        "b": {"dtype": "F32", "shape": [2], "data_offsets": [6, 14]}})", 16);
+        expectThrows<FormatError>([&] { SafetensorsFile::open(p); }, "tensors \"a\" and \"b\" overlap");
+        // 2^61 doubles are 2^64 bytes, which wrapped to 0 and matched an empty data range.
+        writeRaw(p, R"({"a": {"dtype": "F64", "shape": [2305843009213693952], "data_offsets": [0, 0]}})", 0);
+        expectThrows<FormatError>([&] { SafetensorsFile::open(p); }, "overflows");
         writeRaw(p, R"({"a": {"dtype": "Q4", "shape": [2], "data_offsets": [0, 8]}})", 8);
         expectThrows<FormatError>([&] { SafetensorsFile::open(p); }, "unknown dtype \"Q4\"");
         writeRaw(p, R"({"a": {"dtype": "F32", "shape": [2], "data_offsets": [8, 0]}})", 8);
@@ -176,6 +184,39 @@ private Q_SLOTS:
         writeSafetensors(dir("shape") / "model.safetensors", tensors);
         expectThrows<FormatError>([&] { Checkpoint::open(dir("shape")); },
                                   "\"model.layers.1.self_attn.k_proj.weight\": expected shape [16, 32], got [8, 32]");
+    }
+
+    // config.json against the weights, key by key: the error names the key and both values
+    // instead of reporting some missing tensor far down the list.
+    void configDimensionsAgainstWeights_data()
+    {
+        QTest::addColumn<QString>("from");
+        QTest::addColumn<QString>("to");
+        QTest::addColumn<QString>("message");
+        QTest::newRow("layers") << "\"num_hidden_layers\": 2" << "\"num_hidden_layers\": 5"
+                                << "key \"num_hidden_layers\": 5, but the weights hold 2 layers";
+        QTest::newRow("layers 1e9") << "\"num_hidden_layers\": 2" << "\"num_hidden_layers\": 1000000000"
+                                    << "key \"num_hidden_layers\": 1000000000 is beyond the supported maximum of 1024";
+        QTest::newRow("vocab") << "\"vocab_size\": 50" << "\"vocab_size\": 60"
+                               << "key \"vocab_size\" = 60, but tensor \"model.embed_tokens.weight\" in model.safetensors has 50 rows";
+        QTest::newRow("intermediate") << "\"intermediate_size\": 48" << "\"intermediate_size\": 64"
+                                      << "key \"intermediate_size\" = 64, but tensor \"model.layers.0.mlp.gate_proj.weight\"";
+        QTest::newRow("kv heads") << "\"num_key_value_heads\": 2" << "\"num_key_value_heads\": 4"
+                                  << "num_key_value_heads (4) x head_dim (8) = 32, but tensor \"model.layers.0.self_attn.k_proj.weight\"";
+    }
+
+    void configDimensionsAgainstWeights()
+    {
+        QFETCH(QString, from);
+        QFETCH(QString, to);
+        QFETCH(QString, message);
+        writeTestModel(smallSpec(), dir("dims"));
+        std::string cfg = readAll(dir("dims") / "config.json");
+        const auto at = cfg.find(from.toStdString());
+        QVERIFY2(at != std::string::npos, cfg.c_str());
+        cfg.replace(at, static_cast<std::size_t>(from.size()), to.toStdString());
+        writeAll(dir("dims") / "config.json", cfg);
+        expectThrows<FormatError>([&] { Checkpoint::open(dir("dims")); }, qPrintable(message));
     }
 
     void pickleAndArchitectureRefused()

@@ -3,6 +3,10 @@
 #include "headscope/core/errors.h"
 #include "headscope/core/model_config.h"
 
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+
 #include <QTest>
 
 using namespace headscope;
@@ -88,7 +92,7 @@ private Q_SLOTS:
     void errors()
     {
         expectError("{ nope", "not valid JSON");
-        expectError(R"({"architectures": ["GPT2LMHeadModel"]})", "LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM");
+        expectError(R"({"architectures": ["GPT2LMHeadModel"]})", "LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, Qwen3ForCausalLM");
         expectError(R"({"architectures": ["LlamaForCausalLM"], "vocab_size": 10})", "\"hidden_size\"");
         expectError(R"({"architectures": ["LlamaForCausalLM"], "vocab_size": "many", "hidden_size": 8})",
                     "key \"vocab_size\": expected a positive integer, got \"many\"");
@@ -102,6 +106,92 @@ private Q_SLOTS:
                         "num_hidden_layers": 1, "num_attention_heads": 2, "eos_token_id": "x"})",
                     "eos_token_id");
         QVERIFY_THROWS_EXCEPTION(LoadError, loadModelConfig("/nonexistent/config.json"));
+    }
+
+    // Dimensions are refused by key and value before anything is sized from them: a
+    // "num_hidden_layers": 1000000000 used to grow memory until the process was killed.
+    void dimensionsBeyondLimits_data()
+    {
+        QTest::addColumn<QByteArray>("key");
+        QTest::addColumn<QByteArray>("value");
+        QTest::addColumn<QByteArray>("message");
+        const QByteArray beyond = " is beyond the supported maximum of ";
+        QTest::newRow("layers 1e9") << QByteArray("num_hidden_layers") << QByteArray("1000000000") << "1000000000" + beyond + "1024";
+        QTest::newRow("layers 1025") << QByteArray("num_hidden_layers") << QByteArray("1025") << "1025" + beyond + "1024";
+        QTest::newRow("hidden") << QByteArray("hidden_size") << QByteArray("262144") << "262144" + beyond + "131072";
+        QTest::newRow("heads") << QByteArray("num_attention_heads") << QByteArray("2048") << "2048" + beyond + "1024";
+        QTest::newRow("kv heads") << QByteArray("num_key_value_heads") << QByteArray("4096") << "4096" + beyond + "1024";
+        QTest::newRow("head_dim") << QByteArray("head_dim") << QByteArray("4096") << "4096" + beyond + "1024";
+        QTest::newRow("intermediate") << QByteArray("intermediate_size") << QByteArray("1000000000")
+                                      << "1000000000" + beyond + "1048576";
+        QTest::newRow("vocab") << QByteArray("vocab_size") << QByteArray("4000000000") << "4000000000" + beyond + "16777216";
+        QTest::newRow("positions") << QByteArray("max_position_embeddings") << QByteArray("1000000000000")
+                                   << "1000000000000" + beyond + "16777216";
+        QTest::newRow("uint64 max") << QByteArray("num_hidden_layers") << QByteArray("18446744073709551615")
+                                    << QByteArray("expected a positive integer, got 18446744073709551615");
+        QTest::newRow("bos past vocab") << QByteArray("bos_token_id") << QByteArray("64")
+                                        << QByteArray("expected a token id in [0, vocab_size 64)");
+        QTest::newRow("eos negative") << QByteArray("eos_token_id") << QByteArray("[1, -5]")
+                                      << QByteArray("expected a token id in [0, vocab_size 64)");
+    }
+
+    void dimensionsBeyondLimits()
+    {
+        QFETCH(QByteArray, key);
+        QFETCH(QByteArray, value);
+        QFETCH(QByteArray, message);
+        nlohmann::json cfg = {{"architectures", {"LlamaForCausalLM"}}, {"vocab_size", 64}, {"hidden_size", 64},
+                              {"intermediate_size", 128}, {"num_hidden_layers", 2}, {"num_attention_heads", 4}};
+        cfg[key.toStdString()] = nlohmann::json::parse(value.toStdString());
+        expectError(cfg.dump(), ("key \"" + key + "\": " + message).constData());
+    }
+
+    // Found by fuzzing (tests/data/broken/model_config): a flag or name of the wrong JSON type
+    // escaped as a raw nlohmann type_error ("internal error" at the CLI) instead of a FormatError.
+    void wrongTypesNamed_data()
+    {
+        QTest::addColumn<QByteArray>("extra");
+        QTest::addColumn<QByteArray>("message");
+        QTest::newRow("attention_bias") << QByteArray(R"("attention_bias": "silu")")
+                                        << QByteArray(R"(key "attention_bias": expected true or false, got "silu")");
+        QTest::newRow("torch_dtype") << QByteArray(R"("torch_dtype": 16)") << QByteArray(R"(key "torch_dtype": expected a string)");
+        QTest::newRow("rope_type") << QByteArray(R"("rope_scaling": {"rope_type": 3, "factor": 2})")
+                                   << QByteArray(R"((rope_scaling): key "rope_type": expected a string)");
+    }
+
+    void wrongTypesNamed()
+    {
+        QFETCH(QByteArray, extra);
+        QFETCH(QByteArray, message);
+        expectError(R"({"architectures": ["LlamaForCausalLM"], "vocab_size": 64, "hidden_size": 64, "intermediate_size": 128,
+                        "num_hidden_layers": 2, "num_attention_heads": 4, )" + extra.toStdString() + "}",
+                    message.constData());
+        std::ifstream in(std::string(HEADSCOPE_SOURCE_DIR) + "/tests/data/broken/model_config/attention_bias_string.json");
+        expectError(std::string(std::istreambuf_iterator<char>(in), {}), "attention_bias");
+    }
+
+    void qwen2SlidingWindowChecked()
+    {
+        const std::string qwen = R"({"architectures": ["Qwen2ForCausalLM"], "vocab_size": 64, "hidden_size": 64,
+            "intermediate_size": 128, "num_hidden_layers": 2, "num_attention_heads": 4, )";
+        expectError(qwen + R"("use_sliding_window": "yes"})", R"(key "use_sliding_window": expected true or false)");
+        expectError(qwen + R"("use_sliding_window": true, "sliding_window": 0})",
+                    R"(key "sliding_window": expected a positive integer or null, got 0)");
+        QCOMPARE(parseModelConfig(qwen + R"("use_sliding_window": true, "sliding_window": 256})", "q.json").slidingWindow,
+                 std::optional<int64_t>(256));
+        // A malformed value is an error even where the switch leaves it unused.
+        expectError(qwen + R"("use_sliding_window": false, "sliding_window": "x"})",
+                    R"(key "sliding_window": expected a positive integer or null, got "x")");
+        QVERIFY(!parseModelConfig(qwen + R"("use_sliding_window": false, "sliding_window": 256})", "q.json").slidingWindow);
+    }
+
+    // rope_scaling's own position count is held to the same limit.
+    void ropeOriginalPositionsBeyondLimit()
+    {
+        expectError(R"({"architectures": ["LlamaForCausalLM"], "vocab_size": 64, "hidden_size": 64, "intermediate_size": 128,
+                        "num_hidden_layers": 2, "num_attention_heads": 4,
+                        "rope_scaling": {"rope_type": "llama3", "factor": 8, "original_max_position_embeddings": 99999999999}})",
+                    "key \"original_max_position_embeddings\": 99999999999 is beyond the supported maximum of 16777216");
     }
 };
 

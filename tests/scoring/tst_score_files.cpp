@@ -186,6 +186,50 @@ private Q_SLOTS:
         }
     }
 
+    // Found by fuzzing (tests/data/broken/score_file): the matrix is sized from the largest key,
+    // so "0-05789968" made 5.8 million heads (30 s and hundreds of MB with missing heads allowed).
+    void hugeIndexRefused()
+    {
+        const fs::path file = fs::path(HEADSCOPE_SOURCE_DIR) / "tests/data/broken/score_file/head_index_5789968.json";
+        ScoreFileImportOptions lenient;
+        lenient.allowMissingHeads = true;
+        try {
+            importScoreFile(file, lenient);
+            QFAIL("accepted");
+        } catch (const FormatError& e) {
+            QVERIFY2(std::string(e.what()).find("score key '0-05789968': head index 5789968 is beyond the supported "
+                                                "maximum of 1023") != std::string::npos, e.what());
+        }
+        try {
+            parseScoreFile(R"({"1024-0": [1]})", "layers.json", lenient);
+            QFAIL("accepted");
+        } catch (const FormatError& e) {
+            QVERIFY2(std::string(e.what()).find("layer index 1024 is beyond the supported maximum of 1023") != std::string::npos,
+                     e.what());
+        }
+        // The largest indices a model may have are still read.
+        const ImportedScores edge = parseScoreFile(R"({"1023-1023": [1]})", "edge.json", lenient);
+        QCOMPARE(edge.matrix.layers, 1024);
+        QCOMPARE(edge.matrix.heads, 1024);
+    }
+
+    // Found by fuzzing: keys were looked up linearly (nlohmann::ordered_json), so a file of
+    // 512 x 512 heads took minutes (quadratic); it now reads in well under a second. A hang
+    // shows as ctest's timeout.
+    void manyHeadsReadInLinearTime()
+    {
+        std::string text = "{";
+        for (int l = 0; l < 512; ++l)
+            for (int h = 0; h < 512; ++h)
+                text += (text.size() > 1 ? ", \"" : "\"") + std::to_string(l) + "-" + std::to_string(h) + "\": [0.5]";
+        text += "}";
+        const ImportedScores s = parseScoreFile(text, "big.json");
+        QCOMPARE(s.matrix.layers, 512);
+        QCOMPARE(s.matrix.heads, 512);
+        QVERIFY(s.canonicalOrder);
+        QCOMPARE(s.matrix.values.back(), 0.5);
+    }
+
     void sha256KnownVectors()
     {
         QCOMPARE(sha256Hex(""), std::string("e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"));

@@ -2,7 +2,10 @@
 #include "models/head_score_model.h"
 #include "models/top_heads_proxy.h"
 #include "plots/heatmap_plot.h"
+#include "widgets/model_card.h"
 #include "widgets/scores_panel.h"
+
+#include "headscope/core/model_config.h"
 
 #include <QSignalSpy>
 #include <QTableView>
@@ -80,6 +83,32 @@ private Q_SLOTS:
         QCOMPARE(panel.heatmap()->value(1, 1), before * 3.0);
         QCOMPARE(panel.model()->headerData(HeadScoreModel::ValueColumn, Qt::Horizontal).toString(),
                  QStringLiteral("LazyScore"));
+    }
+
+    // Local (sliding-window) layers say so on the heatmap, and the model card lists them.
+    void localLayersAreLabelled()
+    {
+        ScoresPanel panel;
+        ScoreSet set;
+        set.metrics.push_back(makeMetric(HeadMetric::Inf, 3, 2, 1.0));
+        panel.setScoreSet(set);
+        panel.setLayerWindows({512, 0, 512});
+        QVERIFY(panel.heatmap()->tooltipText(0, 1).startsWith(QStringLiteral("Layer 0 (local 512), head 1")));
+        QVERIFY(panel.heatmap()->tooltipText(1, 1).startsWith(QStringLiteral("Layer 1, head 1")));
+        panel.setLayerWindows({512, 0}); // another model's layer count: plain numbers
+        QVERIFY(panel.heatmap()->tooltipText(0, 1).startsWith(QStringLiteral("Layer 0, head 1")));
+
+        ModelCard card;
+        const ModelConfig c = parseModelConfig(
+            R"({"architectures": ["Gemma3ForConditionalGeneration"], "text_config": {"hidden_size": 64,
+                "intermediate_size": 96, "num_hidden_layers": 7, "num_attention_heads": 4, "num_key_value_heads": 2,
+                "head_dim": 16, "sliding_window": 32, "vocab_size": 300}})",
+            "config.json");
+        card.setModel(c, QStringLiteral("gemma3_text"), QStringLiteral("dir"), QStringLiteral("BF16"), 1, 1);
+        QCOMPARE(card.field(QStringLiteral("Layer types")),
+                 QStringLiteral("local (window 32, RoPE θ 10000) ×6: 0-4, 6; global ×1: 5"));
+        QVERIFY(card.field(QStringLiteral("Attention")).contains(QStringLiteral("q/k norm")));
+        QCOMPARE(card.field(QStringLiteral("Not loaded")), QStringLiteral("vision tower (SigLIP), multimodal projector"));
     }
 };
 

@@ -51,6 +51,9 @@ public:
     // Model shape recorded with the session, 0 when unknown (budget estimates use them).
     virtual int kvHeads() const { return 0; }
     virtual int headDim() const { return 0; }
+    // Per layer, the sliding window of the model's local layers (0: full attention), from the
+    // config recorded with the session; empty when unknown or when every layer is full.
+    virtual std::vector<int64_t> layerWindows() const { return {}; }
     virtual std::vector<HeadMetric> metrics() const = 0; // the metrics its tests hold
     virtual QStringList gates() const = 0;     // e.g. "rouge1_recall", "qa_f1"
     virtual const std::vector<TestInfo>& tests() const = 0;

@@ -230,7 +230,9 @@ void BudgetPanel::recompute()
 
     const int layers = m_dims.layers > 0 ? m_dims.layers : (m_scores.empty() ? 32 : m_scores.layers);
     const int heads = m_dims.queryHeads > 0 ? m_dims.queryHeads : (m_scores.empty() ? 32 : m_scores.heads);
-    ModelDims dims{layers, heads, m_kvHeads->value(), m_headDim->value()};
+    // The model's local layers (if known) hold at most their window in the estimates.
+    ModelDims dims{layers, heads, m_kvHeads->value(), m_headDim->value(),
+                   static_cast<int>(m_dims.slidingWindows.size()) == layers ? m_dims.slidingWindows : std::vector<int64_t>{}};
     const KvDtype dtype = parseKvDtype(m_dtype->currentText().toStdString());
     m_error.clear();
     try {

@@ -15,7 +15,8 @@ const QStringList& fieldNames()
         QStringLiteral("Heads"),      QStringLiteral("KV heads"),     QStringLiteral("Head dim"),
         QStringLiteral("Hidden size"), QStringLiteral("Vocabulary"),  QStringLiteral("Parameters"),
         QStringLiteral("Stored dtype"), QStringLiteral("Weights"),    QStringLiteral("RoPE θ"),
-        QStringLiteral("Context"),    QStringLiteral("Sliding window")};
+        QStringLiteral("Context"),    QStringLiteral("Sliding window"), QStringLiteral("Layer types"),
+        QStringLiteral("Attention"),  QStringLiteral("Not loaded")};
     return names;
 }
 } // namespace
@@ -78,6 +79,25 @@ void ModelCard::setModel(const ModelConfig& c, const QString& architecture, cons
     setField(QStringLiteral("RoPE θ"), QString::number(c.ropeTheta, 'g', 8));
     setField(QStringLiteral("Context"), QString::number(c.maxPositionEmbeddings));
     setField(QStringLiteral("Sliding window"), c.slidingWindow ? QString::number(*c.slidingWindow) : QStringLiteral("none"));
+    const std::string types = describeLayerTypes(c);
+    setField(QStringLiteral("Layer types"),
+             types.empty() ? QStringLiteral("all global (full attention)") : QString::fromStdString(types));
+    QStringList attention;
+    attention << QStringLiteral("scale %1").arg(c.attentionScale(), 0, 'g', 4);
+    if (c.attnLogitSoftcap)
+        attention << QStringLiteral("soft-cap %1").arg(*c.attnLogitSoftcap);
+    if (c.finalLogitSoftcap)
+        attention << QStringLiteral("final soft-cap %1").arg(*c.finalLogitSoftcap);
+    if (c.qkNorm)
+        attention << QStringLiteral("q/k norm");
+    if (c.rotaryDim() != c.headDim)
+        attention << QStringLiteral("RoPE on %1 of %2 dims").arg(c.rotaryDim()).arg(c.headDim);
+    setField(QStringLiteral("Attention"), attention.join(QStringLiteral(", ")));
+    QStringList skipped;
+    for (const ModelConfig::SkippedComponent& part : c.skippedComponents)
+        if (!skipped.contains(QString::fromStdString(part.description)))
+            skipped << QString::fromStdString(part.description);
+    setField(QStringLiteral("Not loaded"), skipped.isEmpty() ? QStringLiteral("—") : skipped.join(QStringLiteral(", ")));
 }
 
 } // namespace headscope::views

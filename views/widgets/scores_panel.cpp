@@ -98,6 +98,12 @@ void ScoresPanel::setScoreSet(const ScoreSet& set)
     showCurrentMetric();
 }
 
+void ScoresPanel::setLayerWindows(std::vector<int64_t> windows)
+{
+    m_layerWindows = std::move(windows);
+    showCurrentMetric();
+}
+
 bool ScoresPanel::setMetric(HeadMetric metric)
 {
     const int i = m_metricBox->findData(static_cast<int>(metric));
@@ -135,6 +141,13 @@ void ScoresPanel::showCurrentMetric()
                                                           : QStringLiteral("Head"));
     m_heatmap->setConfidence(map->ciHalfWidth, map->tests);
     m_heatmap->setData(m.layers, m.heads, m.values);
+    QStringList layerLabels; // local (sliding-window) layers say so
+    if (static_cast<int>(m_layerWindows.size()) == m.layers)
+        for (int l = 0; l < m.layers; ++l)
+            layerLabels << (m_layerWindows[static_cast<std::size_t>(l)] > 0
+                                ? QStringLiteral("%1 (local %2)").arg(l).arg(m_layerWindows[static_cast<std::size_t>(l)])
+                                : QString::number(l));
+    m_heatmap->setCategoryLabels(layerLabels, {});
     m_model->setValueName(metricLabel(map->metric));
     m_model->setScores(m.layers, m.heads, m.values, map->ciHalfWidth);
     m_info->setText(QStringLiteral("%1 × %2 %3%4")

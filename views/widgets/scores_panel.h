@@ -7,6 +7,9 @@
 
 #include <QWidget>
 
+#include <cstdint>
+#include <vector>
+
 class QComboBox;
 class QSpinBox;
 class QTableView;
@@ -26,6 +29,9 @@ public:
 
     void setScoreSet(const ScoreSet& set);
     const ScoreSet& scoreSet() const { return m_set; }
+    // Per layer, the sliding window of local layers (0: full attention); the heatmap labels
+    // local layers "N (local W)" when the map has as many layers. Empty: plain numbers.
+    void setLayerWindows(std::vector<int64_t> windows);
     // Selects a metric by id if the set has it; returns false otherwise.
     bool setMetric(HeadMetric metric);
     HeadMetric metric() const;
@@ -50,6 +56,7 @@ private:
     void onTableCurrentChanged();
 
     ScoreSet m_set;
+    std::vector<int64_t> m_layerWindows;
     QComboBox* m_metricBox = nullptr;
     QSpinBox* m_topN = nullptr;
     QLabel* m_info = nullptr;

@@ -1,6 +1,8 @@
 #include "controllers/session_file_source.h"
 
+#include "headscope/core/budget_plan.h"
 #include "headscope/core/errors.h"
+#include "headscope/core/model_config.h"
 #include "headscope/core/probe_config.h"
 #include "headscope/core/session.h"
 #include "headscope/core/tokenizer.h"
@@ -82,6 +84,19 @@ int SessionFileSource::kvHeads() const
 int SessionFileSource::headDim() const
 {
     return m_reader->manifest().headDim;
+}
+
+std::vector<int64_t> SessionFileSource::layerWindows() const
+{
+    const std::string& json = m_reader->manifest().configJson;
+    if (json.empty())
+        return {};
+    try {
+        const ModelConfig config = parseModelConfig(json, m_reader->path().string() + " (config_json)");
+        return modelDims(config).slidingWindows;
+    } catch (const Error&) {
+        return {}; // a config HeadScope cannot run: no layer types to show
+    }
 }
 
 std::vector<HeadMetric> SessionFileSource::metrics() const

@@ -30,6 +30,7 @@ public:
     int heads() const override;
     int kvHeads() const override;
     int headDim() const override;
+    std::vector<int64_t> layerWindows() const override;
     std::vector<HeadMetric> metrics() const override;
     QStringList gates() const override;
     const std::vector<views::TestInfo>& tests() const override { return m_tests; }

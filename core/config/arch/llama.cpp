@@ -7,9 +7,7 @@
 //   - no sliding window.
 #include "architecture_spec.h"
 
-#include "headscope/core/errors.h"
-
-#include <nlohmann/json.hpp>
+#include "config/config_json.h"
 
 namespace headscope::arch {
 
@@ -18,24 +16,30 @@ void applyLlamaQuirks(const nlohmann::json& config, ModelConfig& out, const std:
 {
     // HF's Llama puts the bias on o_proj too when attention_bias is set; no released Llama
     // does, and the shared decoder models q/k/v bias only, so refuse rather than mis-load.
-    if (config.value("attention_bias", false))
-        throw UsageError(source + ": key \"attention_bias\": true (bias on q/k/v/o projections) is not supported "
-                                  "for LlamaForCausalLM; expected false");
+    if (config::optionalBool(config, "attention_bias", false, source))
+        config::refuseKey(source, "attention_bias", true, out.architectureName,
+                          "bias on q/k/v/o projections; the shared decoder models q/k/v bias only", "false");
     out.attentionBias = false;
     out.slidingWindow.reset();
 }
 
-void writeLlamaQuirks(const ModelConfig& config, nlohmann::json& out)
+void writeLlamaQuirks(const ModelConfig&, nlohmann::json& out)
 {
     out["attention_bias"] = false;
-    (void)config;
 }
 } // namespace
 
 const ArchitectureSpec& llamaSpec()
 {
-    static const ArchitectureSpec spec{Architecture::Llama, "LlamaForCausalLM", "llama", &applyLlamaQuirks,
-                                       &writeLlamaQuirks};
+    static const ArchitectureSpec spec = [] {
+        ArchitectureSpec s;
+        s.architecture = Architecture::Llama;
+        s.hfClassName = "LlamaForCausalLM";
+        s.modelType = "llama";
+        s.applyQuirks = &applyLlamaQuirks;
+        s.writeQuirks = &writeLlamaQuirks;
+        return s;
+    }();
     return spec;
 }
 

@@ -1,27 +1,19 @@
 // Mistral (MistralForCausalLM): Mistral-7B v0.1/v0.2/v0.3.
 // Reference: transformers/models/mistral/modeling_mistral.py.
 // Quirks:
-//   - "sliding_window": each query sees at most that many keys (4096 in v0.1; null in v0.2+);
+//   - "sliding_window": every layer's queries see at most that many keys (4096 in v0.1; null in v0.2+);
 //   - no q/k/v bias; rope_theta 10000 (v0.1) or 1e6 (v0.2+).
 #include "architecture_spec.h"
-
-#include "headscope/core/errors.h"
 
 #include <nlohmann/json.hpp>
 
 namespace headscope::arch {
 
 namespace {
-void applyMistralQuirks(const nlohmann::json& config, ModelConfig& out, const std::string& source)
+void applyMistralQuirks(const nlohmann::json&, ModelConfig& out, const std::string&)
 {
     out.attentionBias = false;
-    out.slidingWindow.reset();
-    auto it = config.find("sliding_window");
-    if (it != config.end() && !it->is_null()) {
-        if (!it->is_number_integer() || it->get<int64_t>() <= 0)
-            throw FormatError(source + ": key \"sliding_window\": expected a positive integer or null, got " + it->dump());
-        out.slidingWindow = it->get<int64_t>();
-    }
+    out.layerTypes.assign(static_cast<std::size_t>(out.numLayers), LayerType::Sliding);
 }
 
 void writeMistralQuirks(const ModelConfig& config, nlohmann::json& out)
@@ -32,8 +24,15 @@ void writeMistralQuirks(const ModelConfig& config, nlohmann::json& out)
 
 const ArchitectureSpec& mistralSpec()
 {
-    static const ArchitectureSpec spec{Architecture::Mistral, "MistralForCausalLM", "mistral", &applyMistralQuirks,
-                                       &writeMistralQuirks};
+    static const ArchitectureSpec spec = [] {
+        ArchitectureSpec s;
+        s.architecture = Architecture::Mistral;
+        s.hfClassName = "MistralForCausalLM";
+        s.modelType = "mistral";
+        s.applyQuirks = &applyMistralQuirks;
+        s.writeQuirks = &writeMistralQuirks;
+        return s;
+    }();
     return spec;
 }
 

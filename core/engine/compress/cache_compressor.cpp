@@ -6,6 +6,7 @@
 #include "headscope/core/allocator.h"
 #include "headscope/core/errors.h"
 
+#include <algorithm>
 #include <span>
 
 namespace headscope::compress {
@@ -36,20 +37,26 @@ CompressedCaches compressCaches(model::FullCaches caches, const std::vector<at::
         const model::AttentionParams attention = params(static_cast<int64_t>(l));
         auto keys = caches[l].keys(), values = caches[l].values(); // [KV, T, d]
         const int64_t total = keys.size(1);
-        const int64_t w = std::min<int64_t>(plan.window, total), prefix = total - w;
+        // A local layer's next query (position T) sees only the last window − 1 prompt keys:
+        // nothing older is kept there, whatever the plan gave the layer (the surplus is
+        // reported by the plan's memory estimate, BudgetPlan::heldTokens).
+        const int64_t visibleStart =
+            attention.slidingWindow > 0 ? std::max<int64_t>(0, total - (attention.slidingWindow - 1)) : 0;
+        const int64_t w = std::min<int64_t>(plan.window, total - visibleStart), prefix = total - w;
+        const int64_t selectable = prefix - visibleStart; // prefix keys [visibleStart, prefix) to choose from
         const int layer = static_cast<int>(l);
 
-        bool compresses = false; // does any head keep less than the whole prefix?
+        bool compresses = false; // does any head keep less than the whole selectable prefix?
         for (int s = 0; s < plan.heads; ++s)
-            compresses = compresses || plan.at(layer, s) < prefix;
-        at::Tensor pooled, pooledHost; // [S, P] selection scores of the stored heads
+            compresses = compresses || plan.at(layer, s) < selectable;
+        at::Tensor pooled, pooledHost; // [S, selectable] selection scores of the stored heads
         if (compresses) {
             const auto& q = windowQueries.at(l); // [H, w', d]
             auto scores = observationScores(q.narrow(1, q.size(1) - w, w), keys, attention.scale,
-                                            attention.slidingWindow); // [H, P]
-            pooled = poolAlongKeys(scores, spec.pooling, spec.poolingKernel);
+                                            attention.slidingWindow, attention.softcap); // [H, P]
+            pooled = poolAlongKeys(scores, spec.pooling, spec.poolingKernel).narrow(1, visibleStart, selectable);
             if (!queryLayout)
-                pooled = reduceGroups(pooled, kvHeads, spec.scoreAggregation); // [KV, P]
+                pooled = reduceGroups(pooled, kvHeads, spec.scoreAggregation); // [KV, selectable]
             if (splitsAtPrefill(plan))
                 pooledHost = pooled.to(at::kCPU, at::kFloat).contiguous();
         }
@@ -57,7 +64,7 @@ CompressedCaches compressCaches(model::FullCaches caches, const std::vector<at::
             plan, layer,
             std::span<const float>(pooledHost.defined() ? pooledHost.data_ptr<float>() : nullptr,
                                    pooledHost.defined() ? static_cast<std::size_t>(pooledHost.numel()) : 0),
-            prefix);
+            selectable);
 
         auto posOpts = at::TensorOptions().dtype(at::kLong).device(keys.device());
         auto window = at::arange(prefix, total, posOpts); // [w]
@@ -65,9 +72,11 @@ CompressedCaches compressCaches(model::FullCaches caches, const std::vector<at::
         auto& kept = out.keptPositions[l];
         kept.resize(caps.size());
         for (std::size_t s = 0; s < caps.size(); ++s) {
-            const int64_t keep = std::min(caps[s], prefix);
-            at::Tensor selected = keep == prefix ? at::arange(prefix, posOpts)
-                                                 : std::get<1>(pooled[static_cast<int64_t>(s)].topk(keep, -1, true, true));
+            const int64_t keep = std::min(caps[s], selectable);
+            at::Tensor selected =
+                keep == selectable
+                    ? at::arange(visibleStart, prefix, posOpts)
+                    : std::get<1>(pooled[static_cast<int64_t>(s)].topk(keep, -1, true, true)).add_(visibleStart);
             auto positions = at::cat({selected, window}); // [keep + w] score order, then the window
             const int64_t source = queryLayout ? static_cast<int64_t>(s) / group : static_cast<int64_t>(s);
             heads.push_back(StoredHead{keys[source].index_select(0, positions), values[source].index_select(0, positions),
@@ -75,7 +84,8 @@ CompressedCaches compressCaches(model::FullCaches caches, const std::vector<at::
             auto host = positions.to(at::kCPU, at::kInt).contiguous();
             kept[s].assign(host.data_ptr<int32_t>(), host.data_ptr<int32_t>() + host.numel());
         }
-        out.caches.push_back(std::make_unique<CompressedKvCache>(heads, decodeRoom, total, kvHeads));
+        out.caches.push_back(
+            std::make_unique<CompressedKvCache>(heads, decodeRoom, total, kvHeads, attention.slidingWindow));
         caches[l] = model::FullKvCache(0, 0, 0, keys.options()); // release this layer's full K/V now
     }
     return out;

@@ -25,7 +25,10 @@ class CompressedKvCache final : public model::LayerKvCache {
 public:
     // `logicalLength` is the prompt length (the position the next token takes); `kvHeads` the
     // model's KV heads, so appends can tell whether a stored head is a KV or a query head.
-    CompressedKvCache(const std::vector<StoredHead>& heads, int64_t room, int64_t logicalLength, int64_t kvHeads);
+    // `slidingWindow` > 0 (a local layer): a head never holds more than the window; once it
+    // is full, a decode append overwrites a row its query can no longer see.
+    CompressedKvCache(const std::vector<StoredHead>& heads, int64_t room, int64_t logicalLength, int64_t kvHeads,
+                      int64_t slidingWindow = 0);
 
     void append(const at::Tensor& k, const at::Tensor& v) override; // k, v [KV, 1, d]
     at::Tensor attendDecode(const at::Tensor& q, const model::AttentionParams& params, at::Tensor* rows) override;
@@ -40,12 +43,16 @@ public:
     at::Tensor headValues(int64_t s) const; // [headLength(s), d]
 
 private:
+    void appendLocal(const at::Tensor& newK, const at::Tensor& newV); // newK, newV [S, d]
+
     at::Tensor m_k, m_v;          // [Σ (kept + room), d]
     at::Tensor m_positions;       // [Σ (kept + room)] int64
     std::vector<int64_t> m_offsets, m_lengths, m_capacity; // [S]
     at::Tensor m_nextRow;         // [S] int64: offsets + lengths, where the next append goes
     int64_t m_logicalLength = 0;
     int64_t m_kvHeads = 0;
+    int64_t m_slidingWindow = 0;
+    std::vector<int64_t> m_hostPositions; // local layers only: m_positions on the host, to pick rows to reuse
 };
 
 } // namespace headscope::compress

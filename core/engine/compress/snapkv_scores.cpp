@@ -5,7 +5,7 @@
 namespace headscope::compress {
 
 at::Tensor observationScores(const at::Tensor& windowQueries, const at::Tensor& keys, double scale,
-                             int64_t slidingWindow)
+                             int64_t slidingWindow, double softcap)
 {
     const int64_t heads = windowQueries.size(0), w = windowQueries.size(1), d = windowQueries.size(2);
     const int64_t kvHeads = keys.size(0), group = heads / kvHeads, total = keys.size(1), prefix = total - w;
@@ -13,6 +13,8 @@ at::Tensor observationScores(const at::Tensor& windowQueries, const at::Tensor& 
                       .to(at::kFloat)
                       .mul_(scale)
                       .view({kvHeads, group, w, total}); // [KV, G, w, T]
+    if (softcap > 0.0)
+        logits.div_(softcap).tanh_().mul_(softcap);
     auto opts = at::TensorOptions().dtype(at::kLong).device(keys.device());
     auto keyPos = at::arange(total, opts).unsqueeze(0);            // [1, T]
     auto queryPos = at::arange(prefix, total, opts).unsqueeze(1);  // [w, 1]

@@ -11,8 +11,9 @@ namespace headscope::compress {
 // windowQueries [H, w, d] (RoPE applied) are the queries at positions [T−w, T); keys [KV, T, d].
 // Softmax over all T keys in float32 with the causal mask inside the window (and the sliding
 // window, if any), then the mean over the w queries of the prefix columns: float32 [H, T−w].
+// `softcap` > 0 soft-caps the scaled scores before the mask, as the model's attention does.
 at::Tensor observationScores(const at::Tensor& windowQueries, const at::Tensor& keys, double scale,
-                             int64_t slidingWindow);
+                             int64_t slidingWindow, double softcap = 0.0);
 
 // 1-D pooling along keys, stride 1, padding k/2 (k odd): [S, P] → [S, P].
 at::Tensor poolAlongKeys(const at::Tensor& scores, Pooling pooling, int kernel);

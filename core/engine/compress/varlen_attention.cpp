@@ -44,6 +44,7 @@ struct KernelArgs {
     VarlenSegments segments;
     int64_t heads, d;
     float scale;
+    float softcap;         // > 0: tanh soft-cap of the scaled score
     int64_t firstVisible;
     float* out;            // [H, d], zeroed
     float* rows;           // [H, rowLength] zeroed, or null
@@ -70,7 +71,13 @@ void fusedKernel(const KernelArgs& a, const T* k, const T* v)
                 float* p = probs.data() + g * len;
                 float best = kHidden;
                 for (int64_t j = 0; j < len; ++j) {
-                    p[j] = pos[j] < a.firstVisible ? kHidden : dot(qh, k + (off + j) * a.d, a.d) * a.scale;
+                    if (pos[j] < a.firstVisible) {
+                        p[j] = kHidden;
+                    } else {
+                        p[j] = dot(qh, k + (off + j) * a.d, a.d) * a.scale;
+                        if (a.softcap > 0.0f)
+                            p[j] = std::tanh(p[j] / a.softcap) * a.softcap;
+                    }
                     best = std::max(best, p[j]);
                 }
                 if (best == kHidden) { // nothing visible: the head contributes zeros
@@ -113,10 +120,10 @@ void checkShapes(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, 
 
 at::Tensor varlenDecodeAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                  const at::Tensor& positions, VarlenSegments segments, double scale,
-                                 int64_t firstVisible, int64_t rowLength, at::Tensor* rows)
+                                 int64_t firstVisible, int64_t rowLength, at::Tensor* rows, double softcap)
 {
     if (!q.device().is_cpu())
-        return varlenDecodeAttentionAten(q, k, v, positions, segments, scale, firstVisible, rowLength, rows);
+        return varlenDecodeAttentionAten(q, k, v, positions, segments, scale, firstVisible, rowLength, rows, softcap);
     checkShapes(q, k, v, positions, segments);
     auto qf = q.to(at::kFloat).contiguous();                          // [H, d]
     auto out = at::zeros(qf.sizes(), qf.options());                   // [H, d] f32
@@ -126,13 +133,13 @@ at::Tensor varlenDecodeAttention(const at::Tensor& q, const at::Tensor& k, const
     auto pos = positions.to(at::kLong).contiguous();
     auto kc = k.contiguous(), vc = v.contiguous();
     KernelArgs a{qf.data_ptr<float>(), pos.data_ptr<int64_t>(), segments, q.size(0), q.size(1),
-                 static_cast<float>(scale), firstVisible, out.data_ptr<float>(),
+                 static_cast<float>(scale), static_cast<float>(softcap), firstVisible, out.data_ptr<float>(),
                  rows ? probs.data_ptr<float>() : nullptr, rowLength};
     switch (kc.scalar_type()) {
     case at::kFloat: fusedKernel(a, kc.data_ptr<float>(), vc.data_ptr<float>()); break;
     case at::kBFloat16: fusedKernel(a, kc.data_ptr<c10::BFloat16>(), vc.data_ptr<c10::BFloat16>()); break;
     default:
-        return varlenDecodeAttentionAten(q, k, v, positions, segments, scale, firstVisible, rowLength, rows);
+        return varlenDecodeAttentionAten(q, k, v, positions, segments, scale, firstVisible, rowLength, rows, softcap);
     }
     if (rows)
         *rows = probs;
@@ -141,7 +148,7 @@ at::Tensor varlenDecodeAttention(const at::Tensor& q, const at::Tensor& k, const
 
 at::Tensor varlenDecodeAttentionAten(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                      const at::Tensor& positions, VarlenSegments segments, double scale,
-                                     int64_t firstVisible, int64_t rowLength, at::Tensor* rows)
+                                     int64_t firstVisible, int64_t rowLength, at::Tensor* rows, double softcap)
 {
     checkShapes(q, k, v, positions, segments);
     const auto stored = static_cast<int64_t>(segments.offsets.size());
@@ -158,6 +165,8 @@ at::Tensor varlenDecodeAttentionAten(const at::Tensor& q, const at::Tensor& k, c
         auto ks = k.narrow(0, off, len), vs = v.narrow(0, off, len);     // [len, d]
         auto ps = positions.narrow(0, off, len);                          // [len]
         auto scores = at::matmul(q.narrow(0, s * group, group), ks.t()).to(at::kFloat).mul_(scale); // [G, len]
+        if (softcap > 0.0)
+            scores.div_(softcap).tanh_().mul_(softcap);
         if (firstVisible > 0)
             scores.masked_fill_((ps < firstVisible).unsqueeze(0), kHidden);
         auto probs = at::softmax(scores, -1).nan_to_num_(0.0);           // [G, len]; all hidden → 0

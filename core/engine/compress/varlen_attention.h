@@ -18,18 +18,20 @@ struct VarlenSegments {
     std::span<const int64_t> lengths; // [S] rows in use
 };
 
+// `softcap` > 0: scaled scores → tanh(s / c) · c before the mask (Gemma 2).
 // q [H, d] → [H, d] in q's dtype. If `rows` is non-null it receives float32 [H, rowLength]
 // probabilities scattered to absolute positions (zeros where nothing is stored).
 // CPU tensors use a fused kernel (one pass per stored head, float accumulation); other
 // devices use the ATen loop below.
 at::Tensor varlenDecodeAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                  const at::Tensor& positions, VarlenSegments segments, double scale,
-                                 int64_t firstVisible, int64_t rowLength, at::Tensor* rows);
+                                 int64_t firstVisible, int64_t rowLength, at::Tensor* rows, double softcap = 0.0);
 
 // The same computation as one ATen matmul/softmax per stored head: the device-generic path and
 // the tests' oracle for the fused kernel.
 at::Tensor varlenDecodeAttentionAten(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                                      const at::Tensor& positions, VarlenSegments segments, double scale,
-                                     int64_t firstVisible, int64_t rowLength, at::Tensor* rows);
+                                     int64_t firstVisible, int64_t rowLength, at::Tensor* rows,
+                                     double softcap = 0.0);
 
 } // namespace headscope::compress

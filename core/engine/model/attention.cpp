@@ -5,6 +5,12 @@
 
 namespace headscope::model {
 
+void softcapScores(at::Tensor& scores, const AttentionParams& params)
+{
+    if (params.softcap > 0.0)
+        scores.div_(params.softcap).tanh_().mul_(params.softcap);
+}
+
 at::Tensor blockedAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, int64_t start,
                             int64_t queryBlock, const AttentionParams& params)
 {
@@ -18,6 +24,7 @@ at::Tensor blockedAttention(const at::Tensor& q, const at::Tensor& k, const at::
         // [H, c, d] → [KV, G*c, d]: each KV head serves its group's queries without copying K.
         auto qb = q.narrow(1, b0, c).reshape({kvHeads, group * c, d});
         auto scores = at::matmul(qb, kT).to(at::kFloat).mul_(params.scale);      // [KV, G*c, T]
+        softcapScores(scores, params);
         auto queryPos = at::arange(start + b0, start + b0 + c, keyPos.options()); // [c]
         auto hidden = keyPos.unsqueeze(0) > queryPos.unsqueeze(1);                // [c, T] future keys
         if (params.slidingWindow > 0)
@@ -35,6 +42,7 @@ at::Tensor attentionRow(const at::Tensor& q, const at::Tensor& k, int64_t pos, c
     auto scores = at::matmul(q.reshape({kvHeads, group, d}), k.narrow(1, 0, pos + 1).transpose(1, 2))
                       .to(at::kFloat)
                       .mul_(params.scale); // [KV, G, pos+1]
+    softcapScores(scores, params);
     if (params.slidingWindow > 0 && pos + 1 > params.slidingWindow)
         scores.narrow(2, 0, pos + 1 - params.slidingWindow).fill_(-std::numeric_limits<float>::infinity());
     return at::softmax(scores, -1).view({heads, pos + 1});
@@ -62,6 +70,7 @@ at::Tensor decodeAttention(const at::Tensor& q, const at::Tensor& k, const at::T
     auto vv = v.narrow(1, first, length - first);
     auto qg = q.view({kvHeads, group, d});                                               // [KV, G, d]
     auto scores = at::matmul(qg, kv.transpose(1, 2)).to(at::kFloat).mul_(params.scale); // [KV, G, T']
+    softcapScores(scores, params);
     auto probs = at::softmax(scores, -1);                                                // [KV, G, T'] f32
     auto out = at::matmul(probs.to(vv.scalar_type()), vv);                               // [KV, G, d]
     if (rows) {

@@ -14,7 +14,11 @@ namespace headscope::model {
 struct AttentionParams {
     double scale = 1.0;         // multiplies q·k (1/sqrt(head_dim) for the Llama family)
     int64_t slidingWindow = 0;  // > 0: key j is visible to query i iff i − j < window; 0 = all
+    double softcap = 0.0;       // > 0: scaled scores → tanh(s / c) · c before the mask (Gemma 2)
 };
+
+// Applies params.softcap to float32 scores in place (nothing when it is 0).
+void softcapScores(at::Tensor& scores, const AttentionParams& params);
 
 // Causal attention of n queries q [H, n, d] at positions [start, start + n) over keys
 // k, v [KV, T, d] (T = start + n). Query-blocked: at most `queryBlock` queries × T keys of

@@ -25,8 +25,20 @@ Decoder::Decoder(const ModelConfig& config, ModelWeights weights, const at::Devi
       m_weights(std::move(weights)),
       m_rope(config, device),
       m_device(device),
-      m_scale(1.0 / std::sqrt(static_cast<double>(config.headDim)))
+      m_scale(config.attentionScale())
 {
+    if (config.localRopeTheta)
+        m_localRope.emplace(RopeParameters{*config.localRopeTheta, RopeScaling{}}, config.headDim, config.rotaryDim(), device);
+}
+
+const Rope& Decoder::ropeFor(int64_t layer) const
+{
+    return m_localRope && m_config.layerType(layer) == LayerType::Sliding ? *m_localRope : m_rope;
+}
+
+bool Decoder::longRopeFactors(int64_t sequenceLength) const
+{
+    return m_rope.usesLongFactors(sequenceLength);
 }
 
 FullCaches Decoder::makeCaches(int64_t capacity) const
@@ -39,17 +51,27 @@ FullCaches Decoder::makeCaches(int64_t capacity) const
     return caches;
 }
 
-AttentionParams Decoder::attentionParams(int64_t) const
+AttentionParams Decoder::attentionParams(int64_t layer) const
 {
-    return AttentionParams{m_scale, m_config.slidingWindow.value_or(0)};
+    return AttentionParams{m_scale, m_config.layerWindow(layer), m_config.attnLogitSoftcap.value_or(0.0)};
 }
 
 at::Tensor Decoder::rmsNorm(const at::Tensor& x, const at::Tensor& weight) const
 {
-    // Statistics in float32 whatever the model dtype, as HF's LlamaRMSNorm does.
+    // Statistics in float32 whatever the model dtype, as HF's RMSNorms do. Llama casts back
+    // before the weight; Gemma scales by (1 + w) in float32 and casts after.
     auto xf = x.to(at::kFloat);
     auto normed = xf * at::rsqrt(xf.pow(2).mean(-1, /*keepdim=*/true) + m_config.rmsNormEps);
+    if (m_config.normStyle == NormStyle::OffsetWeight)
+        return (normed * (weight.to(at::kFloat) + 1.0)).to(x.scalar_type());
     return weight * normed.to(x.scalar_type());
+}
+
+at::Tensor Decoder::normScale(const at::Tensor& x, const at::Tensor& weight) const
+{
+    auto xf = x.to(at::kFloat).reshape({-1});                                   // [hidden]
+    auto gain = m_config.normStyle == NormStyle::OffsetWeight ? weight.to(at::kFloat) + 1.0 : weight.to(at::kFloat);
+    return gain * at::rsqrt(xf.pow(2).mean() + m_config.rmsNormEps);
 }
 
 at::Tensor Decoder::prefill(const at::Tensor& ids, FullCaches& caches, const ForwardHooks& hooks,
@@ -58,6 +80,7 @@ at::Tensor Decoder::prefill(const at::Tensor& ids, FullCaches& caches, const For
     const int64_t n = ids.size(0);
     const int64_t start = caches.front().length();
     const int64_t last = start + n - 1;
+    const bool longFactors = longRopeFactors(options.sequenceLength > 0 ? options.sequenceLength : start + n);
     auto attend = [&](int64_t layer, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, at::Tensor* row,
                       at::Tensor* spanOut) {
         FullKvCache& cache = caches[static_cast<std::size_t>(layer)];
@@ -72,7 +95,7 @@ at::Tensor Decoder::prefill(const at::Tensor& ids, FullCaches& caches, const For
             *spanOut = cache.spanOutput(*row, hooks.scored.span->first, hooks.scored.span->second);
         return blockedAttention(q, cache.keys(), cache.values(), start, options.queryBlock, params);
     };
-    return runLayers(ids, start, hooks, attend, options.capture, options.allPositions);
+    return runLayers(ids, start, hooks, attend, options.capture, options.allPositions, longFactors);
 }
 
 at::Tensor Decoder::decode(const at::Tensor& id, LayerCaches& caches, const ForwardHooks& hooks) const
@@ -86,28 +109,36 @@ at::Tensor Decoder::decode(const at::Tensor& id, LayerCaches& caches, const Forw
             *spanOut = cache.spanOutput(*row, hooks.scored.span->first, hooks.scored.span->second);
         return out;
     };
-    return runLayers(id, caches.front()->length(), hooks, attend, nullptr, false);
+    const int64_t start = caches.front()->length();
+    return runLayers(id, start, hooks, attend, nullptr, false, longRopeFactors(start + 1));
 }
 
 at::Tensor Decoder::runLayers(const at::Tensor& ids, int64_t start, const ForwardHooks& hooks, const Attend& attend,
-                              WindowCapture* capture, bool allPositions) const
+                              WindowCapture* capture, bool allPositions, bool longFactors) const
 {
     const ScoredQuery& scored = hooks.scored;
     const int64_t n = ids.size(0);
     const int64_t last = start + n - 1;
     const int64_t heads = m_config.numHeads, kvHeads = m_config.numKvHeads, d = m_config.headDim;
     auto x = at::embedding(m_weights.embed, ids); // [n, hidden]
+    if (m_config.embeddingMultiplier != 1.0) // in the model dtype, as transformers casts the scale
+        x = x * at::scalar_tensor(m_config.embeddingMultiplier, x.options());
     if (scored.wants(HookPoint::Embed))
         report(scored, HookPoint::Embed, -1, last, x.narrow(0, n - 1, 1));
     for (int64_t li = 0; li < m_config.numLayers; ++li) {
         const int layer = static_cast<int>(li);
         const LayerWeights& w = m_weights.layers[static_cast<std::size_t>(li)];
         auto h = rmsNorm(x, w.inputNorm); // [n, hidden]
-        auto q = at::linear(h, w.q, w.qBias).view({n, heads, d}).transpose(0, 1);    // [H, n, d]
-        auto k = at::linear(h, w.k, w.kBias).view({n, kvHeads, d}).transpose(0, 1);  // [KV, n, d]
-        auto v = at::linear(h, w.v, w.vBias).view({n, kvHeads, d}).transpose(0, 1);  // [KV, n, d]
-        q = m_rope.apply(q, start);
-        k = m_rope.apply(k, start);
+        auto q = at::linear(h, w.q, w.qBias).view({n, heads, d});    // [n, H, d]
+        auto k = at::linear(h, w.k, w.kBias).view({n, kvHeads, d});  // [n, KV, d]
+        auto v = at::linear(h, w.v, w.vBias).view({n, kvHeads, d}).transpose(0, 1); // [KV, n, d]
+        if (w.qNorm.defined()) { // per head, over head_dim, before RoPE
+            q = rmsNorm(q, w.qNorm);
+            k = rmsNorm(k, w.kNorm);
+        }
+        const Rope& rope = ropeFor(li);
+        q = rope.apply(q.transpose(0, 1), start, longFactors); // [H, n, d]
+        k = rope.apply(k.transpose(0, 1), start, longFactors); // [KV, n, d]
         if (capture && capture->size > 0) {
             const int64_t keep = std::min(capture->size, n);
             capture->queries.push_back(q.narrow(1, n - keep, keep).clone()); // [H, keep, d]
@@ -133,21 +164,41 @@ at::Tensor Decoder::runLayers(const at::Tensor& ids, int64_t start, const Forwar
                 if (spanOut.defined())
                     spanOut.select(0, head).zero_();
             }
+        at::Tensor headWrite, headWriteSpan; // [H, hidden] each, when wanted
         if (scored.wants(HookPoint::HeadWrite) || spanOut.defined()) {
             // Each head's slice of the output through its columns of o_proj (§1G).
             auto wo = w.o.to(at::kFloat).view({m_config.hiddenSize, heads, d}); // [hidden, H, d]
             if (scored.wants(HookPoint::HeadWrite))
-                report(scored, HookPoint::HeadWrite, layer, last,
-                       at::einsum("hd,Dhd->hD", {attn.select(1, n - 1).to(at::kFloat), wo})); // [H, hidden]
+                headWrite = at::einsum("hd,Dhd->hD", {attn.select(1, n - 1).to(at::kFloat), wo});
             if (spanOut.defined())
-                report(scored, HookPoint::HeadWriteSpan, layer, last, at::einsum("hd,Dhd->hD", {spanOut, wo}));
+                headWriteSpan = at::einsum("hd,Dhd->hD", {spanOut, wo});
         }
         auto attnOut = at::linear(attn.transpose(0, 1).reshape({n, heads * d}), w.o); // [n, hidden]
+        if (w.attnOutNorm.defined()) {
+            // A post-attention norm scales the heads' sum: with its RMS held at its value (as
+            // for the final norm, §1G) each head's write is scaled the same way.
+            if (headWrite.defined() || headWriteSpan.defined()) {
+                const auto scale = normScale(attnOut.narrow(0, n - 1, 1), w.attnOutNorm); // [hidden]
+                if (headWrite.defined())
+                    headWrite = headWrite * scale;
+                if (headWriteSpan.defined())
+                    headWriteSpan = headWriteSpan * scale;
+            }
+            attnOut = rmsNorm(attnOut, w.attnOutNorm);
+        }
+        if (headWrite.defined())
+            report(scored, HookPoint::HeadWrite, layer, last, headWrite);
+        if (headWriteSpan.defined())
+            report(scored, HookPoint::HeadWriteSpan, layer, last, headWriteSpan);
         if (scored.wants(HookPoint::AttnOut))
             report(scored, HookPoint::AttnOut, layer, last, attnOut.narrow(0, n - 1, 1));
         x = x + attnOut;
         auto h2 = rmsNorm(x, w.postNorm);
-        auto mlp = at::linear(at::silu(at::linear(h2, w.gate)) * at::linear(h2, w.up), w.down); // [n, hidden]
+        auto gate = at::linear(h2, w.gate); // [n, intermediate]
+        gate = m_config.activation == Activation::GeluTanh ? at::gelu(gate, "tanh") : at::silu(gate);
+        auto mlp = at::linear(gate * at::linear(h2, w.up), w.down); // [n, hidden]
+        if (w.mlpOutNorm.defined())
+            mlp = rmsNorm(mlp, w.mlpOutNorm);
         if (scored.wants(HookPoint::MlpOut))
             report(scored, HookPoint::MlpOut, layer, last, mlp.narrow(0, n - 1, 1));
         x = x + mlp;
@@ -161,10 +212,10 @@ void Decoder::reportTokenReadout(const at::Tensor& hidden, int32_t token, const 
 {
     if (!scored.wants(HookPoint::TokenReadout))
         return;
-    // logit_y = lm_head[y] · (g ⊙ x / rms(x)), linear in x once rms(x) is fixed at its value.
-    auto x = hidden.narrow(0, hidden.size(0) - 1, 1).to(at::kFloat);            // [1, hidden]
-    auto inverseRms = at::rsqrt(x.pow(2).mean(-1, /*keepdim=*/true) + m_config.rmsNormEps); // [1, 1]
-    auto readout = m_weights.finalNorm.to(at::kFloat) * m_weights.lmHead.select(0, token).to(at::kFloat) * inverseRms;
+    // logit_y = lm_head[y] · (g ⊙ x / rms(x)), linear in x once rms(x) is fixed at its value
+    // (before the final soft-cap, where a family has one).
+    auto readout = normScale(hidden.narrow(0, hidden.size(0) - 1, 1), m_weights.finalNorm) *
+                   m_weights.lmHead.select(0, token).to(at::kFloat);
     report(scored, HookPoint::TokenReadout, -1, -1, readout.reshape({m_config.hiddenSize}));
 }
 
@@ -174,6 +225,8 @@ at::Tensor Decoder::logits(const at::Tensor& hidden, const ScoredQuery& scored) 
     if (scored.wants(HookPoint::FinalNorm))
         report(scored, HookPoint::FinalNorm, -1, -1, normed.narrow(0, normed.size(0) - 1, 1));
     auto out = at::linear(normed, m_weights.lmHead).to(at::kFloat); // [n, vocab]
+    if (m_config.finalLogitSoftcap)
+        out.div_(*m_config.finalLogitSoftcap).tanh_().mul_(*m_config.finalLogitSoftcap);
     if (scored.wants(HookPoint::Logits))
         report(scored, HookPoint::Logits, -1, -1, out.narrow(0, out.size(0) - 1, 1));
     return out;

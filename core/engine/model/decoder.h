@@ -1,7 +1,12 @@
 #pragma once
-// The one Llama-family decoder (Llama, Mistral, Qwen2): embed → per layer [RMSNorm → q/k/v
-// (optional bias) → RoPE → grouped-query attention (optional sliding window) → o_proj →
-// residual → RMSNorm → SwiGLU MLP → residual] → RMSNorm → lm_head.
+// The one decoder of every supported family (Llama, Mistral, Qwen2/3, Gemma 2/3, Phi-3):
+//   embed (× multiplier) → per layer [RMSNorm → q/k/v (optional bias) → q/k norm (optional)
+//   → RoPE (the layer's base and scaling, partial rotary) → grouped-query attention (the
+//   layer's scale, soft-cap and sliding window) → o_proj → norm (optional) → residual →
+//   RMSNorm → SwiGLU or GeGLU MLP → norm (optional) → residual] → RMSNorm → lm_head → soft-cap
+//   (optional).
+// Every "optional" and every choice is data in ModelConfig and ModelWeights; nothing here asks
+// which family it runs (docs/architectures.md).
 //
 // Dimension names used in shape comments:
 //   n        positions processed in this call      T   keys visible (cache length)
@@ -52,6 +57,10 @@ struct WindowCapture {
 
 struct PrefillOptions {
     int64_t queryBlock = 256;         // queries per block of prefill attention
+    // The length of the whole sequence this (possibly chunked) prefill belongs to: longrope
+    // picks its factor table by it, as transformers does for one forward over the prompt.
+    // 0: start + n.
+    int64_t sequenceLength = 0;
     bool allPositions = false;        // return [n, hidden] instead of the last position's [1, hidden]
     WindowCapture* capture = nullptr; // keep each layer's last capture->size queries
 };
@@ -84,8 +93,13 @@ public:
     // (docs/algorithms.md §1G); nothing unless wanted.
     void reportTokenReadout(const at::Tensor& hidden, int32_t token, const ScoredQuery& scored) const;
 
-    // The attention parameters of layer `layer` (scale, sliding window).
+    // The attention parameters of layer `layer` (scale, sliding window, soft-cap).
     AttentionParams attentionParams(int64_t layer) const;
+
+    // Whether RoPE uses longrope's long factors for a sequence of this length. A generation
+    // whose sequence crosses the switch must re-prefill everything (transformers drops its
+    // cache there too): keys cached with one table are wrong under the other.
+    bool longRopeFactors(int64_t sequenceLength) const;
 
 private:
     // Attends one layer's new queries q [H, n, d] with its new k, v [KV, n, d] (RoPE applied):
@@ -97,12 +111,19 @@ private:
                                             const at::Tensor& v, at::Tensor* row, at::Tensor* spanOut)>;
     // The layer stack shared by prefill and decode; they differ only in `attend`.
     at::Tensor runLayers(const at::Tensor& ids, int64_t start, const ForwardHooks& hooks, const Attend& attend,
-                         WindowCapture* capture, bool allPositions) const;
+                         WindowCapture* capture, bool allPositions, bool longFactors) const;
+    // RMSNorm over the last dim, w · x̂ or (1 + w) · x̂ per ModelConfig::normStyle.
     at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight) const;
+    // What that norm multiplies one position x [1, hidden] by, with its RMS held fixed: the
+    // gain (w or 1 + w) ÷ rms(x), float32 [hidden]. The write-aware hooks read residual writes
+    // through it (docs/algorithms.md §1G).
+    at::Tensor normScale(const at::Tensor& x, const at::Tensor& weight) const;
+    const Rope& ropeFor(int64_t layer) const;
 
     ModelConfig m_config;
     ModelWeights m_weights;
-    Rope m_rope;
+    Rope m_rope;                       // full-attention layers (every layer unless localRope)
+    std::optional<Rope> m_localRope;   // sliding layers' own base (Gemma 3)
     at::Device m_device;
     double m_scale;
 };

@@ -10,11 +10,17 @@
 
 namespace headscope::model {
 
+// Fused checkpoint tensors (Phi-3 qkv_proj, gate_up_proj) are split into row views of one
+// converted tensor, so q/k/v and gate/up look the same for every family. Optional tensors
+// (biases, q/k norms, sublayer-output norms) are undefined when the family has none.
 struct LayerWeights {
     at::Tensor inputNorm;          // [hidden]
     at::Tensor q, k, v, o;         // [heads*head_dim, hidden], [kv*head_dim, hidden] ×2, [hidden, heads*head_dim]
-    at::Tensor qBias, kBias, vBias; // [heads*head_dim], [kv*head_dim] ×2; undefined without bias
-    at::Tensor postNorm;           // [hidden]
+    at::Tensor qBias, kBias, vBias; // [heads*head_dim], [kv*head_dim] ×2
+    at::Tensor qNorm, kNorm;       // [head_dim]
+    at::Tensor attnOutNorm;        // [hidden], on the attention output
+    at::Tensor postNorm;           // [hidden], the norm feeding the MLP
+    at::Tensor mlpOutNorm;         // [hidden], on the MLP output
     at::Tensor gate, up, down;     // [intermediate, hidden] ×2, [hidden, intermediate]
 };
 

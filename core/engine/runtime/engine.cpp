@@ -211,6 +211,18 @@ GenerateResult Engine::Impl::generate(std::span<const int32_t> promptIds, const 
     if (spec)
         plan = compress::storedPlan(*spec, c);
     const int64_t promptLen = static_cast<int64_t>(promptIds.size());
+    const bool forced = !o.forcedTokens.empty();
+    const int steps = forced ? std::min<int>(o.maxNewTokens, static_cast<int>(o.forcedTokens.size())) : o.maxNewTokens;
+    // Longrope switches factor tables once the sequence passes the original context; keys
+    // cached before the switch are then re-made (transformers drops its cache there too),
+    // which a compressed cache, holding a selection of the prompt only, cannot do.
+    const bool promptLongFactors = decoder->longRopeFactors(promptLen);
+    if (spec && promptLongFactors != decoder->longRopeFactors(promptLen + steps - 1))
+        throw UsageError("generate: the prompt (" + std::to_string(promptLen) + " tokens) plus " +
+                         std::to_string(steps) + " new tokens crosses longrope's switch to the long factors at " +
+                         std::to_string(c.ropeScaling.originalMaxPositionEmbeddings) +
+                         " positions; a compressed cache cannot be re-made with them. Use a prompt longer than that, or "
+                         "fewer new tokens");
     // A compressed run's full cache only lives through prefill; decode appends go to the
     // compressed cache's reserved room.
     auto prefillCaches = decoder->makeCaches(spec ? promptLen : promptLen + o.maxNewTokens);
@@ -222,20 +234,27 @@ GenerateResult Engine::Impl::generate(std::span<const int32_t> promptIds, const 
     const int64_t chunk = std::max<int64_t>(1, o.prefillChunk);
     model::WindowCapture capture;
     capture.size = spec ? spec->plan.window : 0;
-    const auto starts = chunkStarts(promptLen, chunk, capture.size);
-    at::Tensor hidden;
-    for (std::size_t i = 0; i < starts.size(); ++i) {
-        if (stop.stop_requested())
-            throw CancelledError();
-        const int64_t s = starts[i];
-        const bool lastChunk = i + 1 == starts.size();
-        const int64_t n = (lastChunk ? promptLen : starts[i + 1]) - s;
-        const model::ForwardHooks hooks{scoredQuery(lastChunk ? observer : nullptr, 0), &masked};
-        model::PrefillOptions prefill;
-        prefill.queryBlock = queryBlockFor(chunk, c.numHeads, s + n);
-        prefill.capture = lastChunk && spec ? &capture : nullptr;
-        hidden = decoder->prefill(ids.narrow(0, s, n), prefillCaches, hooks, prefill);
-    }
+    // Chunked prefill of `tokens` into `into`; the last position is the scored query of `step`.
+    auto prefillAll = [&](const at::Tensor& tokens, model::FullCaches& into, int step, model::WindowCapture* keep) {
+        const int64_t length = tokens.size(0);
+        const auto starts = chunkStarts(length, chunk, keep ? keep->size : 0);
+        at::Tensor last;
+        for (std::size_t i = 0; i < starts.size(); ++i) {
+            if (stop.stop_requested())
+                throw CancelledError();
+            const int64_t s = starts[i];
+            const bool lastChunk = i + 1 == starts.size();
+            const int64_t n = (lastChunk ? length : starts[i + 1]) - s;
+            const model::ForwardHooks hooks{scoredQuery(lastChunk ? observer : nullptr, step), &masked};
+            model::PrefillOptions prefill;
+            prefill.queryBlock = queryBlockFor(chunk, c.numHeads, s + n);
+            prefill.sequenceLength = length;
+            prefill.capture = lastChunk ? keep : nullptr;
+            last = decoder->prefill(tokens.narrow(0, s, n), into, hooks, prefill);
+        }
+        return last;
+    };
+    at::Tensor hidden = prefillAll(ids, prefillCaches, 0, spec ? &capture : nullptr);
     model::LayerCaches caches;
     if (spec) {
         auto compressed = compress::compressCaches(std::move(prefillCaches), capture.queries, *spec, *plan, c,
@@ -260,16 +279,31 @@ GenerateResult Engine::Impl::generate(std::span<const int32_t> promptIds, const 
         return false;
     };
 
-    const bool forced = !o.forcedTokens.empty();
-    const int steps = forced ? std::min<int>(o.maxNewTokens, static_cast<int>(o.forcedTokens.size())) : o.maxNewTokens;
     Clock::time_point decodeStart;
+    bool cacheLongFactors = promptLongFactors;
+    std::vector<int64_t> fedIds; // prompt + fed tokens, kept only while a longrope switch may come
+    if (!spec && cacheLongFactors != decoder->longRopeFactors(promptLen + steps - 1))
+        fedIds.assign(promptIds.begin(), promptIds.end());
     for (int step = 0; step < steps; ++step) {
         if (stop.stop_requested())
             throw CancelledError();
         if (step > 0) {
             const int32_t fed = forced ? o.forcedTokens[static_cast<std::size_t>(step - 1)] : result.generatedIds.back();
-            auto next = at::full({1}, static_cast<int64_t>(fed), ids.options());
-            hidden = decoder->decode(next, caches, model::ForwardHooks{scoredQuery(observer, step), &masked});
+            const int64_t sequence = promptLen + step;
+            if (!fedIds.empty())
+                fedIds.push_back(fed);
+            if (decoder->longRopeFactors(sequence) != cacheLongFactors) {
+                // Everything so far again, with the long factors, into fresh full caches.
+                auto all = at::tensor(fedIds, at::kLong).to(tensorOptions.device());
+                auto fresh = decoder->makeCaches(promptLen + o.maxNewTokens);
+                hidden = prefillAll(all, fresh, step, nullptr);
+                caches = model::decodeCaches(std::move(fresh));
+                cacheLongFactors = !cacheLongFactors;
+                fedIds.clear();
+            } else {
+                auto next = at::full({1}, static_cast<int64_t>(fed), ids.options());
+                hidden = decoder->decode(next, caches, model::ForwardHooks{scoredQuery(observer, step), &masked});
+            }
         }
         auto logits = decoder->logits(hidden, scoredQuery(observer, step)).squeeze(0); // [vocab] f32
         const auto token = static_cast<int32_t>(logits.argmax().item<int64_t>());

@@ -34,7 +34,17 @@ struct ModelDims {
     int queryHeads = 0; // num_attention_heads
     int kvHeads = 0;    // num_key_value_heads
     int headDim = 0;
+    // Per layer, the sliding window of a local layer (0: full attention); empty: all full.
+    // A local layer's next query sees only the last window − 1 prompt tokens, so a compressed
+    // cache never holds more of the prompt there (see BudgetPlan::heldTokens).
+    std::vector<int64_t> slidingWindows;
     int groupSize() const { return kvHeads > 0 ? queryHeads / kvHeads : 1; }
+    int64_t layerWindow(int layer) const
+    {
+        return layer >= 0 && static_cast<std::size_t>(layer) < slidingWindows.size()
+                   ? slidingWindows[static_cast<std::size_t>(layer)]
+                   : 0;
+    }
 };
 struct ModelConfig;
 ModelDims modelDims(const ModelConfig& config);
@@ -60,6 +70,10 @@ struct BudgetPlan {
     // Σ over (layer, head) of kept selected + window tokens (decision (g), logical view).
     int64_t logicalTokens(std::optional<int64_t> contextLength = std::nullopt) const;
     int64_t totalCapacity() const; // Σ capacities (no window, no truncation)
+    // Tokens a head actually holds after compression: kept selected + window, and on a local
+    // layer (sliding window W > 0) at most the W − 1 prompt tokens its next query can still
+    // see (and at most the prompt). The rest of the head's budget is reported, not held.
+    int64_t heldTokens(int layer, int head, std::optional<int64_t> contextLength, int64_t slidingWindow) const;
 };
 
 // Reduces a query-head plan to KV heads: each group of `groupSize` consecutive query heads
@@ -79,9 +93,14 @@ struct MemoryEstimate {
     int64_t totalBytes = 0;     // kvBytes + metadataBytes + paddingBytes
     int64_t fullCacheBytes = 0; // full GQA cache at contextLength: L × kvHeads × ctx × d × 2 × bytes (0 without ctx)
     std::vector<int64_t> layerBytes; // [layers] totalBytes per layer
+    // Tokens the plan gives local layers beyond their sliding windows (planned − held, summed
+    // over stored heads): budget that would buy nothing there, so it is not held.
+    int64_t beyondWindowTokens = 0;
+    std::vector<int64_t> layerBeyondWindowTokens; // [layers]
 };
 
-// Physical bytes of a plan in a layout. A query-head plan stored GQA-natively (GqaFlattened,
+// Physical bytes of a plan in a layout. Local layers (dims.slidingWindows) hold at most their
+// window (BudgetPlan::heldTokens); what they would have held beyond it is beyondWindowTokens. A query-head plan stored GQA-natively (GqaFlattened,
 // Padded) is first reduced with `aggregation`; a KV-head plan stored per query head is expanded.
 MemoryEstimate estimateMemory(const BudgetPlan& plan, const ModelDims& dims, CacheLayout layout, KvDtype dtype,
                               std::optional<int64_t> contextLength = std::nullopt,

@@ -37,11 +37,19 @@ private:
     std::unique_ptr<Impl> m_impl;
 };
 
-// HF tensor names of a Llama-family checkpoint, from the per-architecture table.
+// HF tensor names of a checkpoint, from the per-architecture table (core/config/arch/).
+// Empty names are tensors the architecture does not have. Fused projections (Phi-3) name
+// qkvProj / gateUpProj instead of the separate ones; the engine splits them at load time.
 struct LayerTensorNames {
     std::string inputNorm, qProj, kProj, vProj, oProj;   // weights
+    std::string qkvProj;                                 // fused [q | k | v] rows, else empty
     std::string qBias, kBias, vBias;                     // empty unless config.attentionBias
-    std::string postAttentionNorm, gateProj, upProj, downProj;
+    std::string qNorm, kNorm;                            // per-head RMSNorm weights [head_dim] (config.qkNorm)
+    std::string attnOutNorm;                             // norm of the attention output (config.sublayerOutputNorms)
+    std::string mlpInputNorm;                            // the norm feeding the MLP
+    std::string mlpOutNorm;                              // norm of the MLP output (config.sublayerOutputNorms)
+    std::string gateProj, upProj, downProj;
+    std::string gateUpProj;                              // fused [gate | up] rows, else empty
 };
 struct TensorNames {
     std::string embedTokens, finalNorm, lmHead;          // lmHead empty when embeddings are tied
@@ -75,6 +83,15 @@ public:
     int64_t weightBytes() const;
     ElementType storedDtype() const; // dtype of the embedding table
 
+    // Parts of a multimodal checkpoint deliberately not loaded (ModelConfig::skippedComponents),
+    // one entry per description with the tensors and bytes found under its prefixes.
+    struct SkippedPart {
+        std::string description; // e.g. "vision tower (SigLIP)"
+        int64_t tensors = 0;
+        int64_t bytes = 0;
+    };
+    std::vector<SkippedPart> skippedParts() const;
+
 private:
     Checkpoint();
     struct Impl;
@@ -104,8 +121,20 @@ struct TestModelSpec {
     uint64_t seed = 0;
     ElementType dtype = ElementType::F32;
     double ropeTheta = 10000.0;
-    RopeScaling ropeScaling;
+    RopeScaling ropeScaling;        // longrope: short/long factors and originalMaxPositionEmbeddings
+    int64_t maxPositionEmbeddings = 131072;
+    // Sliding layers: the window, and which layers slide. Unset layerTypes: the family's
+    // default (Mistral/Phi-3 all; Qwen all from max_window_layers 0; Gemma 2 even layers;
+    // Gemma 3 five of six).
     std::optional<int64_t> slidingWindow;
+    std::vector<LayerType> layerTypes;
+    // Family knobs; unset means transformers' default for the family.
+    std::optional<double> attnLogitSoftcap, finalLogitSoftcap, queryPreAttnScalar; // Gemma
+    std::optional<double> localRopeTheta;  // Gemma 3 rope_local_base_freq
+    double partialRotaryFactor = 1.0;      // Phi-3 family
+    // Gemma 3 only: the Gemma3ForConditionalGeneration layout (config under text_config,
+    // weights under language_model.model., and a stand-in vision tower that is not loaded).
+    bool multimodal = false;
     std::filesystem::path tokenizerDir; // copies tokenizer.json (+ tokenizer_config.json) if set
     // Without tokenizerDir: write a byte-level tokenizer.json (256 byte tokens plus BOS/EOS,
     // no merges) so text prompts work offline; vocab becomes max(vocab, 258).

@@ -69,6 +69,7 @@ struct EvalManifest {
     int examplesTotal = 0;          // examples in the input after --limit (all shards together)
     int shardIndex = 0, shardCount = 1;
     uint64_t bootstrapSeed = 0;
+    std::string model;              // the "model" the run recorded (a checkpoint path or id; "" if none)
 };
 
 // The configurations: "full" first when asked, then methods × budgets (method-major).

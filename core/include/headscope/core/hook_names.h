@@ -9,17 +9,19 @@
 namespace headscope {
 
 enum class HookPoint {
-    Embed,        // [positions, hidden]           token embeddings
+    Embed,        // [positions, hidden]           token embeddings (× the family's embedding multiplier)
     AttnNorm,     // [positions, hidden]           input_layernorm output
-    Q,            // [positions, heads, head_dim]  after RoPE
-    K,            // [positions, kv_heads, head_dim] after RoPE
+    Q,            // [positions, heads, head_dim]  after q_norm (if any) and RoPE
+    K,            // [positions, kv_heads, head_dim] after k_norm (if any) and RoPE, as cached
     V,            // [positions, kv_heads, head_dim]
-    AttnPattern,  // [heads, keys]                 softmax row of one scored query, float32
-    AttnOut,      // [positions, hidden]           o_proj output
-    MlpOut,       // [positions, hidden]           down_proj output
+    AttnPattern,  // [heads, keys]                 softmax row of one scored query, float32, as the
+                  //                               model uses it (soft-capped, under its sliding window)
+    AttnOut,      // [positions, hidden]           o_proj output as added to the residual (after the
+                  //                               post-attention norm where the family has one)
+    MlpOut,       // [positions, hidden]           down_proj output as added to the residual
     ResidPost,    // [positions, hidden]           residual stream after the layer
     FinalNorm,    // [positions, hidden]           model.norm output
-    Logits,       // [positions, vocab]
+    Logits,       // [positions, vocab]            after the final soft-cap, if any
     // What each query head writes into the residual stream (docs/algorithms.md §1G): its slice
     // of the attention output through its columns of o_proj, for the scored query. The span
     // version keeps only the part coming from the keys of ForwardObserver::attributionSpan().
