@@ -1,6 +1,6 @@
 # headscope GUI controllers and main window: offscreen Qt Widgets.
 if(TARGET headscope_gui_shell)
-  foreach(t tst_engine_controller tst_main_window tst_session_file_source tst_researcher_flows)
+  foreach(t tst_engine_controller tst_main_window tst_session_file_source tst_researcher_flows tst_eval_view)
     headscope_add_qt_test(${t} SOURCES app/${t}.cpp LIBS headscope_gui_shell Qt6::Widgets GUI LABELS gui)
   endforeach()
   # Probe runs need a real tokenizer: the `tokenizers` fixture (tests/tokenizer.cmake) fetches it.

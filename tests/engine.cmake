@@ -17,3 +17,4 @@ target_include_directories(tst_cpu_kernels PRIVATE ${CMAKE_SOURCE_DIR}/core/engi
 # bf16 against f32 on the demo model: the same heads ranked alike (tolerances in the test's header).
 headscope_add_qt_test(tst_dtype_agreement SOURCES engine/tst_dtype_agreement.cpp
                       LIBS headscope::engine Qt6::Core LABELS engine)
+headscope_add_qt_test(tst_write_hooks SOURCES engine/tst_write_hooks.cpp LIBS headscope::engine Qt6::Core LABELS engine)

@@ -1,9 +1,11 @@
 // headscope-cli merge: joins the shards of one probe grid (probe --shard i/n, e.g. the tasks of
-// a Slurm array job, packaging/slurm/) into one session, verifying they belong to one grid.
+// a Slurm array job, packaging/slurm/) into one session, verifying they belong to one grid; or
+// the shards of one evaluation (eval --shard i/n) into one results file, by the same rules.
 #include "arg_parser.h"
 #include "commands.h"
 
 #include "headscope/core/errors.h"
+#include "headscope/core/eval_results.h"
 #include "headscope/core/session_tools.h"
 
 #include <iostream>
@@ -12,7 +14,7 @@ namespace headscope::cli {
 
 int runMerge(const std::vector<std::string>& args)
 {
-    ArgParser p("merge", "Join the shards of one probe grid; refuses shards of different grids, duplicate shards or tests, "
+    ArgParser p("merge", "Join the shards of one probe grid or one eval run; refuses shards of different grids, duplicate shards or tests, "
                          "and (unless --allow-missing) missing tests. Re-running a finished merge is a no-op.");
     p.positional("A.h5 B.h5 ...", "shard sessions", /*repeated=*/true)
         .option("out", "S.h5", "merged session (written only when the merge succeeds)", true)
@@ -24,6 +26,19 @@ int runMerge(const std::vector<std::string>& args)
     MergeOptions options;
     options.allowMissing = p.has("allow-missing");
     options.replace = p.has("force");
+    if (!inputs.empty() && EvalReader::isEvalFile(inputs.front())) {
+        const EvalMergeReport r = mergeEvalResults(inputs, p.value("out"), options.allowMissing);
+        if (!r.missing.empty())
+            std::cerr << "merge: " << r.missing.size() << " of " << r.examplesTotal << " examples missing (first: "
+                      << r.missing.front() << ")\n";
+        if (r.upToDate)
+            std::cout << p.value("out") << " is already the merge of these " << inputs.size() << " files (" << r.examples
+                      << " examples); nothing written\n";
+        else
+            std::cout << "wrote " << p.value("out") << ": " << r.examples << " examples from " << inputs.size()
+                      << " files\n";
+        return 0;
+    }
     const MergeReport r = mergeSessions(inputs, p.value("out"), options);
     if (!r.missing.empty()) {
         std::cerr << "merge: " << r.missing.size() << " of " << r.gridTests << " grid tests missing:\n";

@@ -43,6 +43,8 @@ int runProbe(const std::vector<std::string>& args)
                        "another kind)")
         .option("mask-heads", "L-H,...", "zero these query heads' attention output in every test (an ablation; "
                                           "recorded in the manifest as masked_heads)")
+        .flag("no-write-scores", "skip the write-aware scores (write, write_needle: each head's contribution to the "
+                                 "answer token's logit)")
         .option("store-rows", "IDS|all", "also store these tests' complete attention rows (float16; "
                                          "steps × layers × heads × length × 2 bytes each)")
         .option("shard", "i/n", "run only tests i, i+n, i+2n, … (merge shards with `merge`)", false, "0/1");
@@ -72,6 +74,7 @@ int runProbe(const std::vector<std::string>& args)
     request.replace = p.has("force");
     if (p.has("mask-heads"))
         request.maskedHeads = parseHeadList(p.value("mask-heads"), "--mask-heads");
+    request.writeScores = !p.has("no-write-scores");
     if (p.has("store-rows")) {
         const StoreRowsChoice rows = parseStoreRows(p.value("store-rows"), "--store-rows");
         request.storeRowsOfAll = rows.all;

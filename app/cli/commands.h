@@ -21,10 +21,13 @@ std::span<const CliCommand> commands();
 
 int runAllocate(const CommandArgs& args);
 int runCompare(const CommandArgs& args);
+int runEval(const CommandArgs& args);
+int runEvalReport(const CommandArgs& args);
 int runGenerate(const CommandArgs& args);
 int runImportScores(const CommandArgs& args);
 int runInfo(const CommandArgs& args);
 int runInspect(const CommandArgs& args);
+int runMakeTasks(const CommandArgs& args);
 int runMakeTestModel(const CommandArgs& args);
 int runMerge(const CommandArgs& args);
 int runProbe(const CommandArgs& args);

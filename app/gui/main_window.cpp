@@ -14,6 +14,7 @@
 #include "widgets/budget_panel.h"
 #include "widgets/category_panel.h"
 #include "widgets/compare_panel.h"
+#include "widgets/eval_panel.h"
 #include "widgets/model_card.h"
 #include "widgets/needle_grid_panel.h"
 #include "widgets/probe_panel.h"
@@ -43,7 +44,7 @@ MainWindow::MainWindow(QWidget* parent)
       m_budget(new views::BudgetPanel(this)), m_modelCard(new views::ModelCard(this)),
       m_filters(new views::SessionFilterPanel(this)), m_grid(new views::NeedleGridPanel(this)),
       m_categories(new views::CategoryPanel(this)), m_statistics(new views::StatisticsPanel(this)),
-      m_probe(new views::ProbePanel(this)), m_compare(new views::ComparePanel(this))
+      m_probe(new views::ProbePanel(this)), m_compare(new views::ComparePanel(this)), m_eval(new views::EvalPanel(this))
 {
     setWindowTitle(QStringLiteral("HeadScope"));
     setAcceptDrops(true);
@@ -55,6 +56,7 @@ MainWindow::MainWindow(QWidget* parent)
     addView(m_budget, QStringLiteral("Budget"));
     addView(m_probe, QStringLiteral("Probe"));
     addView(m_compare, QStringLiteral("Compare"));
+    addView(m_eval, QStringLiteral("Eval"));
     addView(m_modelCard, QStringLiteral("Model"));
     setCentralWidget(m_tabs);
     m_filterDock = new QDockWidget(QStringLiteral("Session filters"), this);
@@ -177,6 +179,16 @@ void MainWindow::connectRuns()
         m_comparisons->compareCompressed(prompt, probeTest, m_budget->plan(), repeats);
     });
     connect(m_compare, &views::ComparePanel::maskAndRerunRequested, m_comparisons, &CompareController::compareMasked);
+    // An eval example under one configuration, against the full cache; headkv/dililazykv take the
+    // head scores on screen.
+    connect(m_eval, &views::EvalPanel::compareRequested, this, [this](int example, const QString& method, qint64 budget) {
+        const OpenedDocument* doc = m_sessions->current();
+        if (!doc || !doc->eval)
+            return;
+        const ScoreMatrix& scores = m_budget->scores();
+        m_comparisons->compareEvalExample(*doc->eval, example, EvalConfigKey{method.toStdString(), budget},
+                                          scores.values.empty() ? nullptr : &scores);
+    });
     connect(m_comparisons, &CompareController::failed, this, &MainWindow::showError);
     connect(m_comparisons, &CompareController::started, this, [this](const QString& status) {
         statusBar()->showMessage(status);
@@ -315,6 +327,10 @@ void MainWindow::onDocumentOpened(const std::shared_ptr<const OpenedDocument>& d
 {
     m_settings.addRecentFile(doc->path);
     rebuildRecentMenu();
+    if (doc->kind == OpenedDocument::Kind::Eval) {
+        showEvalResults(*doc);
+        return;
+    }
     const auto& session = doc->session;
     if (doc->addedMetric) { // the same document with one more metric
         if (session)
@@ -395,6 +411,21 @@ void MainWindow::reopenAfterRun()
         return;
     m_reopening = std::exchange(m_reopenAfterRun, QString());
     m_sessions->open(m_reopening);
+}
+
+// Eval results join what is open rather than replace it: the scores on screen stay, so Compare
+// can rebuild a headkv/dililazykv plan from them.
+void MainWindow::showEvalResults(const OpenedDocument& doc)
+{
+    const EvalReader& eval = *doc.eval;
+    m_eval->setResults(QStringLiteral("%1: %2 of %3 examples, %4 configurations")
+                           .arg(doc.path)
+                           .arg(eval.records().size())
+                           .arg(eval.manifest().examplesTotal)
+                           .arg(eval.manifest().configs.size()),
+                       eval.records(), doc.evalSummary);
+    m_tabs->setCurrentWidget(m_eval);
+    statusBar()->showMessage(QStringLiteral("Opened eval results %1").arg(doc.path), 4000);
 }
 
 void MainWindow::showScoreSet(const views::ScoreSet& set)

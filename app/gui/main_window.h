@@ -31,6 +31,7 @@ class SessionFilterPanel;
 class StatisticsPanel;
 class ProbePanel;
 class ComparePanel;
+class EvalPanel;
 struct ScoreSet;
 class SessionSource;
 }
@@ -86,6 +87,7 @@ public:
     views::StatisticsPanel* statistics() const { return m_statistics; }
     views::ProbePanel* probePanel() const { return m_probe; }
     views::ComparePanel* comparePanel() const { return m_compare; }
+    views::EvalPanel* evalPanel() const { return m_eval; }
     EngineController* engine() const { return m_engine; }
     SessionController* sessions() const { return m_sessions; }
     CompareController* comparisons() const { return m_comparisons; }
@@ -113,6 +115,7 @@ private:
     void onDocumentOpened(const std::shared_ptr<const OpenedDocument>& doc);
     void startProbe(const ProbeRequest& request);
     void reopenAfterRun();
+    void showEvalResults(const OpenedDocument& doc);
     void showScoreSet(const views::ScoreSet& set);
     void onCheckpointLoaded(const std::shared_ptr<const CheckpointInfo>& info);
     void onModelUnloaded();
@@ -142,6 +145,7 @@ private:
     views::StatisticsPanel* m_statistics = nullptr;
     views::ProbePanel* m_probe = nullptr;
     views::ComparePanel* m_compare = nullptr;
+    views::EvalPanel* m_eval = nullptr;
     QDockWidget* m_filterDock = nullptr;
     QMenu* m_recentMenu = nullptr;
     QLabel* m_deviceLabel = nullptr;

@@ -110,7 +110,8 @@ void MainWindow::openDialog()
 {
     const QString path = QFileDialog::getOpenFileName(
         this, QStringLiteral("Open session or score file"), m_settings.lastDirectory(QStringLiteral("open")),
-        QStringLiteral("HeadScope files (*.h5 *.hdf5 *.json);;Probe sessions (*.h5 *.hdf5);;Score files (*.json)"));
+        QStringLiteral("HeadScope files (*.h5 *.hdf5 *.json);;Probe sessions and eval results (*.h5 *.hdf5);;"
+                       "Score files (*.json)"));
     if (path.isEmpty())
         return;
     m_settings.setLastDirectory(QStringLiteral("open"), QFileInfo(path).absolutePath());

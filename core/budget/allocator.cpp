@@ -224,6 +224,15 @@ BudgetPlan allocate(AllocationMethod method, const ScoreMatrix* scores, int laye
         if (!scores)
             throw UsageError("method '" + std::string(allocationMethodName(method)) +
                              "' needs head scores (--scores or --session)");
+        // The write-aware scores are signed — a head can push the token down — and a negative
+        // contribution earns a head no more budget than none (docs/algorithms.md §1G).
+        ScoreMatrix clipped;
+        if (scores->metric == "write" || scores->metric == "write_needle") {
+            clipped = *scores;
+            for (double& v : clipped.values)
+                v = std::max(v, 0.0);
+            scores = &clipped;
+        }
         return method == AllocationMethod::HeadKv ? allocateHeadKv(*scores, params) : allocateDiliLazyKv(*scores, params);
     }
     if (scores) {

@@ -16,6 +16,9 @@ std::string_view hookName(HookPoint point)
     case HookPoint::ResidPost: return "resid_post";
     case HookPoint::FinalNorm: return "final_norm";
     case HookPoint::Logits: return "logits";
+    case HookPoint::HeadWrite: return "head_write";
+    case HookPoint::HeadWriteSpan: return "head_write_span";
+    case HookPoint::TokenReadout: return "token_readout";
     }
     return "unknown";
 }

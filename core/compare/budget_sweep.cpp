@@ -1,6 +1,7 @@
 #include "headscope/core/budget_sweep.h"
 
 #include "headscope/core/answer_scoring.h"
+#include "headscope/core/budget_configs.h"
 #include "headscope/core/errors.h"
 #include "headscope/core/tokenizer.h"
 
@@ -38,16 +39,7 @@ std::vector<SweepTest> buildNeedleGrid(const PreparedProbe& probe, const Tokeniz
 
 void validateSweepParams(const SweepConfig& config)
 {
-    if (config.methods.empty() || config.budgets.empty())
-        throw UsageError("sweep: give at least one method and one budget");
-    for (int64_t b : config.budgets) {
-        if (b <= config.params.window)
-            throw UsageError("sweep: budget " + std::to_string(b) + " must exceed the window (" +
-                             std::to_string(config.params.window) + ")");
-        AllocationParams params = config.params;
-        params.baseCapacity = b;
-        params.validate();
-    }
+    checkBudgetParams(config.methods, config.budgets, config.params, "sweep");
 }
 
 SweepResults runBudgetSweep(Generator& engine, const Tokenizer& tokenizer, const std::vector<SweepTest>& tests,
@@ -55,19 +47,9 @@ SweepResults runBudgetSweep(Generator& engine, const Tokenizer& tokenizer, const
                             std::stop_token stop)
 {
     const ModelConfig& model = engine.config();
-    const int layers = static_cast<int>(model.numLayers), heads = static_cast<int>(model.numHeads);
     if (tests.empty())
         throw UsageError("sweep: no tests");
-    validateSweepParams(config);
-    for (AllocationMethod m : config.methods)
-        if (needsHeadScores(m) && !config.scores)
-            throw UsageError("sweep: method " + std::string(allocationMethodName(m)) +
-                             " needs head scores (--session or --scores)");
-    if (config.scores && (config.scores->layers != layers || config.scores->heads != heads))
-        throw UsageError("sweep: head scores are " + std::to_string(config.scores->layers) + " × " +
-                         std::to_string(config.scores->heads) + ", the model has " + std::to_string(layers) + " × " +
-                         std::to_string(heads) + " query heads");
-    validateSweepParams(config);
+    checkBudgetRequest(config.methods, config.budgets, config.params, config.scores, model, "sweep");
 
     SweepResults results;
     for (AllocationMethod m : config.methods)
@@ -95,13 +77,10 @@ SweepResults runBudgetSweep(Generator& engine, const Tokenizer& tokenizer, const
     for (std::size_t m = 0; m < config.methods.size(); ++m)
         for (std::size_t b = 0; b < config.budgets.size(); ++b)
             for (std::size_t t = 0; t < tests.size(); ++t) {
-                AllocationParams params = config.params;
-                params.baseCapacity = config.budgets[b];
-                params.promptLength = tests[t].info.promptLength; // PyramidKV's prompt-length rules
-                const ScoreMatrix* scores = config.scores ? &*config.scores : nullptr;
-                auto spec = std::make_shared<CompressionSpec>(config.compression);
-                spec->plan = allocate(config.methods[m], scores, layers, heads, params);
-                options.compression = spec;
+                options.compression = compressionForBudget(config.methods[m], config.budgets[b],
+                                                           tests[t].info.promptLength, config.params,
+                                                           config.scores ? &*config.scores : nullptr,
+                                                           config.compression, model);
                 results.at(m, b, t) = score(engine.generate(tests[t].promptIds, options, nullptr, stop), tokenizer,
                                             tests[t].needle);
                 report(results.methods[m] + " C=" + std::to_string(config.budgets[b]) + ", test " +

@@ -81,6 +81,9 @@ SessionManifest ProbeRunner::manifestFor(const PreparedProbe& probe) const
     m.headDim = static_cast<int>(mc.headDim);
     m.shardIndex = c.shardIndex;
     m.shardCount = c.shardCount;
+    for (HeadMetric metric : allHeadMetrics())
+        if (c.writeScores || !isWriteMetric(metric))
+            m.metrics.emplace_back(headMetricName(metric));
     return m;
 }
 
@@ -138,7 +141,8 @@ ProbeSummary ProbeRunner::run(const ProbeRequest& request, const std::function<v
             const NeedleSpan span{prompt.spanStart, prompt.spanEnd};
             const bool keepRows = c.storeRowsOfAll ||
                                   std::find(c.storeRowsOf.begin(), c.storeRowsOf.end(), test.id) != c.storeRowsOf.end();
-            RowStatsObserver observer(layers, heads, span, c.topK, c.mode == ScoringMode::LastPromptRow, keepRows);
+            RowStatsObserver observer(layers, heads, span, c.topK, c.mode == ScoringMode::LastPromptRow, keepRows,
+                                      c.writeScores);
             GenerateOptions o;
             o.maxNewTokens = c.maxNewTokens;
             if (c.stopAtAnswerLength)
@@ -160,7 +164,7 @@ ProbeSummary ProbeRunner::run(const ProbeRequest& request, const std::function<v
             fullRows = std::move(observer.fullRows());
             std::vector<StepStats> stepStats;
             for (const StoredStep& s : steps)
-                stepStats.push_back({s.token, s.rows});
+                stepStats.push_back({s.token, s.rows, s.write, s.writeNeedle});
             test.scores = scoreTest(stepStats, layers, heads, span, prompt.ids, c.topK, c.mode);
             ++summary.testsWritten;
         } catch (const CancelledError&) {

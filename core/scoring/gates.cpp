@@ -2,6 +2,8 @@
 // reference scorers: rouge_score's tokenizer + ROUGE-1, and LongBench's qa_f1_score.
 #include "headscope/core/gates.h"
 
+#include "python_text.h"
+
 #include <algorithm>
 #include <cctype>
 #include <map>
@@ -81,29 +83,45 @@ double rouge1F(std::string_view reference, std::string_view prediction)
 
 std::string normalizeAnswer(std::string_view text)
 {
-    std::string s;
-    s.reserve(text.size());
-    for (char c : text) {
-        const auto u = static_cast<unsigned char>(c);
-        if (u < 128 && std::ispunct(u)) continue; // Python's string.punctuation is ASCII ispunct
-        s += static_cast<char>(u < 128 ? std::tolower(u) : u);
+    // LongBench's order: lower, drop string.punctuation (ASCII only), replace every match of
+    // \b(a|an|the)\b with a space, then " ".join(split()). \b and \w have Python's Unicode
+    // meaning, so "a" before a non-ASCII letter is not an article and "a" before "×" is.
+    std::u32string s;
+    for (char32_t c : pytext::lower(pytext::decode(text)))
+        if (c >= 128 || !std::ispunct(static_cast<int>(c)))
+            s.push_back(c);
+    auto word = [&](std::size_t i) { return i < s.size() && pytext::isWordChar(s[i]); };
+    std::u32string out;
+    for (std::size_t i = 0; i < s.size();) {
+        if (i == 0 || !word(i - 1)) {
+            // The alternation tries "a", then "an", then "the"; each needs a boundary after it.
+            std::size_t len = 0;
+            for (std::u32string_view article : {U"a", U"an", U"the"})
+                if (s.compare(i, article.size(), article) == 0 && !word(i + article.size())) {
+                    len = article.size();
+                    break;
+                }
+            if (len > 0) {
+                out.push_back(U' ');
+                i += len;
+                continue;
+            }
+        }
+        out.push_back(s[i++]);
     }
-    // After punctuation removal the article regex \b(a|an|the)\b only hits whole
-    // whitespace-separated words (non-ASCII punctuation aside).
-    std::vector<std::string> words = splitWhitespace(s);
-    std::string out;
-    for (const auto& w : words) {
-        if (w == "a" || w == "an" || w == "the") continue;
-        if (!out.empty()) out += ' ';
-        out += w;
+    std::string joined;
+    for (const std::string& w : pytext::splitWhitespace(pytext::encode(out))) {
+        if (!joined.empty())
+            joined += ' ';
+        joined += w;
     }
-    return out;
+    return joined;
 }
 
 double qaF1Score(std::string_view prediction, std::string_view groundTruth)
 {
-    const auto pred = splitWhitespace(normalizeAnswer(prediction));
-    const auto gold = splitWhitespace(normalizeAnswer(groundTruth));
+    const auto pred = pytext::splitWhitespace(normalizeAnswer(prediction));
+    const auto gold = pytext::splitWhitespace(normalizeAnswer(groundTruth));
     const auto same = static_cast<double>(overlapCount(gold, pred));
     if (same == 0.0) return 0.0;
     return 100.0 * f1(same / static_cast<double>(pred.size()), same / static_cast<double>(gold.size()));

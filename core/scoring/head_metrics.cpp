@@ -13,6 +13,7 @@ namespace {
 constexpr std::array<std::string_view, kHeadMetricCount> kMetricNames = {
     "inf",      "dili",         "lazy",       "retrieval",     "reasoning",         "diligent",       "subconscious",
     "distracted", "diffuse",    "diligent_mass", "subconscious_mass", "distracted_mass", "diffuse_mass",
+    "write",    "write_needle",
 };
 
 constexpr std::array<std::string_view, kHeadMetricCount> kMetricLabels = {
@@ -29,6 +30,8 @@ constexpr std::array<std::string_view, kHeadMetricCount> kMetricLabels = {
     "Subconscious (mass share)",
     "Distracted (mass share)",
     "Diffuse peripheral (mass share)",
+    "Write (logit contribution)",
+    "Write from the needle (logit contribution)",
 };
 
 // Reference guard for the weighted precision/recall/F (§1D): 0 below this denominator.
@@ -67,6 +70,11 @@ HeadMetric parseHeadMetric(std::string_view name)
     for (std::string_view n : kMetricNames)
         known += (known.empty() ? "" : ", ") + std::string(n);
     throw UsageError("unknown head metric '" + std::string(name) + "'; expected one of: " + known);
+}
+
+bool isWriteMetric(HeadMetric metric)
+{
+    return metric == HeadMetric::Write || metric == HeadMetric::WriteNeedle;
 }
 
 std::vector<HeadMetric> allHeadMetrics()

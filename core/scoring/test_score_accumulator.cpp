@@ -44,7 +44,8 @@ void TestScoreAccumulator::addRow(int step, int layer, int head, const RowStats&
     const RowMetrics metrics = computeRowMetrics(stats, m_span, generatedToken, m_keyIds, m_topK);
     const auto cell = static_cast<std::size_t>(layer) * static_cast<std::size_t>(m_heads) + static_cast<std::size_t>(head);
     for (int i = 0; i < kHeadMetricCount; ++i)
-        m_sums[static_cast<std::size_t>(i)][cell] += metrics.values[static_cast<std::size_t>(i)];
+        if (!isWriteMetric(static_cast<HeadMetric>(i)))
+            m_sums[static_cast<std::size_t>(i)][cell] += metrics.values[static_cast<std::size_t>(i)];
     ++m_rowCounts[cell];
 }
 
@@ -59,6 +60,20 @@ void TestScoreAccumulator::addStep(int step, const StepStats& stepStats)
         for (int h = 0; h < m_heads; ++h)
             addRow(step, l, h, stepStats.rows[static_cast<std::size_t>(l) * static_cast<std::size_t>(m_heads) + static_cast<std::size_t>(h)],
                    stepStats.generatedToken);
+    if (stepStats.write.empty() || (m_mode == ScoringMode::LastPromptRow && step > 0))
+        return;
+    if (stepStats.write.size() != expected || stepStats.writeNeedle.size() != expected)
+        throw UsageError("TestScoreAccumulator::addStep: step " + std::to_string(step) + " has " +
+                         std::to_string(stepStats.write.size()) + " write and " +
+                         std::to_string(stepStats.writeNeedle.size()) + " needle-write values, expected " +
+                         std::to_string(expected));
+    auto& write = m_sums[static_cast<std::size_t>(HeadMetric::Write)];
+    auto& needle = m_sums[static_cast<std::size_t>(HeadMetric::WriteNeedle)];
+    for (std::size_t c = 0; c < expected; ++c) {
+        write[c] += stepStats.write[c];
+        needle[c] += stepStats.writeNeedle[c];
+    }
+    ++m_writeSteps;
 }
 
 TestHeadScores TestScoreAccumulator::finish() const
@@ -74,6 +89,8 @@ TestHeadScores TestScoreAccumulator::finish() const
         for (std::size_t c = 0; c < sums.size(); ++c) {
             if (isSummed(i))
                 dst[c] = sums[c];
+            else if (isWriteMetric(static_cast<HeadMetric>(i)))
+                dst[c] = m_writeSteps > 0 ? sums[c] / m_writeSteps : 0.0;
             else
                 dst[c] = m_rowCounts[c] > 0 ? sums[c] / m_rowCounts[c] : 0.0;
         }

@@ -34,6 +34,7 @@ struct SessionReader::Impl {
     SessionManifest manifest;
     std::vector<SessionTest> tests;
     bool hashed = false; // every dataset carries its hash (manifest "checksums")
+    bool writeScores = false; // some test's scores hold the write-aware metrics
 };
 
 SessionReader::SessionReader() : m_impl(std::make_unique<Impl>()) {}
@@ -97,18 +98,27 @@ std::unique_ptr<SessionReader> SessionReader::open(const std::filesystem::path& 
         t.scores.layers = L;
         t.scores.heads = H;
         if (h5::exists(g.get(), "scores")) {
+            // Sessions written before the write-aware scores (§1G) hold 13 metrics.
             const auto dims = h5::arrayDims(g.get(), "scores", d.file);
-            if (dims.size() != 3 || dims[0] != static_cast<hsize_t>(kHeadMetricCount) || dims[1] != static_cast<hsize_t>(L) ||
-                dims[2] != static_cast<hsize_t>(H))
+            const int metrics = dims.empty() ? 0 : static_cast<int>(dims[0]);
+            if (dims.size() != 3 || (metrics != kHeadMetricCount && metrics != kReadOnlyHeadMetricCount) ||
+                dims[1] != static_cast<hsize_t>(L) || dims[2] != static_cast<hsize_t>(H))
                 throw FormatError(d.file + ": /tests/" + name + "/scores: expected shape [" + std::to_string(kHeadMetricCount) +
-                                  ", " + std::to_string(L) + ", " + std::to_string(H) + "]");
-            std::vector<double> flat(static_cast<std::size_t>(kHeadMetricCount * L * H));
+                                  " (or " + std::to_string(kReadOnlyHeadMetricCount) + "), " + std::to_string(L) + ", " +
+                                  std::to_string(H) + "]");
+            std::vector<double> flat(static_cast<std::size_t>(metrics * L * H));
             h5::readArray(g.get(), "scores", H5T_NATIVE_DOUBLE, flat.data(), flat.size(), d.file);
             h5::verifyHash(g.get(), "scores", flat.data(), flat.size() * sizeof(double), d.file, where + "/scores", d.hashed);
             const std::size_t cells = static_cast<std::size_t>(L * H);
-            for (int m = 0; m < kHeadMetricCount; ++m)
-                t.scores.values[static_cast<std::size_t>(m)].assign(flat.begin() + static_cast<std::ptrdiff_t>(m * cells),
-                                                                    flat.begin() + static_cast<std::ptrdiff_t>((m + 1) * cells));
+            for (int m = 0; m < kHeadMetricCount; ++m) {
+                auto& dst = t.scores.values[static_cast<std::size_t>(m)];
+                if (m < metrics)
+                    dst.assign(flat.begin() + static_cast<std::ptrdiff_t>(m * cells),
+                               flat.begin() + static_cast<std::ptrdiff_t>((m + 1) * cells));
+                else
+                    dst.assign(cells, 0.0);
+            }
+            d.writeScores = d.writeScores || metrics == kHeadMetricCount;
         }
         d.tests.push_back(std::move(t));
     }
@@ -267,6 +277,17 @@ std::vector<StoredStep> SessionReader::steps(int testId) const
             r.rowLength = rowLen[s];
         }
     }
+    if (h5::exists(g.get(), "write") && h5::exists(g.get(), "write_needle")) {
+        std::vector<double> write(S * cells), writeNeedle(S * cells);
+        h5::readArray(g.get(), "write", H5T_NATIVE_DOUBLE, write.data(), write.size(), d.file);
+        h5::readArray(g.get(), "write_needle", H5T_NATIVE_DOUBLE, writeNeedle.data(), writeNeedle.size(), d.file);
+        for (std::size_t s = 0; s < S; ++s) {
+            steps[s].write.assign(write.begin() + static_cast<std::ptrdiff_t>(s * cells),
+                                  write.begin() + static_cast<std::ptrdiff_t>((s + 1) * cells));
+            steps[s].writeNeedle.assign(writeNeedle.begin() + static_cast<std::ptrdiff_t>(s * cells),
+                                        writeNeedle.begin() + static_cast<std::ptrdiff_t>((s + 1) * cells));
+        }
+    }
     return steps;
 }
 
@@ -316,8 +337,14 @@ std::vector<HeadMetric> SessionReader::heldMetrics() const
             held.push_back(parseHeadMetric(name));
         return held;
     }
-    if (d.manifest.mode != "imported")
-        return allHeadMetrics();
+    if (d.manifest.mode != "imported") {
+        // Probe sessions from before the metric list: everything they computed, which includes
+        // the write-aware scores only when their files hold them.
+        for (HeadMetric m : allHeadMetrics())
+            if (d.writeScores || !isWriteMetric(m))
+                held.push_back(m);
+        return held;
+    }
     // Imported before the manifest listed its metric: the metric is the one with values.
     for (HeadMetric m : allHeadMetrics())
         if (std::any_of(d.tests.begin(), d.tests.end(), [&](const SessionTest& t) {

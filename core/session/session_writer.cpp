@@ -50,6 +50,7 @@ struct TestData {
     std::vector<int32_t> tokens, topIdx;
     std::vector<float> topW;
     std::vector<double> needleMass, spanTop;
+    std::vector<double> write, writeNeedle; // [steps, layers, heads] each; empty: not recorded
     std::vector<int64_t> rowLen;
 };
 
@@ -64,6 +65,14 @@ TestData layOut(const SessionTest& test, const std::vector<StoredStep>& steps, c
         datasets.push_back("scores");
     if (!steps.empty())
         for (const char* s : {"token", "topk_idx", "topk_w", "needle_mass", "span_topk_mass", "row_len"})
+            datasets.push_back(std::string("stats/") + s);
+    // The write-aware contributions (docs/algorithms.md §1G), when every step carries them.
+    const std::size_t cells = static_cast<std::size_t>(test.scores.layers) * static_cast<std::size_t>(test.scores.heads);
+    const bool withWrite = !steps.empty() && std::all_of(steps.begin(), steps.end(), [&](const StoredStep& st) {
+        return st.write.size() == cells && st.writeNeedle.size() == cells;
+    });
+    if (withWrite)
+        for (const char* s : {"write", "write_needle"})
             datasets.push_back(std::string("stats/") + s);
     for (const FullAttentionRows& r : fullRows) {
         char step[32];
@@ -107,6 +116,12 @@ TestData layOut(const SessionTest& test, const std::vector<StoredStep>& steps, c
         if (r.f16.size() != d.cells * static_cast<std::size_t>(std::max<int64_t>(r.rowLength, 0)))
             throw UsageError(file + ": full rows of test " + std::to_string(test.id) + " step " + std::to_string(r.step) +
                              " do not have layers × heads × row length values");
+    if (withWrite) {
+        for (const StoredStep& st : steps) {
+            d.write.insert(d.write.end(), st.write.begin(), st.write.end());
+            d.writeNeedle.insert(d.writeNeedle.end(), st.writeNeedle.begin(), st.writeNeedle.end());
+        }
+    }
     return d;
 }
 
@@ -126,8 +141,8 @@ uint64_t estimateBytes(const TestData& d, const SessionTest& test, const std::ve
     chunked(test.promptIds.size());
     uint64_t groups = 1;
     if (d.steps > 0) {
-        raw += d.steps * (4 + 8) + d.topIdx.size() * 8 + d.needleMass.size() * 16;
-        datasets += 6;
+        raw += d.steps * (4 + 8) + d.topIdx.size() * 8 + d.needleMass.size() * 16 + (d.write.size() + d.writeNeedle.size()) * 8;
+        datasets += 8;
         groups += 1;
         chunked(d.topIdx.size());
         chunked(d.topIdx.size());
@@ -371,6 +386,10 @@ void SessionWriter::appendTest(const SessionTest& test, const std::vector<Stored
                 put(st.get(), here + "stats/", "needle_mass", H5T_NATIVE_DOUBLE, {S, L, H}, data.needleMass, true);
                 put(st.get(), here + "stats/", "span_topk_mass", H5T_NATIVE_DOUBLE, {S, L, H}, data.spanTop, true);
                 put(st.get(), here + "stats/", "row_len", H5T_NATIVE_INT64, {S}, data.rowLen, false);
+                if (!data.write.empty()) {
+                    put(st.get(), here + "stats/", "write", H5T_NATIVE_DOUBLE, {S, L, H}, data.write, true);
+                    put(st.get(), here + "stats/", "write_needle", H5T_NATIVE_DOUBLE, {S, L, H}, data.writeNeedle, true);
+                }
             }
             if (!fullRows.empty()) {
                 h5::Handle rows = h5::createGroup(g.get(), "rows", file);

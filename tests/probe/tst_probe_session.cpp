@@ -120,7 +120,7 @@ private Q_SLOTS:
             QCOMPARE(static_cast<int>(steps.size()), static_cast<int>(t.generatedIds.size()));
             std::vector<StepStats> stepStats;
             for (const StoredStep& st : steps)
-                stepStats.push_back({st.token, st.rows});
+                stepStats.push_back({st.token, st.rows, st.write, st.writeNeedle}); // with the write scores (§1G)
             // Recompute from the stored per-step statistics with the prompt's own ids.
             const Needle& needle = c.needles[static_cast<std::size_t>(t.needleIndex)];
             const BuiltPrompt prompt = buildPrompt(tok, prepared.haystackText, needle, t.length, t.depth, prepared.prompt);

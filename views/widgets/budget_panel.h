@@ -63,6 +63,7 @@ public:
     QComboBox* metricBox() const { return m_metricBox; }
     QPushButton* exportBudgetButton() const { return m_exportBudget; }
     QPushButton* exportScoresButton() const { return m_exportScores; }
+    const ScoreMatrix& scores() const { return m_scores; }
     void setModelDims(const ModelDims& dims);
     // Forgets the model shape: layers and heads follow the scores again.
     void clearModelDims();

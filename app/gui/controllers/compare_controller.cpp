@@ -5,8 +5,11 @@
 #include "headscope/core/compression.h"
 #include "headscope/core/errors.h"
 #include "headscope/core/head_list.h"
+#include "headscope/core/eval_replay.h"
 
 #include <QFileInfo>
+
+#include <algorithm>
 
 namespace headscope::app {
 
@@ -78,6 +81,59 @@ void CompareController::compareMasked(const QList<QPair<int, int>>& heads, const
         j->request.maskedHeads.push_back(HeadRef{layer, head});
     Q_EMIT started(QStringLiteral("Generating with and without %1…")
                        .arg(QString::fromStdString(describeHeadList(j->request.maskedHeads))));
+    m_engine->compare(*j);
+}
+
+std::optional<CompareJob> CompareController::evalJob(const EvalReader& eval, int exampleIndex,
+                                                     const EvalConfigKey& config, const ScoreMatrix* scores,
+                                                     const ModelConfig* model)
+{
+    const QString file = QFileInfo(QString::fromStdString(eval.path().string())).fileName();
+    const QString what = QStringLiteral("Comparing eval example %1 of %2 under %3")
+                             .arg(exampleIndex)
+                             .arg(file, QString::fromStdString(config.label()));
+    try {
+        if (config.isFull())
+            throw UsageError("the full cache is what the other configurations are compared against; pick a "
+                             "compressed configuration");
+        if (!model)
+            throw UsageError("load the model the eval ran on first (File ▸ Load model checkpoint…)");
+        const auto& records = eval.records();
+        const auto r = std::find_if(records.begin(), records.end(),
+                                    [&](const EvalRecord& rec) { return rec.index == exampleIndex; });
+        if (r == records.end())
+            throw UsageError(eval.path().string() + " holds no finished example " + std::to_string(exampleIndex));
+        const EvalRunSettings settings = evalRunSettings(eval.manifest(), eval.path().string());
+        if (!scores && needsHeadScores(parseAllocationMethod(config.method)))
+            throw UsageError(config.method + " needs the head scores the eval used (" +
+                             (settings.scoresProvenance.empty() ? std::string("not recorded") : settings.scoresProvenance) +
+                             "); open that session or score file first");
+        CompareJob job;
+        job.request.promptIds = eval.promptIds(exampleIndex);
+        job.request.options.maxNewTokens = r->maxNewTokens > 0 ? r->maxNewTokens : kMaxNewTokens;
+        job.request.compression = evalCompression(settings, config, r->promptTokens, scores, *model);
+        job.request.promptSource = "eval example " + std::to_string(exampleIndex) +
+                                   (r->dataset.empty() ? std::string() : " (" + r->dataset + ")") + " of " +
+                                   file.toStdString() + ", " + config.label();
+        return job;
+    } catch (const Error& e) {
+        Q_EMIT failed(what, QString::fromStdString(e.what()));
+    } catch (const std::exception& e) {
+        Q_EMIT failed(what, QStringLiteral("unexpected error: %1").arg(QString::fromStdString(e.what())));
+    }
+    return std::nullopt;
+}
+
+void CompareController::compareEvalExample(const EvalReader& eval, int exampleIndex, const EvalConfigKey& config,
+                                           const ScoreMatrix* scores)
+{
+    const CheckpointInfo* ckpt = m_engine->checkpoint();
+    std::optional<CompareJob> j = evalJob(eval, exampleIndex, config, scores, ckpt ? &ckpt->config : nullptr);
+    if (!j)
+        return;
+    Q_EMIT started(QStringLiteral("Generating eval example %1 with the full cache and %2…")
+                       .arg(exampleIndex)
+                       .arg(QString::fromStdString(config.label())));
     m_engine->compare(*j);
 }
 

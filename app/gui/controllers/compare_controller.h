@@ -2,11 +2,14 @@
 // CompareController: turns the Compare panel's intents into core ComparisonRequests for the
 // engine worker — full vs compressed under the Budget tab's plan, or full vs masked heads — on
 // the typed prompt or on a probe test's recorded prompt ids and needle span, read through the
-// SessionSource interface. Failures that need no model (no plan, a session without prompt ids)
+// SessionSource interface, or on an example of an eval results file under one of its
+// configurations (the plan rebuilt from the file's manifest). Failures that need no model (no plan, a session without prompt ids)
 // are reported at once through failed(); the rest come from the EngineController. GUI thread only.
 #include "controllers/engine_controller.h"
 
 #include "headscope/core/budget_plan.h"
+#include "headscope/core/eval_results.h"
+#include "headscope/core/score_matrix.h"
 
 #include <QList>
 #include <QObject>
@@ -38,8 +41,17 @@ public:
                            int timingRepeats = 0);
     void compareMasked(const QList<QPair<int, int>>& heads, const QString& prompt, int probeTest, int timingRepeats = 0);
 
+    // The eval example `exampleIndex` of `eval` with the full cache and with `config`'s compressed
+    // cache, rebuilt as the run built it for the loaded model; `scores` are the head scores on
+    // screen, used by headkv/dililazykv (the file records only where the run's came from).
+    void compareEvalExample(const EvalReader& eval, int exampleIndex, const EvalConfigKey& config,
+                            const ScoreMatrix* scores);
+
     // The job compareCompressed/compareMasked would send (for tests); nullopt after failed().
     std::optional<CompareJob> job(const QString& prompt, int probeTest, int timingRepeats = 0);
+    // The job compareEvalExample would send with a model of `model`'s shape; nullopt after failed().
+    std::optional<CompareJob> evalJob(const EvalReader& eval, int exampleIndex, const EvalConfigKey& config,
+                                      const ScoreMatrix* scores, const ModelConfig* model);
 
 Q_SIGNALS:
     void failed(const QString& what, const QString& message);

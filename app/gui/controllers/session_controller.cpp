@@ -26,6 +26,11 @@ Outcome readDocument(const QString& path)
         if (suffix == QLatin1String("json")) {
             doc->kind = OpenedDocument::Kind::ScoreFile;
             doc->scores = loadScoreFile(path);
+        } else if (EvalReader::isEvalFile(path.toStdString())) {
+            doc->kind = OpenedDocument::Kind::Eval;
+            auto eval = EvalReader::open(path.toStdString());
+            doc->evalSummary = eval->summary(); // the bootstrap is the slow part: here, off the GUI thread
+            doc->eval = std::move(eval);
         } else {
             doc->kind = OpenedDocument::Kind::Session;
             doc->session = SessionFileSource::open(path.toStdString());
@@ -99,8 +104,8 @@ bool SessionController::read(const QString& path, bool add)
 {
     const QString what = (add ? QStringLiteral("Adding %1") : QStringLiteral("Opening %1")).arg(path);
     if (!canOpen(path)) {
-        Q_EMIT failed(what, QStringLiteral("%1: unknown file type (expected a score file .json or a probe "
-                                           "session .h5)")
+        Q_EMIT failed(what, QStringLiteral("%1: unknown file type (expected a score file .json, or a probe "
+                                           "session or eval results .h5)")
                                 .arg(path));
         return false;
     }

@@ -1,10 +1,12 @@
 #pragma once
-// SessionController: opens score files and probe sessions off the GUI thread (QtConcurrent)
+// SessionController: opens score files, probe sessions and eval results off the GUI thread (QtConcurrent)
 // and hands the result to the GUI as an immutable OpenedDocument. Errors from the readers
 // (headscope::Error) are caught here and reported through failed(what, message).
 // GUI thread only; the reading itself runs on Qt's global pool and touches no widget.
 #include "models/score_set.h"
 #include "models/session_source.h"
+
+#include "headscope/core/eval_results.h"
 
 #include <QObject>
 #include <QString>
@@ -15,13 +17,15 @@
 namespace headscope::app {
 
 struct OpenedDocument {
-    enum class Kind { ScoreFile, Session };
+    enum class Kind { ScoreFile, Session, Eval };
     Kind kind = Kind::ScoreFile;
     QString path;                                          // the file just read
     // Score files: their maps (after addScoreFile: every metric added). Sessions: the metrics of
     // score files added to it (shown beside the session's own, unfiltered).
     views::ScoreSet scores;
     std::shared_ptr<const views::SessionSource> session;   // sessions (null for score files)
+    std::shared_ptr<const EvalReader> eval;                // eval results (`headscope-cli eval --out`)
+    std::vector<EvalSummaryRow> evalSummary;               // … and their summary (bootstrap intervals)
     // Set when the file was added to the open score files as another metric: that metric.
     std::optional<HeadMetric> addedMetric;
 };
@@ -31,7 +35,8 @@ class SessionController : public QObject {
 public:
     explicit SessionController(QObject* parent = nullptr);
 
-    // .json → score file; .h5/.hdf5 → session. Returns false (and emits failed) for other suffixes.
+    // .json → score file; .h5/.hdf5 → eval results when its manifest says so, else a probe session.
+    // Returns false (and emits failed) for other suffixes.
     bool open(const QString& path);
     // A score file whose metric joins the open document — score files, or a session's own
     // metrics — with the same shape required: failed() names both shapes otherwise, or the

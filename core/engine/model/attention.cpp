@@ -54,6 +54,17 @@ at::Tensor attentionRow(const at::Tensor& q, const at::Tensor& k, int64_t pos, c
     return at::softmax(scores, -1).view({heads, pos + 1});
 }
 
+at::Tensor spanOutput(const at::Tensor& rows, const at::Tensor& values, int64_t start, int64_t end)
+{
+    const int64_t heads = rows.size(0), keys = rows.size(1), kvHeads = values.size(0), d = values.size(2);
+    const int64_t s = std::clamp<int64_t>(start, 0, keys), e = std::clamp<int64_t>(end, s, keys);
+    if (e == s)
+        return at::zeros({heads, d}, rows.options());
+    auto r = rows.narrow(1, s, e - s).reshape({kvHeads, heads / kvHeads, e - s}); // [KV, G, span]
+    auto v = values.narrow(1, s, e - s).to(at::kFloat);                          // [KV, span, d]
+    return at::matmul(r, v).reshape({heads, d});
+}
+
 at::Tensor decodeAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,
                            const AttentionParams& params, at::Tensor* rows)
 {

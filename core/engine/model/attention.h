@@ -30,6 +30,10 @@ at::Tensor blockedAttention(const at::Tensor& q, const at::Tensor& k, const at::
 // float32 [H, pos + 1], zeros where the sliding window hides a key.
 at::Tensor attentionRow(const at::Tensor& q, const at::Tensor& k, int64_t pos, const AttentionParams& params);
 
+// The part of each head's attention output that comes from the keys at [start, end) (clipped to
+// the row): rows float32 [H, T] (softmax rows), values [KV, T, d]. Returns float32 [H, d].
+at::Tensor spanOutput(const at::Tensor& rows, const at::Tensor& values, int64_t start, int64_t end);
+
 // One decode query q [H, d] at position T − 1 over k, v [KV, T, d] (its own K/V included).
 // Returns [H, d]; `rows`, if non-null, receives the float32 softmax rows [H, T].
 at::Tensor decodeAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v,

@@ -88,6 +88,13 @@ at::Tensor Decoder::rmsNorm(const at::Tensor& x, const at::Tensor& weight) const
     return weight * normed.to(x.scalar_type());
 }
 
+at::Tensor Decoder::normScale(const at::Tensor& x, const at::Tensor& weight) const
+{
+    auto xf = x.to(at::kFloat).reshape({-1});                                   // [hidden]
+    auto gain = m_config.normStyle == NormStyle::OffsetWeight ? weight.to(at::kFloat) + 1.0 : weight.to(at::kFloat);
+    return gain * at::rsqrt(xf.pow(2).mean() + m_config.rmsNormEps);
+}
+
 at::Tensor Decoder::prefill(const at::Tensor& ids, FullCaches& caches, const ForwardHooks& hooks,
                             const PrefillOptions& options) const
 {
@@ -95,7 +102,8 @@ at::Tensor Decoder::prefill(const at::Tensor& ids, FullCaches& caches, const For
     const int64_t start = caches.front().length();
     const int64_t last = start + n - 1;
     const bool longFactors = longRopeFactors(options.sequenceLength > 0 ? options.sequenceLength : start + n);
-    auto attend = [&](int64_t layer, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, at::Tensor* row) {
+    auto attend = [&](int64_t layer, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, at::Tensor* row,
+                      at::Tensor* spanOut) {
         FullKvCache& cache = caches[static_cast<std::size_t>(layer)];
         cache.append(k, v);
         const AttentionParams params = attentionParams(layer);
@@ -104,6 +112,8 @@ at::Tensor Decoder::prefill(const at::Tensor& ids, FullCaches& caches, const For
         // splitting them (which pushed later large blocks onto fresh, page-faulting memory).
         if (row)
             *row = attentionRow(q.select(1, n - 1), cache.keys(), last, params);
+        if (row && spanOut)
+            *spanOut = cache.spanOutput(*row, hooks.scored.span->first, hooks.scored.span->second);
         return blockedAttention(q, cache.keys(), cache.values(), start, options.queryBlock, params);
     };
     return runLayers(ids, start, hooks, attend, options.capture, options.allPositions, longFactors);
@@ -111,10 +121,14 @@ at::Tensor Decoder::prefill(const at::Tensor& ids, FullCaches& caches, const For
 
 at::Tensor Decoder::decode(const at::Tensor& id, LayerCaches& caches, const ForwardHooks& hooks) const
 {
-    auto attend = [&](int64_t layer, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, at::Tensor* row) {
+    auto attend = [&](int64_t layer, const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, at::Tensor* row,
+                      at::Tensor* spanOut) {
         LayerKvCache& cache = *caches[static_cast<std::size_t>(layer)];
         cache.append(k, v);
-        return cache.attendDecode(q.select(1, 0), attentionParams(layer), row).unsqueeze(1);
+        auto out = cache.attendDecode(q.select(1, 0), attentionParams(layer), row).unsqueeze(1);
+        if (row && spanOut)
+            *spanOut = cache.spanOutput(*row, hooks.scored.span->first, hooks.scored.span->second);
+        return out;
     };
     const int64_t start = caches.front()->length();
     return runLayers(id, start, hooks, attend, nullptr, false, longRopeFactors(start + 1));
@@ -159,17 +173,44 @@ at::Tensor Decoder::runLayers(const at::Tensor& ids, int64_t start, const Forwar
         if (scored.wants(HookPoint::V))
             report(scored, HookPoint::V, layer, last, v.narrow(1, n - 1, 1).transpose(0, 1));
 
-        at::Tensor row;
-        const bool wantRow = scored.wants(HookPoint::AttnPattern);
-        at::Tensor attn = attend(li, q, k, v, wantRow ? &row : nullptr); // [H, n, d]
-        if (wantRow)
+        at::Tensor row, spanOut;
+        const bool wantSpan = scored.wants(HookPoint::HeadWriteSpan) && scored.span;
+        const bool wantRow = scored.wants(HookPoint::AttnPattern) || wantSpan;
+        at::Tensor attn = attend(li, q, k, v, wantRow ? &row : nullptr, wantSpan ? &spanOut : nullptr); // [H, n, d]
+        if (scored.wants(HookPoint::AttnPattern))
             report(scored, HookPoint::AttnPattern, layer, last, row);
         if (hooks.masked)
-            for (int head : (*hooks.masked)[static_cast<std::size_t>(li)])
+            for (int head : (*hooks.masked)[static_cast<std::size_t>(li)]) {
                 attn.select(0, head).zero_();
+                if (spanOut.defined())
+                    spanOut.select(0, head).zero_();
+            }
+        at::Tensor headWrite, headWriteSpan; // [H, hidden] each, when wanted
+        if (scored.wants(HookPoint::HeadWrite) || spanOut.defined()) {
+            // Each head's slice of the output through its columns of o_proj (§1G).
+            auto wo = w.o.to(at::kFloat).view({m_config.hiddenSize, heads, d}); // [hidden, H, d]
+            if (scored.wants(HookPoint::HeadWrite))
+                headWrite = at::einsum("hd,Dhd->hD", {attn.select(1, n - 1).to(at::kFloat), wo});
+            if (spanOut.defined())
+                headWriteSpan = at::einsum("hd,Dhd->hD", {spanOut, wo});
+        }
         auto attnOut = project(attn.transpose(0, 1).reshape({n, heads * d}), w.o); // [n, hidden]
-        if (w.attnOutNorm.defined())
+        if (w.attnOutNorm.defined()) {
+            // A post-attention norm scales the heads' sum: with its RMS held at its value (as
+            // for the final norm, §1G) each head's write is scaled the same way.
+            if (headWrite.defined() || headWriteSpan.defined()) {
+                const auto scale = normScale(attnOut.narrow(0, n - 1, 1), w.attnOutNorm); // [hidden]
+                if (headWrite.defined())
+                    headWrite = headWrite * scale;
+                if (headWriteSpan.defined())
+                    headWriteSpan = headWriteSpan * scale;
+            }
             attnOut = rmsNorm(attnOut, w.attnOutNorm);
+        }
+        if (headWrite.defined())
+            report(scored, HookPoint::HeadWrite, layer, last, headWrite);
+        if (headWriteSpan.defined())
+            report(scored, HookPoint::HeadWriteSpan, layer, last, headWriteSpan);
         if (scored.wants(HookPoint::AttnOut))
             report(scored, HookPoint::AttnOut, layer, last, attnOut.narrow(0, n - 1, 1));
         x.add_(attnOut); // x is this pass's own tensor (embedding output or a sum)
@@ -186,6 +227,17 @@ at::Tensor Decoder::runLayers(const at::Tensor& ids, int64_t start, const Forwar
             report(scored, HookPoint::ResidPost, layer, last, x.narrow(0, n - 1, 1));
     }
     return allPositions ? x : x.narrow(0, n - 1, 1);
+}
+
+void Decoder::reportTokenReadout(const at::Tensor& hidden, int32_t token, const ScoredQuery& scored) const
+{
+    if (!scored.wants(HookPoint::TokenReadout))
+        return;
+    // logit_y = lm_head[y] · (g ⊙ x / rms(x)), linear in x once rms(x) is fixed at its value
+    // (before the final soft-cap, where a family has one).
+    auto readout = normScale(hidden.narrow(0, hidden.size(0) - 1, 1), m_weights.finalNorm) *
+                   m_weights.lmHead.select(0, token).to(at::kFloat);
+    report(scored, HookPoint::TokenReadout, -1, -1, readout.reshape({m_config.hiddenSize}));
 }
 
 at::Tensor Decoder::logits(const at::Tensor& hidden, const ScoredQuery& scored) const

@@ -25,6 +25,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <utility>
 #include <vector>
 
 namespace headscope::model {
@@ -34,6 +35,7 @@ struct ScoredQuery {
     ForwardObserver* observer = nullptr;
     std::vector<bool> wanted; // indexed by HookPoint; empty = nothing
     int step = 0;
+    std::optional<std::pair<int64_t, int64_t>> span; // ForwardObserver::attributionSpan()
     bool wants(HookPoint p) const { return observer && !wanted.empty() && wanted[static_cast<std::size_t>(p)]; }
 };
 
@@ -87,6 +89,10 @@ public:
     // Final norm + lm_head: hidden [n, hidden] → logits float32 [n, vocab].
     at::Tensor logits(const at::Tensor& hidden, const ScoredQuery& scored) const;
 
+    // Reports TokenReadout for the chosen `token` of the last position of hidden [n, hidden]
+    // (docs/algorithms.md §1G); nothing unless wanted.
+    void reportTokenReadout(const at::Tensor& hidden, int32_t token, const ScoredQuery& scored) const;
+
     // The attention parameters of layer `layer` (scale, sliding window, soft-cap).
     AttentionParams attentionParams(int64_t layer) const;
 
@@ -98,14 +104,20 @@ public:
 private:
     // Attends one layer's new queries q [H, n, d] with its new k, v [KV, n, d] (RoPE applied):
     // appends k, v to the layer's cache and returns the attention output [H, n, d]. When
-    // `row` is non-null it receives the last query's softmax row, float32 [H, keys].
+    // `row` is non-null it receives the last query's softmax row, float32 [H, keys]; when
+    // `spanOut` is non-null too, the part of the last query's output from the scored span's
+    // keys, float32 [H, d] (left undefined where the cache cannot tell).
     using Attend = std::function<at::Tensor(int64_t layer, const at::Tensor& q, const at::Tensor& k,
-                                            const at::Tensor& v, at::Tensor* row)>;
+                                            const at::Tensor& v, at::Tensor* row, at::Tensor* spanOut)>;
     // The layer stack shared by prefill and decode; they differ only in `attend`.
     at::Tensor runLayers(const at::Tensor& ids, int64_t start, const ForwardHooks& hooks, const Attend& attend,
                          WindowCapture* capture, bool allPositions, bool longFactors) const;
     // RMSNorm over the last dim, w · x̂ or (1 + w) · x̂ per ModelConfig::normStyle.
     at::Tensor rmsNorm(const at::Tensor& x, const at::Tensor& weight) const;
+    // What that norm multiplies one position x [1, hidden] by, with its RMS held fixed: the
+    // gain (w or 1 + w) ÷ rms(x), float32 [hidden]. The write-aware hooks read residual writes
+    // through it (docs/algorithms.md §1G).
+    at::Tensor normScale(const at::Tensor& x, const at::Tensor& weight) const;
     const Rope& ropeFor(int64_t layer) const;
 
     ModelConfig m_config;

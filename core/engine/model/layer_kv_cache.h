@@ -29,6 +29,15 @@ public:
 
     virtual int64_t length() const = 0;       // positions seen (logical sequence length)
     virtual int64_t storedBytes() const = 0;  // bytes of K and V actually held
+
+    // The part of the last decode query's output [heads, head_dim] (float32) that comes from the
+    // logical positions [start, end), given that query's softmax `rows`; undefined when the
+    // cache cannot tell (a compressed cache no longer holds every position).
+    virtual at::Tensor spanOutput(const at::Tensor& rows, int64_t start, int64_t end) const
+    {
+        (void)rows, (void)start, (void)end;
+        return {};
+    }
 };
 
 // The decode-time caches of every layer. [layers]
@@ -44,6 +53,10 @@ public:
     at::Tensor attendDecode(const at::Tensor& q, const AttentionParams& params, at::Tensor* rows) override;
     int64_t length() const override { return m_length; }
     int64_t storedBytes() const override;
+    at::Tensor spanOutput(const at::Tensor& rows, int64_t start, int64_t end) const override
+    {
+        return model::spanOutput(rows, values(), start, end);
+    }
 
     // Views of the filled part: [kv_heads, length, head_dim].
     at::Tensor keys() const { return m_k.narrow(1, 0, m_length); }

@@ -118,6 +118,7 @@ struct Engine::Impl {
             }
             if (!any)
                 s.wanted.clear();
+            s.span = observer->attributionSpan();
         }
         return s;
     }
@@ -423,6 +424,8 @@ GenerateResult Engine::Impl::generate(std::span<const int32_t> promptIds, const 
         }
         auto logits = decoder->logits(hidden, scoredQuery(observer, step)).squeeze(0); // [vocab] f32
         const auto token = static_cast<int32_t>(logits.argmax().item<int64_t>());
+        if (observer)
+            decoder->reportTokenReadout(hidden, token, scoredQuery(observer, step));
         if (o.keepLogProbs) {
             auto lp = at::log_softmax(logits, -1).to(at::kCPU).contiguous();
             result.stepLogProbs.emplace_back(lp.data_ptr<float>(), lp.data_ptr<float>() + lp.numel());

@@ -14,7 +14,9 @@
 #include "headscope/core/hook_names.h"
 
 #include <cstdint>
+#include <optional>
 #include <span>
+#include <utility>
 
 namespace headscope {
 
@@ -41,6 +43,12 @@ public:
 
     // Called after the token produced by step `step`'s query is chosen.
     virtual void onStepComplete(int step, int32_t token) { (void)step; (void)token; }
+
+    // Key positions [start, end) whose share of each head's output HeadWriteSpan reports (the
+    // needle span of a probe prompt). Asked once per generate(), like wants(); without a span
+    // HeadWriteSpan is not reported. Only a full cache can report it: after compression the
+    // span's keys are partly gone.
+    virtual std::optional<std::pair<int64_t, int64_t>> attributionSpan() const { return std::nullopt; }
 };
 
 } // namespace headscope

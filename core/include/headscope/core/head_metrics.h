@@ -30,8 +30,15 @@ enum class HeadMetric {
     SubconsciousMass,  // "subconscious_mass" Σ a over N \ T  (= WFN)
     DistractedMass,    // "distracted_mass"   Σ a over T \ N  (= WFP)
     DiffuseMass,       // "diffuse_mass"      max(0, 1 − needleMass − WFP): rows are softmax rows summing to 1
+    // Write-aware scores (§1G): what a head adds to the generated token's logit, averaged over
+    // the scored steps that carry them. Signed; not row metrics (computeRowMetrics leaves them 0).
+    Write,             // "write"         direct contribution of the head's write to the token's logit
+    WriteNeedle,       // "write_needle"  the part of it that comes from the needle span's keys
 };
-inline constexpr int kHeadMetricCount = 13;
+inline constexpr int kHeadMetricCount = 15;
+// Sessions written before the write-aware scores hold the first 13 metrics.
+inline constexpr int kReadOnlyHeadMetricCount = 13;
+bool isWriteMetric(HeadMetric metric);
 
 std::string_view headMetricName(HeadMetric metric);
 // What a menu or axis shows, e.g. "InfScore", "Distracted (mass share)".
@@ -68,6 +75,9 @@ enum class ScoringMode {
 struct StepStats {
     int32_t generatedToken = -1;   // token produced by this row's query
     std::vector<RowStats> rows;    // [layers, heads], layer-major
+    // Direct logit contributions of each head's write at this step (§1G), [layers, heads];
+    // empty when the step was not measured.
+    std::vector<double> write, writeNeedle;
 };
 
 // Per-test [layers, heads] matrices for every HeadMetric.
@@ -103,6 +113,7 @@ private:
     std::vector<int> m_stepsSeen;
     std::array<std::vector<double>, kHeadMetricCount> m_sums;
     std::vector<int> m_rowCounts; // [layers, heads]
+    int m_writeSteps = 0;         // steps that carried write contributions
 };
 
 // Convenience: steps[0] = r0, steps[t] = decode step t.

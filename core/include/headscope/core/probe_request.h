@@ -35,6 +35,7 @@ struct ProbeRequest {
     bool stopAtNewline = false;
     bool stopAtAnswerLength = false;        // generate as many tokens as the answer has
     bool storeSteps = true;                 // per-step row statistics
+    bool writeScores = true;                // the write-aware metrics (docs/algorithms.md §1G)
     // Query heads whose attention output is zeroed in every test (an ablation; recorded in the
     // manifest as masked_heads). Empty: the model as it is.
     std::vector<HeadRef> maskedHeads;

@@ -60,6 +60,7 @@ struct SessionManifest {
 struct StoredStep {
     int32_t token = -1;
     std::vector<RowStats> rows; // [layers, heads]
+    std::vector<double> write, writeNeedle; // [layers, heads] §1G contributions; empty when not measured
 };
 
 // The complete attention rows of one scored step, kept only for tests the user chose:
