@@ -113,6 +113,8 @@ std::string RunMemoryEstimate::describe(bool inPlace) const
 {
     std::ostringstream os;
     os << "weights " << formatBytes(weightBytes) << (inPlace ? " (mapped in place)" : " (converted)");
+    if (conversionBytes > 0)
+        os << " + converting " << formatBytes(conversionBytes);
     if (kvCacheBytes > 0)
         os << " + KV cache " << formatBytes(kvCacheBytes);
     if (scratchBytes > 0)

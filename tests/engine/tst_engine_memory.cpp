@@ -162,6 +162,10 @@ private Q_SLOTS:
         const RunMemoryEstimate f32 = estimateRunMemory(c, r);
         QCOMPARE(f32.weightBytes, 2 * e.weightBytes);
         QCOMPARE(f32.conversionBytes, c.vocabSize * c.hiddenSize * 2); // the embedding table as stored
+        // The parts named in a refusal add up to the total it states (the conversion included).
+        QCOMPARE(f32.describe(false), "weights 4.94 GB (converted) + converting " + formatBytes(f32.conversionBytes) +
+                                          " + KV cache " + formatBytes(f32.kvCacheBytes) + " + scratch " +
+                                          formatBytes(f32.scratchBytes));
     }
 
     void runsThatCannotFitAreRefused()

@@ -28,7 +28,8 @@ struct RunMemoryEstimate {
     int64_t kvCacheBytes = 0;    // full K and V for `context` positions
     int64_t scratchBytes = 0;    // one prefill chunk's activations, attention score blocks, logits
     int64_t total() const { return weightBytes + kvCacheBytes + scratchBytes; }
-    // "weights 2.47 GB (mapped in place) + KV cache 0.13 GB + scratch 0.41 GB = 3.01 GB"
+    // "weights 2.47 GB (mapped in place) + KV cache 0.13 GB + scratch 0.41 GB"; a converted
+    // load adds "+ converting X" (the stored tensor being converted)
     std::string describe(bool inPlace) const;
 };
 
