@@ -307,6 +307,8 @@ ModelHeadShape parseModelHeadShape(std::string_view jsonText, const std::string&
     const json& t = nested ? j["text_config"] : j;
     const std::string where = nested ? source + " text_config" : source;
     ModelHeadShape s;
+    // requirePositiveInt holds each count to kMaxModelLayers / kMaxModelHeads (docs/input_limits.md),
+    // so a score matrix sized from them stays small.
     s.layers = requirePositiveInt(t, "num_hidden_layers", where);
     s.queryHeads = requirePositiveInt(t, "num_attention_heads", where);
     s.kvHeads = optionalPositiveInt(t, "num_key_value_heads", s.queryHeads, where);

@@ -17,6 +17,8 @@ namespace headscope::detail {
 
 namespace {
 
+constexpr int kMaxDepth = 8; // {"layer": [heads]} is two deep; deeper input is not this format
+
 std::optional<int> layerKey(const std::string& key)
 {
     int v = -1;
@@ -53,13 +55,17 @@ bool sniffCompressKv(const std::filesystem::path&, std::string_view bytes)
 
 ImportedScores parseCompressKv(std::string_view bytes, const std::string& source, const ScoreFileImportOptions& options)
 {
+    // {"layer": [heads]} is two deep; json_input refuses deeper input before parsing it.
     json_input::KeyOrder order;
+    json_input::checkDepth(bytes, source, kMaxDepth);
     const nlohmann::json root = json_input::parse(bytes, source, order);
     if (!order.firstDuplicate.empty())
-        throw FormatError(withFile("layer key '" + order.firstDuplicate + "' appears twice", source));
+        throw FormatError(withFile("layer key '" + order.firstDuplicate.substr(0, 40) + "' appears twice", source));
     if (!root.is_object() || root.empty())
         throw FormatError(withFile("expected a JSON object {\"0\": [heads], \"1\": [...], …}", source));
 
+    checkIndexLimits(static_cast<int64_t>(root.size()) - 1, 0, "CompressKV head ranking with " + std::to_string(root.size()) + " layers",
+                     source);
     const int layers = static_cast<int>(root.size());
     std::vector<std::vector<int>> ranking(static_cast<std::size_t>(layers));
     std::vector<bool> present(static_cast<std::size_t>(layers), false);
@@ -84,10 +90,11 @@ ImportedScores parseCompressKv(std::string_view bytes, const std::string& source
         std::set<int> seen;
         auto& list = ranking[static_cast<std::size_t>(*layer)];
         for (const auto& e : it.value()) {
-            if (!e.is_number_integer() || e.get<long long>() < 0 || e.get<long long>() > 1000000)
+            if (!e.is_number_integer() || e.get<long long>() < 0)
                 throw FormatError(withFile("layer " + it.key() + " entry " + std::to_string(list.size()) +
                                                ": expected a non-negative head index, found " + e.dump().substr(0, 40),
                                            source));
+            checkIndexLimits(*layer, e.get<long long>(), "layer " + it.key() + " entry " + std::to_string(list.size()), source);
             const int h = e.get<int>();
             if (!seen.insert(h).second)
                 throw FormatError(withFile("layer " + it.key() + " ranks head " + std::to_string(h) + " twice", source));

@@ -126,7 +126,17 @@ NpyArray readNpyFloat64(std::string_view bytes, const std::string& source)
         if (digits == 0)
             fail("malformed shape in header");
         a.shape.push_back(d);
-        count *= d;
+    }
+    // Checked: dimensions whose product wraps around 2^64 could otherwise match a short file. A
+    // zero dimension anywhere makes an empty array, whatever the others are.
+    if (std::find(a.shape.begin(), a.shape.end(), std::size_t{0}) != a.shape.end()) {
+        count = 0;
+    } else {
+        for (std::size_t d : a.shape) {
+            if (count > (bytes.size() / itemSize) / d)
+                fail("shape " + std::string(shape) + " holds more values than the file's " + std::to_string(bytes.size()) + " bytes");
+            count *= d;
+        }
     }
     const std::size_t dataStart = headerStart + headerLength;
     if (bytes.size() - dataStart != count * itemSize)

@@ -104,6 +104,8 @@ ImportedScores parseQrHeadYaml(std::string_view bytes, const std::string& source
             throw FormatError(withFile("attn_head_set entry " + std::to_string(heads.size() + 1) + ": expected \"<layer>-<head>\", found '" +
                                            item.substr(0, 40) + "'",
                                        source));
+        // The matrix is sized from the largest indices: bound them before maxLayer + 1.
+        checkIndexLimits(key->layer, key->head, "attn_head_set entry '" + item + "'", source);
         if (!seen.insert({key->layer, key->head}).second)
             throw FormatError(withFile("attn_head_set names head '" + item + "' twice", source));
         heads.push_back(*key);

@@ -6,9 +6,9 @@
 #include "headscope/core/errors.h"
 #include "headscope/core/file_read.h"
 #include "headscope/core/score_formats.h"
-#include "headscope/core/model_config.h" // kMaxModelLayers, kMaxModelHeads
 #include "headscope/core/sha256.h"
 #include "score_key.h"
+#include "score_shape.h"
 
 #include <nlohmann/json.hpp>
 
@@ -127,15 +127,7 @@ ImportedScores parseScoreFile(std::string_view text, const std::string& source, 
             throw FormatError(withFile("score key '" + name + "': expected \"<layer>-<head>\" with decimal indices",
                                        source + (result.section.empty() ? "" : "#" + result.section)));
         // The matrix is sized from the largest indices: "0-5789968" must not allocate millions of heads.
-        const bool layerTooLarge = key->layer >= kMaxModelLayers;
-        if (layerTooLarge || key->head >= kMaxModelHeads) {
-            const std::string index = layerTooLarge ? "layer index " + std::to_string(key->layer)
-                                                    : "head index " + std::to_string(key->head);
-            const int largest = (layerTooLarge ? kMaxModelLayers : kMaxModelHeads) - 1;
-            throw FormatError(withFile("score key '" + name + "': " + index + " is beyond the supported maximum of " +
-                                           std::to_string(largest) + " (docs/input_limits.md)",
-                                       source));
-        }
+        detail::checkIndexLimits(key->layer, key->head, "score key '" + name + "'", source);
         raw.push_back({*key, name, toValues(entries->at(name), name, source)});
         maxLayer = std::max(maxLayer, key->layer);
         maxHead = std::max(maxHead, key->head);

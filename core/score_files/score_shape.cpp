@@ -1,6 +1,7 @@
 #include "score_shape.h"
 
 #include "headscope/core/errors.h"
+#include "headscope/core/model_config.h" // kMaxModelLayers, kMaxModelHeads
 
 namespace headscope::detail {
 
@@ -28,6 +29,18 @@ std::string describeModelShape(const ScoreFileImportOptions& o)
     return s.empty() ? "no known dimensions" : s;
 }
 
+void checkIndexLimits(int64_t layer, int64_t head, const std::string& item, const std::string& source)
+{
+    const bool layerTooLarge = layer >= kMaxModelLayers;
+    if (!layerTooLarge && head < kMaxModelHeads)
+        return;
+    const std::string index = layerTooLarge ? "layer index " + std::to_string(layer) : "head index " + std::to_string(head);
+    const int largest = (layerTooLarge ? kMaxModelLayers : kMaxModelHeads) - 1;
+    throw FormatError(withFile(item + ": " + index + " is beyond the supported maximum of " + std::to_string(largest) +
+                                   " (docs/input_limits.md)",
+                               source));
+}
+
 CheckedShape checkFileShape(const FileShape& file, const ScoreFileImportOptions& o, const std::string& source,
                             std::string_view what)
 {
@@ -36,6 +49,7 @@ CheckedShape checkFileShape(const FileShape& file, const ScoreFileImportOptions&
                                        describeModelShape(o) + detail,
                                    source));
     };
+    checkIndexLimits(int64_t{file.layers} - 1, int64_t{file.heads} - 1, std::string(what), source);
     CheckedShape r;
     r.layers = file.layers;
     r.heads = file.heads;

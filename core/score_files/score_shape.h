@@ -4,6 +4,7 @@
 // the expected and the actual shape.
 #include "headscope/core/score_file.h"
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -36,5 +37,10 @@ CheckedShape checkFileShape(const FileShape& file, const ScoreFileImportOptions&
 ImportedScores importedScoresFor(const CheckedShape& shape, std::string format);
 
 std::string describeModelShape(const ScoreFileImportOptions& model);
+
+// Every score file is sized from the indices or counts it holds, so each is held to the model
+// limits (kMaxModelLayers, kMaxModelHeads; docs/input_limits.md) before anything is allocated.
+// Throws FormatError "<source>: <item>: layer index N is beyond the supported maximum of 1023 ...".
+void checkIndexLimits(int64_t layer, int64_t head, const std::string& item, const std::string& source);
 
 } // namespace headscope::detail

@@ -406,6 +406,42 @@ private Q_SLOTS:
         std::string fortran = npy;
         fortran.replace(fortran.find("False"), 5, "True ");
         QVERIFY_CONTAINS(errorOf([&] { readNpyFloat64(fortran, "f.npy"); }), "Fortran");
+        // 2^32 × 2^32 wraps to 0 values in 64 bits: it matched a file with no data (found by fuzzing).
+        std::string wrapHeader = "{'descr': '<f8', 'fortran_order': False, 'shape': (4294967296, 4294967296), }";
+        wrapHeader.append(64 - (10 + wrapHeader.size() + 1) % 64, ' ').push_back('\n');
+        const std::string wrapped = std::string("\x93NUMPY\x01\x00", 8) + static_cast<char>(wrapHeader.size() & 0xff) +
+                                    static_cast<char>(wrapHeader.size() >> 8) + wrapHeader;
+        QVERIFY_CONTAINS(errorOf([&] { readNpyFloat64(wrapped, "wrap.npy"); }), "holds more values than the file");
+        // A zero dimension empties the array whatever follows it; its float64 rewrite (a shorter
+        // file) read back too (found by fuzzing: the check depended on the order of dimensions).
+        const std::size_t emptyShape[] = {9, 2, 0, 4, 729};
+        const std::string empty = writeNpyFloat64({}, emptyShape);
+        const NpyArray none = readNpyFloat64(empty, "empty.npy");
+        QCOMPARE(none.shape, (std::vector<std::size_t>{9, 2, 0, 4, 729}));
+        QVERIFY(none.values.empty());
+    }
+
+    // Formats sized from the indices they name are held to the model limits before anything is
+    // allocated (docs/input_limits.md; found by fuzzing): "2147483647-0" overflowed maxLayer + 1,
+    // a CompressKV head index of 999999 made a million-column matrix per layer.
+    void indicesBeyondModelLimits()
+    {
+        const ScoreFormat& qr = scoreFormatForImport("qrhead");
+        QVERIFY_CONTAINS(errorOf([&] { qr.parse("attn_head_set: \"2147483647-0\"\n", "l.yaml", {}); }),
+                         "layer index 2147483647 is beyond the supported maximum of 1023");
+        QVERIFY_CONTAINS(errorOf([&] { qr.parse("attn_head_set: \"0-1,0-5000\"\n", "h.yaml", {}); }),
+                         "head index 5000 is beyond the supported maximum of 1023");
+        const ScoreFormat& ckv = scoreFormatForImport("compresskv");
+        QVERIFY_CONTAINS(errorOf([&] { ckv.parse(R"({"0": [999999]})", "h.json", {}); }), "head index 999999");
+        std::string layers = "{";
+        for (int l = 0; l <= 1024; ++l)
+            layers += (l ? ", \"" : "\"") + std::to_string(l) + "\": [0]";
+        QVERIFY_CONTAINS(errorOf([&] { ckv.parse(layers + "}", "l.json", {}); }), "layer index 1024");
+        const ScoreFormat& duo = scoreFormatForImport("duo");
+        std::string rows;
+        for (int l = 0; l <= 1024; ++l)
+            rows += "0.5\t0.5\n";
+        QVERIFY_CONTAINS(errorOf([&] { duo.parse(rows, "rows.tsv", {}); }), "layer index 1024");
     }
 
     void luKvCurves()

@@ -98,6 +98,73 @@ private Q_SLOTS:
         QVERIFY_THROWS_EXCEPTION(headscope::UsageError, renderChatTemplate("x", "[1]"));
     }
 
+    // A chat template arrives with a downloaded checkpoint: each of these once overflowed the
+    // stack, hung, exhausted memory, hit undefined behaviour or escaped as a non-HeadScope
+    // exception (found by fuzzing, tests/fuzz/fuzz_chat_template.cpp). Each is now a FormatError
+    // naming the limit (docs/input_limits.md).
+    void limits_data()
+    {
+        QTest::addColumn<QString>("tmpl");
+        QTest::addColumn<QString>("message");
+        const QString deep = QStringLiteral("(").repeated(5000) + QStringLiteral("1") + QStringLiteral(")").repeated(5000);
+        QTest::newRow("nested parentheses") << QStringLiteral("{{ ") + deep + QStringLiteral(" }}") << "nested deeper than 100";
+        QTest::newRow("nested not") << QStringLiteral("{{ ") + QStringLiteral("not ").repeated(5000) + QStringLiteral("1 }}") << "nested deeper than 100";
+        QTest::newRow("nested minus") << QStringLiteral("{{ ") + QStringLiteral("-").repeated(5000) + QStringLiteral("1 }}") << "nested deeper than 100";
+        QTest::newRow("nested lists") << QStringLiteral("{{ ") + QStringLiteral("[").repeated(5000) + QStringLiteral("]").repeated(5000) + QStringLiteral(" }}")
+                                      << "nested deeper than 100";
+        QTest::newRow("nested blocks") << QStringLiteral("{% if true %}").repeated(3000) + QStringLiteral("{% endif %}").repeated(3000)
+                                       << "blocks nested deeper than 100";
+        QTest::newRow("integer literal beyond 64 bits") << "{{ 99999999999999999999 }}" << "does not fit in 64 bits";
+        QTest::newRow("attribute index beyond 64 bits") << "{{ x.99999999999999999999 }}" << "does not fit in 64 bits";
+        QTest::newRow("addition overflow") << "{{ 9223372036854775807 + 1 }}" << "integer overflow";
+        QTest::newRow("multiplication overflow") << "{{ 4611686018427387904 * 2 }}" << "integer overflow";
+        QTest::newRow("power overflow, huge exponent") << "{{ 2 ** 1000000000000000 }}" << "integer overflow";
+        QTest::newRow("floor division overflow") << "{{ (-9223372036854775807 - 1) // -1 }}" << "integer overflow";
+        QTest::newRow("negation overflow") << "{{ -(-9223372036854775807 - 1) }}" << "integer overflow";
+        QTest::newRow("abs overflow") << "{{ (-9223372036854775807 - 1) | abs }}" << "integer overflow";
+        QTest::newRow("sum overflow") << "{{ [9223372036854775807, 1] | sum }}" << "integer overflow";
+        QTest::newRow("int of a huge float") << "{{ 1e300 | int }}" << "64-bit integer range";
+        QTest::newRow("string repeated 10^12 times") << "{{ 'ab' * 1000000000000 }}" << "beyond the limit";
+        QTest::newRow("list repeated 10^12 times") << "{{ [1, 2] * 1000000000000 }}" << "beyond the limit";
+        QTest::newRow("list of big strings repeated") << "{{ (['a' * 1000000] * 1000) | join('') }}" << "bytes of strings";
+        QTest::newRow("range of 10^12") << "{% for i in range(1000000000000) %}{% endfor %}" << "range() of";
+        QTest::newRow("range across int64") << "{{ range(-9223372036854775807, 9223372036854775807, 3) | length }}" << "range() of";
+        QTest::newRow("nested loops of 10^10 rounds") << "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
+                                                  << "evaluation steps";
+        QTest::newRow("macro recursion") << "{% macro f(n) %}{{ f(n + 1) }}{% endmacro %}{{ f(0) }}" << "nested deeper than 50";
+        QTest::newRow("list doubling in a loop")
+            << "{% set ns = namespace(x=[1]) %}{% for i in range(60) %}{% set ns.x = [ns.x, ns.x] %}{% endfor %}" << "evaluation steps";
+        QTest::newRow("list deepening in a loop")
+            << "{% set ns = namespace(x=[]) %}{% for i in range(100000) %}{% set ns.x = [ns.x] %}{% endfor %}" << "nested deeper than 256";
+        QTest::newRow("string doubling in a loop")
+            << "{% set ns = namespace(s='ab') %}{% for i in range(80) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}" << "beyond the limit";
+        QTest::newRow("indent of 10^12") << "{{ 'a\nb' | indent(1000000000000) }}" << "indent width";
+        QTest::newRow("tojson indent of 10^12") << "{{ [[1]] | tojson(indent=1000000000000) }}" << "tojson indent";
+        QTest::newRow("replace multiplying a string") << "{{ ('a' * 1000000) | replace('a', 'a' * 1000) }}" << "replace's result";
+    }
+    void limits()
+    {
+        QFETCH(QString, tmpl);
+        QFETCH(QString, message);
+        try {
+            render(tmpl.toUtf8().constData());
+            QFAIL("rendered");
+        } catch (const headscope::FormatError& e) {
+            QVERIFY2(QString::fromUtf8(e.what()).contains(message), e.what());
+        }
+    }
+
+    // Where Python's answer fits in 64 bits, the edge cases above give it.
+    void integerEdgesAsPython()
+    {
+        QCOMPARE(render("{{ (-9223372036854775807 - 1) % 3 }}|{{ (-9223372036854775807 - 1) % -1 }}"), std::string("1|0"));
+        QCOMPARE(render("{{ 'T' if (-9223372036854775807 - 1) is divisibleby(-1) else 'F' }}"), std::string("T"));
+        QCOMPARE(render("{{ 1 ** 1000000000000000 }}|{{ (-1) ** 1000000000000001 }}|{{ 3 ** 39 }}"),
+                 std::string("1|-1|4052555153018976267"));
+        QCOMPARE(render("{{ 1e400 }}|{{ 1e-400 }}"), std::string("inf|0.0"));
+        QCOMPARE(render("{{ [1, 2] | tojson(separators=[1, 2]) }}"), std::string("[1, 2]")); // non-string separators: defaults
+    }
+
     void templateNames()
     {
         for (auto t : {headscope::ChatTemplate::Plain, headscope::ChatTemplate::Llama3, headscope::ChatTemplate::Mistral,

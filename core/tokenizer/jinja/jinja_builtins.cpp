@@ -7,12 +7,14 @@
 #include <algorithm>
 #include <cmath>
 #include <ctime>
+#include <limits>
 
 namespace headscope::jinja {
 
 [[noreturn]] void typeError(int line, const std::string& what)
 {
-    throw FormatError("line " + std::to_string(line) + ": " + what);
+    // Line 0: raised where no template line is known (value helpers).
+    throw FormatError(line > 0 ? "line " + std::to_string(line) + ": " + what : "chat template: " + what);
 }
 
 std::string typeName(const Value& v)
@@ -32,6 +34,13 @@ std::string typeName(const Value& v)
     case Json::value_t::object: return "dict";
     default: return "value";
     }
+}
+
+void checkStringSize(std::size_t bytes, int line, const char* what)
+{
+    if (bytes > limits::kMaxStringBytes)
+        typeError(line, std::string(what) + " would be " + std::to_string(bytes) + " bytes, beyond the limit of " +
+                            std::to_string(limits::kMaxStringBytes) + " (docs/input_limits.md)");
 }
 
 int64_t toInt(const Value& v, int line)
@@ -60,10 +69,37 @@ bool isInt(const Value& v)
 // Python's floor division and modulo for integers.
 int64_t floorDiv(int64_t a, int64_t b)
 {
+    if (a == std::numeric_limits<int64_t>::min() && b == -1)
+        typeError(0, "integer overflow in floor division (Python integers are unbounded; these are 64-bit)");
     int64_t q = a / b;
     if ((a % b != 0) && ((a < 0) != (b < 0)))
         --q;
     return q;
+}
+
+int64_t checkedArith(char op, int64_t a, int64_t b, int line)
+{
+    int64_t r = 0;
+    bool overflow = false;
+    switch (op) {
+    case '+': overflow = __builtin_add_overflow(a, b, &r); break;
+    case '-': overflow = __builtin_sub_overflow(a, b, &r); break;
+    case '*': overflow = __builtin_mul_overflow(a, b, &r); break;
+    case 'p': // a ** b, b >= 0: square and multiply, so a huge exponent costs 64 steps, not b
+        r = 1;
+        for (int64_t base = a, e = b; e > 0 && !overflow; e >>= 1) {
+            if (e & 1)
+                overflow = __builtin_mul_overflow(r, base, &r);
+            if (e > 1 && !overflow)
+                overflow = __builtin_mul_overflow(base, base, &base);
+        }
+        break;
+    default: typeError(line, std::string("unknown integer operator ") + op);
+    }
+    if (overflow)
+        typeError(line, "integer overflow: " + std::to_string(a) + " " + (op == 'p' ? std::string("**") : std::string(1, op)) + " " +
+                            std::to_string(b) + " does not fit in 64 bits (Python integers are unbounded; these are not)");
+    return r;
 }
 
 const Value* Args::at(std::size_t i, const char* name) const
@@ -155,8 +191,14 @@ Value callGlobal(const std::string& name, const Args& a, int line)
             step = toInt(a.pos[2], line);
         if (step == 0)
             typeError(line, "range() step cannot be zero");
+        // Python's len(range(...)), computed without overflow, bounded before anything is built.
+        const long double span = step > 0 ? static_cast<long double>(stop) - start : static_cast<long double>(start) - stop;
+        const long double length = span <= 0 ? 0 : std::ceil(span / std::fabs(static_cast<long double>(step)));
+        if (length > static_cast<long double>(limits::kMaxListItems))
+            typeError(line, "range() of " + std::to_string(static_cast<double>(length)) + " items is beyond the limit of " +
+                                std::to_string(limits::kMaxListItems) + " (docs/input_limits.md)");
         Json out = Json::array();
-        for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step)
+        for (int64_t n = 0, i = start; n < static_cast<int64_t>(length); ++n, i += step)
             out.push_back(i);
         return Value(out);
     }
@@ -229,6 +271,7 @@ Value callMethod(const Value& obj, const std::string& name, const Args& a, int l
             for (const Json& x : iterate(it ? *it : Value::undef(), line)) {
                 out += (first ? "" : s) + toStr(Value(x));
                 first = false;
+                checkStringSize(out.size(), line, "join's result");
             }
             return Value(Json(out));
         }
@@ -275,7 +318,10 @@ bool applyTest(const std::string& t, const Value& v, const Args& a, int line)
     if (a.pos.empty())
         typeError(line, "test '" + t + "' needs an argument");
     const Value& o = a.pos[0];
-    if (t == "divisibleby") return toInt(o, line) != 0 && toInt(v, line) % toInt(o, line) == 0;
+    if (t == "divisibleby") {
+        const int64_t d = toInt(o, line);
+        return d != 0 && (d == -1 || toInt(v, line) % d == 0); // x % -1 overflows for INT64_MIN
+    }
     if (t == "equalto" || t == "eq" || t == "==" || t == "sameas") return !o.undefined && pyEquals(j, o.j);
     if (t == "ne" || t == "!=") return o.undefined || !pyEquals(j, o.j);
     if (t == "in") {
@@ -322,9 +368,12 @@ Value applyFilter(const std::string& f, const Value& v, const Args& a, int line)
         const Value* sortKeys = a.at(0xffff, "sort_keys");
         const Value* ascii = a.at(0xffff, "ensure_ascii");
         const Value* seps = a.at(0xffff, "separators");
-        const int indent = ind && !ind->j.is_null() ? static_cast<int>(toInt(*ind, line)) : -1;
+        const int64_t indentValue = ind && !ind->j.is_null() ? toInt(*ind, line) : -1;
+        if (indentValue > 1024)
+            typeError(line, "tojson indent " + std::to_string(indentValue) + " is beyond 1024");
+        const int indent = static_cast<int>(std::max<int64_t>(indentValue, -1));
         std::string itemSep = indent >= 0 ? "," : ", ", keySep = ": ";
-        if (seps && seps->j.is_array() && seps->j.size() == 2)
+        if (seps && seps->j.is_array() && seps->j.size() == 2 && seps->j[0].is_string() && seps->j[1].is_string())
             itemSep = seps->j[0].get<std::string>(), keySep = seps->j[1].get<std::string>();
         return Value(Json(toJson(j, indent, sortKeys && truthy(*sortKeys), ascii && truthy(*ascii), itemSep, keySep)));
     }
@@ -342,6 +391,7 @@ Value applyFilter(const std::string& f, const Value& v, const Args& a, int line)
         for (const Json& x : iterate(v, line)) {
             out += (first ? "" : (sep ? toStr(*sep) : "")) + toStr(Value(attr ? attrOf(x, toStr(*attr)) : x));
             first = false;
+            checkStringSize(out.size(), line, "join's result");
         }
         return Value(Json(out));
     }
@@ -366,7 +416,12 @@ Value applyFilter(const std::string& f, const Value& v, const Args& a, int line)
     }
     if (f == "int") {
         if (isInt(v)) return Value(Json(toInt(v, line)));
-        if (j.is_number_float()) return Value(Json(static_cast<int64_t>(j.get<double>())));
+        if (j.is_number_float()) {
+            const double d = j.get<double>();
+            if (!(std::fabs(d) < 9.2e18)) // NaN, inf, or beyond int64: Python has bigints, HeadScope refuses
+                typeError(line, "int() of " + toStr(v) + " is outside the 64-bit integer range");
+            return Value(Json(static_cast<int64_t>(d)));
+        }
         if (j.is_string()) {
             try {
                 std::size_t used = 0;
@@ -391,7 +446,11 @@ Value applyFilter(const std::string& f, const Value& v, const Args& a, int line)
         const Value* d = a.at(0, "default");
         return d ? *d : Value(Json(0.0));
     }
-    if (f == "abs") return isInt(v) ? Value(Json(std::llabs(toInt(v, line)))) : Value(Json(std::fabs(toNumber(v, line))));
+    if (f == "abs") {
+        if (isInt(v) && toInt(v, line) == std::numeric_limits<int64_t>::min())
+            typeError(line, "integer overflow in abs()");
+        return isInt(v) ? Value(Json(std::llabs(toInt(v, line)))) : Value(Json(std::fabs(toNumber(v, line))));
+    }
     if (f == "reverse") {
         if (j.is_string()) {
             std::vector<std::string> cps = codepoints(j.get<std::string>());
@@ -436,7 +495,7 @@ Value applyFilter(const std::string& f, const Value& v, const Args& a, int line)
             Value acc = start ? *start : Value(Json(int64_t{0}));
             for (const Json& x : items) {
                 const Json n = attr ? attrOf(x, toStr(*attr)) : x;
-                acc = isInt(acc) && (n.is_number_integer() || n.is_number_unsigned()) ? Value(Json(toInt(acc, line) + n.get<int64_t>()))
+                acc = isInt(acc) && (n.is_number_integer() || n.is_number_unsigned()) ? Value(Json(checkedArith('+', toInt(acc, line), n.get<int64_t>(), line)))
                                                                                       : Value(Json(toNumber(acc, line) + toNumber(Value(n), line)));
             }
             return acc;
@@ -455,7 +514,10 @@ Value applyFilter(const std::string& f, const Value& v, const Args& a, int line)
         const Value* w = a.at(0, "width");
         const Value* first = a.at(1, "first");
         const Value* blank = a.at(2, "blank");
-        const std::string pad = w && w->j.is_string() ? w->j.get<std::string>() : std::string(static_cast<std::size_t>(w ? toInt(*w, line) : 4), ' ');
+        const int64_t width = w && !w->j.is_string() ? toInt(*w, line) : 4;
+        if (width < 0 || width > 1024)
+            typeError(line, "indent width " + std::to_string(width) + " is outside 0..1024");
+        const std::string pad = w && w->j.is_string() ? w->j.get<std::string>() : std::string(static_cast<std::size_t>(width), ' ');
         const std::string s = toStr(v);
         std::string out;
         std::size_t pos = 0;

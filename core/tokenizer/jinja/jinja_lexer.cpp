@@ -18,12 +18,18 @@ namespace headscope::jinja {
 
 namespace {
 
+// Line of `pos`. Tags are scanned front to back, so counting resumes where the previous call
+// stopped: linear in the template, not quadratic (a template of many small tags).
 int lineAt(std::string_view src, std::size_t pos)
 {
-    int line = 1;
-    for (std::size_t i = 0; i < pos && i < src.size(); ++i)
-        line += src[i] == '\n';
-    return line;
+    thread_local const char* lastSrc = nullptr;
+    thread_local std::size_t lastPos = 0;
+    thread_local int lastLine = 1;
+    if (src.data() != lastSrc || pos < lastPos)
+        lastSrc = src.data(), lastPos = 0, lastLine = 1;
+    for (; lastPos < pos && lastPos < src.size(); ++lastPos)
+        lastLine += src[lastPos] == '\n';
+    return lastLine;
 }
 
 } // namespace

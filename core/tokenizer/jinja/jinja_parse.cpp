@@ -2,10 +2,12 @@
 // statements into a tree. Filters, tests and statements it does not implement are refused here,
 // by name, so a template is checked before anything is rendered.
 #include "jinja_ast.h"
+#include "jinja_builtins.h" // limits
 #include "jinja_lexer.h"
 
 #include "headscope/core/errors.h"
 
+#include <charconv>
 #include <cstdlib>
 #include <set>
 
@@ -38,7 +40,11 @@ class ExprParser {
 public:
     ExprParser(std::vector<Tok> toks, int line) : m_toks(std::move(toks)), m_line(line) {}
 
-    ExprPtr parseExpression() { return parseCond(); }
+    ExprPtr parseExpression()
+    {
+        const DepthGuard guard(*this);
+        return parseCond();
+    }
     bool atEnd() const { return peek().kind == Tok::End; }
     const Tok& peek(std::size_t k = 0) const { return m_toks[std::min(m_pos + k, m_toks.size() - 1)]; }
     bool isOp(const char* op, std::size_t k = 0) const { return peek(k).kind == Tok::Op && peek(k).text == op; }
@@ -58,6 +64,33 @@ public:
     }
     [[noreturn]] void fail(const std::string& what) const { syntaxError(m_line, what); }
     int line() const { return m_line; }
+
+    // Parsing recurses once per nesting level ("((((", "not not", "- -"); deeper than
+    // limits::kMaxNesting is refused before it can overflow the stack.
+    struct DepthGuard {
+        explicit DepthGuard(ExprParser& p) : parser(p)
+        {
+            if (++parser.m_depth > limits::kMaxNesting)
+                parser.fail("expression nested deeper than " + std::to_string(limits::kMaxNesting) +
+                            " levels (docs/input_limits.md)");
+        }
+        ~DepthGuard() { --parser.m_depth; }
+        DepthGuard(const DepthGuard&) = delete;
+        DepthGuard& operator=(const DepthGuard&) = delete;
+        ExprParser& parser;
+    };
+
+    // Integer and float literals as Python reads them; an integer beyond 64 bits is refused
+    // (Python's are unbounded), a float beyond double range is inf as in Python.
+    int64_t intLiteral(const std::string& text) const
+    {
+        int64_t v = 0;
+        const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+        if (ec != std::errc() || end != text.data() + text.size())
+            fail("integer literal " + text.substr(0, 40) + " does not fit in 64 bits");
+        return v;
+    }
+    static double floatLiteral(const std::string& text) { return std::strtod(text.c_str(), nullptr); }
 
     ExprPtr make(Expr::Kind k)
     {
@@ -120,6 +153,7 @@ public:
     {
         if (isName("not")) {
             ++m_pos;
+            const DepthGuard guard(*this);
             auto n = make(Expr::Not);
             n->args.push_back(parseNot());
             return n;
@@ -158,6 +192,7 @@ public:
         ExprPtr e;
         if (isOp("-") || isOp("+")) {
             const bool neg = next().text == "-";
+            const DepthGuard guard(*this);
             ExprPtr operand = parseUnary(false);
             if (neg) {
                 e = make(Expr::Neg);
@@ -216,7 +251,7 @@ public:
                     a->kind = Expr::Item;
                     a->args.push_back(std::move(e));
                     auto idx = make(Expr::Literal);
-                    idx->literal = std::stoll(next().text);
+                    idx->literal = intLiteral(next().text);
                     a->args.push_back(std::move(idx));
                 } else {
                     a->name = expectName();
@@ -318,8 +353,8 @@ public:
                 s += next().text;
             return lit(s);
         }
-        case Tok::Int: return lit(static_cast<int64_t>(std::stoll(t.text)));
-        case Tok::Float: return lit(std::stod(t.text));
+        case Tok::Int: return lit(intLiteral(t.text));
+        case Tok::Float: return lit(floatLiteral(t.text));
         case Tok::Name:
             if (t.text == "true" || t.text == "True") return lit(true);
             if (t.text == "false" || t.text == "False") return lit(false);
@@ -380,6 +415,7 @@ private:
     std::vector<Tok> m_toks;
     std::size_t m_pos = 0;
     int m_line;
+    int m_depth = 0;
 };
 
 // ---- Statements -------------------------------------------------------------------------
@@ -411,6 +447,14 @@ private:
     // Parses nodes until a statement whose keyword is in `stops` (left unconsumed).
     Body parseBody(const std::set<std::string>& stops)
     {
+        // Blocks nest by recursion, like expressions: bounded the same way.
+        if (++m_depth > limits::kMaxNesting)
+            syntaxError(m_pos < m_tags.size() ? m_tags[m_pos].line : 1,
+                        "blocks nested deeper than " + std::to_string(limits::kMaxNesting) + " levels (docs/input_limits.md)");
+        struct Leave {
+            int& depth;
+            ~Leave() { --depth; }
+        } leave{m_depth};
         Body body;
         while (m_pos < m_tags.size()) {
             const Tag& t = m_tags[m_pos];
@@ -584,6 +628,7 @@ private:
 
     std::vector<Tag> m_tags;
     std::size_t m_pos = 0;
+    int m_depth = 0;
 };
 
 } // namespace

@@ -33,6 +33,61 @@ public:
 private:
     using Scope = std::unordered_map<std::string, Value>;
     std::vector<Scope> m_scopes;
+    int64_t m_steps = 0;  // nodes executed + expressions evaluated, against limits::kMaxSteps
+    int m_macroDepth = 0; // macro calls in progress
+
+    void step(int line)
+    {
+        if (++m_steps > limits::kMaxSteps)
+            typeError(line, "the template takes more than " + std::to_string(limits::kMaxSteps) +
+                                " evaluation steps (docs/input_limits.md): a loop or recursion that does not end?");
+    }
+
+    // Bytes of all strings inside `j` (without recursion).
+    static std::size_t stringBytes(const Json& j)
+    {
+        std::size_t bytes = 0;
+        std::vector<const Json*> stack{&j};
+        while (!stack.empty()) {
+            const Json* v = stack.back();
+            stack.pop_back();
+            if (v->is_string())
+                bytes += v->get_ref<const std::string&>().size();
+            else if (v->is_structured())
+                for (const Json& child : *v)
+                    stack.push_back(&child);
+        }
+        return bytes;
+    }
+
+    // A list or dict the template builds (literal, +, dict(), namespace()) can nest what it holds
+    // one level deeper each time round a loop, and hold a value twice: walked once, without
+    // recursion, charging every node to the step budget and refusing depth past kMaxValueDepth,
+    // so neither copying nor printing it can exhaust the stack or memory.
+    void chargeBuilt(const Json& j, int line)
+    {
+        std::vector<std::pair<const Json*, int>> stack{{&j, 1}};
+        std::size_t bytes = 0;
+        while (!stack.empty()) {
+            const auto [v, depth] = stack.back();
+            stack.pop_back();
+            step(line);
+            if (v->is_string() && (bytes += v->get_ref<const std::string&>().size()) > limits::kMaxBuiltBytes)
+                typeError(line, "a list or dict holding more than " + std::to_string(limits::kMaxBuiltBytes) +
+                                    " bytes of strings (docs/input_limits.md)");
+            if (!v->is_structured())
+                continue;
+            if (depth > limits::kMaxValueDepth)
+                typeError(line, "a value nested deeper than " + std::to_string(limits::kMaxValueDepth) +
+                                    " levels (docs/input_limits.md)");
+            if (v->size() > limits::kMaxListItems)
+                typeError(line, "a " + std::string(v->is_array() ? "list" : "dict") + " of " + std::to_string(v->size()) +
+                                    " items is beyond the limit of " + std::to_string(limits::kMaxListItems) +
+                                    " (docs/input_limits.md)");
+            for (const Json& child : *v)
+                stack.emplace_back(&child, depth + 1);
+        }
+    }
 
     Value* find(const std::string& name)
     {
@@ -53,6 +108,14 @@ private:
     }
 
     Flow execNode(const Node& n, std::string& out)
+    {
+        step(n.line);
+        const Flow f = execNodeImpl(n, out);
+        checkStringSize(out.size(), n.line, "the rendered text");
+        return f;
+    }
+
+    Flow execNodeImpl(const Node& n, std::string& out)
     {
         switch (n.kind) {
         case Node::Text: out += n.text; return Flow::Normal;
@@ -122,6 +185,7 @@ private:
         }
         const auto count = static_cast<int64_t>(items.size());
         for (int64_t i = 0; i < count; ++i) {
+            step(n.line); // an empty body still costs a round
             Scope& scope = m_scopes.back();
             bindTargets(scope, n.targets, items[static_cast<std::size_t>(i)], n.line);
             Json loop = {{"index", i + 1},           {"index0", i},          {"first", i == 0},
@@ -269,13 +333,29 @@ private:
             }
         }
         if (op == "*" && ((l.j.is_string() || l.j.is_array()) && isInt(r))) {
-            Json out = l.j.is_string() ? Json("") : Json::array();
-            for (int64_t i = 0; i < toInt(r, e.line); ++i) {
-                if (l.j.is_string())
-                    out = out.get<std::string>() + l.j.get<std::string>();
-                else
-                    out.insert(out.end(), l.j.begin(), l.j.end());
+            const int64_t times = std::max<int64_t>(toInt(r, e.line), 0);
+            const std::size_t unit = l.j.is_string() ? l.j.get_ref<const std::string&>().size() : l.j.size();
+            const std::size_t limit = l.j.is_string() ? limits::kMaxStringBytes : limits::kMaxListItems;
+            if (unit > 0 && static_cast<uint64_t>(times) > limit / unit)
+                typeError(e.line, "repeating a " + typeName(l) + " of " + std::to_string(unit) + " " +
+                                      (l.j.is_string() ? "bytes " : "items ") + std::to_string(times) +
+                                      " times is beyond the limit of " + std::to_string(limit) + " (docs/input_limits.md)");
+            if (l.j.is_string()) {
+                const std::string& piece = l.j.get_ref<const std::string&>();
+                std::string out;
+                out.reserve(unit * static_cast<std::size_t>(times));
+                for (int64_t i = 0; i < times; ++i)
+                    out += piece;
+                return Value(Json(std::move(out)));
             }
+            // The copies share nothing: bound the strings they would hold before making them.
+            chargeBuilt(l.j, e.line);
+            if (times > 0 && stringBytes(l.j) > limits::kMaxBuiltBytes / static_cast<uint64_t>(times))
+                typeError(e.line, "repeating this list " + std::to_string(times) + " times would hold more than " +
+                                      std::to_string(limits::kMaxBuiltBytes) + " bytes of strings (docs/input_limits.md)");
+            Json out = Json::array();
+            for (int64_t i = 0; i < times; ++i)
+                out.insert(out.end(), l.j.begin(), l.j.end());
             return Value(out);
         }
         const bool numbers = (l.j.is_number() || l.j.is_boolean()) && (r.j.is_number() || r.j.is_boolean());
@@ -285,17 +365,15 @@ private:
             const int64_t a = toInt(l, e.line), b = toInt(r, e.line);
             if ((op == "//" || op == "%") && b == 0)
                 typeError(e.line, "integer division or modulo by zero");
-            if (op == "+") return Value(Json(a + b));
-            if (op == "-") return Value(Json(a - b));
-            if (op == "*") return Value(Json(a * b));
+            if (op == "+") return Value(Json(checkedArith('+', a, b, e.line)));
+            if (op == "-") return Value(Json(checkedArith('-', a, b, e.line)));
+            if (op == "*") return Value(Json(checkedArith('*', a, b, e.line)));
             if (op == "//") return Value(Json(floorDiv(a, b)));
-            if (op == "%") return Value(Json(a - floorDiv(a, b) * b));
-            if (op == "**" && b >= 0) {
-                int64_t p = 1;
-                for (int64_t k = 0; k < b; ++k)
-                    p *= a;
-                return Value(Json(p));
+            if (op == "%") { // Python's modulo: the sign of the divisor
+                const int64_t m = b == -1 ? 0 : a % b;
+                return Value(Json(m != 0 && (m < 0) != (b < 0) ? m + b : m));
             }
+            if (op == "**" && b >= 0) return Value(Json(checkedArith('p', a, b, e.line)));
         }
         const double a = toNumber(l, e.line), b = toNumber(r, e.line);
         if ((op == "/" || op == "//" || op == "%") && b == 0.0)
@@ -311,6 +389,17 @@ private:
     }
 
     Value eval(const Expr& e)
+    {
+        step(e.line);
+        Value v = evalImpl(e);
+        if (v.j.is_string())
+            checkStringSize(v.j.get_ref<const std::string&>().size(), e.line, "a string");
+        if ((e.kind == Expr::List || e.kind == Expr::Dict || e.kind == Expr::Call || e.kind == Expr::Binary) && v.j.is_structured())
+            chargeBuilt(v.j, e.line);
+        return v;
+    }
+
+    Value evalImpl(const Expr& e)
     {
         switch (e.kind) {
         case Expr::Literal: return Value(e.literal);
@@ -337,7 +426,7 @@ private:
         case Expr::Neg: {
             const Value v = eval(*e.args[0]);
             if (isInt(v))
-                return Value(Json(-toInt(v, e.line)));
+                return Value(Json(checkedArith('-', 0, toInt(v, e.line), e.line)));
             return Value(Json(-toNumber(v, e.line)));
         }
         case Expr::Binary: return binary(e);
@@ -397,6 +486,14 @@ private:
 
     Value callMacro(const MacroDef& m, const Args& a, int line)
     {
+        if (m_macroDepth >= limits::kMaxMacroDepth)
+            typeError(line, "macro '" + m.name + "' calls nested deeper than " + std::to_string(limits::kMaxMacroDepth) +
+                                " (docs/input_limits.md): recursion that does not end?");
+        ++m_macroDepth;
+        struct Leave {
+            int& depth;
+            ~Leave() { --depth; }
+        } leave{m_macroDepth};
         Scope scope;
         for (std::size_t i = 0; i < m.params.size(); ++i) {
             const auto& [name, def] = m.params[i];
@@ -424,7 +521,13 @@ private:
 std::string Template::render(const nlohmann::ordered_json& variables) const
 {
     Renderer r(variables);
-    return r.run(m_program->body);
+    try {
+        return r.run(m_program->body);
+    } catch (const nlohmann::json::exception& e) {
+        // A value of a kind an operation cannot take that no check above names (the template's
+        // fault, like the typeErrors): reported the same way.
+        throw FormatError(std::string("chat template: ") + e.what());
+    }
 }
 
 } // namespace headscope::jinja

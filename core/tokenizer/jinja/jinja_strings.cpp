@@ -108,13 +108,16 @@ std::string pyReplace(const std::string& s, const std::string& a, const std::str
                 ++n;
             }
             out += cps[i];
+            checkStringSize(out.size(), 0, "replace's result");
         }
         if (count < 0 || n < count)
             out += b;
         return out;
     }
-    for (std::size_t hit; (count < 0 || n < count) && (hit = s.find(a, pos)) != std::string::npos; pos = hit + a.size(), ++n)
+    for (std::size_t hit; (count < 0 || n < count) && (hit = s.find(a, pos)) != std::string::npos; pos = hit + a.size(), ++n) {
         out.append(s, pos, hit - pos).append(b);
+        checkStringSize(out.size(), 0, "replace's result");
+    }
     return out + s.substr(pos);
 }
 

@@ -1,6 +1,7 @@
 // Values of the chat-template Jinja subset with Python's semantics: truthiness, str(),
 // repr() inside containers, float formatting, equality, and json.dumps for tojson.
 #include "jinja_ast.h"
+#include "jinja_builtins.h" // checkStringSize
 
 #include <algorithm>
 #include <charconv>
@@ -83,6 +84,7 @@ void dump(const Json& j, int indent, bool sortKeys, bool ensureAscii, const std:
                 out += itemSep;
             out += pad;
             dump(j[i], indent, sortKeys, ensureAscii, itemSep, keySep, level + 1, out);
+            checkStringSize(out.size(), 0, "a printed value");
         }
         out += closePad + "]";
         break;
@@ -102,6 +104,7 @@ void dump(const Json& j, int indent, bool sortKeys, bool ensureAscii, const std:
                 out += itemSep;
             out += pad + jsonString(keys[i], ensureAscii) + keySep;
             dump(j[keys[i]], indent, sortKeys, ensureAscii, itemSep, keySep, level + 1, out);
+            checkStringSize(out.size(), 0, "a printed value");
         }
         out += closePad + "}";
         break;
@@ -217,8 +220,10 @@ std::string pyRepr(const Json& j)
     }
     case Json::value_t::array: {
         std::string out = "[";
-        for (std::size_t i = 0; i < j.size(); ++i)
+        for (std::size_t i = 0; i < j.size(); ++i) {
             out += (i ? ", " : "") + pyRepr(j[i]);
+            checkStringSize(out.size(), 0, "a printed value");
+        }
         return out + "]";
     }
     case Json::value_t::object: {
@@ -227,6 +232,7 @@ std::string pyRepr(const Json& j)
         for (const auto& [k, v] : j.items()) {
             out += (first ? "" : ", ") + pyRepr(Json(k)) + ": " + pyRepr(v);
             first = false;
+            checkStringSize(out.size(), 0, "a printed value");
         }
         return out + "}";
     }
