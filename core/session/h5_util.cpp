@@ -3,6 +3,7 @@
 #include "headscope/core/errors.h"
 
 #include <algorithm>
+#include <string>
 
 namespace headscope::h5 {
 
@@ -25,6 +26,43 @@ std::string dimsText(const std::vector<hsize_t>& dims)
         s += (i ? ", " : "") + std::to_string(dims[i]);
     return s + "]";
 }
+// The innermost message on HDF5's error stack for the call that just failed: the one that says
+// what is wrong with the file ("truncated file: eof = 1000000, ... stored_eof = 4572259").
+std::string innermostError()
+{
+    std::string desc;
+    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD,
+             [](unsigned n, const H5E_error2_t* e, void* out) -> herr_t {
+                 if (n == 0 && e && e->desc)
+                     *static_cast<std::string*>(out) = e->desc;
+                 return 0;
+             },
+             &desc);
+    return desc;
+}
+
+// A failed call in the user's words: a truncated file says where it ends and how long it was.
+std::string failure(const std::string& file, const std::string& what)
+{
+    const std::string desc = innermostError();
+    const auto number = [&](const char* key) -> std::string {
+        const std::size_t at = desc.find(key);
+        if (at == std::string::npos)
+            return {};
+        std::size_t i = at + std::char_traits<char>::length(key);
+        std::string digits;
+        while (i < desc.size() && desc[i] >= '0' && desc[i] <= '9')
+            digits += desc[i++];
+        return digits;
+    };
+    if (desc.rfind("truncated file", 0) == 0) {
+        const std::string eof = number("eof = ");
+        const std::string stored = number("stored_eof = ");
+        if (!eof.empty() && !stored.empty())
+            return file + ": truncated: file ends at byte " + eof + " of " + stored + " (HDF5: " + what + ")";
+    }
+    return file + ": HDF5: " + what + (desc.empty() ? std::string() : " (" + desc + ")");
+}
 } // namespace
 
 void silenceLibraryErrors()
@@ -40,14 +78,14 @@ void silenceLibraryErrors()
 hid_t check(hid_t id, const std::string& file, const std::string& what)
 {
     if (id < 0)
-        throw FormatError(file + ": HDF5: " + what);
+        throw FormatError(failure(file, what));
     return id;
 }
 
 void checkStatus(herr_t status, const std::string& file, const std::string& what)
 {
     if (status < 0)
-        throw FormatError(file + ": HDF5: " + what);
+        throw FormatError(failure(file, what));
 }
 
 bool exists(hid_t loc, const std::string& name)
