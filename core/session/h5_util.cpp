@@ -5,6 +5,7 @@
 #include "headscope/core/errors.h"
 
 #include <algorithm>
+#include <string>
 
 namespace headscope::h5 {
 

@@ -8,6 +8,7 @@
 
 #include "headscope/core/model_config.h"
 
+#include <QHeaderView>
 #include <QLabel>
 #include <QPushButton>
 #include <QScrollBar>
@@ -180,6 +181,31 @@ private Q_SLOTS:
         QCOMPARE(panel.heatmap()->value(1, 1), before * 3.0);
         QCOMPARE(panel.model()->headerData(HeadScoreModel::ValueColumn, Qt::Horizontal).toString(),
                  QStringLiteral("LazyScore"));
+    }
+
+    // At the main window's default size the 95 % CI column is shown whole, not cut to "± …".
+    void confidenceColumnIsNotCut()
+    {
+        ScoresPanel panel;
+        panel.resize(1000, 700); // the Heads tab of a 1280 × 800 window
+        ScoreSet set;
+        set.metrics.push_back(makeMetric(HeadMetric::Inf, 32, 32, 1.0));
+        for (int i = 0; i < 32 * 32; ++i)
+            set.metrics[0].ciHalfWidth.push_back(0.0222 + 0.0001 * (i % 7));
+        set.metrics[0].tests = 75;
+        panel.setScoreSet(set);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        QCoreApplication::processEvents();
+        QCoreApplication::processEvents(); // the width re-fitted after the first layout
+        QHeaderView* header = panel.table()->horizontalHeader();
+        const int ci = HeadScoreModel::CiColumn;
+        QVERIFY(!header->isSectionHidden(ci));
+        const int right = header->sectionViewportPosition(ci) + header->sectionSize(ci);
+        QVERIFY2(right <= panel.table()->viewport()->width(),
+                 qPrintable(QStringLiteral("CI column ends at %1, viewport %2, table %3 min %4").arg(right).arg(panel.table()->viewport()->width()).arg(panel.table()->width()).arg(panel.table()->minimumWidth())));
+        QVERIFY(header->sectionSize(ci) >= static_cast<const QAbstractItemView*>(panel.table())->sizeHintForColumn(ci));
+        QCOMPARE(panel.table()->horizontalScrollBar()->isVisible(), false);
     }
 
     // Local (sliding-window) layers say so on the heatmap, and the model card lists them.

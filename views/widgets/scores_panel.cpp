@@ -11,6 +11,7 @@
 #include <QLabel>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QScrollBar>
 #include <QSplitter>
 #include <QStandardItemModel>
 #include <QTableView>
@@ -80,9 +81,12 @@ ScoresPanel::ScoresPanel(QWidget* parent)
     // Every column sized to its contents (the CI column too, so "± 0.0222" is never elided);
     // the table is given the width that takes.
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
-    m_table->horizontalHeader()->setStretchLastSection(true);
+    m_table->horizontalHeader()->setStretchLastSection(false); // a stretched CI column overflows
     m_table->setAlternatingRowColors(true);
     m_table->setMinimumWidth(360);
+    // Contents sized after layout (more rows visible, other values) re-fit the width.
+    connect(m_table->horizontalHeader(), &QHeaderView::sectionResized, this,
+            [this] { QMetaObject::invokeMethod(this, &ScoresPanel::fitTableWidth, Qt::QueuedConnection); });
     m_heatmap->setMultiSelect(true);
 
     auto* split = new QSplitter(Qt::Horizontal, this);
@@ -209,9 +213,24 @@ void ScoresPanel::showCurrentMetric()
     m_heatmap->setCategoryLabels(layerLabels, {});
     m_model->setValueName(metricLabel(map->metric));
     m_model->setScores(m.layers, m.heads, m.values, map->ciHalfWidth);
+    fitTableWidth();
     applySelection(m_heads, false); // the model was reset: select the rows again
     updateInfo();
     Q_EMIT scoresShown(m);
+}
+
+void ScoresPanel::fitTableWidth()
+{
+    // The columns sized to their contents decide the table's width, so the splitter never
+    // cuts the last (95 % CI) column to "± …".
+    QHeaderView* header = m_table->horizontalHeader();
+    int columns = 0;
+    for (int c = 0; c < header->count(); ++c)
+        if (!header->isSectionHidden(c))
+            columns += std::max({header->sectionSize(c), header->sectionSizeHint(c),
+                                 static_cast<const QAbstractItemView*>(m_table)->sizeHintForColumn(c)});
+    const int width = columns + m_table->verticalScrollBar()->sizeHint().width() + 2 * m_table->frameWidth() + 4;
+    m_table->setMinimumWidth(std::max(360, width));
 }
 
 void ScoresPanel::updateInfo()

@@ -82,6 +82,7 @@ private:
     void onTableSelectionChanged();
     void applySelection(const Heads& heads, bool emitSignals);
     void updateInfo();
+    void fitTableWidth();
 
     ScoreSet m_set;
     Heads m_heads;
