@@ -5,6 +5,7 @@
 #include "commands.h"
 
 #include "headscope/core/errors.h"
+#include "headscope/core/output_file.h"
 #include "headscope/core/score_file.h"
 #include "headscope/core/task_generator.h"
 
@@ -31,11 +32,13 @@ int runMakeTasks(const CommandArgs& args)
         .option("value-digits", "N", "digits of a fact's value", false, "4")
         .option("haystack-seed", "S", "seed of the synthetic filler prose", false, "1")
         .option("out", "tasks.jsonl", "output file", true)
+        .flag("force", "replace an existing task file at --out (never a file of another kind)")
         .note("Give exactly one of --model or --tokenizer.");
     if (!p.parse(args))
         return 0;
     if (p.has("model") == p.has("tokenizer"))
         throw UsageError("make-tasks: give exactly one of --model DIR or --tokenizer PATH");
+    OutputTarget target(p.value("out"), OutputKind::TaskFile, p.has("force")); // refused before any work
     const Tokenizer tokenizer = p.has("model") ? Tokenizer::fromDirectory(p.value("model"))
                                                : Tokenizer::fromPath(p.value("tokenizer"));
     std::vector<TaskKind> kinds;
@@ -68,7 +71,7 @@ int runMakeTasks(const CommandArgs& args)
             all.push_back(std::move(t));
         }
     }
-    writeTextFile(p.value("out"), tasksToJsonl(all));
+    writeOutputText(target, tasksToJsonl(all));
     std::printf("wrote %s: %zu tasks (%zu kinds × %zu lengths × %d)\n", p.value("out").c_str(), all.size(), kinds.size(),
                 lengths.size(), count);
     return 0;

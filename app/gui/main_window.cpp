@@ -188,6 +188,7 @@ void MainWindow::connectRuns()
         const ScoreMatrix& scores = m_budget->scores();
         m_comparisons->compareEvalExample(*doc->eval, example, EvalConfigKey{method.toStdString(), budget},
                                           scores.values.empty() ? nullptr : &scores);
+        m_tabs->setCurrentWidget(m_compare); // asked for from the Eval tab: show where it runs
     });
     connect(m_comparisons, &CompareController::failed, this, &MainWindow::showError);
     connect(m_comparisons, &CompareController::started, this, [this](const QString& status) {

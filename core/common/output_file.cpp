@@ -80,6 +80,7 @@ bool sameKind(OutputKind out, ExistingKind e)
     case OutputKind::Session: return e == ExistingKind::Session || e == ExistingKind::UnreadableHdf5;
     case OutputKind::SweepResults: return e == ExistingKind::SweepResults || e == ExistingKind::UnreadableHdf5;
     case OutputKind::ScoreFile:
+    case OutputKind::TaskFile:
         return e == ExistingKind::Json || e == ExistingKind::Text || e == ExistingKind::EmptyFile;
     case OutputKind::BudgetFile: return e == ExistingKind::BudgetFile || e == ExistingKind::EmptyFile;
     case OutputKind::ScoreDirectory: return e == ExistingKind::ScoreDirectory;
@@ -99,7 +100,8 @@ bool freeToWrite(OutputKind out, ExistingKind e)
     if (e == ExistingKind::EmptyDirectory)
         return !isFileKind(out);
     if (e == ExistingKind::Stream)
-        return out == OutputKind::ScoreFile || out == OutputKind::BudgetFile || out == OutputKind::AnyFile;
+        return out == OutputKind::ScoreFile || out == OutputKind::BudgetFile || out == OutputKind::TaskFile ||
+               out == OutputKind::AnyFile;
     return false;
 }
 
@@ -217,6 +219,7 @@ std::string describeOutput(OutputKind kind)
     case OutputKind::ScoreFile: return "a head-score file";
     case OutputKind::ScoreDirectory: return "a directory of head-score files";
     case OutputKind::BudgetFile: return "a budget file";
+    case OutputKind::TaskFile: return "a task file (JSONL)";
     case OutputKind::Checkpoint: return "a checkpoint";
     case OutputKind::AnyFile: return "a file";
     }

@@ -117,7 +117,7 @@ std::unique_ptr<EvalWriter> EvalWriter::resume(const std::filesystem::path& path
         throw UsageError(file + ": cannot resume: this run's settings differ from the file's (file: " + a +
                          "; this run: " + b + ")");
     h5::Handle examples = h5::openGroup(f, "examples", file);
-    for (const std::string& name : h5::children(examples.get())) {
+    for (const std::string& name : h5::children(examples.get(), file, "/examples")) {
         h5::Handle g = h5::openGroup(examples.get(), name, file);
         if (!h5::exists(g.get(), "complete")) {
             g = h5::Handle();
@@ -195,7 +195,7 @@ std::unique_ptr<EvalReader> EvalReader::open(const std::filesystem::path& path)
         throw FormatError(file + ": not a HeadScope eval file (no /manifest)");
     r->m_impl->manifest = parseEvalManifest(h5::readString(f, "manifest", file), file);
     h5::Handle examples = h5::openGroup(f, "examples", file);
-    for (const std::string& name : h5::children(examples.get())) {
+    for (const std::string& name : h5::children(examples.get(), file, "/examples")) {
         h5::Handle g = h5::openGroup(examples.get(), name, file);
         if (!h5::exists(g.get(), "complete"))
             continue; // a run stopped while writing it

@@ -96,7 +96,8 @@ void shot(MainWindow& window, QWidget* tab, const QString& name)
     if (!window.isVisible()) {
         window.resize(1280, 800);
         window.show();
-        QTest::qWaitForWindowExposed(&window);
+        if (!QTest::qWaitForWindowExposed(&window))
+            qWarning("screenshot: the window was not exposed; the grab may be blank");
     }
     window.tabs()->setCurrentWidget(tab);
     QCoreApplication::processEvents();
@@ -312,18 +313,19 @@ private Q_SLOTS:
         opened.clear();
         QCoreApplication::sendPostedEvents(nullptr, QEvent::DeferredDelete); // the open's finished reader job
         window.tabs()->setCurrentWidget(window.probePanel());
-        probe->depthsEdit()->setText(QStringLiteral("0, 50, 100"));
+        // (A resume keeps the session's grid — other depths are refused by the writer — so the
+        // continued run finds every test done.)
         probe->resumeBox()->setChecked(true);
         probe->startButton()->click();
         QVERIFY2(ended.wait(60000), errors.size() > 1 ? qPrintable(errors.at(1).at(1).toString()) : "no error shown");
-        QVERIFY2(probe->statusLabel()->text().contains(QStringLiteral("1 test written")) &&
+        QVERIFY2(probe->statusLabel()->text().contains(QStringLiteral("0 tests written")) &&
                      probe->statusLabel()->text().contains(QStringLiteral("2 already there skipped")),
                  qPrintable(probe->statusLabel()->text()));
         QVERIFY(opened.wait(20000));
         QCOMPARE(window.sessions()->current()->path, out);
-        QCOMPARE(window.sessions()->current()->session->tests().size(), std::size_t{3});
+        QCOMPARE(window.sessions()->current()->session->tests().size(), std::size_t{2});
         QCOMPARE(window.tabs()->currentWidget(), probe);
-        QVERIFY(probe->statusLabel()->text().contains(QStringLiteral("1 test written")));
+        QVERIFY(probe->statusLabel()->text().contains(QStringLiteral("0 tests written")));
     }
 
     void cancelledRunsSayWhatTheyKeptAndQuitAsksFirst()

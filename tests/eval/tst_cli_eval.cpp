@@ -60,6 +60,29 @@ private Q_SLOTS:
         QCOMPARE(f.readAll().count('\n'), 4);
     }
 
+    // make-tasks follows the output rule: an existing file is replaced only with --force.
+    void makeTasksRefusesToOverwrite()
+    {
+        const QStringList args = {S("make-tasks"), S("--kind"), S("single"), S("--lengths"), S("320"), S("--count"),
+                                  S("1"), S("--tokenizer"), m_model, S("--out"), m_tasks};
+        const CliResult again = runCli(args);
+        QCOMPARE(again.exitCode, 2); // a usage error
+        QVERIFY2(again.err.contains("--force"), again.err.constData());
+        QFile f(m_tasks);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QCOMPARE(f.readAll().count('\n'), 4); // untouched
+        f.close();
+        const CliResult forced = runCli(QStringList(args) << S("--force"));
+        QVERIFY2(forced.exitCode == 0, forced.err.constData());
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QCOMPARE(f.readAll().count('\n'), 1);
+        f.close();
+        // Restore the two-kind file the other cases use.
+        const CliResult back = runCli({S("make-tasks"), S("--kind"), S("single,multikey"), S("--lengths"), S("320"),
+                                       S("--count"), S("2"), S("--tokenizer"), m_model, S("--out"), m_tasks, S("--force")});
+        QVERIFY2(back.exitCode == 0, back.err.constData());
+    }
+
     void shardsMergeAndReport()
     {
         for (int i = 0; i < 2; ++i) {

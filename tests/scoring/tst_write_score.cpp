@@ -168,7 +168,7 @@ private Q_SLOTS:
         ProbeRequest c;
         c.needles = {{"The code is 4719.", "What is the code?", "code 4719", "4719"}};
         c.haystack = HaystackSpec::synthetic(3);
-        c.lengths = {120};
+        c.lengths = {200}; // room for template, question, needle and answer (ProbeRequest::validate)
         c.depths = {0.5};
         c.maxNewTokens = 3;
         c.out = root / "s.h5";

@@ -23,6 +23,7 @@ enum class OutputKind {
     ScoreFile,    // head scores as JSON, CSV, TSV or .npy (scores, the GUI's export)
     ScoreDirectory, // a directory of head-score files (DuoAttention's pattern: full_attention_heads.tsv)
     BudgetFile,   // per-head budgets, JSON (allocate)
+    TaskFile,     // generated evaluation tasks, JSONL (make-tasks)
     Checkpoint,   // a checkpoint directory: config.json, safetensors, tokenizer (make-test-model, train-demo-model)
     AnyFile,      // a file whose replacement the user has already confirmed (GUI save dialogs)
 };
