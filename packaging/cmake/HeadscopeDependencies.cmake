@@ -9,7 +9,7 @@ endif()
 if(NOT HEADSCOPE_FUZZ) # the fuzzing build is headscope_core only: no engine, no torch
   find_package(Torch REQUIRED)
 endif()
-find_package(HDF5 REQUIRED COMPONENTS C CXX)
+find_package(HDF5 REQUIRED COMPONENTS C) # the C API only: libhdf5_cpp's exit handler closes files HeadScope already closed
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)
