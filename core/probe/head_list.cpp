@@ -1,5 +1,6 @@
 #include "headscope/core/head_list.h"
 
+#include "comma_list.h"
 #include "headscope/core/errors.h"
 
 #include <algorithm>
@@ -7,15 +8,9 @@
 
 namespace headscope {
 
-namespace {
+using detail::trimmed;
 
-std::string_view trimmed(std::string_view s)
-{
-    const auto b = s.find_first_not_of(" \t");
-    if (b == std::string_view::npos)
-        return {};
-    return s.substr(b, s.find_last_not_of(" \t") - b + 1);
-}
+namespace {
 
 bool parseIndex(std::string_view text, int* out)
 {
@@ -28,13 +23,7 @@ bool parseIndex(std::string_view text, int* out)
 std::vector<HeadRef> parseHeadList(std::string_view text, std::string_view what)
 {
     std::vector<HeadRef> heads;
-    std::size_t start = 0;
-    while (start <= text.size()) {
-        const std::size_t end = std::min(text.find(',', start), text.size());
-        const std::string_view item = trimmed(text.substr(start, end - start));
-        start = end + 1;
-        if (item.empty())
-            continue;
+    for (const std::string_view item : detail::commaItems(text)) {
         const auto dash = item.find('-');
         HeadRef h;
         if (dash == std::string_view::npos || !parseIndex(trimmed(item.substr(0, dash)), &h.layer) ||

@@ -1,5 +1,6 @@
 #include "headscope/core/probe_request.h"
 
+#include "comma_list.h"
 #include "headscope/core/errors.h"
 #include "headscope/core/output_file.h"
 
@@ -9,6 +10,8 @@
 
 namespace headscope {
 
+using detail::trimmed;
+
 namespace {
 
 constexpr int kMaxLength = 100'000'000; // tokens: far beyond any model, short of int overflow in sums
@@ -17,14 +20,6 @@ constexpr int kMaxCount = 1'000'000;     // top-K, new tokens
 bool blank(const std::string& s)
 {
     return s.find_first_not_of(" \t\r\n") == std::string::npos;
-}
-
-std::string_view trimmed(std::string_view s)
-{
-    const auto b = s.find_first_not_of(" \t");
-    if (b == std::string_view::npos)
-        return {};
-    return s.substr(b, s.find_last_not_of(" \t") - b + 1);
 }
 
 } // namespace
@@ -46,13 +41,7 @@ ScoringMode parseScoringMode(std::string_view name)
 std::vector<int> parseLengths(std::string_view text, std::string_view what)
 {
     std::vector<int> out;
-    std::size_t start = 0;
-    while (start <= text.size()) {
-        const std::size_t end = std::min(text.find(',', start), text.size());
-        const std::string_view item = trimmed(text.substr(start, end - start));
-        start = end + 1;
-        if (item.empty())
-            continue;
+    for (const std::string_view item : detail::commaItems(text)) {
         int value = 0;
         const auto [ptr, ec] = std::from_chars(item.data(), item.data() + item.size(), value);
         if (ec != std::errc() || ptr != item.data() + item.size() || value < 1)
@@ -72,13 +61,7 @@ StoreRowsChoice parseStoreRows(std::string_view text, std::string_view what)
         choice.all = true;
         return choice;
     }
-    std::size_t start = 0;
-    while (start <= t.size()) {
-        const std::size_t end = std::min(t.find(',', start), t.size());
-        const std::string_view item = trimmed(t.substr(start, end - start));
-        start = end + 1;
-        if (item.empty())
-            continue;
+    for (const std::string_view item : detail::commaItems(t)) {
         int id = -1;
         const auto [ptr, ec] = std::from_chars(item.data(), item.data() + item.size(), id);
         if (ec != std::errc() || ptr != item.data() + item.size() || id < 0)
