@@ -7,9 +7,11 @@
 
 #include "headscope/core/errors.h"
 #include "headscope/core/file_read.h"
+#include "headscope/core/model_config.h"
 
 #include <nlohmann/json.hpp>
 
+#include <limits>
 #include <sstream>
 
 namespace headscope {
@@ -97,13 +99,18 @@ public:
         }
         return out;
     }
-    std::optional<int64_t> integer(const char* key, int64_t min) const
+    // An integer in [min, max]; a token count is bounded by the longest context a model may have
+    // (kMaxModelPositions), so that it also fits the int it is stored in.
+    std::optional<int64_t> integer(const char* key, int64_t min, int64_t max = std::numeric_limits<int64_t>::max()) const
     {
         if (!has(key))
             return std::nullopt;
         const json& v = m_j.at(key);
-        if (!v.is_number_integer() || v.get<int64_t>() < min)
-            throw error(key, "an integer ≥ " + std::to_string(min));
+        if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(max)) ||
+            v.get<int64_t>() < min || v.get<int64_t>() > max)
+            throw error(key, max == std::numeric_limits<int64_t>::max()
+                                 ? "an integer ≥ " + std::to_string(min)
+                                 : "an integer in " + std::to_string(min) + ".." + std::to_string(max));
         return v.get<int64_t>();
     }
 
@@ -147,7 +154,7 @@ std::vector<EvalExample> parseEvalJsonl(const std::string& text, const std::stri
         ex.format = longBench ? EvalFormat::LongBench : EvalFormat::Ruler;
         ex.input = line.text("input");
         ex.length = line.integer("length", 0);
-        ex.maxNewTokens = line.integer("max_new_tokens", 1);
+        ex.maxNewTokens = line.integer("max_new_tokens", 1, kMaxModelPositions);
         if (longBench) {
             ex.context = line.text("context");
             ex.answers = line.texts("answers", true);
@@ -159,7 +166,7 @@ std::vector<EvalExample> parseEvalJsonl(const std::string& text, const std::stri
             ex.answerPrefix = line.optionalText("answer_prefix");
             ex.dataset = line.optionalText("task");
             ex.id = line.label("index");
-            ex.maxLength = line.integer("max_length", 1);
+            ex.maxLength = line.integer("max_length", 1, kMaxModelPositions);
         }
         if (ex.answers.empty())
             throw FormatError(where + ": field \"" + (longBench ? "answers" : "outputs") +

@@ -75,7 +75,14 @@ private Q_SLOTS:
         QVERIFY(errorOf("{\"outputs\": [\"a\"]}").contains("missing field \"input\""));
         QVERIFY(errorOf("{\"input\": 3, \"outputs\": [\"a\"]}").contains("field \"input\": expected a string, got a number (3)"));
         QVERIFY(errorOf("{\"input\": \"q\", \"outputs\": [\"a\"], \"max_new_tokens\": 0}")
-                    .contains("field \"max_new_tokens\": expected an integer ≥ 1"));
+                    .contains("field \"max_new_tokens\": expected an integer in 1..16777216"));
+        // 2^32 + 1 was stored in an int as 1.
+        QVERIFY(errorOf("{\"input\": \"q\", \"outputs\": [\"a\"], \"max_new_tokens\": 4294967297}")
+                    .contains("field \"max_new_tokens\": expected an integer in 1..16777216, got a number (4294967297)"));
+        QVERIFY(errorOf("{\"input\": \"q\", \"outputs\": [\"a\"], \"max_length\": 18446744073709551615}")
+                    .contains("field \"max_length\": expected an integer in 1..16777216"));
+        QVERIFY(errorOf("{\"input\": \"q\", \"outputs\": [\"a\"], \"length\": -1}")
+                    .contains("field \"length\": expected an integer ≥ 0"));
         QVERIFY(errorOf("{\"question\": \"q\", \"answer\": \"a\"}")
                     .contains("data.jsonl:1: neither LongBench's fields (context, input, answers) nor RULER's (input, "
                               "outputs); the line has fields answer, question"));
