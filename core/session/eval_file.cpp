@@ -65,7 +65,7 @@ h5::Handle createFile(const std::filesystem::path& path, const std::string& mani
     std::error_code ec;
     if (std::filesystem::exists(path, ec))
         throw UsageError(file + ": already exists (use --resume to continue it, or choose another --out)");
-    h5::Handle f(h5::check(H5Fcreate(path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT), file, "cannot create"),
+    h5::Handle f(h5::check(h5::createChecksummedFile(path.string()), file, "cannot create"),
                  &H5Fclose);
     h5::writeString(f.get(), "manifest", manifestJson, file);
     h5::createGroup(f.get(), "examples", file);

@@ -66,9 +66,27 @@ void checkStatus(herr_t status, const std::string& file, const std::string& what
         throw FormatError(file + ": HDF5: " + what + cause());
 }
 
+hid_t createChecksummedFile(const std::string& path)
+{
+    Handle access(H5Pcreate(H5P_FILE_ACCESS), &H5Pclose);
+    if (!access.valid() || H5Pset_libver_bounds(access.get(), H5F_LIBVER_V18, H5F_LIBVER_V18) < 0)
+        return -1;
+    return H5Fcreate(path.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, access.get());
+}
+
 bool exists(hid_t loc, const std::string& name)
 {
-    return H5Lexists(loc, name.c_str(), H5P_DEFAULT) > 0;
+    const htri_t found = H5Lexists(loc, name.c_str(), H5P_DEFAULT);
+    if (found < 0) {
+        // The group's own header cannot be read (a failed checksum): not the same as "absent".
+        // The cause first: every HDF5 call, H5Fget_name too, clears the error stack.
+        const std::string why = cause();
+        char file[1024] = {};
+        const ssize_t n = H5Fget_name(loc, file, sizeof file);
+        throw FormatError((n > 0 ? std::string(file) : std::string("HDF5 file")) + ": damaged: cannot tell whether " +
+                          pathOf(loc, name) + " exists" + why);
+    }
+    return found > 0;
 }
 
 Handle createGroup(hid_t loc, const std::string& name, const std::string& file)

@@ -52,6 +52,15 @@ void silenceLibraryErrors();
 hid_t check(hid_t id, const std::string& file, const std::string& what);
 void checkStatus(herr_t status, const std::string& file, const std::string& what);
 
+// H5Fcreate(path, H5F_ACC_EXCL) in the file format of HDF5 1.8 and later (superblock 2, version-2
+// object headers), in which the superblock and every object header carry a checksum that HDF5
+// verifies when it reads them: a damaged byte of metadata is refused as damaged instead of
+// being decoded (libhdf5 crashes on some damaged headers of the older format, docs/fuzzing.md).
+// Not the 1.10 format: its superblock records "open for writing" and a killed run would leave
+// a file HDF5 refuses to open again. Returns the id, negative on failure (HDF5's error stack set).
+hid_t createChecksummedFile(const std::string& path);
+
+// Whether `name` is a member of `loc`; FormatError when the group itself cannot be read.
 bool exists(hid_t loc, const std::string& name);
 Handle createGroup(hid_t loc, const std::string& name, const std::string& file);
 Handle openGroup(hid_t loc, const std::string& name, const std::string& file);

@@ -90,8 +90,7 @@ std::unique_ptr<SessionReader> SessionReader::open(const std::filesystem::path& 
         std::vector<std::string> datasets;
         SessionTest t = session_json::testFromJson(record, d.file + ": " + where, &datasets);
         for (const std::string& dataset : datasets)
-            if (H5Lexists(g.get(), dataset.substr(0, dataset.find('/')).c_str(), H5P_DEFAULT) <= 0 ||
-                H5Lexists(g.get(), dataset.c_str(), H5P_DEFAULT) <= 0)
+            if (!h5::exists(g.get(), dataset.substr(0, dataset.find('/'))) || !h5::exists(g.get(), dataset))
                 throw FormatError(d.file + ": damaged: " + where + "/" + dataset + " is missing (its record lists it)");
         if (t.id != std::stoi(name))
             throw FormatError(d.file + ": damaged: " + where + "/record holds id " + std::to_string(t.id));
@@ -168,7 +167,7 @@ std::vector<int32_t> SessionReader::promptIds(int testId) const
     const Impl& d = *m_impl;
     char name[48];
     std::snprintf(name, sizeof name, "tests/%06d", testId);
-    if (!h5::exists(d.handle.get(), "tests") || H5Lexists(d.handle.get(), name, H5P_DEFAULT) <= 0)
+    if (!h5::exists(d.handle.get(), "tests") || !h5::exists(d.handle.get(), name))
         throw FormatError(d.file + ": no test " + std::to_string(testId) + " in the session");
     h5::Handle g = h5::openGroup(d.handle.get(), name, d.file);
     if (!h5::exists(g.get(), "prompt_ids"))
@@ -188,7 +187,7 @@ std::vector<int> SessionReader::fullRowSteps(int testId) const
     const Impl& d = *m_impl;
     char name[48];
     std::snprintf(name, sizeof name, "tests/%06d/rows", testId);
-    if (!h5::exists(d.handle.get(), "tests") || H5Lexists(d.handle.get(), name, H5P_DEFAULT) <= 0)
+    if (!h5::exists(d.handle.get(), "tests") || !h5::exists(d.handle.get(), name))
         return {};
     h5::Handle g = h5::openGroup(d.handle.get(), name, d.file);
     std::vector<int> steps;
@@ -211,7 +210,7 @@ std::vector<float> SessionReader::fullRows(int testId, int step, int64_t* rowLen
     const Impl& d = *m_impl;
     char name[64];
     std::snprintf(name, sizeof name, "tests/%06d/rows/step_%04d", testId, step);
-    if (!h5::exists(d.handle.get(), "tests") || H5Lexists(d.handle.get(), name, H5P_DEFAULT) <= 0 ||
+    if (!h5::exists(d.handle.get(), "tests") || !h5::exists(d.handle.get(), name) ||
         !h5::exists(d.handle.get(), name))
         throw FormatError(d.file + ": test " + std::to_string(testId) + " has no stored full rows for step " +
                           std::to_string(step) + " (probe --store-rows chooses the tests)");
@@ -232,7 +231,7 @@ std::vector<StoredStep> SessionReader::steps(int testId) const
     const Impl& d = *m_impl;
     char name[48];
     std::snprintf(name, sizeof name, "tests/%06d/stats", testId);
-    if (!h5::exists(d.handle.get(), "tests") || H5Lexists(d.handle.get(), name, H5P_DEFAULT) <= 0)
+    if (!h5::exists(d.handle.get(), "tests") || !h5::exists(d.handle.get(), name))
         return {};
     h5::Handle g = h5::openGroup(d.handle.get(), name, d.file);
     const auto dims = h5::arrayDims(g.get(), "topk_idx", d.file); // [S, L, H, K]

@@ -256,7 +256,7 @@ std::unique_ptr<SessionWriter> SessionWriter::create(const std::filesystem::path
     d.file = path.string();
     d.target = std::make_unique<OutputTarget>(path, OutputKind::Session, options.replace);
     d.diskPath = d.target->staging();
-    const hid_t id = H5Fcreate(d.diskPath.c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT);
+    const hid_t id = h5::createChecksummedFile(d.diskPath.string());
     if (id < 0)
         throw WriteError(d.file + ": cannot create the session file: " + h5::errorDetail());
     d.handle = h5::Handle(id, &H5Fclose);

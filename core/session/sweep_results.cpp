@@ -162,7 +162,7 @@ void writeSweepResults(const std::filesystem::path& path, const SweepResults& r)
     // Staged and renamed into place: a failed write keeps the old results (output_file.h).
     OutputTarget target(path, OutputKind::SweepResults, /*replace=*/true);
     try {
-        h5::Handle f(h5::check(H5Fcreate(target.staging().c_str(), H5F_ACC_EXCL, H5P_DEFAULT, H5P_DEFAULT), file,
+        h5::Handle f(h5::check(h5::createChecksummedFile(target.staging().string()), file,
                                "cannot create"),
                      &H5Fclose);
         writeBody(f, r, std::move(manifest), file);

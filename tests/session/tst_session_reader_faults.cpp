@@ -149,6 +149,31 @@ void replaceWithShortChunk(const fs::path& path, const char* name, hsize_t count
     H5Fclose(f);
 }
 
+// Everything SessionReader gives for `path`, as text, to compare two files' readings.
+std::string everythingRead(const fs::path& path)
+{
+    const auto r = SessionReader::open(path);
+    std::string out;
+    for (const SessionTest& t : r->tests()) {
+        out += std::to_string(t.id) + ":";
+        for (const auto& metric : t.scores.values)
+            for (double v : metric)
+                out += std::to_string(v) + ",";
+        for (const StoredStep& s : r->steps(t.id)) {
+            out += "|" + std::to_string(s.token);
+            for (const RowStats& row : s.rows)
+                out += ";" + std::to_string(row.rowLength) + "," + std::to_string(row.needleMass) + "," +
+                       std::to_string(row.topIndices.size());
+        }
+        for (int32_t id : r->promptIds(t.id))
+            out += "p" + std::to_string(id);
+        for (int step : r->fullRowSteps(t.id))
+            for (float v : r->fullRows(t.id, step))
+                out += "r" + std::to_string(v);
+    }
+    return out;
+}
+
 void expectFormatError(const std::function<void()>& f, const char* fragment)
 {
     try {
@@ -230,11 +255,57 @@ private Q_SLOTS:
     // overflow through the header instead of a chunk.
     void shortCompactBlockRefused()
     {
-        const fs::path p = fresh("compact.h5");
+        // In a session of the older, unchecksummed format (the sample session was written so),
+        // which HeadScope still reads; in the current format the header's checksum fails first.
+        const fs::path p = m_dir.filePath(QStringLiteral("compact.h5")).toStdString();
+        fs::copy_file(fs::path(HEADSCOPE_SOURCE_DIR) / "sample_sessions/demo_probe.h5", p);
         QVERIFY(replaceWithShortCompact(p, "tests/000000/prompt_ids", {1, 2, 3}, 4));
         const auto r = SessionReader::open(p);
         expectFormatError([&] { r->promptIds(0); },
                           "tests/000000/prompt_ids is a compact dataset that needs 12 bytes, but its header holds 4");
+    }
+
+    // Sessions are written in HDF5's checksummed format (superblock 2), so damaged metadata is
+    // refused before libhdf5 decodes it.
+    void writtenInTheChecksummedFormat()
+    {
+        const fs::path p = fresh("format.h5");
+        std::ifstream in(p, std::ios::binary);
+        char head[9] = {};
+        in.read(head, sizeof head);
+        QCOMPARE(std::string(head, 4), std::string("\x89HDF", 4));
+        QCOMPARE(int(head[8]), 2);
+    }
+
+    // One flipped byte inside each object header in turn (the "OHDR" blocks): a FormatError that
+    // names the failed checksum, or — for a header the reader never opens (the "complete"
+    // marker is only looked up by name) — exactly what the intact session reads.
+    void damagedObjectHeadersRefused()
+    {
+        const fs::path p = fresh("ohdr.h5");
+        const std::string intact = everythingRead(p);
+        std::string bytes;
+        {
+            std::ifstream in(p, std::ios::binary);
+            bytes.assign(std::istreambuf_iterator<char>(in), {});
+        }
+        int headers = 0, refused = 0;
+        for (std::size_t at = bytes.find("OHDR"); at != std::string::npos; at = bytes.find("OHDR", at + 4)) {
+            ++headers;
+            std::string damaged = bytes;
+            damaged[at + 12] = char(damaged[at + 12] ^ 0x5a);
+            const fs::path q = m_dir.filePath(QStringLiteral("ohdr_%1.h5").arg(headers)).toStdString();
+            std::ofstream(q, std::ios::binary | std::ios::trunc) << damaged;
+            try {
+                QVERIFY2(everythingRead(q) == intact,
+                         qPrintable(QStringLiteral("header %1 at byte %2: read differently, no error").arg(headers).arg(at)));
+            } catch (const FormatError& e) {
+                ++refused;
+                QVERIFY2(std::string(e.what()).find("checksum") != std::string::npos, e.what());
+            }
+        }
+        QVERIFY2(headers >= 12, qPrintable(QStringLiteral("%1 object headers; expected the root group, manifest, tests and datasets").arg(headers)));
+        QVERIFY2(refused >= headers - 2, qPrintable(QStringLiteral("%1 of %2 refused").arg(refused).arg(headers)));
     }
 
     // A rows group member named step_<not a number> escaped as std::invalid_argument.
