@@ -48,7 +48,9 @@ public:
     QProcessEnvironment& env() { return m_env; }
 
     // Starts the daemons and waits for the node to be idle. Returns "" then, else why not.
-    QString start()
+    // credExpire: job credentials' lifetime in seconds, which is also how long a requeued job
+    // waits before it starts again (Slurm's default, 120, is long for a test that requeues).
+    QString start(int credExpire = 120)
     {
         for (const char* tool : {"munged", "slurmctld", "slurmd", "sbatch", "scontrol", "sinfo"})
             if (QStandardPaths::findExecutable(QString::fromUtf8(tool), {QStringLiteral("/usr/sbin"), QStringLiteral("/usr/bin"),
@@ -92,13 +94,13 @@ public:
                                   "SlurmctldHost=localhost(127.0.0.1)\n"
                                   "SlurmctldPort=%1\nSlurmdPort=%2\n"
                                   "SlurmUser=root\nSlurmdUser=root\n"
-                                  "AuthType=auth/munge\nCredType=cred/munge\nAuthInfo=socket=%3\n"
+                                  "AuthType=auth/munge\nCredType=cred/munge\nAuthInfo=socket=%3,cred_expire=%6\n"
                                   "StateSaveLocation=%4/state\nSlurmdSpoolDir=%4/spool\n"
                                   "SlurmctldPidFile=%4/slurmctld.pid\nSlurmdPidFile=%4/slurmd.pid\n"
                                   "SlurmctldLogFile=%4/slurmctld.log\nSlurmdLogFile=%4/slurmd.log\n"
                                   "ProctrackType=proctrack/linuxproc\nTaskPlugin=task/none\n"
                                   "JobAcctGatherType=jobacct_gather/none\nAccountingStorageType=accounting_storage/none\n"
-                                  "JobCompType=jobcomp/none\nSchedulerType=sched/builtin\n"
+                                  "JobCompType=jobcomp/none\nSchedulerType=sched/builtin\nSchedulerParameters=sched_interval=1\n"
                                   "SelectType=select/cons_tres\nSelectTypeParameters=CR_Core\nMpiDefault=none\n"
                                   "ReturnToService=2\nMinJobAge=600\n"
                                   "NodeName=hsnode NodeHostname=localhost NodeAddr=127.0.0.1 CPUs=%5 State=UNKNOWN\n"
@@ -107,6 +109,7 @@ public:
                        .arg(slurmdPort)
                        .arg(socket, m_dir)
                        .arg(QThread::idealThreadCount())
+                       .arg(credExpire)
                        .toUtf8());
         conf.close();
         startDaemon(QStringLiteral("slurmctld"), {QStringLiteral("-D"), QStringLiteral("-i")}, path(QStringLiteral("slurmctld-console.log")));

@@ -1,10 +1,10 @@
 // eval and sweep as Slurm array jobs on a real single-node cluster (slurm_cluster.h): each of
 // packaging/slurm/eval-array.sbatch and sweep-array.sbatch runs 3 tasks on a tiny checkpoint,
 // merge.sbatch, dependent on the array, joins the shards, and the merged file must equal a
-// single-process run of the same work. One task of each array finds a shard file an earlier
-// attempt left (as after a preemption or requeue): the eval task holds one of its two examples
-// and must continue after it, the sweep task a finished shard it must keep; the other tasks start
-// fresh. Skipped, saying why, when the daemons cannot start; under CI that is a failure.
+// single-process run of the same work. One eval task is requeued (scontrol requeue: killed, then
+// started again, as on preemption) after its first example and must continue after it; one
+// sweep task finds the finished shard of an earlier attempt and must keep it; the other tasks
+// start fresh. Skipped, saying why, when the daemons cannot start; under CI that is a failure.
 #include "headscope/core/eval_results.h"
 #include "headscope/core/sweep_results.h"
 
@@ -12,6 +12,7 @@
 #include "cluster/slurm_cluster.h"
 
 #include <QFileInfo>
+#include <QThread>
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QTemporaryDir>
@@ -20,6 +21,7 @@
 #include <cstring>
 #include <optional>
 #include <tuple>
+#include <utility>
 
 using namespace headscope;
 
@@ -27,7 +29,9 @@ namespace {
 
 QString S(const char* s) { return QString::fromUtf8(s); }
 
-const QString kEvalOptions = S("--methods full,uniform,adakv --budgets 16,48 --window 4 --max-new-tokens 4");
+// Long answers (the random model rarely stops early): a few tenths of a second per generation,
+// so that a task is still running when the test requeues it after its first example.
+const QString kEvalOptions = S("--methods full,uniform,adakv --budgets 16,48 --window 4 --max-new-tokens 2000");
 const QString kSweepOptions = S("--synthetic-haystack --lengths 288,320 --depths 0.25,0.75 --methods uniform,pyramid "
                                 "--budgets 16,32 --window 4 --max-new-tokens 3");
 
@@ -54,9 +58,8 @@ private:
 
     QString path(const QString& name) const { return m_dir.filePath(name); }
 
-    // Submits the array template (3 tasks) and merge.sbatch after it, both writing under `out`;
-    // waits for the merge and returns the array's job id ("" after a failed check).
-    QString runArray(const QString& arrayTemplate, const QString& out)
+    // Submits the array template (3 tasks) and merge.sbatch after it, both writing under `out`.
+    std::pair<QString, QString> submitArray(const QString& arrayTemplate, const QString& out)
     {
         QProcessEnvironment env;
         env.insert(S("HEADSCOPE_OUT"), out);
@@ -68,17 +71,20 @@ private:
         }
         const QString mergeId =
             m_cluster->submit({S("--dependency=afterok:") + arrayId, m_templates + S("merge.sbatch")}, env, &error);
-        if (mergeId.isEmpty()) {
+        if (mergeId.isEmpty())
             qWarning("%s", qPrintable(error));
-            return {};
-        }
+        return {arrayId, mergeId};
+    }
+
+    // Waits for the merge job; false (with the state and logs printed) unless it completed.
+    bool mergeCompleted(const QString& arrayId, const QString& mergeId)
+    {
         const QString state = m_cluster->waitForJob(mergeId);
-        if (!state.startsWith(QLatin1String("COMPLETED"))) {
-            qWarning("merge job %s; array %s%s", qPrintable(state), qPrintable(m_cluster->jobState(arrayId)),
-                     qPrintable(m_cluster->logs()));
-            return {};
-        }
-        return arrayId;
+        if (state.startsWith(QLatin1String("COMPLETED")))
+            return true;
+        qWarning("merge job %s; array %s%s", qPrintable(state), qPrintable(m_cluster->jobState(arrayId)),
+                 qPrintable(m_cluster->logs()));
+        return false;
     }
 
 private Q_SLOTS:
@@ -86,7 +92,7 @@ private Q_SLOTS:
     {
         QVERIFY(m_dir.isValid());
         m_cluster.emplace(m_dir.path());
-        if (const QString why = m_cluster->start(); !why.isEmpty())
+        if (const QString why = m_cluster->start(/*credExpire=*/8); !why.isEmpty())
             CLUSTER_UNAVAILABLE(why);
         m_model = path(S("model"));
         CliResult r = runCli({S("make-test-model"), S("--arch"), S("llama"), S("--layers"), S("2"), S("--hidden"), S("32"),
@@ -109,36 +115,40 @@ private Q_SLOTS:
 
     void evalArrayEqualsOneProcess()
     {
-        auto eval = [&](const QString& out, const QStringList& extra) {
-            QStringList args{S("eval"), S("--model"), m_model, S("--data"), m_tasks};
-            args += kEvalOptions.split(u' ');
-            args << S("--device") << S("cpu") << extra << S("--out") << out;
-            return runCli(args);
-        };
-        const QString single = path(S("eval-single.h5"));
-        CliResult r = eval(single, {});
-        QVERIFY2(r.exitCode == 0, r.err.constData());
-
-        // Task 1's earlier attempt: its shard holding example 1, not yet example 4.
         const QString out = path(S("eval-run"));
-        QVERIFY(QDir().mkpath(out));
-        const QString attempt = path(S("eval-attempt.h5"));
-        r = eval(attempt, {S("--shard"), S("1/3")});
-        QVERIFY2(r.exitCode == 0, r.err.constData());
-        {
-            const auto done = EvalReader::open(attempt.toStdString());
-            QCOMPARE(done->records().size(), std::size_t(2));
-            auto partial = EvalWriter::create((out + S("/shard-1.h5")).toStdString(), done->manifest());
-            EvalRecord first = done->records().front();
-            first.promptIds = done->promptIds(first.index);
-            partial->append(first);
-        }
+        const auto [arrayId, mergeId] = submitArray(S("eval-array.sbatch"), out);
+        QVERIFY(!arrayId.isEmpty() && !mergeId.isEmpty());
 
-        const QString arrayId = runArray(S("eval-array.sbatch"), out);
-        QVERIFY(!arrayId.isEmpty());
-        const QString log1 = SlurmTestCluster::tail(path(S("slurm-%1_1.out").arg(arrayId)), 4000);
-        QVERIFY2(log1.contains(S("exists; continuing it (--resume)")) && log1.contains(S(": 1 examples this run")), qPrintable(log1));
-        const QString log0 = SlurmTestCluster::tail(path(S("slurm-%1_0.out").arg(arrayId)), 4000);
+        // Task 1 (examples 1 and 4, 5 configurations each): requeued once example 1 is written,
+        // while example 4 is being answered ("[6/10]": its first generation is done).
+        const QString log1File = path(S("slurm-%1_1.out").arg(arrayId));
+        bool midway = false;
+        for (int i = 0; i < 1200 && !midway; ++i) {
+            midway = SlurmTestCluster::tail(log1File, 100000).contains(S("\n[6/10]"));
+            if (!midway)
+                QThread::msleep(50);
+        }
+        QVERIFY2(midway, qPrintable(S("task 1 never reached its second example") + m_cluster->logs()));
+        int code = 0;
+        const QString requeue = m_cluster->run(S("scontrol"), {S("requeue"), arrayId + S("_1")}, &code);
+        QVERIFY2(code == 0, qPrintable(requeue));
+
+        // Meanwhile, the same work in one process.
+        const QString single = path(S("eval-single.h5"));
+        QStringList args{S("eval"), S("--model"), m_model, S("--data"), m_tasks};
+        args += kEvalOptions.split(u' ');
+        args << S("--device") << S("cpu") << S("--out") << single;
+        const CliResult r = runCli(args);
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        QVERIFY(mergeCompleted(arrayId, mergeId));
+
+        // The first attempt stopped in example 4 (no "wrote" line), the second wrote only that one.
+        const QString log1 = SlurmTestCluster::tail(log1File, 100000);
+        const qsizetype resumed = log1.indexOf(S("exists; continuing it (--resume)"));
+        QVERIFY2(resumed > 0 && !log1.left(resumed).contains(S("examples this run")) &&
+                     log1.mid(resumed).contains(S(": 1 examples this run, 5 skipped")),
+                 qPrintable(log1));
+        const QString log0 = SlurmTestCluster::tail(path(S("slurm-%1_0.out").arg(arrayId)), 100000);
         QVERIFY2(!log0.contains(S("--resume")) && log0.contains(S(": 2 examples this run")), qPrintable(log0));
 
         const auto merged = EvalReader::open((out + S("/merged.h5")).toStdString());
@@ -187,8 +197,9 @@ private Q_SLOTS:
         QVERIFY2(r.exitCode == 0, r.err.constData());
         const QDateTime written = QFileInfo(shard2).lastModified();
 
-        const QString arrayId = runArray(S("sweep-array.sbatch"), out);
-        QVERIFY(!arrayId.isEmpty());
+        const auto [arrayId, mergeId] = submitArray(S("sweep-array.sbatch"), out);
+        QVERIFY(!arrayId.isEmpty() && !mergeId.isEmpty());
+        QVERIFY(mergeCompleted(arrayId, mergeId));
         const QString log2 = SlurmTestCluster::tail(path(S("slurm-%1_2.out").arg(arrayId)), 4000);
         QVERIFY2(log2.contains(S("already holds this sweep (shard 2/3, 4 of 12 tests); nothing to do")), qPrintable(log2));
         QCOMPARE(QFileInfo(shard2).lastModified(), written);
