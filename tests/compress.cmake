@@ -21,3 +21,5 @@ add_dependencies(tst_cli_families headscope-cli)
 # The comparison's and the sweep's orchestration on a scripted FakeGenerator: no model, no LibTorch.
 headscope_add_qt_test(tst_comparison_runs SOURCES compress/tst_comparison_runs.cpp LIBS headscope::core Qt6::Core)
 headscope_add_qt_test(tst_sweep_runs SOURCES compress/tst_sweep_runs.cpp LIBS headscope::core Qt6::Core)
+# Sharded sweeps: the shard rule, the merge of shards and --resume of a finished shard (FakeGenerator).
+headscope_add_qt_test(tst_sweep_shards SOURCES compress/tst_sweep_shards.cpp LIBS headscope::core Qt6::Core)

@@ -13,6 +13,7 @@
 #include "headscope/core/eval_runner.h"
 #include "headscope/core/file_read.h"
 #include "headscope/core/kvpress_export.h"
+#include "headscope/core/probe_request.h"
 #include "headscope/core/score_file.h"
 #include "headscope/core/session.h"
 #include "headscope/core/sha256.h"
@@ -23,6 +24,7 @@
 #include <cstdio>
 #include <iostream>
 #include <sstream>
+#include <tuple>
 
 #include <unistd.h>
 
@@ -162,9 +164,7 @@ int runEval(const CommandArgs& args)
     config.stopAtNewline = p.has("stop-at-newline");
     config.out = p.value("out");
     config.resume = p.has("resume");
-    const std::string shard = p.value("shard");
-    if (std::sscanf(shard.c_str(), "%d/%d", &config.shardIndex, &config.shardCount) != 2)
-        throw UsageError("--shard: expected i/n, got '" + shard + "'");
+    std::tie(config.shardIndex, config.shardCount) = parseShard(p.value("shard"));
     config.bootstrapSeed = std::stoull(p.value("seed"));
 
     nlohmann::ordered_json fields;

@@ -1,12 +1,15 @@
 // headscope-cli merge: joins the shards of one probe grid (probe --shard i/n, e.g. the tasks of
 // a Slurm array job, packaging/slurm/) into one session, verifying they belong to one grid; or
-// the shards of one evaluation (eval --shard i/n) into one results file, by the same rules.
+// the shards of one evaluation (eval --shard i/n) or of one budget sweep (sweep --shard i/n) into
+// one results file, by the same rules. The kind of the first input decides.
 #include "arg_parser.h"
 #include "commands.h"
 
 #include "headscope/core/errors.h"
 #include "headscope/core/eval_results.h"
+#include "headscope/core/output_file.h"
 #include "headscope/core/session_tools.h"
+#include "headscope/core/sweep_shards.h"
 
 #include <iostream>
 
@@ -14,7 +17,7 @@ namespace headscope::cli {
 
 int runMerge(const std::vector<std::string>& args)
 {
-    ArgParser p("merge", "Join the shards of one probe grid or one eval run; refuses shards of different grids, duplicate shards or tests, "
+    ArgParser p("merge", "Join the shards of one probe grid, one eval run or one sweep; refuses shards of different grids, duplicate shards or tests, "
                          "and (unless --allow-missing) missing tests. Re-running a finished merge is a no-op.");
     p.positional("A.h5 B.h5 ...", "shard sessions", /*repeated=*/true)
         .option("out", "S.h5", "merged session (written only when the merge succeeds)", true)
@@ -26,6 +29,18 @@ int runMerge(const std::vector<std::string>& args)
     MergeOptions options;
     options.allowMissing = p.has("allow-missing");
     options.replace = p.has("force");
+    if (!inputs.empty() && identifyExisting(inputs.front()) == ExistingKind::SweepResults) {
+        if (options.allowMissing)
+            throw UsageError("merge: --allow-missing applies to probe and eval shards; a sweep merge needs every shard");
+        const SweepMergeReport r = mergeSweepResults(inputs, p.value("out"), options.replace);
+        if (r.upToDate)
+            std::cout << p.value("out") << " is already the merge of these " << inputs.size() << " shards (" << r.tests
+                      << " tests); nothing written\n";
+        else
+            std::cout << "wrote " << p.value("out") << ": " << r.tests << " tests from " << inputs.size() << " of "
+                      << r.shardCount << " sweep shards\n";
+        return 0;
+    }
     if (!inputs.empty() && EvalReader::isEvalFile(inputs.front())) {
         const EvalMergeReport r = mergeEvalResults(inputs, p.value("out"), options.allowMissing);
         if (!r.missing.empty())

@@ -10,6 +10,7 @@
 #include "headscope/core/score_file.h"
 #include "headscope/core/session.h"
 #include "headscope/core/sha256.h"
+#include "headscope/core/sweep_shards.h"
 #include "headscope/engine/engine.h"
 
 #include <nlohmann/json.hpp>
@@ -18,6 +19,7 @@
 #include <cstdio>
 #include <iostream>
 #include <sstream>
+#include <tuple>
 
 #include <unistd.h>
 
@@ -111,7 +113,10 @@ int runSweep(const std::vector<std::string>& args)
         .option("temp", "T", "score exponent", false, "1")
         .option("floor-alpha", "A", "adakv floor", false, "0.2")
         .option("max-new-tokens", "N", "answer tokens per test", false, "32")
-        .flag("stop-at-newline", "end each answer at its first newline");
+        .flag("stop-at-newline", "end each answer at its first newline")
+        .option("shard", "i/n", "run only tests i, i+n, i+2n, … of the sweep (join the shards with `merge`)", false, "0/1")
+        .flag("resume", "the results file is written when the sweep ends: if --out already holds this very sweep "
+                        "(shard), do nothing; if it holds another, fail naming the setting that differs");
     addOutputOptions(p, "results.h5", "write the results here");
     addCompressionOptions(p);
     addLoadOptions(p);
@@ -119,7 +124,11 @@ int runSweep(const std::vector<std::string>& args)
         .note("Tests: --session S.h5 (replays its prompts) or --lengths with a haystack option (builds the grid).");
     if (!p.parse(args))
         return 0;
-    const auto out = outputFromArgs(p, OutputKind::SweepResults);
+    const bool resume = p.has("resume");
+    if (resume && p.has("force"))
+        throw UsageError("sweep: --resume keeps the results in --out, --force replaces them; give one or the other");
+    // With --resume an existing --out is checked against this run below instead of refused here.
+    const auto out = resume ? nullptr : outputFromArgs(p, OutputKind::SweepResults);
 
     const std::filesystem::path modelDir = p.value("model");
     const std::optional<Tokenizer> tokenizer = tokenizerIfPresent(modelDir);
@@ -140,6 +149,7 @@ int runSweep(const std::vector<std::string>& args)
     config.compression = *compressionFromArgs(p, BudgetPlan{});
     config.generation.maxNewTokens = p.intValue("max-new-tokens", 1, 1'000'000);
     config.generation.stopAtEos = true;
+    std::tie(config.shardIndex, config.shardCount) = parseShard(p.value("shard"));
     validateSweepParams(config); // before any test is built or generated
     if (p.has("stop-at-newline"))
         config.generation.stopTokens = tokenizer->encode("\n");
@@ -174,6 +184,10 @@ int runSweep(const std::vector<std::string>& args)
         std::string description;
         tests = testsFromGrid(p, *tokenizer, &description);
         manifest["tests"] = description;
+        // What makes the grid, so that shards of different grids are told apart.
+        manifest["lengths"] = p.value("lengths");
+        manifest["depths"] = p.value("depths");
+        manifest["needles"] = p.has("needles") ? p.value("needles") : std::string("default");
     }
     if (p.has("scores")) {
         ImportedScores imported = importScoreFile(p.value("scores"));
@@ -188,12 +202,34 @@ int runSweep(const std::vector<std::string>& args)
     manifest["floor_alpha"] = config.params.adaFloorAlpha;
     manifest["compression"] = config.compression.describe();
     manifest["max_new_tokens"] = config.generation.maxNewTokens;
+    if (resume) {
+        // The run as it would be written, compared with what --out holds before any model is loaded.
+        SweepResults expected;
+        expected.manifestJson = manifest.dump();
+        for (AllocationMethod m : config.methods)
+            expected.methods.emplace_back(allocationMethodName(m));
+        expected.budgets = config.budgets;
+        expected.shardIndex = config.shardIndex;
+        expected.shardCount = config.shardCount;
+        expected.testsTotal = static_cast<int>(tests.size());
+        checkSweepResume(p.value("out"), expected);
+        std::printf("%s already holds this sweep (shard %d/%d, %lld of %zu tests); nothing to do\n", p.value("out").c_str(),
+                    config.shardIndex, config.shardCount,
+                    static_cast<long long>(sweepShardSize(expected.testsTotal, config.shardIndex, config.shardCount)),
+                    tests.size());
+        return 0;
+    }
 
     Engine engine;
     engine.load(modelDir, loadOptionsFromArgs(p));
     manifest["device"] = engine.deviceDescription();
-    std::fprintf(stderr, "sweep: %zu tests × (1 + %zu methods × %zu budgets) generations on %s\n", tests.size(),
-                 config.methods.size(), config.budgets.size(), engine.deviceDescription().c_str());
+    const int64_t shardTests = sweepShardSize(static_cast<int64_t>(tests.size()), config.shardIndex, config.shardCount);
+    std::fprintf(stderr, "sweep: ");
+    if (config.shardCount > 1)
+        std::fprintf(stderr, "shard %d/%d, ", config.shardIndex, config.shardCount);
+    std::fprintf(stderr, "%lld of %zu tests × (1 + %zu methods × %zu budgets) generations on %s\n",
+                 static_cast<long long>(shardTests), tests.size(), config.methods.size(), config.budgets.size(),
+                 engine.deviceDescription().c_str());
     const bool terminal = isatty(fileno(stderr)) != 0;
     SweepResults results = runBudgetSweep(engine, *tokenizer, tests, config, [terminal](const SweepProgress& s) {
         // A log file gets a line per tenth of the work, a terminal one line rewritten in place.

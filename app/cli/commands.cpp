@@ -25,7 +25,7 @@ constexpr CliCommand kCommands[] = {
      &runMakeTasks},
     {"make-test-model", "write a random-weight checkpoint in Hugging Face layout",
      &runMakeTestModel},
-    {"merge", "join shards of one probe grid (or one eval run) into one file", &runMerge},
+    {"merge", "join shards of one probe grid (or one eval run or sweep) into one file", &runMerge},
     {"probe", "needle-in-a-haystack head probe → HDF5 session", &runProbe},
     {"scores", "export a session's head scores (HeadKV, DuoAttention/kvpress, QRHead, LU-KV, CSV, …)",
      &runScores},

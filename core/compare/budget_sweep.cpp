@@ -40,18 +40,31 @@ std::vector<SweepTest> buildNeedleGrid(const PreparedProbe& probe, const Tokeniz
 void validateSweepParams(const SweepConfig& config)
 {
     checkBudgetParams(config.methods, config.budgets, config.params, "sweep");
+    validateSweepShard(config.shardIndex, config.shardCount);
 }
 
-SweepResults runBudgetSweep(Generator& engine, const Tokenizer& tokenizer, const std::vector<SweepTest>& tests,
+SweepResults runBudgetSweep(Generator& engine, const Tokenizer& tokenizer, const std::vector<SweepTest>& allTests,
                             const SweepConfig& config, const std::function<void(const SweepProgress&)>& progress,
                             std::stop_token stop)
 {
     const ModelConfig& model = engine.config();
-    if (tests.empty())
+    if (allTests.empty())
         throw UsageError("sweep: no tests");
+    validateSweepShard(config.shardIndex, config.shardCount);
+    std::vector<SweepTest> tests;
+    for (std::size_t k = 0; k < allTests.size(); ++k)
+        if (inSweepShard(k, config.shardIndex, config.shardCount))
+            tests.push_back(allTests[k]);
+    if (tests.empty())
+        throw UsageError("sweep: shard " + std::to_string(config.shardIndex) + "/" + std::to_string(config.shardCount) +
+                         " holds no test: the sweep has " + std::to_string(allTests.size()) +
+                         " tests; use at most that many shards");
     checkBudgetRequest(config.methods, config.budgets, config.params, config.scores, model, "sweep");
 
     SweepResults results;
+    results.shardIndex = config.shardIndex;
+    results.shardCount = config.shardCount;
+    results.testsTotal = static_cast<int>(allTests.size());
     for (AllocationMethod m : config.methods)
         results.methods.emplace_back(allocationMethodName(m));
     results.budgets = config.budgets;

@@ -6,6 +6,7 @@
 #include "common/json_input.h"
 #include "headscope/core/errors.h"
 #include "headscope/core/output_file.h"
+#include "headscope/core/sweep_shards.h"
 
 #include <nlohmann/json.hpp>
 
@@ -109,12 +110,23 @@ double SweepResults::fullMeanQaF1() const
 }
 
 namespace {
-void writeBody(const h5::Handle& f, const SweepResults& r, json manifest, const std::string& file)
+
+json fullManifest(const SweepResults& r, const std::string& file)
 {
+    json manifest = json_input::parse(r.manifestJson.empty() ? "{}" : r.manifestJson, file + ": manifest to write");
+    json_input::requireObject(manifest, file + ": manifest to write", "settings of the sweep");
     manifest["format"] = "headscope-sweep";
     manifest["version"] = 1;
     manifest["methods"] = r.methods;
     manifest["budgets"] = r.budgets;
+    manifest["shard_index"] = r.shardIndex;
+    manifest["shard_count"] = r.shardCount;
+    manifest["tests_total"] = r.testsTotal > 0 ? r.testsTotal : static_cast<int>(r.tests.size());
+    return manifest;
+}
+
+void writeBody(const h5::Handle& f, const SweepResults& r, const json& manifest, const std::string& file)
+{
     h5::writeString(f.get(), "manifest", manifest.dump(2), file);
     const auto T = static_cast<hsize_t>(r.tests.size());
     {
@@ -150,14 +162,18 @@ void writeBody(const h5::Handle& f, const SweepResults& r, json manifest, const 
 }
 } // namespace
 
+std::string sweepManifestJson(const SweepResults& results, const std::string& file)
+{
+    return fullManifest(results, file).dump();
+}
+
 void writeSweepResults(const std::filesystem::path& path, const SweepResults& r)
 {
     const std::string file = path.string();
     if (r.full.size() != r.tests.size() || r.compressed.size() != r.methods.size() * r.budgets.size() * r.tests.size())
         throw UsageError("sweep results: inconsistent sizes");
     // Checked before anything is created: a bad manifest is a FormatError and leaves no file.
-    json manifest = json_input::parse(r.manifestJson.empty() ? "{}" : r.manifestJson, file + ": manifest to write");
-    json_input::requireObject(manifest, file + ": manifest to write", "settings of the sweep");
+    const json manifest = fullManifest(r, file);
     h5::silenceLibraryErrors();
     // Staged and renamed into place: a failed write keeps the old results (output_file.h).
     OutputTarget target(path, OutputKind::SweepResults, /*replace=*/true);
@@ -165,7 +181,7 @@ void writeSweepResults(const std::filesystem::path& path, const SweepResults& r)
         h5::Handle f(h5::check(h5::createChecksummedFile(target.staging().string()), file,
                                "cannot create"),
                      &H5Fclose);
-        writeBody(f, r, std::move(manifest), file);
+        writeBody(f, r, manifest, file);
     } catch (const FormatError& e) {
         throw WriteError(e.what());
     }
@@ -187,6 +203,10 @@ SweepResults readSweepResults(const std::filesystem::path& path)
             throw FormatError(file + ": /manifest format: expected \"headscope-sweep\", got " + m.value("format", "nothing"));
         r.methods = m.at("methods").get<std::vector<std::string>>();
         r.budgets = m.at("budgets").get<std::vector<int64_t>>();
+        // Files written before sharding existed hold one whole sweep.
+        r.shardIndex = m.value("shard_index", 0);
+        r.shardCount = m.value("shard_count", 1);
+        r.testsTotal = m.value("tests_total", 0);
     } catch (const json::exception& e) {
         throw FormatError(file + ": /manifest: " + e.what());
     }
@@ -205,6 +225,16 @@ SweepResults readSweepResults(const std::filesystem::path& path)
     h5::readArray(tests.get(), "prompt_length", H5T_NATIVE_INT64, promptLength.data(), T, file);
     for (std::size_t t = 0; t < T; ++t)
         r.tests.push_back({id[t], length[t], depth[t], needle[t], promptLength[t]});
+    if (r.testsTotal == 0)
+        r.testsTotal = static_cast<int>(T);
+    if (r.shardCount < 1 || r.shardIndex < 0 || r.shardIndex >= r.shardCount)
+        throw FormatError(file + ": /manifest shard_index/shard_count: expected i/n with 0 <= i < n, got " +
+                          std::to_string(r.shardIndex) + "/" + std::to_string(r.shardCount));
+    if (static_cast<int64_t>(T) != sweepShardSize(r.testsTotal, r.shardIndex, r.shardCount))
+        throw FormatError(file + ": /tests/id: expected " +
+                          std::to_string(sweepShardSize(r.testsTotal, r.shardIndex, r.shardCount)) + " tests (shard " +
+                          std::to_string(r.shardIndex) + "/" + std::to_string(r.shardCount) + " of " +
+                          std::to_string(r.testsTotal) + "), found " + std::to_string(T));
     h5::Handle full = h5::openGroup(f.get(), "full", file);
     readOutcomes(full.get(), T, r.full, file, "/full");
     h5::Handle results = h5::openGroup(f.get(), "results", file);

@@ -13,7 +13,8 @@ install(DIRECTORY ${PROJECT_SOURCE_DIR}/sample_sessions/ DESTINATION ${CMAKE_INS
 if(EXISTS ${PROJECT_SOURCE_DIR}/resources/demo_model/config.json)
   install(DIRECTORY ${PROJECT_SOURCE_DIR}/resources/demo_model/ DESTINATION ${CMAKE_INSTALL_DATADIR}/headscope/demo_model)
 endif()
-install(PROGRAMS ${PROJECT_SOURCE_DIR}/packaging/slurm/probe-array.sbatch ${PROJECT_SOURCE_DIR}/packaging/slurm/merge.sbatch
+install(PROGRAMS ${PROJECT_SOURCE_DIR}/packaging/slurm/probe-array.sbatch ${PROJECT_SOURCE_DIR}/packaging/slurm/eval-array.sbatch
+                 ${PROJECT_SOURCE_DIR}/packaging/slurm/sweep-array.sbatch ${PROJECT_SOURCE_DIR}/packaging/slurm/merge.sbatch
         DESTINATION ${CMAKE_INSTALL_DATADIR}/headscope/slurm)
 install(FILES ${PROJECT_SOURCE_DIR}/packaging/linux/headscope.desktop DESTINATION ${CMAKE_INSTALL_DATADIR}/applications)
 install(FILES ${PROJECT_SOURCE_DIR}/resources/icons/headscope.svg DESTINATION ${CMAKE_INSTALL_DATADIR}/icons/hicolor/scalable/apps)

@@ -1,5 +1,6 @@
 // The compression commands end to end: allocate → generate --budget → probe → compare
-// --session, on a tiny checkpoint with the byte tokenizer; and their errors.
+// --session, on a tiny checkpoint with the byte tokenizer; sweep whole and in merged shards; and
+// their errors.
 #include "headscope/core/checkpoint.h"
 #include "headscope/core/session.h"
 #include "headscope/core/sweep_results.h"
@@ -114,6 +115,52 @@ private Q_SLOTS:
                                       path("none.h5")});
         QCOMPARE(bad.exitCode, 2);
         QVERIFY(bad.err.contains("--synthetic-haystack"));
+    }
+
+    // sweep --shard i/n over the session's tests, merged, equals the unsharded sweep; --resume
+    // keeps a finished shard and names the setting that differs from another run's file.
+    void sweepShardsMergeAndResume()
+    {
+        auto sweep = [&](const QString& out, const QStringList& extra) {
+            return runCli(QStringList{S("sweep"), S("--model"), m_model, S("--session"), m_session, S("--methods"),
+                                      S("uniform,headkv"), S("--budgets"), S("12,500"), S("--window"), S("4"),
+                                      S("--max-new-tokens"), S("4"), S("--out"), out}
+                          << extra);
+        };
+        CliResult r = sweep(path("whole.h5"), {});
+        QVERIFY2(r.exitCode == 0, r.err.constData());
+        for (const char* i : {"0", "1"}) {
+            r = sweep(path("part") + S(i) + S(".h5"), {S("--shard"), S(i) + S("/2")});
+            QVERIFY2(r.exitCode == 0, r.err.constData());
+            QVERIFY2(r.err.contains("shard " + QByteArray(i) + "/2, "), r.err.constData());
+        }
+        r = runCli({S("merge"), path("part0.h5"), S("--out"), path("parts.h5")});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("shard(s) 1 of 2 missing"), r.err.constData());
+        r = runCli({S("merge"), path("part1.h5"), path("part0.h5"), S("--out"), path("parts.h5")});
+        QVERIFY2(r.exitCode == 0 && r.out.contains("3 tests from 2 of 2 sweep shards"), r.out.constData());
+        const SweepResults merged = readSweepResults(path("parts.h5").toStdString());
+        const SweepResults whole = readSweepResults(path("whole.h5").toStdString());
+        QVERIFY(merged.tests == whole.tests);
+        QVERIFY(merged.full == whole.full);
+        QVERIFY(merged.compressed == whole.compressed);
+        QCOMPARE(QJsonDocument::fromJson(QByteArray::fromStdString(merged.manifestJson)),
+                 QJsonDocument::fromJson(QByteArray::fromStdString(whole.manifestJson)));
+
+        r = sweep(path("part1.h5"), {S("--shard"), S("1/2"), S("--resume")});
+        QVERIFY2(r.exitCode == 0 && r.out.contains("already holds this sweep (shard 1/2, 1 of 3 tests); nothing to do"),
+                 r.out.constData());
+        r = sweep(path("part1.h5"), {S("--shard"), S("0/2"), S("--resume")});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("part1.h5") && r.err.contains("key \"shard_index\": expected 0, got 1"), r.err.constData());
+        r = sweep(path("absent.h5"), {S("--shard"), S("1/2"), S("--resume")});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("without --resume"), r.err.constData());
+        r = sweep(path("part1.h5"), {S("--shard"), S("1/2")}); // no --resume, no --force: refused
+        QCOMPARE(r.exitCode, 2);
+        r = sweep(path("part9.h5"), {S("--shard"), S("3/3")});
+        QCOMPARE(r.exitCode, 2);
+        QVERIFY2(r.err.contains("0 <= i < n, got 3/3"), r.err.constData());
     }
 
     void errorsNameTheProblem()

@@ -6,6 +6,7 @@
 #include "headscope/core/generator.h"
 #include "headscope/core/probe_request.h"
 #include "headscope/core/sweep_results.h"
+#include "headscope/core/sweep_shards.h"
 
 #include <functional>
 #include <optional>
@@ -28,6 +29,7 @@ struct SweepConfig {
     std::optional<ScoreMatrix> scores; // needed by headkv and dililazykv
     CompressionSpec compression;       // pooling, kernel, layout, aggregations (plan ignored)
     GenerateOptions generation;        // max tokens, stops (compression ignored)
+    int shardIndex = 0, shardCount = 1; // run only the tests at positions i, i+n, … (sweep_shards.h)
 };
 
 struct SweepProgress {
@@ -43,8 +45,10 @@ std::vector<SweepTest> buildNeedleGrid(const PreparedProbe& probe, const Tokeniz
 // AllocationParams::validate refuses). Front ends call it before loading a model.
 void validateSweepParams(const SweepConfig& config);
 
-// Throws UsageError before any generation if validateSweepParams does, a method needs scores
-// that are missing, or the scores' shape is not the model's.
+// Runs the tests of the configured shard (all of them for 0/1); the results record the shard and
+// the number of tests of the whole sweep. Throws UsageError before any generation if
+// validateSweepParams does, the shard holds no test, a method needs scores that are missing, or
+// the scores' shape is not the model's.
 SweepResults runBudgetSweep(Generator& engine, const Tokenizer& tokenizer, const std::vector<SweepTest>& tests,
                             const SweepConfig& config, const std::function<void(const SweepProgress&)>& progress = {},
                             std::stop_token stop = {});

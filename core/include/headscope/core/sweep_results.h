@@ -15,6 +15,7 @@ struct SweepTestInfo {
     double depth = 0.0;     // needle depth (fraction)
     int needleIndex = 0;
     int64_t promptLength = 0;
+    friend bool operator==(const SweepTestInfo&, const SweepTestInfo&) = default;
 };
 
 struct SweepOutcome {
@@ -22,6 +23,7 @@ struct SweepOutcome {
     double qaF1 = 0.0;      // qa-F1 against the answer ×100
     int64_t kvBytes = 0;    // K and V bytes held after prefill
     std::string text;       // the generated answer
+    friend bool operator==(const SweepOutcome&, const SweepOutcome&) = default;
 };
 
 struct SweepResults {
@@ -31,6 +33,10 @@ struct SweepResults {
     std::vector<int64_t> budgets;       // base capacity C per head (window included)
     std::vector<SweepOutcome> full;     // [tests]
     std::vector<SweepOutcome> compressed; // [methods, budgets, tests] row-major
+    // --shard i/n: this file holds the tests at positions i, i+n, i+2n, … of the sweep's list of
+    // testsTotal tests (sweep_shards.h); an unsharded run is 0/1 with testsTotal = tests.size().
+    int shardIndex = 0, shardCount = 1;
+    int testsTotal = 0;
 
     const SweepOutcome& at(std::size_t method, std::size_t budget, std::size_t test) const
     {
@@ -45,6 +51,11 @@ struct SweepResults {
     double fullMeanRouge1() const;
     double fullMeanQaF1() const;
 };
+
+// The manifest a file of these results holds: manifestJson (the run's settings) with format,
+// version, methods, budgets, shard_index, shard_count and tests_total set from the results.
+// FormatError (naming `file`) when manifestJson is not a JSON object.
+std::string sweepManifestJson(const SweepResults& results, const std::string& file);
 
 // Replaces earlier sweep results at `file` (never another kind of file), staged and renamed
 // into place so a failed write keeps them (output_file.h).
