@@ -106,7 +106,9 @@ MainWindow::~MainWindow() = default;
 
 void MainWindow::addView(QWidget* view, const QString& title)
 {
-    m_tabs->addTab(view, title);
+    const int index = m_tabs->addTab(view, title);
+    if (m_viewMenu) // tabs added after the menus were built
+        addViewAction(index);
 }
 
 // Documents, scores and selections between the panels.
@@ -349,6 +351,7 @@ void MainWindow::onDocumentOpened(const std::shared_ptr<const OpenedDocument>& d
     m_compare->clearComparison();
     if (!m_probes->isRunning() && !reopened)
         m_probe->clearRun();
+    m_probe->documentOpened(doc->path);
     m_comparisons->setSession(session);
     m_grid->setSource(session);
     m_statistics->setSource(session);

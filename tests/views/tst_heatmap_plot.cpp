@@ -35,6 +35,31 @@ private Q_SLOTS:
         QVERIFY2(distinctColors(image) > 50, qPrintable(QString::number(distinctColors(image))));
     }
 
+    void colorScaleLabelsBothEnds()
+    {
+        // The lowest and highest colours say what they mean: both ends of the range carry a
+        // label (3 significant digits), between the round ticks.
+        HeatmapPlot plot;
+        const std::vector<double> v = {0.137, 0.52, 0.874, 0.3}; // [2, 2]
+        plot.setData(2, 2, v);
+        plot.resize(500, 400);
+        plot.renderImage(QSize(500, 400));
+        const QStringList labels = plot.colorScaleLabels();
+        QVERIFY2(labels.size() >= 3, qPrintable(labels.join(QStringLiteral(" | "))));
+        QCOMPARE(labels.first(), QStringLiteral("0.137"));
+        QCOMPARE(labels.last(), QStringLiteral("0.874"));
+        // The round ticks in between: 0.2 … 0.8 by some step, none crowding an end.
+        QVERIFY2(labels.contains(QStringLiteral("0.4")) || labels.contains(QStringLiteral("0.5")),
+                 qPrintable(labels.join(QStringLiteral(" | "))));
+
+        // Negative minimum (diverging maps).
+        const std::vector<double> d = {-0.0423, 0.1, 0.25, 0.3};
+        plot.setData(2, 2, d);
+        plot.renderImage(QSize(500, 400));
+        QCOMPARE(plot.colorScaleLabels().first(), QStringLiteral("-0.0423"));
+        QCOMPARE(plot.colorScaleLabels().last(), QStringLiteral("0.3"));
+    }
+
     void ranksAndTooltip()
     {
         HeatmapPlot plot;
@@ -202,6 +227,13 @@ private Q_SLOTS:
         QVERIFY(distinctColors(image) > 5);
         // The reference line is named in the legend, never as text laid over the bars.
         QVERIFY(bars.legendVisible());
+        QCOMPARE(bars.legendEntries(), QStringList({QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("uniform")}));
+        // Its entries stack at the top of their column, not spread over the plot's height.
+        bars.resize(400, 300);
+        bars.renderImage(QSize(400, 300));
+        const QRect legend = bars.legendRect();
+        QVERIFY2(legend.top() < 20 && legend.height() < 3 * 2 * bars.fontMetrics().height() + 24,
+                 qPrintable(QStringLiteral("legend at y %1, %2 px high").arg(legend.top()).arg(legend.height())));
         bars.setValueRange(0.0, 1.05);
         QCOMPARE(bars.valueUpper(), 1.05);
     }

@@ -60,6 +60,35 @@ QSharedPointer<QCPAxisTicker> tickerFor(int count, const QStringList& labels)
     return ticker;
 }
 
+// The colour scale's ticks: QCustomPlot's round steps, plus both ends of the range labelled
+// (to 3 significant digits), so the lowest and highest colours always say what they mean. Round
+// ticks too close to an end to leave room for its label are dropped.
+class ScaleTicker : public QCPAxisTicker {
+protected:
+    QVector<double> createTickVector(double tickStep, const QCPRange& range) override
+    {
+        m_lower = range.lower;
+        m_upper = range.upper;
+        QVector<double> ticks{range.lower};
+        const double gap = 0.4 * tickStep;
+        for (double t : QCPAxisTicker::createTickVector(tickStep, range))
+            if (t > range.lower + gap && t < range.upper - gap)
+                ticks << t;
+        ticks << range.upper;
+        return ticks;
+    }
+    QString getTickLabel(double tick, const QLocale& locale, QChar formatChar, int precision) override
+    {
+        if (tick == m_lower || tick == m_upper)
+            return locale.toString(tick, 'g', 3);
+        return QCPAxisTicker::getTickLabel(tick, locale, formatChar, precision);
+    }
+
+private:
+    double m_lower = 0.0;
+    double m_upper = 0.0;
+};
+
 } // namespace
 
 // Cells drawn as vector rectangles: an SVG or PDF export holds one rectangle per cell (sharp
@@ -137,6 +166,8 @@ HeatmapPlot::HeatmapPlot(QWidget* parent) : PlotWidget(parent)
     m_scale->axis()->setTickLabelFont(p->xAxis->tickLabelFont());
     m_scale->axis()->setLabelFont(p->xAxis->labelFont());
     m_scale->setBarWidth(12);
+    m_scale->axis()->setTicker(QSharedPointer<ScaleTicker>::create());
+    m_scale->axis()->setSubTicks(false); // the ends make the steps uneven
     // The scale's label must survive the smallest size: a fixed margin leaves room for it.
     m_scale->setMinimumMargins(QMargins(0, 0, 6, 0));
     auto* group = new QCPMarginGroup(p);
@@ -207,6 +238,21 @@ void HeatmapPlot::applyRange()
     }
     m_map->range = range;
     m_scale->setDataRange(range);
+}
+
+QStringList HeatmapPlot::colorScaleLabels() const
+{
+    QStringList labels;
+    const QVector<double> ticks = m_scale->axis()->tickVector();
+    const QVector<QString> texts = m_scale->axis()->tickVectorLabels();
+    // Ordered by value: the axis lists them in its own (possibly reversed) order.
+    QList<QPair<double, QString>> pairs;
+    for (int i = 0; i < ticks.size() && i < texts.size(); ++i)
+        pairs.append({ticks[i], texts[i]});
+    std::sort(pairs.begin(), pairs.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& p : pairs)
+        labels << p.second;
+    return labels;
 }
 
 void HeatmapPlot::setEmptyText(const QString& text)
