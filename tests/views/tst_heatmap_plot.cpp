@@ -58,6 +58,13 @@ private Q_SLOTS:
         plot.renderImage(QSize(500, 400));
         QCOMPARE(plot.colorScaleLabels().first(), QStringLiteral("-0.0423"));
         QCOMPARE(plot.colorScaleLabels().last(), QStringLiteral("0.3"));
+
+        // A narrow range: as many digits as it takes for the two ends to differ.
+        const std::vector<double> n = {0.12301, 0.12304, 0.12306, 0.12309};
+        plot.setData(2, 2, n);
+        plot.renderImage(QSize(500, 400));
+        QCOMPARE(plot.colorScaleLabels().first(), QStringLiteral("0.123"));
+        QCOMPARE(plot.colorScaleLabels().last(), QStringLiteral("0.1231")); // 3 digits: both "0.123"
     }
 
     void ranksAndTooltip()

@@ -61,14 +61,18 @@ QSharedPointer<QCPAxisTicker> tickerFor(int count, const QStringList& labels)
 }
 
 // The colour scale's ticks: QCustomPlot's round steps, plus both ends of the range labelled
-// (to 3 significant digits), so the lowest and highest colours always say what they mean. Round
-// ticks too close to an end to leave room for its label are dropped.
+// (to 3 significant digits, more when 3 would make the two ends read the same), so the lowest
+// and highest colours always say what they mean. Round ticks too close to an end to leave room
+// for its label are dropped.
 class ScaleTicker : public QCPAxisTicker {
 protected:
     QVector<double> createTickVector(double tickStep, const QCPRange& range) override
     {
         m_lower = range.lower;
         m_upper = range.upper;
+        m_digits = 3;
+        while (m_digits < 12 && QString::number(m_lower, 'g', m_digits) == QString::number(m_upper, 'g', m_digits))
+            ++m_digits;
         QVector<double> ticks{range.lower};
         const double gap = 0.4 * tickStep;
         for (double t : QCPAxisTicker::createTickVector(tickStep, range))
@@ -80,13 +84,14 @@ protected:
     QString getTickLabel(double tick, const QLocale& locale, QChar formatChar, int precision) override
     {
         if (tick == m_lower || tick == m_upper)
-            return locale.toString(tick, 'g', 3);
+            return locale.toString(tick, 'g', m_digits);
         return QCPAxisTicker::getTickLabel(tick, locale, formatChar, precision);
     }
 
 private:
     double m_lower = 0.0;
     double m_upper = 0.0;
+    int m_digits = 3;
 };
 
 } // namespace
