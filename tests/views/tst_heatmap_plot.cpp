@@ -3,6 +3,8 @@
 #include "plots/heatmap_plot.h"
 #include "views/image_checks.h"
 
+#include <qcustomplot.h>
+
 #include <QSignalSpy>
 #include <QtTest>
 
@@ -65,6 +67,21 @@ private Q_SLOTS:
         plot.renderImage(QSize(500, 400));
         QCOMPARE(plot.colorScaleLabels().first(), QStringLiteral("0.123"));
         QCOMPARE(plot.colorScaleLabels().last(), QStringLiteral("0.1231")); // 3 digits: both "0.123"
+    }
+
+    void ticksOnlyWhereCellsAre()
+    {
+        // Ticks mark cells on the left and bottom axes only; an empty map shows its hint in a
+        // plain frame.
+        HeatmapPlot plot;
+        QCustomPlot* p = plot.plot();
+        QVERIFY(!p->xAxis2->ticks() && !p->yAxis2->ticks());
+        plot.setData(0, 0, {});
+        QVERIFY(!p->xAxis->ticks() && !p->yAxis->ticks());
+        const auto v = ramp(4, 8);
+        plot.setData(4, 8, v);
+        QVERIFY(p->xAxis->ticks() && p->yAxis->ticks());
+        QVERIFY(!p->xAxis2->ticks() && !p->yAxis2->ticks());
     }
 
     void ranksAndTooltip()

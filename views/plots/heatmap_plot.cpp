@@ -158,6 +158,9 @@ HeatmapPlot::HeatmapPlot(QWidget* parent) : PlotWidget(parent)
     applyStyle();
     QCustomPlot* p = plot();
     p->axisRect()->setupFullAxesBox(false);
+    // The top and right axes only close the box: their own ticks matched no cell.
+    p->xAxis2->setTicks(false);
+    p->yAxis2->setTicks(false);
     p->xAxis->grid()->setVisible(false);
     p->yAxis->grid()->setVisible(false);
     p->yAxis->setRangeReversed(true);
@@ -213,6 +216,8 @@ void HeatmapPlot::setData(int rows, int cols, std::span<const double> values)
     m_empty->setVisible(empty);
     plot()->xAxis->setTickLabels(!empty);
     plot()->yAxis->setTickLabels(!empty);
+    plot()->xAxis->setTicks(!empty); // an empty map is a frame around its hint, no scale
+    plot()->yAxis->setTicks(!empty);
     applyRange();
     plot()->xAxis->setRange(-0.5, std::max(m_cols, 1) - 0.5);
     plot()->yAxis->setRange(-0.5, std::max(m_rows, 1) - 0.5);
