@@ -24,3 +24,14 @@ if(TARGET headscope_session_source)
   headscope_add_qt_test(tst_attention_row_view SOURCES app/tst_attention_row_view.cpp
                         LIBS headscope_session_source Qt6::Widgets GUI LABELS gui)
 endif()
+
+# The real app driven as a user would, under Xvfb with openbox, by keyboard only (scripts/gui-walk):
+# load the demo model, a 5-test probe, the top 3 heads masked and re-run, Compare with them
+# masked, a DiliLazyKV budget exported; it checks the exported budget and ablation table. About
+# 20 s; exit status 77 (skipped) when Xvfb, openbox or xdotool is missing.
+if(TARGET headscope)
+  add_test(NAME gui_walk COMMAND ${CMAKE_SOURCE_DIR}/scripts/gui-walk --app $<TARGET_FILE:headscope>
+                                 --out ${CMAKE_BINARY_DIR}/gui-walk)
+  set_tests_properties(gui_walk PROPERTIES LABELS gui SKIP_RETURN_CODE 77 TIMEOUT 300
+                                           ENVIRONMENT "OMP_NUM_THREADS=2")
+endif()

@@ -67,6 +67,9 @@ MainWindow::MainWindow(QWidget* parent)
 
     m_sourceLabel = new QLabel(this);
     m_sourceLabel->setObjectName(QStringLiteral("sourceLabel"));
+    // A gap before it: a message too long for the bar is cut there, and must not read as
+    // running into the file name.
+    m_sourceLabel->setContentsMargins(16, 0, 0, 0);
     m_deviceLabel = new QLabel(this);
     m_memoryLabel = new QLabel(this);
     m_engineStatusLabel = new QLabel(this);
@@ -106,7 +109,9 @@ MainWindow::~MainWindow() = default;
 
 void MainWindow::addView(QWidget* view, const QString& title)
 {
-    m_tabs->addTab(view, title);
+    const int index = m_tabs->addTab(view, title);
+    if (m_viewMenu) // tabs added after the menus were built
+        addViewAction(index);
 }
 
 // Documents, scores and selections between the panels.
@@ -320,7 +325,7 @@ void MainWindow::showError(const QString& what, const QString& message)
 void MainWindow::setSourceText(const QString& text)
 {
     // Elided in the middle so a deep path keeps its file name and leaves room for messages.
-    m_sourceLabel->setText(m_sourceLabel->fontMetrics().elidedText(text, Qt::ElideMiddle, 420));
+    m_sourceLabel->setText(m_sourceLabel->fontMetrics().elidedText(text, Qt::ElideMiddle, 360));
     m_sourceLabel->setToolTip(text);
 }
 
@@ -349,6 +354,7 @@ void MainWindow::onDocumentOpened(const std::shared_ptr<const OpenedDocument>& d
     m_compare->clearComparison();
     if (!m_probes->isRunning() && !reopened)
         m_probe->clearRun();
+    m_probe->documentOpened(doc->path);
     m_comparisons->setSession(session);
     m_grid->setSource(session);
     m_statistics->setSource(session);

@@ -110,6 +110,7 @@ private:
     void connectModel();
     void buildMenus();
     void rebuildRecentMenu();
+    void addViewAction(int index);
     void showError(const QString& what, const QString& message);
     void setSourceText(const QString& text);
     void onDocumentOpened(const std::shared_ptr<const OpenedDocument>& doc);
@@ -148,6 +149,7 @@ private:
     views::EvalPanel* m_eval = nullptr;
     QDockWidget* m_filterDock = nullptr;
     QMenu* m_recentMenu = nullptr;
+    QMenu* m_viewMenu = nullptr; // one entry per tab, Ctrl+1 … Ctrl+9
     QLabel* m_deviceLabel = nullptr;
     QLabel* m_memoryLabel = nullptr;
     QLabel* m_engineStatusLabel = nullptr; // compute dtype and peak memory (EngineController::engineStatus)

@@ -18,6 +18,7 @@
 #include <QApplication>
 #include <QClipboard>
 #include <QCloseEvent>
+#include <QDockWidget>
 #include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
@@ -61,9 +62,33 @@ void MainWindow::buildMenus()
     QAction* quit = file->addAction(QStringLiteral("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
 
+    // Every tab by keyboard: Ctrl+1 … Ctrl+9 in tab order (tabs added later join through addView).
+    m_viewMenu = menuBar()->addMenu(QStringLiteral("&View"));
+    for (int i = 0; i < m_tabs->count(); ++i)
+        addViewAction(i);
+    m_viewMenu->addSeparator();
+    m_viewMenu->addAction(m_filterDock->toggleViewAction());
+
     QMenu* help = menuBar()->addMenu(QStringLiteral("&Help"));
     help->addAction(QStringLiteral("Open &sample session"), this, &MainWindow::openSample);
     help->addAction(QStringLiteral("&About HeadScope"), this, &MainWindow::about);
+}
+
+void MainWindow::addViewAction(int index)
+{
+    QAction* show = new QAction(m_tabs->tabText(index), m_viewMenu);
+    if (index < 9)
+        show->setShortcut(QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_1 + index)));
+    connect(show, &QAction::triggered, this, [this, w = m_tabs->widget(index)] { m_tabs->setCurrentWidget(w); });
+    // Before the separator that precedes the dock's toggle, once that exists.
+    const QList<QAction*> actions = m_viewMenu->actions();
+    QAction* before = nullptr;
+    for (QAction* a : actions)
+        if (a->isSeparator()) {
+            before = a;
+            break;
+        }
+    m_viewMenu->insertAction(before, show);
 }
 
 void MainWindow::rebuildRecentMenu()

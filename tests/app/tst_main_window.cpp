@@ -8,7 +8,12 @@
 #include "widgets/param_slider.h"
 #include "widgets/scores_panel.h"
 
+#include "headscope/core/session.h"
+
+#include <QMenuBar>
+#include <QMessageBox>
 #include <QMimeData>
+#include <QTimer>
 #include <QSet>
 #include <QLabel>
 #include <QSignalSpy>
@@ -133,6 +138,80 @@ private Q_SLOTS:
         message = errors.at(1).at(1).toString();
         QVERIFY2(message.contains(QStringLiteral("notes.txt")) && message.contains(QStringLiteral("unknown file type")),
                  qPrintable(message));
+    }
+
+    void corruptManifestDialogNamesFileAndField()
+    {
+        // A session whose manifest holds null where a depth should be: the dialog the user sees
+        // names the file, the field, what was expected and what is there (core's message, not
+        // the JSON parser's).
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("corrupt_manifest.h5"));
+        {
+            SessionManifest m;
+            m.layers = 2;
+            m.heads = 2;
+            m.kvHeads = 1;
+            m.headDim = 16;
+            m.lengths = {300};
+            m.depths = {0.25};
+            m.needlesJsonl = "{\"needle\": \"The code is 42.\", \"question\": \"What is the code?\", \"real_needle\": \"42\"}\n";
+            m.device = "cpu";
+            m.dtype = "f32";
+            SessionWriter::create(path.toStdString(), m);
+        }
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::ReadWrite));
+        QByteArray bytes = f.readAll();
+        const QByteArray was = "\"depths\":[0.25]", now = "\"depths\":[null]"; // same length
+        const qsizetype at = bytes.indexOf(was);
+        QVERIFY(at >= 0);
+        bytes.replace(at, was.size(), now);
+        f.seek(0);
+        f.write(bytes);
+        f.close();
+
+        qunsetenv("HEADSCOPE_NO_DIALOGS"); // this test reads the real dialog
+        const auto restore = qScopeGuard([] { qputenv("HEADSCOPE_NO_DIALOGS", "1"); });
+        MainWindow window;
+        QString title, informative;
+        QTimer poll;
+        poll.setInterval(20);
+        connect(&poll, &QTimer::timeout, &window, [&] {
+            if (auto* box = qobject_cast<QMessageBox*>(QApplication::activeModalWidget())) {
+                title = box->text();
+                informative = box->informativeText();
+                box->accept();
+            }
+        });
+        poll.start();
+        window.openFile(path);
+        QTRY_VERIFY_WITH_TIMEOUT(!informative.isEmpty(), 10000);
+        QCOMPARE(title, QStringLiteral("Opening %1").arg(path));
+        QCOMPARE(informative,
+                 path + QStringLiteral(": /manifest field \"depths\": expected an array of finite numbers, got [null]"));
+    }
+
+    void everyTabHasAShortcut()
+    {
+        // View ▸ <tab> with Ctrl+1 … Ctrl+9, in tab order, for keyboard users and scripted runs.
+        MainWindow window;
+        QMenu* view = nullptr;
+        for (QAction* a : window.menuBar()->actions())
+            if (a->text() == QStringLiteral("&View"))
+                view = a->menu();
+        QVERIFY(view);
+        int shortcuts = 0;
+        for (QAction* a : view->actions()) {
+            if (a->shortcut().isEmpty())
+                continue;
+            const int index = shortcuts++;
+            QCOMPARE(a->shortcut(), QKeySequence(Qt::CTRL | static_cast<Qt::Key>(Qt::Key_1 + index)));
+            QCOMPARE(a->text(), window.tabs()->tabText(index));
+            a->trigger();
+            QCOMPARE(window.tabs()->currentIndex(), index);
+        }
+        QCOMPARE(shortcuts, std::min(9, window.tabs()->count()));
     }
 
     void geometryIsRemembered()

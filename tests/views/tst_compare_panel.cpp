@@ -185,8 +185,30 @@ private Q_SLOTS:
         QCOMPARE(heads[0].first, 17);
         QCOMPARE(heads[1].second, 10);
         QCOMPARE(spy.at(0).at(2).toInt(), -1); // the typed prompt, no probe test
-        QCOMPARE(panel.maskButton()->text(), QStringLiteral("Mask 2 heads and re-run"));
+        QCOMPARE(panel.maskButton()->text(), QStringLiteral("&Mask 2 heads and re-run"));
         QVERIFY(panel.maskButton()->toolTip().contains(QStringLiteral("L17-H24, L16-H10")));
+    }
+
+    void maskLabelNamesThreeHeadsAndIsWhole()
+    {
+        // The label counts the heads (Alt+M presses it) and is never cut: at the Compare tab's
+        // size in a 1200-pixel window the button is as wide as its text needs.
+        ComparePanel panel;
+        panel.setSelectedHeads({{3, 4}, {2, 0}, {3, 7}});
+        QCOMPARE(panel.maskButton()->text(), QStringLiteral("&Mask 3 heads and re-run"));
+        QVERIFY(panel.maskButton()->toolTip().contains(QStringLiteral("L3-H4, L2-H0, L3-H7")));
+        panel.resize(1180, 640);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        QPushButton* mask = panel.maskButton();
+        const int textWidth = mask->fontMetrics().horizontalAdvance(QStringLiteral("Mask 3 heads and re-run"));
+        QVERIFY2(mask->width() >= mask->sizeHint().width() && mask->width() > textWidth,
+                 qPrintable(QStringLiteral("button %1 px, needs %2, text %3").arg(mask->width()).arg(mask->sizeHint().width()).arg(textWidth)));
+        QVERIFY(mask->geometry().right() < panel.width());
+        // Alt+M is the button's mnemonic, and no other control of the tab claims it.
+        QCOMPARE(mask->shortcut(), QKeySequence(Qt::ALT | Qt::Key_M));
+        for (QAbstractButton* other : panel.findChildren<QAbstractButton*>())
+            QVERIFY2(other == mask || other->shortcut() != mask->shortcut(), qPrintable(other->text()));
     }
 };
 

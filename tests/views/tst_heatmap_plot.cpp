@@ -3,6 +3,8 @@
 #include "plots/heatmap_plot.h"
 #include "views/image_checks.h"
 
+#include <qcustomplot.h>
+
 #include <QSignalSpy>
 #include <QtTest>
 
@@ -33,6 +35,53 @@ private Q_SLOTS:
         const QImage image = plot.renderImage(QSize(640, 480));
         QCOMPARE(image.size(), QSize(640, 480));
         QVERIFY2(distinctColors(image) > 50, qPrintable(QString::number(distinctColors(image))));
+    }
+
+    void colorScaleLabelsBothEnds()
+    {
+        // The lowest and highest colours say what they mean: both ends of the range carry a
+        // label (3 significant digits), between the round ticks.
+        HeatmapPlot plot;
+        const std::vector<double> v = {0.137, 0.52, 0.874, 0.3}; // [2, 2]
+        plot.setData(2, 2, v);
+        plot.resize(500, 400);
+        plot.renderImage(QSize(500, 400));
+        const QStringList labels = plot.colorScaleLabels();
+        QVERIFY2(labels.size() >= 3, qPrintable(labels.join(QStringLiteral(" | "))));
+        QCOMPARE(labels.first(), QStringLiteral("0.137"));
+        QCOMPARE(labels.last(), QStringLiteral("0.874"));
+        // The round ticks in between: 0.2 … 0.8 by some step, none crowding an end.
+        QVERIFY2(labels.contains(QStringLiteral("0.4")) || labels.contains(QStringLiteral("0.5")),
+                 qPrintable(labels.join(QStringLiteral(" | "))));
+
+        // Negative minimum (diverging maps).
+        const std::vector<double> d = {-0.0423, 0.1, 0.25, 0.3};
+        plot.setData(2, 2, d);
+        plot.renderImage(QSize(500, 400));
+        QCOMPARE(plot.colorScaleLabels().first(), QStringLiteral("-0.0423"));
+        QCOMPARE(plot.colorScaleLabels().last(), QStringLiteral("0.3"));
+
+        // A narrow range: as many digits as it takes for the two ends to differ.
+        const std::vector<double> n = {0.12301, 0.12304, 0.12306, 0.12309};
+        plot.setData(2, 2, n);
+        plot.renderImage(QSize(500, 400));
+        QCOMPARE(plot.colorScaleLabels().first(), QStringLiteral("0.123"));
+        QCOMPARE(plot.colorScaleLabels().last(), QStringLiteral("0.1231")); // 3 digits: both "0.123"
+    }
+
+    void ticksOnlyWhereCellsAre()
+    {
+        // Ticks mark cells on the left and bottom axes only; an empty map shows its hint in a
+        // plain frame.
+        HeatmapPlot plot;
+        QCustomPlot* p = plot.plot();
+        QVERIFY(!p->xAxis2->ticks() && !p->yAxis2->ticks());
+        plot.setData(0, 0, {});
+        QVERIFY(!p->xAxis->ticks() && !p->yAxis->ticks());
+        const auto v = ramp(4, 8);
+        plot.setData(4, 8, v);
+        QVERIFY(p->xAxis->ticks() && p->yAxis->ticks());
+        QVERIFY(!p->xAxis2->ticks() && !p->yAxis2->ticks());
     }
 
     void ranksAndTooltip()
@@ -202,6 +251,13 @@ private Q_SLOTS:
         QVERIFY(distinctColors(image) > 5);
         // The reference line is named in the legend, never as text laid over the bars.
         QVERIFY(bars.legendVisible());
+        QCOMPARE(bars.legendEntries(), QStringList({QStringLiteral("a"), QStringLiteral("b"), QStringLiteral("uniform")}));
+        // Its entries stack at the top of their column, not spread over the plot's height.
+        bars.resize(400, 300);
+        bars.renderImage(QSize(400, 300));
+        const QRect legend = bars.legendRect();
+        QVERIFY2(legend.top() < 20 && legend.height() < 3 * 2 * bars.fontMetrics().height() + 24,
+                 qPrintable(QStringLiteral("legend at y %1, %2 px high").arg(legend.top()).arg(legend.height())));
         bars.setValueRange(0.0, 1.05);
         QCOMPARE(bars.valueUpper(), 1.05);
     }

@@ -1,7 +1,12 @@
 // ProbePanel: grid and needles editors, JSONL round trip with a published needle set, ETA,
 // start/cancel signals.
 #include "plots/heatmap_plot.h"
+#include "widgets/ablation_view.h"
 #include "widgets/probe_panel.h"
+
+#include <QHeaderView>
+#include <QScrollBar>
+#include <QTableWidget>
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -134,6 +139,12 @@ private Q_SLOTS:
         panel.openButton()->click();
         QCOMPARE(open.count(), 1);
         QCOMPARE(open.at(0).at(0).toString(), QStringLiteral("/tmp/run.h5"));
+        // Another file opened: the offer stays; that session opened: the button goes, the words stay.
+        panel.documentOpened(QStringLiteral("/tmp/other.h5"));
+        QVERIFY(panel.openButton()->isVisibleTo(&panel));
+        panel.documentOpened(QStringLiteral("/tmp/run.h5"));
+        QVERIFY(!panel.openButton()->isVisibleTo(&panel));
+        QCOMPARE(panel.statusLabel()->text(), QStringLiteral("Cancelled after 3 of 20 tests: 3 kept in run.h5"));
         panel.setDeviceText(QStringLiteral("cpu (2 threads), f32 — demo_model"));
         QCOMPARE(panel.deviceLabel()->text(), QStringLiteral("cpu (2 threads), f32 — demo_model"));
     }
@@ -183,6 +194,42 @@ private Q_SLOTS:
         snapshot.values = {0.1, 0.2, 0.3, 0.4, 0.5, 0.6};
         panel.showSnapshot(snapshot);
         QCOMPARE(panel.liveHeatmap()->value(1, 2), 0.6);
+    }
+
+    void ablationTableIsLongFormAndFits()
+    {
+        // One row per subset and gate, six columns: two gates and three subsets fit in the pane
+        // beside the live heatmap without a horizontal scroll bar.
+        AblationSummary s;
+        s.basePath = QStringLiteral("/tmp/walk_probe.h5");
+        s.maskedPath = QStringLiteral("/tmp/walk_probe_without_3_heads.h5");
+        s.heads = QStringLiteral("L3-H4, L2-H0, L3-H7");
+        s.gates = {QStringLiteral("rouge1_recall"), QStringLiteral("qa_f1")};
+        s.rows = {{QStringLiteral("all"), 5, {100.0, 84.5}, {50.0, 71.7}},
+                  {QStringLiteral("length 256"), 5, {100.0, 84.5}, {50.0, 71.7}},
+                  {QStringLiteral("depth 50%"), 5, {100.0, 84.5}, {100.0, 90.0}}};
+        AblationView view;
+        view.setSummary(s);
+        QTableWidget* t = view.table();
+        QCOMPARE(t->columnCount(), 6);
+        QCOMPARE(t->rowCount(), 6);
+        QStringList headers;
+        for (int c = 0; c < t->columnCount(); ++c)
+            headers << t->horizontalHeaderItem(c)->text();
+        QCOMPARE(headers, QStringList({QStringLiteral("Subset"), QStringLiteral("Tests"), QStringLiteral("Gate"),
+                                       QStringLiteral("Session"), QStringLiteral("Masked"), QStringLiteral("Δ")}));
+        QCOMPARE(t->item(1, 0)->text(), QStringLiteral("all"));
+        QCOMPARE(t->item(1, 2)->text(), QStringLiteral("qa_f1"));
+        QCOMPARE(t->item(0, 5)->text(), QStringLiteral("-50.0"));
+        QCOMPARE(t->item(1, 5)->text(), QStringLiteral("-12.8"));
+        QCOMPARE(t->item(5, 5)->text(), QStringLiteral("+5.5"));
+        QCOMPARE(t->item(4, 5)->text(), QStringLiteral("0.0"));
+        view.resize(470, 300);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        QVERIFY2(t->horizontalHeader()->length() <= t->viewport()->width(),
+                 qPrintable(QStringLiteral("columns %1 px, viewport %2 px").arg(t->horizontalHeader()->length()).arg(t->viewport()->width())));
+        QVERIFY(view.headline()->text().contains(QStringLiteral("walk_probe_without_3_heads.h5")));
     }
 };
 

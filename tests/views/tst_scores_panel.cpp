@@ -231,7 +231,7 @@ private Q_SLOTS:
         QCOMPARE(card.field(QStringLiteral("Layer types")),
                  QStringLiteral("local (window 32, RoPE θ 10000) ×6: 0-4, 6; global ×1: 5"));
         QVERIFY(card.field(QStringLiteral("Attention")).contains(QStringLiteral("q/k norm")));
-        QCOMPARE(card.field(QStringLiteral("Not loaded")), QStringLiteral("vision tower (SigLIP), multimodal projector"));
+        QCOMPARE(card.field(QStringLiteral("Parts not loaded")), QStringLiteral("vision tower (SigLIP), multimodal projector"));
     }
 };
 

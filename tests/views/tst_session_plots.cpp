@@ -71,6 +71,34 @@ private Q_SLOTS:
         QVERIFY(distinctColors(plot.renderImage(QSize(500, 250))) > 5);
     }
 
+    void topKLegendNamesTheProbesK()
+    {
+        // Sessions keep more top entries than K when the needle is longer (11 here, K = 10):
+        // the legend names the probe's K and only K keys are marked.
+        AttentionRow row = fixtureRow();
+        row.topIndices.clear();
+        row.topWeights.clear();
+        for (int i = 0; i < 11; ++i) {
+            row.topIndices.push_back(110 + i);
+            row.topWeights.push_back(row.weights[static_cast<std::size_t>(110 + i)]);
+        }
+        row.topK = 10;
+        AttentionRowPlot plot;
+        plot.setRow(row);
+        QStringList legend = plot.legendEntries();
+        QVERIFY2(legend.contains(QStringLiteral("top-K (K = 10)")), qPrintable(legend.join(QStringLiteral(" | "))));
+        QVERIFY2(!legend.join(QLatin1Char(' ')).contains(QStringLiteral("11")), qPrintable(legend.join(QStringLiteral(" | "))));
+        QCOMPARE(legend.first(), QStringLiteral("full row"));
+
+        // Top-K only: the stored entries are drawn as spikes, K of them marked.
+        row.weights.clear();
+        row.keys = 200;
+        plot.setRow(row);
+        legend = plot.legendEntries();
+        QCOMPARE(legend, QStringList({QStringLiteral("stored top-K"), QStringLiteral("top-K (K = 10)")}));
+        QCOMPARE(plot.plottedPositions(), 11);
+    }
+
     void categoriesShareOneScale()
     {
         std::array<ScoreMatrix, CategoryPanel::kCategories> maps;

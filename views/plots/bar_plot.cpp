@@ -131,7 +131,14 @@ void BarPlot::setSeries(const std::vector<Series>& series)
     // The legend goes in its own column right of the bars so it never covers them.
     if (legend && p->plotLayout()->columnCount() == 1) {
         p->axisRect()->insetLayout()->take(p->legend);
-        p->plotLayout()->addElement(0, 1, p->legend);
+        // Stacked at the top of its column: alone in the cell, the legend's rows were spread
+        // over the plot's whole height.
+        auto* column = new QCPLayoutGrid;
+        p->plotLayout()->addElement(0, 1, column);
+        column->addElement(0, 0, p->legend);
+        column->addElement(1, 0, new QCPLayoutElement(p));
+        column->setRowStretchFactor(0, 0.001);
+        column->setRowSpacing(0);
         p->plotLayout()->setColumnStretchFactor(1, 0.001);
         p->legend->setMargins(QMargins(6, 6, 6, 6));
         p->legend->setBorderPen(Qt::NoPen);

@@ -60,6 +60,40 @@ QSharedPointer<QCPAxisTicker> tickerFor(int count, const QStringList& labels)
     return ticker;
 }
 
+// The colour scale's ticks: QCustomPlot's round steps, plus both ends of the range labelled
+// (to 3 significant digits, more when 3 would make the two ends read the same), so the lowest
+// and highest colours always say what they mean. Round ticks too close to an end to leave room
+// for its label are dropped.
+class ScaleTicker : public QCPAxisTicker {
+protected:
+    QVector<double> createTickVector(double tickStep, const QCPRange& range) override
+    {
+        m_lower = range.lower;
+        m_upper = range.upper;
+        m_digits = 3;
+        while (m_digits < 12 && QString::number(m_lower, 'g', m_digits) == QString::number(m_upper, 'g', m_digits))
+            ++m_digits;
+        QVector<double> ticks{range.lower};
+        const double gap = 0.4 * tickStep;
+        for (double t : QCPAxisTicker::createTickVector(tickStep, range))
+            if (t > range.lower + gap && t < range.upper - gap)
+                ticks << t;
+        ticks << range.upper;
+        return ticks;
+    }
+    QString getTickLabel(double tick, const QLocale& locale, QChar formatChar, int precision) override
+    {
+        if (tick == m_lower || tick == m_upper)
+            return locale.toString(tick, 'g', m_digits);
+        return QCPAxisTicker::getTickLabel(tick, locale, formatChar, precision);
+    }
+
+private:
+    double m_lower = 0.0;
+    double m_upper = 0.0;
+    int m_digits = 3;
+};
+
 } // namespace
 
 // Cells drawn as vector rectangles: an SVG or PDF export holds one rectangle per cell (sharp
@@ -124,6 +158,9 @@ HeatmapPlot::HeatmapPlot(QWidget* parent) : PlotWidget(parent)
     applyStyle();
     QCustomPlot* p = plot();
     p->axisRect()->setupFullAxesBox(false);
+    // The top and right axes only close the box: their own ticks matched no cell.
+    p->xAxis2->setTicks(false);
+    p->yAxis2->setTicks(false);
     p->xAxis->grid()->setVisible(false);
     p->yAxis->grid()->setVisible(false);
     p->yAxis->setRangeReversed(true);
@@ -137,6 +174,8 @@ HeatmapPlot::HeatmapPlot(QWidget* parent) : PlotWidget(parent)
     m_scale->axis()->setTickLabelFont(p->xAxis->tickLabelFont());
     m_scale->axis()->setLabelFont(p->xAxis->labelFont());
     m_scale->setBarWidth(12);
+    m_scale->axis()->setTicker(QSharedPointer<ScaleTicker>::create());
+    m_scale->axis()->setSubTicks(false); // the ends make the steps uneven
     // The scale's label must survive the smallest size: a fixed margin leaves room for it.
     m_scale->setMinimumMargins(QMargins(0, 0, 6, 0));
     auto* group = new QCPMarginGroup(p);
@@ -177,6 +216,8 @@ void HeatmapPlot::setData(int rows, int cols, std::span<const double> values)
     m_empty->setVisible(empty);
     plot()->xAxis->setTickLabels(!empty);
     plot()->yAxis->setTickLabels(!empty);
+    plot()->xAxis->setTicks(!empty); // an empty map is a frame around its hint, no scale
+    plot()->yAxis->setTicks(!empty);
     applyRange();
     plot()->xAxis->setRange(-0.5, std::max(m_cols, 1) - 0.5);
     plot()->yAxis->setRange(-0.5, std::max(m_rows, 1) - 0.5);
@@ -207,6 +248,21 @@ void HeatmapPlot::applyRange()
     }
     m_map->range = range;
     m_scale->setDataRange(range);
+}
+
+QStringList HeatmapPlot::colorScaleLabels() const
+{
+    QStringList labels;
+    const QVector<double> ticks = m_scale->axis()->tickVector();
+    const QVector<QString> texts = m_scale->axis()->tickVectorLabels();
+    // Ordered by value: the axis lists them in its own (possibly reversed) order.
+    QList<QPair<double, QString>> pairs;
+    for (int i = 0; i < ticks.size() && i < texts.size(); ++i)
+        pairs.append({ticks[i], texts[i]});
+    std::sort(pairs.begin(), pairs.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& p : pairs)
+        labels << p.second;
+    return labels;
 }
 
 void HeatmapPlot::setEmptyText(const QString& text)

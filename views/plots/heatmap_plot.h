@@ -62,6 +62,9 @@ public:
     QPoint cellCenter(int row, int col) const;
     // The color a cell is drawn with (tests; invalid for NaN or outside the map).
     QColor cellColor(int row, int col) const;
+    // The colour scale's tick labels as last drawn, lowest first; both ends of the range are
+    // always among them.
+    QStringList colorScaleLabels() const;
 
 public Q_SLOTS:
     // Moves the selection to one cell without emitting signals (linked views call this).

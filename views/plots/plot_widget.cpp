@@ -24,6 +24,22 @@ QWidget* PlotWidget::canvas() const
     return m_plot;
 }
 
+QStringList PlotWidget::legendEntries() const
+{
+    QStringList names;
+    if (!m_plot->legend->visible())
+        return names;
+    for (int i = 0; i < m_plot->legend->itemCount(); ++i)
+        if (auto* item = qobject_cast<QCPPlottableLegendItem*>(m_plot->legend->item(i)))
+            names << item->plottable()->name();
+    return names;
+}
+
+QRect PlotWidget::legendRect() const
+{
+    return m_plot->legend->visible() ? m_plot->legend->outerRect() : QRect();
+}
+
 void PlotWidget::applyStyle()
 {
     QFont font = m_plot->font();

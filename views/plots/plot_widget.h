@@ -6,7 +6,9 @@
 // the plot shows and where its numbers came from; selection marks are left out. GUI thread only.
 #include <QList>
 #include <QPair>
+#include <QRect>
 #include <QString>
+#include <QStringList>
 #include <QWidget>
 
 class QCustomPlot;
@@ -35,6 +37,10 @@ public:
     QImage renderImage(const QSize& size) const;
 
     QCustomPlot* plot() const { return m_plot; }
+    // The names the legend shows, top to bottom; empty while it is hidden.
+    QStringList legendEntries() const;
+    // Where the legend was last drawn, in canvas pixels; empty while it is hidden.
+    QRect legendRect() const;
     // The drawing surface as a plain QWidget (for event simulation without qcustomplot.h).
     QWidget* canvas() const;
 

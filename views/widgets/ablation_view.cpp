@@ -14,6 +14,7 @@ AblationView::AblationView(QWidget* parent) : QWidget(parent), m_headline(new QL
     m_headline->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
     m_table->verticalHeader()->setVisible(false);
+    m_table->verticalHeader()->setDefaultSectionSize(22); // as the Heads table: more rows in view
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
@@ -41,22 +42,31 @@ void AblationView::setSummary(const AblationSummary& s)
                                  QFileInfo(s.maskedPath).fileName().toHtmlEscaped(), s.headline().toHtmlEscaped(),
                                  s.unmatched > 0 ? QStringLiteral(" · %1 tests of the run match no session test").arg(s.unmatched)
                                                  : QString()));
-    QStringList headers{QStringLiteral("Tests"), QStringLiteral("Subset")};
-    for (const QString& gate : s.gates)
-        headers << QStringLiteral("%1 session").arg(gate) << QStringLiteral("%1 masked").arg(gate) << QStringLiteral("Δ");
+    // One row per subset and gate (long form): six narrow columns fit beside the live heatmap
+    // whatever the number of gates, where one column pair per gate needed a scroll bar.
+    const QStringList headers{QStringLiteral("Subset"), QStringLiteral("Tests"),  QStringLiteral("Gate"),
+                              QStringLiteral("Session"), QStringLiteral("Masked"), QStringLiteral("Δ")};
     m_table->clear();
-    m_table->setColumnCount(headers.size());
+    m_table->setColumnCount(static_cast<int>(headers.size()));
     m_table->setHorizontalHeaderLabels(headers);
-    m_table->setRowCount(static_cast<int>(s.rows.size()));
-    for (int r = 0; r < static_cast<int>(s.rows.size()); ++r) {
-        const AblationRow& row = s.rows[static_cast<std::size_t>(r)];
-        m_table->setItem(r, 0, new QTableWidgetItem(QString::number(row.tests)));
-        m_table->setItem(r, 1, new QTableWidgetItem(row.label));
-        for (int g = 0; g < s.gates.size(); ++g) {
+    m_table->setRowCount(static_cast<int>(s.rows.size()) * static_cast<int>(s.gates.size()));
+    const auto number = [](double v, const QString& sign = {}) {
+        auto* item = new QTableWidgetItem(sign + QString::number(v, 'f', 1));
+        item->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+        return item;
+    };
+    int r = 0;
+    for (const AblationRow& row : s.rows) {
+        for (int g = 0; g < s.gates.size(); ++g, ++r) {
             const double b = row.base[static_cast<std::size_t>(g)], m = row.masked[static_cast<std::size_t>(g)];
-            m_table->setItem(r, 2 + 3 * g, new QTableWidgetItem(QString::number(b, 'f', 1)));
-            m_table->setItem(r, 3 + 3 * g, new QTableWidgetItem(QString::number(m, 'f', 1)));
-            m_table->setItem(r, 4 + 3 * g, new QTableWidgetItem(QStringLiteral("%1%2").arg(m >= b ? QStringLiteral("+") : QString()).arg(m - b, 0, 'f', 1)));
+            m_table->setItem(r, 0, new QTableWidgetItem(row.label));
+            auto* tests = new QTableWidgetItem(QString::number(row.tests));
+            tests->setTextAlignment(Qt::AlignRight | Qt::AlignVCenter);
+            m_table->setItem(r, 1, tests);
+            m_table->setItem(r, 2, new QTableWidgetItem(s.gates[g]));
+            m_table->setItem(r, 3, number(b));
+            m_table->setItem(r, 4, number(m));
+            m_table->setItem(r, 5, number(m - b, m > b ? QStringLiteral("+") : QString()));
         }
     }
     m_table->setVisible(true);

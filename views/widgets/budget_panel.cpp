@@ -40,8 +40,8 @@ QString mib(int64_t bytes)
 BudgetPanel::BudgetPanel(QWidget* parent)
     : QWidget(parent), m_metricBox(new QComboBox(this)),
       m_follow(new QCheckBox(QStringLiteral("Follow Session filters"), this)), m_sourceLabel(new QLabel(this)),
-      m_exportBudget(new QPushButton(QStringLiteral("Export budget JSON…"), this)),
-      m_exportScores(new QPushButton(QStringLiteral("Export head scores (HeadKV JSON)…"), this)),
+      m_exportBudget(new QPushButton(QStringLiteral("Export &budget JSON…"), this)),
+      m_exportScores(new QPushButton(QStringLiteral("Export head &scores (HeadKV JSON)…"), this)),
       m_method(new QComboBox(this)), m_granularity(new QComboBox(this)),
       m_dtype(new QComboBox(this)), m_capacity(new ParamSlider(16, 2048, 8, 0, this)),
       m_window(new ParamSlider(0, 64, 1, 0, this)), m_beta(new ParamSlider(1.0, 10.0, 0.005, 3, this)),
@@ -78,7 +78,7 @@ BudgetPanel::BudgetPanel(QWidget* parent)
     m_headDim->setValue(128);
 
     auto* form = new QFormLayout;
-    form->addRow(QStringLiteral("Method"), m_method);
+    form->addRow(QStringLiteral("Metho&d"), m_method);
     form->addRow(QStringLiteral("Base capacity C"), m_capacity);
     form->addRow(QStringLiteral("Window w"), m_window);
     form->addRow(QStringLiteral("β"), m_beta);

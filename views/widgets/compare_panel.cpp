@@ -18,10 +18,10 @@ namespace headscope::views {
 
 ComparePanel::ComparePanel(QWidget* parent)
     : QWidget(parent), m_prompt(new QLineEdit(this)),
-      m_useTest(new QCheckBox(QStringLiteral("Use selected probe test"), this)),
+      m_useTest(new QCheckBox(QStringLiteral("&Use selected probe test"), this)),
       m_time(new QCheckBox(QStringLiteral("Time runs (warm-up, then %1 each; medians)").arg(kTimingRepeats), this)),
-      m_run(new QPushButton(QStringLiteral("Compare with the Budget tab's plan"), this)),
-      m_mask(new QPushButton(QStringLiteral("Mask selected heads and re-run"), this)),
+      m_run(new QPushButton(QStringLiteral("&Compare with the Budget tab's plan"), this)),
+      m_mask(new QPushButton(QStringLiteral("&Mask selected heads and re-run"), this)),
       m_full(new QTextBrowser(this)), m_compressed(new QTextBrowser(this)), m_kl(new BarPlot(this)),
       m_summary(new QLabel(this)), m_needle(new QLabel(this))
 {
@@ -42,6 +42,9 @@ ComparePanel::ComparePanel(QWidget* parent)
                                       "shown: one run of each is dominated by warm-up and by other work on the machine.")
                            .arg(kTimingRepeats));
     auto* bar = new QHBoxLayout;
+    auto* promptLabel = new QLabel(QStringLiteral("&Prompt:"), this);
+    promptLabel->setBuddy(m_prompt);
+    bar->addWidget(promptLabel);
     bar->addWidget(m_prompt, 1);
     bar->addWidget(m_useTest);
     auto* actions = new QHBoxLayout;
@@ -256,9 +259,9 @@ void ComparePanel::setSelectedHeads(const QList<QPair<int, int>>& heads)
     QStringList names;
     for (const auto& [layer, head] : heads)
         names << QStringLiteral("L%1-H%2").arg(layer).arg(head);
-    m_mask->setText(heads.isEmpty() ? QStringLiteral("Mask selected heads and re-run")
-                    : heads.size() == 1 ? QStringLiteral("Mask 1 head and re-run")
-                                        : QStringLiteral("Mask %1 heads and re-run").arg(heads.size()));
+    m_mask->setText(heads.isEmpty() ? QStringLiteral("&Mask selected heads and re-run")
+                    : heads.size() == 1 ? QStringLiteral("&Mask 1 head and re-run")
+                                        : QStringLiteral("&Mask %1 heads and re-run").arg(heads.size()));
     m_mask->setToolTip(heads.isEmpty() ? QStringLiteral("Select heads on the Heads tab first")
                                        : QStringLiteral("Masks %1").arg(names.join(QStringLiteral(", "))));
 }

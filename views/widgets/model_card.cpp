@@ -21,15 +21,15 @@ const QStringList& fieldNames()
         QStringLiteral("Hidden size"), QStringLiteral("Vocabulary"),  QStringLiteral("Parameters"),
         QStringLiteral("Stored dtype"), QStringLiteral("Weights"),    QStringLiteral("RoPE θ"),
         QStringLiteral("Context"),    QStringLiteral("Sliding window"), QStringLiteral("Layer types"),
-        QStringLiteral("Attention"),  QStringLiteral("Not loaded"),   QStringLiteral("Weights in memory")};
+        QStringLiteral("Attention"),  QStringLiteral("Parts not loaded"), QStringLiteral("Weights in memory")};
     return names;
 }
 } // namespace
 
 ModelCard::ModelCard(QWidget* parent)
     : QWidget(parent), m_form(new QFormLayout), m_title(new QLabel(this)), m_device(new QComboBox(this)),
-      m_dtype(new QComboBox(this)), m_load(new QPushButton(QStringLiteral("Load model…"), this)),
-      m_unload(new QPushButton(QStringLiteral("Unload"), this))
+      m_dtype(new QComboBox(this)), m_load(new QPushButton(QStringLiteral("&Load model…"), this)),
+      m_unload(new QPushButton(QStringLiteral("&Unload"), this))
 {
     m_device->addItem(QStringLiteral("cpu"));
     m_device->addItem(QStringLiteral("cuda"));
@@ -104,8 +104,12 @@ void ModelCard::setCudaAvailable(bool available, const QString& reason)
     if (auto* items = qobject_cast<QStandardItemModel*>(m_device->model())) {
         items->item(1)->setEnabled(available);
         items->item(1)->setToolTip(available ? QString() : QStringLiteral("CUDA unavailable: %1").arg(reason));
-        items->item(1)->setText(available ? QStringLiteral("cuda") : QStringLiteral("cuda (unavailable: %1)").arg(reason));
+        // The reason can be a long driver message: it goes in the tooltips, so the combo box
+        // stays as narrow as its choices.
+        items->item(1)->setText(available ? QStringLiteral("cuda") : QStringLiteral("cuda (unavailable)"));
     }
+    m_device->setToolTip(available ? QStringLiteral("Where the model runs")
+                                   : QStringLiteral("Where the model runs. CUDA unavailable: %1").arg(reason));
     if (!available)
         m_device->setCurrentIndex(0);
 }
@@ -158,7 +162,7 @@ void ModelCard::setModel(const ModelConfig& c, const QString& architecture, cons
     for (const ModelConfig::SkippedComponent& part : c.skippedComponents)
         if (!skipped.contains(QString::fromStdString(part.description)))
             skipped << QString::fromStdString(part.description);
-    setField(QStringLiteral("Not loaded"), skipped.isEmpty() ? QStringLiteral("—") : skipped.join(QStringLiteral(", ")));
+    setField(QStringLiteral("Parts not loaded"), skipped.isEmpty() ? QStringLiteral("none") : skipped.join(QStringLiteral(", ")));
 }
 
 } // namespace headscope::views

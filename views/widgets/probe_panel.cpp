@@ -7,6 +7,7 @@
 #include "headscope/core/head_list.h"
 #include "headscope/core/score_file.h" // writeTextFile
 
+#include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
 #include <QFileDialog>
@@ -60,13 +61,13 @@ ProbePanel::ProbePanel(QWidget* parent)
       m_resume(new QCheckBox(QStringLiteral("Continue this session (skip its finished tests)"), this)),
       m_mask(new QLineEdit(this)), m_device(new QLabel(this)), m_note(new QLabel(this)),
       m_progress(new QProgressBar(this)), m_eta(new QLabel(this)), m_status(new QLabel(this)),
-      m_start(new QPushButton(QStringLiteral("Start probe"), this)), m_cancel(new QPushButton(QStringLiteral("Cancel"), this)),
-      m_open(new QPushButton(QStringLiteral("Open session"), this)), m_live(new HeatmapPlot(this)),
+      m_start(new QPushButton(QStringLiteral("&Start probe"), this)), m_cancel(new QPushButton(QStringLiteral("Cancel"), this)),
+      m_open(new QPushButton(QStringLiteral("&Open session"), this)), m_live(new HeatmapPlot(this)),
       m_ablation(new AblationView(this))
 {
     m_needles->setPlaceholderText(QStringLiteral("{\"needle\": \"…\", \"question\": \"…\", \"real_needle\": \"…\"}  (one JSON object per line)"));
     m_needles->setPlainText(QString::fromStdString(needlesToJsonl(defaultNeedles())).trimmed());
-    m_haystack->setPlaceholderText(QStringLiteral("empty: synthetic prose"));
+    m_haystack->setPlaceholderText(QStringLiteral("(synthetic prose)"));
     m_seed->setRange(0, 1 << 30);
     m_seed->setValue(static_cast<int>(kDefaultHaystackSeed));
     m_seed->setToolTip(QStringLiteral("Seed of the synthetic haystack (used when no file or folder is given)"));
@@ -96,7 +97,7 @@ ProbePanel::ProbePanel(QWidget* parent)
     m_status->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_open->setVisible(false);
 
-    auto* loadNeedlesButton = new QPushButton(QStringLiteral("Load JSONL…"), this);
+    auto* loadNeedlesButton = new QPushButton(QStringLiteral("Load &JSONL…"), this);
     auto* saveNeedlesButton = new QPushButton(QStringLiteral("Save JSONL…"), this);
     auto* browseFile = new QPushButton(QStringLiteral("File…"), this);
     auto* browseDir = new QPushButton(QStringLiteral("Folder…"), this);
@@ -110,20 +111,20 @@ ProbePanel::ProbePanel(QWidget* parent)
     outRow->addWidget(browseOut);
 
     auto* grid = new QFormLayout;
-    grid->addRow(QStringLiteral("Context lengths"), m_lengths);
-    grid->addRow(QStringLiteral("Depths (%)"), m_depths);
+    grid->addRow(QStringLiteral("Context &lengths"), m_lengths);
+    grid->addRow(QStringLiteral("&Depths (%)"), m_depths);
     auto* needleButtons = new QHBoxLayout;
     needleButtons->addWidget(loadNeedlesButton);
     needleButtons->addWidget(saveNeedlesButton);
     needleButtons->addStretch(1);
-    grid->addRow(QStringLiteral("Needles"), m_needles);
+    grid->addRow(QStringLiteral("&Needles"), m_needles);
     grid->addRow(QString(), needleButtons);
     auto* haystack = new QFormLayout;
     haystack->addRow(QStringLiteral("Text"), haystackRow);
     haystack->addRow(QStringLiteral("Synthetic seed"), m_seed);
     haystack->addRow(m_haystackHint);
     auto* generation = new QFormLayout;
-    generation->addRow(QStringLiteral("Max new tokens"), m_maxTokens);
+    generation->addRow(QStringLiteral("Max new to&kens"), m_maxTokens);
     generation->addRow(QStringLiteral("Stop"), m_stopEos);
     generation->addRow(QString(), m_stopNewline);
     generation->addRow(QString(), m_stopAnswer);
@@ -135,7 +136,11 @@ ProbePanel::ProbePanel(QWidget* parent)
     scoring->addRow(QStringLiteral("InfScore top-K"), m_topK);
     scoring->addRow(QStringLiteral("Store full rows of"), m_storeRows);
     auto* output = new QFormLayout;
-    output->addRow(QStringLiteral("Session file"), outRow);
+    // A row of a layout gets no buddy from addRow: the label names the line edit itself, so
+    // Alt+I reaches it.
+    auto* outLabel = new QLabel(QStringLiteral("Sess&ion file"), this);
+    outLabel->setBuddy(m_output);
+    output->addRow(outLabel, outRow);
     output->addRow(m_resume);
     output->addRow(QStringLiteral("Runs on"), m_device);
 
@@ -153,6 +158,11 @@ ProbePanel::ProbePanel(QWidget* parent)
     scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     scroll->setMinimumWidth(460);
     scroll->setMaximumWidth(560);
+    // A field reached by keyboard (Tab, a mnemonic) is scrolled into view.
+    connect(qApp, &QApplication::focusChanged, scroll, [scroll, setup](QWidget*, QWidget* now) {
+        if (now && setup->isAncestorOf(now))
+            scroll->ensureWidgetVisible(now);
+    });
 
     auto* runRow = new QHBoxLayout;
     runRow->addWidget(m_start);
@@ -370,6 +380,12 @@ void ProbePanel::setRunStatus(const QString& text, const QString& sessionPath)
     m_status->setText(text);
     m_openPath = sessionPath;
     m_open->setVisible(!sessionPath.isEmpty());
+}
+
+void ProbePanel::documentOpened(const QString& path)
+{
+    if (!m_openPath.isEmpty() && QFileInfo(path).absoluteFilePath() == QFileInfo(m_openPath).absoluteFilePath())
+        m_open->setVisible(false);
 }
 
 void ProbePanel::clearRun()

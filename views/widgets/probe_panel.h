@@ -86,8 +86,11 @@ public Q_SLOTS:
     // How the last run ended, e.g. "Cancelled after 3 of 20 tests: 3 kept in run.h5"; with a
     // session path the "Open session" button offers it (nothing opens by itself).
     void setRunStatus(const QString& text, const QString& sessionPath = {});
-    // Forgets the last run's live map and status (another document was opened).
+    // Forgets the last run's live map and progress (another document was opened).
     void clearRun();
+    // A document was opened: when it is the session the last run offered, "Open session" goes
+    // (the status line stays, saying how the run ended).
+    void documentOpened(const QString& path);
 
 Q_SIGNALS:
     void startRequested(const headscope::ProbeRequest& request);

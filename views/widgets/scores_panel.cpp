@@ -37,8 +37,8 @@ QString headsText(const ScoresPanel::Heads& heads, int shown = 6)
 
 ScoresPanel::ScoresPanel(QWidget* parent)
     : QWidget(parent), m_metricBox(new QComboBox(this)), m_topN(new QSpinBox(this)), m_topK(new QSpinBox(this)),
-      m_selectTop(new QPushButton(QStringLiteral("Select top k"), this)),
-      m_ablate(new QPushButton(QStringLiteral("Re-run probe without selected heads…"), this)), m_info(new QLabel(this)),
+      m_selectTop(new QPushButton(QStringLiteral("Select &top k"), this)),
+      m_ablate(new QPushButton(QStringLiteral("&Re-run probe without selected heads…"), this)), m_info(new QLabel(this)),
       m_heatmap(new HeatmapPlot(this)), m_table(new QTableView(this)), m_model(new HeadScoreModel(this)),
       m_proxy(new TopHeadsProxy(this))
 {
@@ -58,13 +58,17 @@ ScoresPanel::ScoresPanel(QWidget* parent)
     m_info->setTextInteractionFlags(Qt::TextSelectableByMouse);
 
     auto* bar = new QHBoxLayout;
-    bar->addWidget(new QLabel(QStringLiteral("Metric:"), this));
+    auto* metricLabelWidget = new QLabel(QStringLiteral("&Metric:"), this);
+    metricLabelWidget->setBuddy(m_metricBox);
+    bar->addWidget(metricLabelWidget);
     bar->addWidget(m_metricBox, 1);
     bar->addSpacing(12);
     bar->addWidget(new QLabel(QStringLiteral("Rows:"), this));
     bar->addWidget(m_topN);
     bar->addSpacing(12);
-    bar->addWidget(new QLabel(QStringLiteral("k:"), this));
+    auto* kLabel = new QLabel(QStringLiteral("&k:"), this);
+    kLabel->setBuddy(m_topK);
+    bar->addWidget(kLabel);
     bar->addWidget(m_topK);
     bar->addWidget(m_selectTop);
     bar->addWidget(m_ablate);
