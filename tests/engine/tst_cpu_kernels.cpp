@@ -292,8 +292,11 @@ private Q_SLOTS:
         for (int64_t out : {1, 16, 37, 300})
             for (int64_t in : {1, 7, 31, 33, 64, 70, 127, 129, 2047, 2048})
                 for (int64_t shift : {0, 1, 5, 24}) {
-                    // rows at a stride, starting `shift` elements into the buffer
-                    auto w = at::randn({out, in + 40}).to(dtype).narrow(1, shift, in);
+                    // rows at a stride, starting `shift` elements into the buffer; the stride
+                    // a whole number of cache lines (every row equally misaligned: x is
+                    // copied to match) or not
+                    const int64_t width = shift == 0 || shift == 5 ? in + 41 : (in + 40 + 31) / 32 * 32;
+                    auto w = at::randn({out, width}).to(dtype).narrow(1, shift, in);
                     auto x = at::randn({1, in}).to(dtype), b = at::randn({out}).to(dtype);
                     const at::Tensor y = cpu::linearRow(x, w, b);
                     QVERIFY(y.defined());

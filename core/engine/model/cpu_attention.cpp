@@ -1,5 +1,6 @@
 #include "cpu_attention.h"
 
+#include "cpu_pool.h"
 #include "simd_avx512.h"
 
 #include <ATen/Parallel.h>
@@ -156,15 +157,18 @@ void decodeKernel(const DecodeArgs& a, int64_t kvHeads)
     const T* q = static_cast<const T*>(a.q);
     const Rows<T> k = typed<T>(a.k), v = typed<T>(a.v);
     const int64_t n = a.length - a.first;
-    // Small problems run on the calling thread: waking the pool costs more than they do.
+    // Small problems run on the calling thread: waking a helper costs more than they do. The
+    // decode step's other kernels share the same helpers (cpu_pool.h), so no second pool's
+    // threads spin for the cores between them.
     const int64_t workPerHead = std::max<int64_t>(1, n * a.d * (a.group + 1));
-    const int64_t grain = std::max<int64_t>(1, (int64_t(1) << 17) / workPerHead);
-    at::parallel_for(0, kvHeads, grain, [&](int64_t begin, int64_t end) {
+    const int threads = workPerHead * kvHeads >= (int64_t(1) << 18) ? at::get_num_threads() : 1;
+    runChunks(kvHeads, threads, [&](int64_t kh) {
+        // Scratch per thread, grown once: no allocation per token.
+        thread_local std::vector<float> qf, scores;
         const int64_t chunks = (a.d + 15) / 16;
-        std::vector<float> qf(static_cast<std::size_t>(a.group * chunks * 16));
-        std::vector<float> scores(static_cast<std::size_t>(a.group * n));
-        for (int64_t kh = begin; kh < end; ++kh)
-            decodeHeadAvx512<T>(a, q, k, v, kh, qf.data(), scores.data());
+        qf.resize(std::max(qf.size(), static_cast<std::size_t>(a.group * chunks * 16)));
+        scores.resize(std::max(scores.size(), static_cast<std::size_t>(a.group * n)));
+        decodeHeadAvx512<T>(a, q, k, v, kh, qf.data(), scores.data());
     });
 }
 
