@@ -161,7 +161,7 @@ void decodeKernel(const DecodeArgs& a, int64_t kvHeads)
     // decode step's other kernels share the same helpers (cpu_pool.h), so no second pool's
     // threads spin for the cores between them.
     const int64_t workPerHead = std::max<int64_t>(1, n * a.d * (a.group + 1));
-    const int threads = workPerHead * kvHeads >= (int64_t(1) << 18) ? at::get_num_threads() : 1;
+    const int threads = workPerHead * kvHeads >= (int64_t(1) << 18) ? poolThreads() : 1;
     runChunks(kvHeads, threads, [&](int64_t kh) {
         // Scratch per thread, grown once: no allocation per token.
         thread_local std::vector<float> qf, scores;

@@ -263,7 +263,7 @@ at::Tensor linearRow(const at::Tensor& x, const at::Tensor& weight, const at::Te
     const int64_t rowBytes = std::max<int64_t>(1, a.in * elt);
     a.rowsPerChunk = std::max<int64_t>(1, kChunkBytes / rowBytes);
     const int64_t chunks = (a.out + a.rowsPerChunk - 1) / a.rowsPerChunk;
-    const int threads = a.out * rowBytes >= kParallelBytes ? at::get_num_threads() : 1;
+    const int threads = a.out * rowBytes >= kParallelBytes ? poolThreads() : 1;
     runChunks(chunks, threads, rowChunk, &a);
     return y;
 }

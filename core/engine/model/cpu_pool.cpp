@@ -1,6 +1,8 @@
 #include "cpu_pool.h"
 
 #include <algorithm>
+#include <ATen/Parallel.h>
+
 #include <atomic>
 #include <chrono>
 #include <mutex>
@@ -152,6 +154,7 @@ private:
 };
 
 std::mutex g_use; // one caller at a time; any other runs its chunks itself
+thread_local int t_poolThreads = 0; // 0: ATen's count
 
 Pool& pool()
 {
@@ -160,6 +163,26 @@ Pool& pool()
 }
 
 } // namespace
+
+int poolThreads()
+{
+    return t_poolThreads > 0 ? t_poolThreads : at::get_num_threads();
+}
+
+DecodeThreads::DecodeThreads(int threads)
+    : m_threads(std::max(1, threads)), m_savedPool(t_poolThreads), m_savedAten(at::get_num_threads())
+{
+    t_poolThreads = m_threads;
+    if (m_savedAten != 1)
+        at::set_num_threads(1);
+}
+
+DecodeThreads::~DecodeThreads()
+{
+    t_poolThreads = m_savedPool;
+    if (at::get_num_threads() != m_savedAten)
+        at::set_num_threads(m_savedAten);
+}
 
 void runChunks(int64_t chunks, int threads, ChunkTask task, const void* context)
 {

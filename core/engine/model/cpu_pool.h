@@ -11,6 +11,26 @@
 
 namespace headscope::model::cpu {
 
+// The threads the decode kernels share their work among on the calling thread: those of the
+// innermost DecodeThreads alive on it, else ATen's intra-op thread count.
+int poolThreads();
+
+// For its lifetime on the calling thread, the decode kernels use `threads` threads while ATen's
+// own parallel regions run on the calling thread alone. A decode step's ATen operations
+// (logits conversion, argmax, residual adds) are small; sharing them wakes ATen's OpenMP
+// workers, which then spin for milliseconds on the very cores the pool's helpers need.
+class DecodeThreads {
+public:
+    explicit DecodeThreads(int threads);
+    ~DecodeThreads();
+    DecodeThreads(const DecodeThreads&) = delete;
+    DecodeThreads& operator=(const DecodeThreads&) = delete;
+    int threads() const { return m_threads; }
+
+private:
+    int m_threads, m_savedPool, m_savedAten;
+};
+
 // Calls task(context, chunk) for every chunk in [0, chunks), on the calling thread and on up to
 // threads - 1 helper threads (threads <= 1: all on the calling thread). Returns when every
 // chunk has finished. Not reentrant: a task must not call runChunks.
