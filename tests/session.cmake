@@ -3,4 +3,4 @@ headscope_add_qt_test(tst_cli_score_formats SOURCES cli/tst_cli_score_formats.cp
 add_dependencies(tst_cli_score_formats headscope-cli)
 # Damaged sessions (found by fuzzing): the test damages a written session with the HDF5 API.
 headscope_add_qt_test(tst_session_reader_faults SOURCES session/tst_session_reader_faults.cpp
-                      LIBS headscope::core HDF5::HDF5 Qt6::Core)
+                      LIBS headscope::core HDF5::HDF5 ZLIB::ZLIB Qt6::Core)

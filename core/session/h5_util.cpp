@@ -1,6 +1,7 @@
 #include "h5_util.h"
 
 #include "h5_diagnose.h"
+#include "h5_storage_check.h"
 
 #include "headscope/core/errors.h"
 
@@ -194,6 +195,7 @@ void readArray(hid_t loc, const std::string& name, hid_t memType, void* out, std
     if (count == 0)
         return;
     Handle set(check(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), file, "missing dataset " + name), &H5Dclose);
+    requireStorageComplete(set.get(), held, file, pathOf(loc, name));
     checkStatus(H5Dread(set.get(), memType, H5S_ALL, H5S_ALL, H5P_DEFAULT, out), file, "cannot read " + name);
 }
 

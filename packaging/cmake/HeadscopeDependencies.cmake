@@ -10,6 +10,8 @@ if(NOT HEADSCOPE_FUZZ) # the fuzzing build is headscope_core only: no engine, no
   find_package(Torch REQUIRED)
 endif()
 find_package(HDF5 REQUIRED COMPONENTS C) # the C API only: libhdf5_cpp's exit handler closes files HeadScope already closed
+# zlib: session chunks are inflated once to check their size before HDF5 reads them.
+find_package(ZLIB REQUIRED)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(PCRE2 REQUIRED IMPORTED_TARGET libpcre2-8)

@@ -6,11 +6,13 @@
 #include "headscope/core/session.h"
 
 #include <hdf5.h>
+#include <zlib.h>
 
 #include <QTemporaryDir>
 #include <QTest>
 
 #include <filesystem>
+#include <fstream>
 #include <functional>
 
 using namespace headscope;
@@ -82,6 +84,71 @@ void replaceString(const fs::path& path, const char* name, const std::string& te
     H5Fclose(f);
 }
 
+// Replaces `name` by a compact int32 dataset of `values`, then shrinks the size its header
+// declares for the stored block to `declaredBytes` (HDF5 checks nothing when it reads the header
+// back). Returns false when the layout message was not found in the file.
+bool replaceWithShortCompact(const fs::path& path, const char* name, const std::vector<int32_t>& values,
+                             uint16_t declaredBytes)
+{
+    const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    if (f < 0)
+        return false;
+    H5Ldelete(f, name, H5P_DEFAULT);
+    const hsize_t n = values.size();
+    const hid_t space = H5Screate_simple(1, &n, nullptr);
+    const hid_t props = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_layout(props, H5D_COMPACT);
+    const hid_t set = H5Dcreate2(f, name, H5T_NATIVE_INT32, space, H5P_DEFAULT, props, H5P_DEFAULT);
+    const bool written = set >= 0 && H5Dwrite(set, H5T_NATIVE_INT32, H5S_ALL, H5S_ALL, H5P_DEFAULT, values.data()) >= 0;
+    H5Dclose(set);
+    H5Pclose(props);
+    H5Sclose(space);
+    H5Fclose(f);
+    if (!written)
+        return false;
+    // Layout message, version 3: version, class 0 (compact), 2-byte size, then the values.
+    std::string bytes;
+    {
+        std::ifstream in(path, std::ios::binary);
+        bytes.assign(std::istreambuf_iterator<char>(in), {});
+    }
+    const uint16_t size = static_cast<uint16_t>(values.size() * sizeof(int32_t));
+    std::string pattern = {char(3), char(0), char(size & 0xff), char(size >> 8)};
+    pattern.append(reinterpret_cast<const char*>(values.data()), size);
+    const std::size_t at = bytes.find(pattern);
+    if (at == std::string::npos)
+        return false;
+    bytes[at + 2] = char(declaredBytes & 0xff);
+    bytes[at + 3] = char(declaredBytes >> 8);
+    std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
+    return true;
+}
+
+// Replaces `name` by a deflated, chunked int32 dataset of `count` values in one chunk whose
+// stored bytes are valid deflate data for only `inflatedBytes` bytes.
+void replaceWithShortChunk(const fs::path& path, const char* name, hsize_t count, std::size_t inflatedBytes)
+{
+    const hid_t f = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+    QVERIFY(f >= 0);
+    H5Ldelete(f, name, H5P_DEFAULT);
+    const hid_t space = H5Screate_simple(1, &count, nullptr);
+    const hid_t props = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(props, 1, &count);
+    H5Pset_deflate(props, 4);
+    const hid_t set = H5Dcreate2(f, name, H5T_NATIVE_INT32, space, H5P_DEFAULT, props, H5P_DEFAULT);
+    QVERIFY(set >= 0);
+    const std::vector<unsigned char> plain(inflatedBytes, 7);
+    std::vector<unsigned char> packed(compressBound(static_cast<uLong>(plain.size())));
+    uLongf packedSize = static_cast<uLongf>(packed.size());
+    QCOMPARE(compress2(packed.data(), &packedSize, plain.data(), static_cast<uLong>(plain.size()), 4), Z_OK);
+    const hsize_t origin = 0;
+    QVERIFY(H5Dwrite_chunk(set, H5P_DEFAULT, 0, &origin, packedSize, packed.data()) >= 0);
+    H5Dclose(set);
+    H5Pclose(props);
+    H5Sclose(space);
+    H5Fclose(f);
+}
+
 void expectFormatError(const std::function<void()>& f, const char* fragment)
 {
     try {
@@ -144,6 +211,30 @@ private Q_SLOTS:
         const fs::path p = fresh("manifest.h5");
         replaceString(p, "manifest", R"({"format_version": 1, "layers": 1000000000, "heads": 2})");
         expectFormatError([&] { SessionReader::open(p); }, "/manifest: layers 1000000000 and heads 2 must lie in 1..1024");
+    }
+
+    // A deflated chunk that inflates to fewer bytes than a chunk holds made HDF5 copy past the
+    // end of the inflated buffer (heap overflow found by fuzzing).
+    void shortDeflatedChunkRefused()
+    {
+        const fs::path p = fresh("chunk.h5");
+        replaceWithShortChunk(p, "tests/000000/prompt_ids", 3, 4);
+        const auto r = SessionReader::open(p);
+        expectFormatError([&] { r->promptIds(0); },
+                          "tests/000000/prompt_ids: chunk 0 holds 4 bytes after inflating, expected 12");
+        const fs::path fuzzed = fs::path(HEADSCOPE_SOURCE_DIR) / "tests/data/broken/session/short_deflated_chunk.h5";
+        expectFormatError([&] { SessionReader::open(fuzzed); }, "/tests/000000/scores: chunk 0 holds 49 bytes, expected 416");
+    }
+
+    // A compact dataset whose header block is shorter than its dataspace needs: the same
+    // overflow through the header instead of a chunk.
+    void shortCompactBlockRefused()
+    {
+        const fs::path p = fresh("compact.h5");
+        QVERIFY(replaceWithShortCompact(p, "tests/000000/prompt_ids", {1, 2, 3}, 4));
+        const auto r = SessionReader::open(p);
+        expectFormatError([&] { r->promptIds(0); },
+                          "tests/000000/prompt_ids is a compact dataset that needs 12 bytes, but its header holds 4");
     }
 
     // A rows group member named step_<not a number> escaped as std::invalid_argument.
