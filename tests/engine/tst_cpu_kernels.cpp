@@ -337,6 +337,26 @@ private Q_SLOTS:
         at::set_num_threads(saved);
     }
 
+    // Several layers over one row as one task give each layer's own one-row result exactly
+    // (biases or not, each layer at its own alignment), and nothing when a layer cannot be handled.
+    void linearRows()
+    {
+        for (auto dtype : {at::kFloat, at::kBFloat16}) {
+            const int64_t in = 300;
+            auto q = at::randn({700, in + 8}).to(dtype).narrow(1, 3, in), k = at::randn({90, in}).to(dtype);
+            auto v = at::randn({90, in}).to(dtype), qb = at::randn({700}).to(dtype);
+            auto x = at::randn({1, in}).to(dtype);
+            const at::Tensor none;
+            const auto rows = cpu::linearRows(x, {{q, qb}, {k, none}, {v, none}});
+            QCOMPARE(rows.size(), std::size_t(3));
+            QVERIFY(at::equal(rows[0], cpu::linearRow(x, q, qb)));
+            QVERIFY(at::equal(rows[1], cpu::linearRow(x, k, {})));
+            QVERIFY(at::equal(rows[2], cpu::linearRow(x, v, {})));
+            auto wrongWidth = at::randn({5, in + 1}).to(dtype);
+            QVERIFY(cpu::linearRows(x, {{q, qb}, {wrongWidth, none}}).empty());
+        }
+    }
+
     // The chunk pool runs every chunk exactly once, job after job, and a call from inside a
     // task (or while another thread holds the pool) runs on the calling thread.
     void chunkPool()

@@ -7,6 +7,9 @@
 // tensor, another dtype) and the caller keeps its ATen expression.
 #include <ATen/ATen.h>
 
+#include <initializer_list>
+#include <vector>
+
 namespace headscope::model::cpu {
 
 // RMSNorm with float32 statistics, as HF's LlamaRMSNorm: weight * (x / rms(x)) with the
@@ -28,6 +31,14 @@ at::Tensor swiglu(const at::Tensor& gate, const at::Tensor& up);
 // the whole matrix into its own layout on every call, which for a single row triples the
 // memory traffic. (cpu_linear_row.cpp)
 at::Tensor linearRow(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias);
+
+// The same for up to four Linear layers over the same row (q/k/v, gate/up) as one task, so the
+// threads meet once: one result per layer, or none when any layer is not handled.
+struct LinearRef {
+    const at::Tensor& weight;
+    const at::Tensor& bias; // undefined: none
+};
+std::vector<at::Tensor> linearRows(const at::Tensor& x, std::initializer_list<LinearRef> layers);
 
 // The kernels linearRow can use: AVX-512 (bf16 needs AVX512-BF16's vdpbf16ps), AVX2 + FMA, and
 // portable C++. Auto picks the widest this CPU has; every one accumulates in float32.

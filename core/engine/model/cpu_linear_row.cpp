@@ -24,6 +24,7 @@ std::atomic<RowKernel> g_forced{RowKernel::Auto};
 // threads (cpu_pool.h); a matrix under kParallelBytes runs on the calling thread.
 constexpr int64_t kChunkBytes = int64_t(128) << 10;
 constexpr int64_t kParallelBytes = int64_t(256) << 10;
+constexpr std::size_t kMaxLayers = 4; // linearRows
 
 bool cpuHasAvx2()
 {
@@ -175,9 +176,10 @@ struct RowArgs {
 
 // x copied to a per-thread buffer at the same offset from a cache line as the weight rows, so
 // that once a row's loads are aligned, x's are too (about 5 % faster than split loads of x).
-const void* coAligned(const void* x, int64_t bytes, uintptr_t misalignment)
+const void* coAligned(int slot, const void* x, int64_t bytes, uintptr_t misalignment)
 {
-    thread_local std::vector<unsigned char> buffer;
+    thread_local std::vector<unsigned char> buffers[kMaxLayers];
+    std::vector<unsigned char>& buffer = buffers[slot];
     buffer.resize(std::max(buffer.size(), static_cast<std::size_t>(bytes) + 128));
     const uintptr_t line = (reinterpret_cast<uintptr_t>(buffer.data()) + 63) & ~uintptr_t(63);
     auto* copy = reinterpret_cast<unsigned char*>(line + misalignment);
@@ -219,6 +221,23 @@ void rowChunk(const void* context, int64_t chunk)
     }
 }
 
+// Several Linear layers over the same row as one task (q/k/v, gate/up): the chunks of all of
+// them, layer after layer, so the threads meet once instead of once per layer.
+struct FusedArgs {
+    RowArgs layer[kMaxLayers];
+    int64_t firstChunk[kMaxLayers + 1]; // layer i's chunks are [firstChunk[i], firstChunk[i + 1])
+    int count = 0;
+};
+
+void fusedChunk(const void* context, int64_t chunk)
+{
+    const FusedArgs& f = *static_cast<const FusedArgs*>(context);
+    int i = 0;
+    while (chunk >= f.firstChunk[i + 1])
+        ++i;
+    rowChunk(&f.layer[i], chunk - f.firstChunk[i]);
+}
+
 } // namespace
 
 bool rowKernelAvailable(RowKernel kernel, bool bf16)
@@ -235,37 +254,59 @@ void setRowKernelForTesting(RowKernel kernel)
     g_forced.store(kernel, std::memory_order_relaxed);
 }
 
-at::Tensor linearRow(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias)
+std::vector<at::Tensor> linearRows(const at::Tensor& x, std::initializer_list<LinearRef> layers)
 {
     const bool floating = x.defined() && (x.scalar_type() == at::kFloat || x.scalar_type() == at::kBFloat16);
-    if (!floating || !x.device().is_cpu() || x.dim() != 2 || x.size(0) != 1 || weight.dim() != 2 ||
-        weight.stride(1) != 1 || weight.scalar_type() != x.scalar_type() || !weight.device().is_cpu() ||
-        weight.size(1) != x.size(1) || (bias.defined() && (!bias.device().is_cpu() || bias.numel() != weight.size(0))))
+    if (!floating || !x.device().is_cpu() || x.dim() != 2 || x.size(0) != 1 || layers.size() == 0 ||
+        layers.size() > kMaxLayers)
         return {};
+    for (const LinearRef& l : layers) {
+        const at::Tensor &weight = l.weight, &bias = l.bias;
+        if (weight.dim() != 2 || weight.stride(1) != 1 || weight.scalar_type() != x.scalar_type() ||
+            !weight.device().is_cpu() || weight.size(1) != x.size(1) ||
+            (bias.defined() && (!bias.device().is_cpu() || bias.numel() != weight.size(0))))
+            return {};
+    }
     const bool bf16 = x.scalar_type() == at::kBFloat16;
-    RowArgs a;
-    a.kernel = pick(bf16);
-    a.bf16 = bf16;
-    a.w = weight.data_ptr();
-    a.stride = weight.stride(0);
-    a.in = weight.size(1);
-    a.out = weight.size(0);
+    const RowKernel kernel = pick(bf16);
     // The AVX-512 kernels read x in the weight dtype, the others as float32.
-    const at::Tensor xc = a.kernel == RowKernel::Avx512 ? x.contiguous() : x.to(at::kFloat).contiguous();
-    a.x = xc.data_ptr();
-    const int64_t elt = x.element_size();
-    if (a.kernel == RowKernel::Avx512 && (a.stride * elt) % 64 == 0)
-        a.x = coAligned(a.x, a.in * elt, reinterpret_cast<uintptr_t>(a.w) % 64);
-    const at::Tensor b = bias.defined() ? bias.to(at::kFloat).contiguous() : at::Tensor();
-    a.bias = b.defined() ? b.data_ptr<float>() : nullptr;
-    auto y = at::empty({1, a.out}, x.options());
-    a.y = y.data_ptr();
-    const int64_t rowBytes = std::max<int64_t>(1, a.in * elt);
-    a.rowsPerChunk = std::max<int64_t>(1, kChunkBytes / rowBytes);
-    const int64_t chunks = (a.out + a.rowsPerChunk - 1) / a.rowsPerChunk;
-    const int threads = a.out * rowBytes >= kParallelBytes ? poolThreads() : 1;
-    runChunks(chunks, threads, rowChunk, &a);
-    return y;
+    const at::Tensor xc = kernel == RowKernel::Avx512 ? x.contiguous() : x.to(at::kFloat).contiguous();
+    const int64_t elt = x.element_size(), in = x.size(1);
+    const int64_t rowBytes = std::max<int64_t>(1, in * elt);
+    FusedArgs f;
+    std::vector<at::Tensor> outputs, biases;
+    f.firstChunk[0] = 0;
+    int64_t bytes = 0;
+    for (const LinearRef& l : layers) {
+        RowArgs& a = f.layer[f.count];
+        a.kernel = kernel;
+        a.bf16 = bf16;
+        a.w = l.weight.data_ptr();
+        a.stride = l.weight.stride(0);
+        a.in = in;
+        a.out = l.weight.size(0);
+        a.x = xc.data_ptr();
+        if (kernel == RowKernel::Avx512 && (a.stride * elt) % 64 == 0)
+            a.x = coAligned(f.count, a.x, in * elt, reinterpret_cast<uintptr_t>(a.w) % 64);
+        if (l.bias.defined())
+            biases.push_back(l.bias.to(at::kFloat).contiguous());
+        a.bias = l.bias.defined() ? biases.back().data_ptr<float>() : nullptr;
+        outputs.push_back(at::empty({1, a.out}, x.options()));
+        a.y = outputs.back().data_ptr();
+        a.rowsPerChunk = std::max<int64_t>(1, kChunkBytes / rowBytes);
+        f.firstChunk[f.count + 1] = f.firstChunk[f.count] + (a.out + a.rowsPerChunk - 1) / a.rowsPerChunk;
+        bytes += a.out * rowBytes;
+        ++f.count;
+    }
+    const int threads = bytes >= kParallelBytes ? poolThreads() : 1;
+    runChunks(f.firstChunk[f.count], threads, fusedChunk, &f);
+    return outputs;
+}
+
+at::Tensor linearRow(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias)
+{
+    std::vector<at::Tensor> y = linearRows(x, {{weight, bias}});
+    return y.empty() ? at::Tensor() : std::move(y.front());
 }
 
 } // namespace headscope::model::cpu
