@@ -183,7 +183,8 @@ const void* coAligned(int slot, const void* x, int64_t bytes, uintptr_t misalign
     buffer.resize(std::max(buffer.size(), static_cast<std::size_t>(bytes) + 128));
     const uintptr_t line = (reinterpret_cast<uintptr_t>(buffer.data()) + 63) & ~uintptr_t(63);
     auto* copy = reinterpret_cast<unsigned char*>(line + misalignment);
-    std::memcpy(copy, x, static_cast<std::size_t>(bytes));
+    if (bytes > 0)
+        std::memcpy(copy, x, static_cast<std::size_t>(bytes));
     return copy;
 }
 
