@@ -1,5 +1,6 @@
 #include "cpu_attention.h"
 
+#include "cpu_pool.h"
 #include "simd_avx512.h"
 
 #include <ATen/Parallel.h>
@@ -45,12 +46,42 @@ struct DecodeArgs {
     float scale;
     float* out;          // [H, d] float32, or null when only the rows are wanted
     float* rows;         // [H, length] float32 or null
+    bool dotBf16 = false; // bf16 scores by vdpbf16ps (AVX512-BF16, d a multiple of 32, at most 256)
 };
 
 template <typename T>
 Rows<T> typed(const Rows<void>& r)
 {
     return {static_cast<const T*>(r.base), r.headStride, r.rowStride};
+}
+
+// Pass 1 of decodeHeadAvx512 for bf16 with AVX512-BF16: vdpbf16ps multiplies bf16 pairs of the
+// query and key exactly and accumulates in float32 (no widening of either to float32: about
+// half the instructions); the scale multiplies each finished dot product. scores [G, n].
+HS_AVX512_BF16 static void scoresBf16(const DecodeArgs& a, const uint16_t* qAll, Rows<uint16_t> k, int64_t kh,
+                                      float* scores)
+{
+    const int64_t G = a.group, first = a.first, n = a.length - first, pairs = a.d / 32;
+    const __m512 scale = _mm512_set1_ps(a.scale);
+    for (int64_t g = 0; g < G; ++g) {
+        __m512i qv[8];
+        for (int64_t c = 0; c < pairs; ++c)
+            qv[c] = _mm512_loadu_si512(qAll + (kh * G + g) * a.d + 32 * c);
+        for (int64_t t0 = 0; t0 < n; t0 += 16) {
+            const int64_t count = std::min<int64_t>(16, n - t0);
+            __m512 acc[16];
+            for (int j = 0; j < 16; ++j)
+                acc[j] = _mm512_setzero_ps();
+            for (int64_t j = 0; j < count; ++j) {
+                const uint16_t* kr = k.row(kh, first + t0 + j);
+                __m512 s = _mm512_setzero_ps();
+                for (int64_t c = 0; c < pairs; ++c)
+                    s = _mm512_dpbf16_ps(s, (__m512bh)qv[c], (__m512bh)_mm512_loadu_si512(kr + 32 * c));
+                acc[j] = s;
+            }
+            _mm512_mask_storeu_ps(scores + g * n + t0, simd::tailMask(count), _mm512_mul_ps(simd::reduce16(acc), scale));
+        }
+    }
 }
 
 // One KV head: scores of its G query heads against every visible key (each K row block read
@@ -62,8 +93,14 @@ HS_AVX512 static void decodeHeadAvx512(const DecodeArgs& a, const T* qAll, Rows<
     const int64_t G = a.group, d = a.d, first = a.first, n = a.length - first;
     const int64_t chunks = (d + 15) / 16;
     const __mmask16 lastMask = simd::tailMask(d - 16 * (chunks - 1));
+    bool scored = false;
+    if constexpr (sizeof(T) == 2)
+        if (a.dotBf16) {
+            scoresBf16(a, qAll, k, kh, scores);
+            scored = true;
+        }
     // Queries as float32, scale folded in: [G, chunks * 16], zero-padded.
-    for (int64_t g = 0; g < G; ++g) {
+    for (int64_t g = 0; !scored && g < G; ++g) {
         const T* qh = qAll + (kh * G + g) * d;
         for (int64_t c = 0; c < chunks; ++c) {
             const __mmask16 m = c + 1 == chunks ? lastMask : static_cast<__mmask16>(0xffff);
@@ -72,7 +109,7 @@ HS_AVX512 static void decodeHeadAvx512(const DecodeArgs& a, const T* qAll, Rows<
         }
     }
     // Pass 1: scores [G, n].
-    for (int64_t t0 = 0; t0 < n; t0 += 16) {
+    for (int64_t t0 = 0; !scored && t0 < n; t0 += 16) {
         const int64_t count = std::min<int64_t>(16, n - t0);
         for (int64_t g = 0; g < G; ++g) {
             __m512 acc[16];
@@ -156,15 +193,18 @@ void decodeKernel(const DecodeArgs& a, int64_t kvHeads)
     const T* q = static_cast<const T*>(a.q);
     const Rows<T> k = typed<T>(a.k), v = typed<T>(a.v);
     const int64_t n = a.length - a.first;
-    // Small problems run on the calling thread: waking the pool costs more than they do.
+    // Small problems run on the calling thread: waking a helper costs more than they do. The
+    // decode step's other kernels share the same helpers (cpu_pool.h), so no second pool's
+    // threads spin for the cores between them.
     const int64_t workPerHead = std::max<int64_t>(1, n * a.d * (a.group + 1));
-    const int64_t grain = std::max<int64_t>(1, (int64_t(1) << 17) / workPerHead);
-    at::parallel_for(0, kvHeads, grain, [&](int64_t begin, int64_t end) {
+    const int threads = workPerHead * kvHeads >= (int64_t(1) << 18) ? poolThreads() : 1;
+    runChunks(kvHeads, threads, [&](int64_t kh) {
+        // Scratch per thread, grown once: no allocation per token.
+        thread_local std::vector<float> qf, scores;
         const int64_t chunks = (a.d + 15) / 16;
-        std::vector<float> qf(static_cast<std::size_t>(a.group * chunks * 16));
-        std::vector<float> scores(static_cast<std::size_t>(a.group * n));
-        for (int64_t kh = begin; kh < end; ++kh)
-            decodeHeadAvx512<T>(a, q, k, v, kh, qf.data(), scores.data());
+        qf.resize(std::max(qf.size(), static_cast<std::size_t>(a.group * chunks * 16)));
+        scores.resize(std::max(scores.size(), static_cast<std::size_t>(a.group * n)));
+        decodeHeadAvx512<T>(a, q, k, v, kh, qf.data(), scores.data());
     });
 }
 
@@ -192,6 +232,7 @@ void runDecode(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, in
     a.scale = scale;
     a.out = out;
     a.rows = rows;
+    a.dotBf16 = q.scalar_type() == at::kBFloat16 && simd::cpuHasAvx512Bf16() && a.d % 32 == 0 && a.d <= 256;
     if (q.scalar_type() == at::kBFloat16)
         decodeKernel<uint16_t>(a, k.size(0));
     else

@@ -106,53 +106,6 @@ HS_AVX512 static void swigluRowsAvx512(const T* g, int64_t gStride, const T* u, 
     }
 }
 
-// y[r] = w[r] · x for rows [begin, end) of w [rows, in]. One row at a time, front to back: a
-// single sequential stream is what the hardware prefetchers follow best (interleaving 8 or 16
-// rows measured 40-55 % slower); four accumulators hide the FMA latency.
-HS_AVX512 static void matVecF32Avx512(const float* w, int64_t wStride, const float* x, int64_t in, float* y,
-                                      int64_t begin, int64_t end)
-{
-    for (int64_t r = begin; r < end; ++r) {
-        const float* wr = w + r * wStride;
-        __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-        int64_t c = 0;
-        for (; c + 64 <= in; c += 64) {
-            a0 = _mm512_fmadd_ps(_mm512_loadu_ps(wr + c), _mm512_loadu_ps(x + c), a0);
-            a1 = _mm512_fmadd_ps(_mm512_loadu_ps(wr + c + 16), _mm512_loadu_ps(x + c + 16), a1);
-            a2 = _mm512_fmadd_ps(_mm512_loadu_ps(wr + c + 32), _mm512_loadu_ps(x + c + 32), a2);
-            a3 = _mm512_fmadd_ps(_mm512_loadu_ps(wr + c + 48), _mm512_loadu_ps(x + c + 48), a3);
-        }
-        for (; c < in; c += 16) {
-            const __mmask16 m = simd::tailMask(in - c);
-            a0 = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(m, wr + c), _mm512_maskz_loadu_ps(m, x + c), a0);
-        }
-        y[r] = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
-    }
-}
-
-// The bf16 counterpart: vdpbf16ps multiplies pairs of bf16 exactly and accumulates in float32.
-HS_AVX512_BF16 static void matVecBf16Avx512(const uint16_t* w, int64_t wStride, const uint16_t* x, int64_t in, float* y,
-                                            int64_t begin, int64_t end)
-{
-    for (int64_t r = begin; r < end; ++r) {
-        const uint16_t* wr = w + r * wStride;
-        __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-        int64_t c = 0;
-        for (; c + 128 <= in; c += 128) {
-            a0 = _mm512_dpbf16_ps(a0, simd::loadPairs(wr + c), simd::loadPairs(x + c));
-            a1 = _mm512_dpbf16_ps(a1, simd::loadPairs(wr + c + 32), simd::loadPairs(x + c + 32));
-            a2 = _mm512_dpbf16_ps(a2, simd::loadPairs(wr + c + 64), simd::loadPairs(x + c + 64));
-            a3 = _mm512_dpbf16_ps(a3, simd::loadPairs(wr + c + 96), simd::loadPairs(x + c + 96));
-        }
-        for (; c < in; c += 32) {
-            const int64_t left = in - c;
-            const __mmask32 m = left >= 32 ? static_cast<__mmask32>(0xffffffffu) : static_cast<__mmask32>((1u << left) - 1u);
-            a0 = _mm512_dpbf16_ps(a0, (__m512bh)_mm512_maskz_loadu_epi16(m, wr + c), (__m512bh)_mm512_maskz_loadu_epi16(m, x + c));
-        }
-        y[r] = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
-    }
-}
-
 // --- Portable bodies ---
 
 template <typename T>
@@ -319,32 +272,6 @@ at::Tensor swiglu(const at::Tensor& gate, const at::Tensor& up)
 void setSimdForTesting(bool enabled)
 {
     simd::portableOnly.store(!enabled, std::memory_order_relaxed);
-}
-
-at::Tensor linearRow(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias)
-{
-    if (!cpuFloat(x) || x.dim() != 2 || x.size(0) != 1 || weight.dim() != 2 || weight.stride(1) != 1 ||
-        weight.scalar_type() != x.scalar_type() || !weight.device().is_cpu() || weight.size(1) != x.size(1))
-        return {};
-    const bool bf16 = x.scalar_type() == at::kBFloat16;
-    if (!(bf16 ? simd::cpuHasAvx512Bf16() : simd::cpuHasAvx512()))
-        return {};
-    const int64_t out = weight.size(0), in = weight.size(1), stride = weight.stride(0);
-    const at::Tensor xc = x.contiguous();
-    auto y = at::empty({1, out}, x.options().dtype(at::kFloat));
-    float* yp = y.data_ptr<float>();
-    // Tasks of at least ~256 KiB of weights each: smaller matrices run on the calling thread.
-    const int64_t grain = std::max<int64_t>(1, (int64_t(256) << 10) / std::max<int64_t>(1, in * x.element_size()));
-    at::parallel_for(0, out, grain, [&](int64_t r0, int64_t r1) {
-        if (bf16)
-            matVecBf16Avx512(reinterpret_cast<const uint16_t*>(weight.data_ptr()), stride,
-                             reinterpret_cast<const uint16_t*>(xc.data_ptr()), in, yp, r0, r1);
-        else
-            matVecF32Avx512(weight.data_ptr<float>(), stride, xc.data_ptr<float>(), in, yp, r0, r1);
-    });
-    if (bias.defined())
-        y.add_(bias.to(at::kFloat).view({1, out}));
-    return bf16 ? y.to(at::kBFloat16) : y;
 }
 
 } // namespace headscope::model::cpu

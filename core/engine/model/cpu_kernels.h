@@ -7,6 +7,9 @@
 // tensor, another dtype) and the caller keeps its ATen expression.
 #include <ATen/ATen.h>
 
+#include <initializer_list>
+#include <vector>
+
 namespace headscope::model::cpu {
 
 // RMSNorm with float32 statistics, as HF's LlamaRMSNorm: weight * (x / rms(x)) with the
@@ -22,13 +25,30 @@ at::Tensor rotaryToHeads(const at::Tensor& x, int64_t heads, int64_t start, cons
 at::Tensor swiglu(const at::Tensor& gate, const at::Tensor& up);
 
 // One row through a Linear layer: x [1, in] · weightᵀ (+ bias) with weight [out, in] as stored
-// (row-major, e.g. a view of the mapped checkpoint), float32 accumulation, result [1, out] in
-// x's dtype. Streams each weight row once; a general GEMM library would first repack the whole
-// matrix into its own layout on every call, which for a single row triples the memory traffic.
+// (row-major, e.g. a view of the mapped checkpoint), float32 accumulation of exact products,
+// one rounding to x's dtype at the end; result [1, out]. Streams each weight row once, the rows
+// shared out to the threads in chunks (cpu_pool.h); a general GEMM library would first repack
+// the whole matrix into its own layout on every call, which for a single row triples the
+// memory traffic. (cpu_linear_row.cpp)
 at::Tensor linearRow(const at::Tensor& x, const at::Tensor& weight, const at::Tensor& bias);
 
+// The same for up to four Linear layers over the same row (q/k/v, gate/up) as one task, so the
+// threads meet once: one result per layer, or none when any layer is not handled.
+struct LinearRef {
+    const at::Tensor& weight;
+    const at::Tensor& bias; // undefined: none
+};
+std::vector<at::Tensor> linearRows(const at::Tensor& x, std::initializer_list<LinearRef> layers);
+
+// The kernels linearRow can use: AVX-512 (bf16 needs AVX512-BF16's vdpbf16ps), AVX2 + FMA, and
+// portable C++. Auto picks the widest this CPU has; every one accumulates in float32.
+enum class RowKernel { Auto, Avx512, Avx2, Portable };
+bool rowKernelAvailable(RowKernel kernel, bool bf16);
+// Tests: forces one kernel (the caller checks rowKernelAvailable); Auto restores the choice.
+void setRowKernelForTesting(RowKernel kernel);
+
 // Tests: false makes every kernel here and in cpu_attention.h behave as on a CPU without
-// AVX-512 (portable loops here, the ATen path for attention and linearRow).
+// AVX-512 (portable loops here, the ATen path for attention; linearRow's AVX2 or portable kernel).
 void setSimdForTesting(bool enabled);
 
 } // namespace headscope::model::cpu

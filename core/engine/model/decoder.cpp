@@ -3,6 +3,7 @@
 #include "cpu_kernels.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace headscope::model {
@@ -26,6 +27,30 @@ at::Tensor project(const at::Tensor& x, const at::Tensor& weight, const at::Tens
         if (at::Tensor row = cpu::linearRow(x, weight, bias); row.defined())
             return row;
     return at::linear(x, weight, bias);
+}
+
+// Several Linear layers of the same input; one row (decode) goes through the streaming kernel
+// as one task, so its threads meet once for all of them.
+template <std::size_t N>
+std::array<at::Tensor, N> projectAll(const at::Tensor& x, const std::array<std::pair<const at::Tensor*, const at::Tensor*>, N>& layers)
+{
+    std::array<at::Tensor, N> out;
+    if (x.size(0) == 1) {
+        std::vector<at::Tensor> rows;
+        if constexpr (N == 2)
+            rows = cpu::linearRows(x, {{*layers[0].first, *layers[0].second}, {*layers[1].first, *layers[1].second}});
+        else
+            rows = cpu::linearRows(x, {{*layers[0].first, *layers[0].second}, {*layers[1].first, *layers[1].second},
+                                       {*layers[2].first, *layers[2].second}});
+        if (rows.size() == N) {
+            for (std::size_t i = 0; i < N; ++i)
+                out[i] = std::move(rows[i]);
+            return out;
+        }
+    }
+    for (std::size_t i = 0; i < N; ++i)
+        out[i] = project(x, *layers[i].first, *layers[i].second);
+    return out;
 }
 
 // silu(gate) * up: one fused pass on the CPU.
@@ -150,8 +175,7 @@ at::Tensor Decoder::runLayers(const at::Tensor& ids, int64_t start, const Forwar
         const int layer = static_cast<int>(li);
         const LayerWeights& w = m_weights.layers[static_cast<std::size_t>(li)];
         auto h = rmsNorm(x, w.inputNorm); // [n, hidden]
-        auto qp = project(h, w.q, w.qBias); // [n, H*d]
-        auto kp = project(h, w.k, w.kBias); // [n, KV*d]
+        auto [qp, kp, vp] = projectAll<3>(h, {{{&w.q, &w.qBias}, {&w.k, &w.kBias}, {&w.v, &w.vBias}}}); // [n, H*d], [n, KV*d] ×2
         if (w.qNorm.defined()) { // per head, over head_dim, before RoPE
             qp = rmsNorm(qp.reshape({n * heads, d}), w.qNorm).view({n, heads * d});
             kp = rmsNorm(kp.reshape({n * kvHeads, d}), w.kNorm).view({n, kvHeads * d});
@@ -159,7 +183,7 @@ at::Tensor Decoder::runLayers(const at::Tensor& ids, int64_t start, const Forwar
         const Rope& rope = ropeFor(li);
         auto q = rope.applyToHeads(qp, heads, start, longFactors);   // [H, n, d]
         auto k = rope.applyToHeads(kp, kvHeads, start, longFactors); // [KV, n, d]
-        auto v = project(h, w.v, w.vBias).view({n, kvHeads, d}).transpose(0, 1); // [KV, n, d]
+        auto v = vp.view({n, kvHeads, d}).transpose(0, 1); // [KV, n, d]
         if (capture && capture->size > 0) {
             const int64_t keep = std::min(capture->size, n);
             capture->queries.push_back(q.narrow(1, n - keep, keep).clone()); // [H, keep, d]
@@ -215,7 +239,8 @@ at::Tensor Decoder::runLayers(const at::Tensor& ids, int64_t start, const Forwar
             report(scored, HookPoint::AttnOut, layer, last, attnOut.narrow(0, n - 1, 1));
         x.add_(attnOut); // x is this pass's own tensor (embedding output or a sum)
         auto h2 = rmsNorm(x, w.postNorm);
-        auto gate = project(h2, w.gate), up = project(h2, w.up); // [n, intermediate]
+        const at::Tensor none;
+        auto [gate, up] = projectAll<2>(h2, {{{&w.gate, &none}, {&w.up, &none}}}); // [n, intermediate] ×2
         auto act = m_config.activation == Activation::GeluTanh ? at::gelu(gate, "tanh") * up : swiglu(gate, up);
         auto mlp = project(act, w.down); // [n, hidden]
         if (w.mlpOutNorm.defined())

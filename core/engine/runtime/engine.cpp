@@ -4,6 +4,7 @@
 #include "headscope/engine/engine.h"
 
 #include "compress/cache_compressor.h"
+#include "model/cpu_pool.h"
 #include "model/decoder.h"
 
 #include "headscope/core/checkpoint.h"
@@ -401,6 +402,9 @@ GenerateResult Engine::Impl::generate(std::span<const int32_t> promptIds, const 
     std::vector<int64_t> fedIds; // prompt + fed tokens, kept only while a longrope switch may come
     if (!spec && cacheLongFactors != decoder->longRopeFactors(promptLen + steps - 1))
         fedIds.assign(promptIds.begin(), promptIds.end());
+    // From here on each step is one row: the decode kernels share it among the threads, ATen
+    // ops run on this thread (model/cpu_pool.h).
+    const model::cpu::DecodeThreads decodeThreads(at::get_num_threads());
     for (int step = 0; step < steps; ++step) {
         if (stop.stop_requested())
             throw CancelledError();
@@ -411,6 +415,7 @@ GenerateResult Engine::Impl::generate(std::span<const int32_t> promptIds, const 
                 fedIds.push_back(fed);
             if (decoder->longRopeFactors(sequence) != cacheLongFactors) {
                 // Everything so far again, with the long factors, into fresh full caches.
+                const ThreadScope prefillThreads(decodeThreads.threads());
                 auto all = at::tensor(fedIds, at::kLong).to(tensorOptions.device());
                 auto fresh = decoder->makeCaches(promptLen + o.maxNewTokens);
                 hidden = prefillAll(all, fresh, step, nullptr);
