@@ -165,6 +165,15 @@ private Q_SLOTS:
         QCOMPARE(render("{{ [1, 2] | tojson(separators=[1, 2]) }}"), std::string("[1, 2]")); // non-string separators: defaults
     }
 
+    // Repeating nothing gives nothing at once, as in Python, however large the count (it was a
+    // loop of `count` rounds: 2^62 of them never ends; found by fuzzing).
+    void emptyRepetitionIsImmediate()
+    {
+        QCOMPARE(render("[{{ '' * 4611686018427387904 }}]|{{ ([] * 4611686018427387904) | length }}|[{{ 'ab' * 0 }}]|"
+                        "{{ ([1] * -3) | length }}|{{ 'ab' * 2 }}"),
+                 std::string("[]|0|[]|0|abab"));
+    }
+
     void templateNames()
     {
         for (auto t : {headscope::ChatTemplate::Plain, headscope::ChatTemplate::Llama3, headscope::ChatTemplate::Mistral,

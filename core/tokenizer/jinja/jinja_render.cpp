@@ -336,7 +336,10 @@ private:
             const int64_t times = std::max<int64_t>(toInt(r, e.line), 0);
             const std::size_t unit = l.j.is_string() ? l.j.get_ref<const std::string&>().size() : l.j.size();
             const std::size_t limit = l.j.is_string() ? limits::kMaxStringBytes : limits::kMaxListItems;
-            if (unit > 0 && static_cast<uint64_t>(times) > limit / unit)
+            // Nothing repeated any number of times is nothing; not a loop of `times` rounds.
+            if (unit == 0 || times == 0)
+                return Value(l.j.is_string() ? Json(std::string()) : Json::array());
+            if (static_cast<uint64_t>(times) > limit / unit)
                 typeError(e.line, "repeating a " + typeName(l) + " of " + std::to_string(unit) + " " +
                                       (l.j.is_string() ? "bytes " : "items ") + std::to_string(times) +
                                       " times is beyond the limit of " + std::to_string(limit) + " (docs/input_limits.md)");
