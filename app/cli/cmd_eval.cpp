@@ -201,7 +201,7 @@ int runEval(const CommandArgs& args)
     } catch (const CancelledError&) {
         std::fprintf(stderr, "\neval: interrupted; finished examples are in %s (continue with --resume)\n",
                      config.out.c_str());
-        return 130;
+        return interrupt.exitCode();
     }
     const auto reader = EvalReader::open(config.out);
     exportIfAsked(p, reader->records(), reader->manifest());

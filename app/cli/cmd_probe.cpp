@@ -112,7 +112,7 @@ int runProbe(const std::vector<std::string>& args)
                   << " failed, " << s.testsSkipped << " skipped, " << s.seconds << " s\n";
     } catch (const CancelledError&) {
         std::fprintf(stderr, "\nprobe: interrupted; finished tests are in %s (continue with --resume)\n", request.out.c_str());
-        return 130;
+        return interrupt.exitCode();
     } catch (const Error&) {
         std::fprintf(stderr, "\n"); // end the progress line before the error
         throw;

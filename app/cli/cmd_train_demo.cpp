@@ -109,7 +109,7 @@ int runTrainDemo(const std::vector<std::string>& args)
                   << r.finalAnswerAccuracy << "\n";
     } catch (const CancelledError&) {
         std::cerr << "train-demo-model: interrupted; no weights written\n";
-        return 130;
+        return interrupt.exitCode();
     }
     return 0;
 }

@@ -226,9 +226,20 @@ private Q_SLOTS:
         }
     }
 
-    void ctrlCLeavesAValidSession()
+    // Ctrl-C, kill (SIGTERM: also what Slurm sends before it requeues or cancels a job) and a
+    // closed terminal (SIGHUP) all stop the probe cleanly with the shell's 128 + signal status.
+    void signalLeavesAValidSession_data()
     {
-        const QString out = m_dir.filePath(QStringLiteral("interrupted.h5"));
+        QTest::addColumn<int>("signal");
+        QTest::newRow("SIGINT") << int(SIGINT);
+        QTest::newRow("SIGTERM") << int(SIGTERM);
+        QTest::newRow("SIGHUP") << int(SIGHUP);
+    }
+
+    void signalLeavesAValidSession()
+    {
+        QFETCH(int, signal);
+        const QString out = m_dir.filePath(QStringLiteral("interrupted_%1.h5").arg(signal));
         QProcess probe;
         probe.start(QStringLiteral(HEADSCOPE_CLI_PATH),
                     {QStringLiteral("probe"), QStringLiteral("--model_path"), QString::fromStdString(m_model),
@@ -244,11 +255,11 @@ private Q_SLOTS:
             err += probe.readAllStandardError();
         }
         QVERIFY2(probe.state() == QProcess::Running, "probe finished before it could be interrupted");
-        ::kill(static_cast<pid_t>(probe.processId()), SIGINT); // what Ctrl-C sends
+        ::kill(static_cast<pid_t>(probe.processId()), signal);
         QVERIFY(probe.waitForFinished(60000));
         err += probe.readAllStandardError();
         QCOMPARE(probe.exitStatus(), QProcess::NormalExit); // handled, not killed by the signal
-        QCOMPARE(probe.exitCode(), 130);
+        QCOMPARE(probe.exitCode(), 128 + signal);
         QVERIFY2(err.contains("interrupted"), err.constData());
         QVERIFY(err.contains("--resume"));
         const auto reader = SessionReader::open(out.toStdString());
