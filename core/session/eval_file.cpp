@@ -2,6 +2,7 @@
 // marked complete, then flushed — as sessions are — so a run stopped at any moment keeps every
 // finished example and --resume continues after them; and the merge of shards.
 #include "eval_json.h"
+#include "h5_diagnose.h"
 #include "h5_util.h"
 #include "session_json.h"
 
@@ -46,16 +47,8 @@ void replaceString(hid_t loc, const std::string& name, const std::string& value,
 
 h5::Handle openFile(const std::filesystem::path& path, unsigned flags)
 {
-    const std::string file = path.string();
-    h5::silenceLibraryErrors();
-    std::error_code ec;
-    if (!std::filesystem::exists(path, ec))
-        throw LoadError(file + ": eval results file not found");
-    if (H5Fis_hdf5(path.c_str()) <= 0)
-        throw FormatError(file + ": not an HDF5 file");
-    return h5::Handle(h5::check(H5Fopen(path.c_str(), flags, H5P_DEFAULT), file,
-                                flags == H5F_ACC_RDWR ? "cannot open for writing (is it open elsewhere?)" : "cannot open"),
-                      &H5Fclose);
+    // The one diagnosis of why a file does not open (truncated, locked, not HDF5, …).
+    return h5::openFile(path, flags, "eval results file");
 }
 
 h5::Handle createFile(const std::filesystem::path& path, const std::string& manifestJson)

@@ -46,6 +46,12 @@ void silenceLibraryErrors()
 }
 
 namespace {
+// Also at load time: an argument such as H5F_ACC_RDONLY or H5P_FILE_ACCESS expands to a call that
+// initializes HDF5, so a call site could otherwise reach the library before the function above.
+[[maybe_unused]] const bool kSilencedAtLoad = (silenceLibraryErrors(), true);
+} // namespace
+
+namespace {
 std::string cause()
 {
     const std::string detail = errorDetail();

@@ -120,6 +120,29 @@ private Q_SLOTS:
         QVERIFY(same.out.contains("0 examples this run, 1 skipped"));
     }
 
+    // A results file cut short or missing is explained as for sessions (one diagnosis), not as
+    // HDF5's "cannot open".
+    void damagedResultsFileExplained()
+    {
+        const CliResult first = runCli(evalArgs(path("cut.h5")) << S("--limit") << S("1"));
+        QVERIFY2(first.exitCode == 0, first.err.constData());
+        QFile full(path("cut.h5"));
+        QVERIFY(full.open(QIODevice::ReadOnly));
+        const QByteArray bytes = full.readAll();
+        QFile cut(path("cut_short.h5"));
+        QVERIFY(cut.open(QIODevice::WriteOnly));
+        cut.write(bytes.left(bytes.size() / 2));
+        cut.close();
+        const CliResult r = runCli({S("eval-report"), path("cut_short.h5")});
+        QVERIFY(r.exitCode != 0);
+        QVERIFY2(r.err.contains("cut_short.h5: truncated: the file ends at byte " + QByteArray::number(bytes.size() / 2) +
+                                " of " + QByteArray::number(bytes.size())),
+                 r.err.constData());
+        QVERIFY2(!r.err.contains("HDF5-DIAG"), r.err.constData());
+        const CliResult missing = runCli({S("eval-report"), path("nowhere.h5")});
+        QVERIFY2(missing.err.contains("nowhere.h5: no such file (expected eval results file)"), missing.err.constData());
+    }
+
     void badInputNamesLineAndField()
     {
         QFile f(path("bad.jsonl"));
