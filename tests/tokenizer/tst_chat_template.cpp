@@ -127,6 +127,7 @@ private Q_SLOTS:
         QTest::newRow("string repeated 10^12 times") << "{{ 'ab' * 1000000000000 }}" << "beyond the limit";
         QTest::newRow("list repeated 10^12 times") << "{{ [1, 2] * 1000000000000 }}" << "beyond the limit";
         QTest::newRow("list of big strings repeated") << "{{ (['a' * 1000000] * 1000) | join('') }}" << "bytes of strings";
+        QTest::newRow("string iterated as 2^21 characters") << "{{ ('a' * 2097152) | join('-') | length }}" << "characters is beyond the limit";
         QTest::newRow("range of 10^12") << "{% for i in range(1000000000000) %}{% endfor %}" << "range() of";
         QTest::newRow("range across int64") << "{{ range(-9223372036854775807, 9223372036854775807, 3) | length }}" << "range() of";
         QTest::newRow("nested loops of 10^10 rounds") << "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"

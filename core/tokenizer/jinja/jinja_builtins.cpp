@@ -153,7 +153,15 @@ std::vector<Json> iterate(const Value& v, int line)
         for (const auto& [k, x] : v.j.items())
             items.emplace_back(k);
     } else if (v.j.is_string()) {
-        for (const std::string& c : codepoints(v.j.get<std::string>()))
+        // A string iterates as its characters, each an item of a list: the list limit applies
+        // (counted before any item is made; a 15 MB string made 2 GB of one-character strings).
+        const std::string& text = v.j.get_ref<const std::string&>();
+        const auto characters = static_cast<std::size_t>(
+            std::count_if(text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+        if (characters > limits::kMaxListItems)
+            typeError(line, "iterating a string of " + std::to_string(characters) + " characters is beyond the limit of " +
+                                std::to_string(limits::kMaxListItems) + " items (docs/input_limits.md)");
+        for (const std::string& c : codepoints(text))
             items.emplace_back(c);
     } else {
         typeError(line, "'" + typeName(v) + "' object is not iterable");
