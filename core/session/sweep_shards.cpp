@@ -113,8 +113,10 @@ SweepMergeReport mergeSweepResults(const std::vector<std::filesystem::path>& inp
         if (const auto [it, fresh] = shardOf.emplace(parts[i].shardIndex, i); !fresh)
             throw UsageError("merge: " + inputs[it->second].string() + " and " + inputs[i].string() +
                              " are both shard " + std::to_string(parts[i].shardIndex) + "/" + std::to_string(n));
-        if (manifests[i].contains("device"))
-            devices.insert(manifests[i]["device"].dump());
+        if (manifests[i].contains("device")) {
+            const json& device = manifests[i]["device"];
+            devices.insert(device.is_string() ? device.get<std::string>() : device.dump());
+        }
     }
     std::string missing;
     for (int s = 0; s < n; ++s)
@@ -152,7 +154,7 @@ SweepMergeReport mergeSweepResults(const std::vector<std::filesystem::path>& inp
     if (devices.size() > 1) {
         std::string all;
         for (const std::string& d : devices)
-            all += (all.empty() ? "" : "; ") + json::parse(d).get<std::string>();
+            all += (all.empty() ? "" : "; ") + d;
         manifest["device"] = all;
     }
     merged.manifestJson = manifest.dump();
