@@ -72,6 +72,11 @@ void checkStatus(herr_t status, const std::string& file, const std::string& what
         throw FormatError(file + ": HDF5: " + what + cause());
 }
 
+namespace {
+// The most links a group keeps in its object header (HDF5's limit for compact storage).
+constexpr unsigned kMaxCompactLinks = 65535;
+} // namespace
+
 hid_t createChecksummedFile(const std::string& path)
 {
     Handle access(H5Pcreate(H5P_FILE_ACCESS), &H5Pclose);
@@ -97,7 +102,15 @@ bool exists(hid_t loc, const std::string& name)
 
 Handle createGroup(hid_t loc, const std::string& name, const std::string& file)
 {
-    return Handle(check(H5Gcreate2(loc, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT), file, "cannot create group " + name),
+    // Links stay in the group's object header, which the file format checksums, however many
+    // there are. HDF5 would move a group of more than 8 links to "dense" storage (a fractal heap
+    // and a B-tree whose blocks carry no checksum), and libhdf5 1.10 frees uninitialized pointers
+    // when it walks damaged dense storage (found by tst_session_faults under AddressSanitizer).
+    Handle props(check(H5Pcreate(H5P_GROUP_CREATE), file, "group properties for " + name), &H5Pclose);
+    checkStatus(H5Pset_link_phase_change(props.get(), kMaxCompactLinks, kMaxCompactLinks), file,
+                "group properties for " + name);
+    return Handle(check(H5Gcreate2(loc, name.c_str(), H5P_DEFAULT, props.get(), H5P_DEFAULT), file,
+                        "cannot create group " + name),
                   &H5Gclose);
 }
 
