@@ -82,14 +82,10 @@ void requireChunks(hid_t set, hid_t props, std::size_t elementBytes, const std::
     if (H5Pget_chunk(props, rank, chunkDims.data()) != rank)
         throw FormatError(damaged(file, where) + ": its chunk shape does not match its " + std::to_string(rank) +
                           " dimensions");
-    hsize_t fileSize = 0;
-    Handle owner(H5Iget_file_id(set), &H5Fclose);
-    if (!owner.valid() || H5Fget_filesize(owner.get(), &fileSize) < 0)
-        throw FormatError(file + ": " + where + ": cannot tell the file's size");
+    const hsize_t fileSize = fileSizeOf(set, file, where);
     std::size_t chunkBytes = elementBytes;
     for (hsize_t d : chunkDims) {
-        // Deflate cannot expand more than 1032:1, so no real chunk is larger than that.
-        if (d == 0 || chunkBytes > (fileSize * 1032 + 65536) / d)
+        if (d == 0 || chunkBytes > plausibleBytes(fileSize) / d)
             throw FormatError(damaged(file, where) + ": chunk dimension " + std::to_string(d) + " is impossible for a " +
                               std::to_string(fileSize) + "-byte file");
         chunkBytes *= static_cast<std::size_t>(d);

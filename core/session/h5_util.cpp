@@ -186,6 +186,15 @@ void writeHalfArray(hid_t loc, const std::string& name, const std::vector<hsize_
     checkStatus(set.close(), file, "cannot write " + name);
 }
 
+hsize_t fileSizeOf(hid_t loc, const std::string& file, const std::string& where)
+{
+    hsize_t size = 0;
+    Handle owner(H5Iget_file_id(loc), &H5Fclose);
+    if (!owner.valid() || H5Fget_filesize(owner.get(), &size) < 0)
+        throw FormatError(file + ": " + where + ": cannot tell the file's size");
+    return size;
+}
+
 std::vector<hsize_t> arrayDims(hid_t loc, const std::string& name, const std::string& file)
 {
     const std::string where = pathOf(loc, name);
@@ -199,12 +208,8 @@ std::vector<hsize_t> arrayDims(hid_t loc, const std::string& name, const std::st
         throw FormatError(file + ": " + where + ": unreadable dataspace");
     Handle type(check(H5Dget_type(set.get()), file, "no datatype for " + where), &H5Tclose);
     const std::size_t elementBytes = std::max<std::size_t>(H5Tget_size(type.get()), 1);
-    hsize_t fileSize = 0;
-    Handle owner(H5Iget_file_id(loc), &H5Fclose);
-    if (!owner.valid() || H5Fget_filesize(owner.get(), &fileSize) < 0)
-        throw FormatError(file + ": " + where + ": cannot tell the file's size");
-    // Deflate's best case is 1032:1; anything claiming more data than that cannot be real.
-    const hsize_t plausible = fileSize * 1032 + 65536;
+    const hsize_t fileSize = fileSizeOf(loc, file, where);
+    const hsize_t plausible = plausibleBytes(fileSize);
     hsize_t bytes = elementBytes;
     for (hsize_t d : dims) {
         if (d != 0 && bytes > plausible / d)

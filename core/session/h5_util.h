@@ -79,6 +79,14 @@ void writeHalfArray(hid_t loc, const std::string& name, const std::vector<hsize_
 // could not come from this file (more than deflate's 1032:1 ratio of the file's size), so a
 // caller may allocate the product without trusting the file.
 std::vector<hsize_t> arrayDims(hid_t loc, const std::string& name, const std::string& file);
+// The size in bytes of the file `loc` belongs to; FormatError naming `where` when HDF5 cannot tell.
+hsize_t fileSizeOf(hid_t loc, const std::string& file, const std::string& where);
+// The most data a file of `fileSize` bytes can hold: deflate's best case is 1032:1, so anything
+// claiming more cannot be real.
+inline hsize_t plausibleBytes(hsize_t fileSize)
+{
+    return fileSize * 1032 + 65536;
+}
 // Product of dims (arrayDims has checked it fits).
 std::size_t elementCount(const std::vector<hsize_t>& dims);
 // Reads a whole dataset into `out`, which holds `count` elements of memType. Throws FormatError
