@@ -1,4 +1,5 @@
 #include "headscope/core/budget_sweep.h"
+#include "headscope/core/shard.h"
 
 #include "headscope/core/answer_scoring.h"
 #include "headscope/core/budget_configs.h"
@@ -53,7 +54,7 @@ SweepResults runBudgetSweep(Generator& engine, const Tokenizer& tokenizer, const
     validateSweepShard(config.shardIndex, config.shardCount);
     std::vector<SweepTest> tests;
     for (std::size_t k = 0; k < allTests.size(); ++k)
-        if (inSweepShard(k, config.shardIndex, config.shardCount))
+        if (inShard(static_cast<int64_t>(k), config.shardIndex, config.shardCount))
             tests.push_back(allTests[k]);
     if (tests.empty())
         throw UsageError("sweep: shard " + std::to_string(config.shardIndex) + "/" + std::to_string(config.shardCount) +

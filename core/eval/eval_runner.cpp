@@ -1,4 +1,5 @@
 #include "headscope/core/eval_runner.h"
+#include "headscope/core/shard.h"
 
 #include "common/json_input.h"
 
@@ -141,7 +142,7 @@ EvalRunSummary runEval(Generator& generator, const Tokenizer& tokenizer, const s
     std::vector<const Planned*> todo;
     EvalRunSummary summary;
     for (const Planned& p : plan) {
-        if (p.example->index % c.shardCount != c.shardIndex || writer->finished().count(p.example->index)) {
+        if (!inShard(p.example->index, c.shardIndex, c.shardCount) || writer->finished().count(p.example->index)) {
             ++summary.examplesSkipped;
             continue;
         }

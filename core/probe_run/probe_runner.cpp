@@ -1,5 +1,6 @@
 #include "headscope/core/file_read.h"
 #include "headscope/core/probe_runner.h"
+#include "headscope/core/shard.h"
 
 #include "row_stats_observer.h"
 
@@ -104,7 +105,7 @@ ProbeSummary ProbeRunner::run(const ProbeRequest& request, const std::function<v
     std::vector<ProbeGridTest> todo;
     ProbeSummary summary;
     for (const ProbeGridTest& g : probeGrid(c)) {
-        if (g.index % c.shardCount != c.shardIndex || writer->hasTest(g.length, g.depth, g.needle)) {
+        if (!inShard(g.index, c.shardIndex, c.shardCount) || writer->hasTest(g.length, g.depth, g.needle)) {
             ++summary.testsSkipped;
             continue;
         }

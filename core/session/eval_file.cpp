@@ -6,6 +6,7 @@
 #include "h5_util.h"
 #include "session_json.h"
 
+#include "headscope/core/shard.h"
 #include "headscope/core/errors.h"
 #include "headscope/core/eval_results.h"
 
@@ -258,7 +259,7 @@ EvalMergeReport mergeEvalResults(const std::vector<std::filesystem::path>& input
             throw UsageError("merge: " + inputs[it->second].string() + " and " + inputs[i].string() + " are both shard " +
                              std::to_string(m.shardIndex) + "/" + std::to_string(m.shardCount));
         for (const EvalRecord& r : readers[i]->records())
-            if (r.index < 0 || r.index >= m.examplesTotal || r.index % m.shardCount != m.shardIndex)
+            if (r.index < 0 || r.index >= m.examplesTotal || !inShard(r.index, m.shardIndex, m.shardCount))
                 throw UsageError("merge: " + inputs[i].string() + " holds example " + std::to_string(r.index) +
                                  ", which is not in its shard " + std::to_string(m.shardIndex) + "/" +
                                  std::to_string(m.shardCount) + " of " + std::to_string(m.examplesTotal) + " examples");

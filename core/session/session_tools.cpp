@@ -1,4 +1,5 @@
 #include "headscope/core/session_tools.h"
+#include "headscope/core/shard.h"
 
 #include "common/json_input.h"
 #include "headscope/core/errors.h"
@@ -286,10 +287,10 @@ MergeReport mergeSessions(const std::vector<std::filesystem::path>& inputs, cons
                 throw UsageError("merge: " + inputs[i].string() + " holds a test off the manifest's grid (" +
                                  testName(t.length, t.depth, t.needleIndex) + ")");
             const int g = (static_cast<int>(li) * D + static_cast<int>(di)) * needles + t.needleIndex;
-            if (g % report.shardCount != shard)
+            if (!inShard(g, shard, report.shardCount))
                 throw UsageError("merge: " + inputs[i].string() + " is shard " + std::to_string(shard) + "/" +
                                  std::to_string(report.shardCount) + " but holds " + testName(t.length, t.depth, t.needleIndex) +
-                                 ", which belongs to shard " + std::to_string(g % report.shardCount));
+                                 ", which belongs to shard " + std::to_string(shardOf(g, report.shardCount)));
             Placed& slot = placed[static_cast<std::size_t>(g)];
             if (slot.test)
                 throw UsageError("merge: " + testName(t.length, t.depth, t.needleIndex) + " appears twice (" +

@@ -62,11 +62,6 @@ void validateSweepShard(int shardIndex, int shardCount)
                          std::to_string(shardCount));
 }
 
-bool inSweepShard(std::size_t position, int shardIndex, int shardCount)
-{
-    return position % static_cast<std::size_t>(shardCount) == static_cast<std::size_t>(shardIndex);
-}
-
 int64_t sweepShardSize(int64_t testsTotal, int shardIndex, int shardCount)
 {
     return testsTotal > shardIndex ? (testsTotal - shardIndex + shardCount - 1) / shardCount : 0;

@@ -13,7 +13,6 @@ namespace headscope {
 
 // UsageError unless 0 <= shardIndex < shardCount.
 void validateSweepShard(int shardIndex, int shardCount);
-bool inSweepShard(std::size_t position, int shardIndex, int shardCount);
 // Tests of shard i/n when the sweep has testsTotal tests.
 int64_t sweepShardSize(int64_t testsTotal, int shardIndex, int shardCount);
 
