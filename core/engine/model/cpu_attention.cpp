@@ -6,6 +6,7 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <limits>
 #include <vector>
@@ -401,64 +402,206 @@ HS_AVX512 static void writeTile(const PrefillArgs& a, const TileRows& t, int64_t
     }
 }
 
-HS_AVX512_BF16 static void prefillTileBf16(const PrefillArgs& a, int64_t kh, int64_t qBase, int64_t r0, int64_t rows,
-                                           float* o, uint16_t* pb)
+// 2^x for x ≤ 0 to about 2.4e-6 relative (degree-5 Taylor polynomial of 2^f on |f| ≤ 1/2):
+// far below the 2^-9 rounding of the bf16 probabilities it feeds, in half the instructions of
+// simd::exp. Inputs below −100 give 2^−100 (normal floats; masked keys are zeroed by the caller).
+HS_AVX512 static inline __m512 exp2NonPositive(__m512 x)
+{
+    x = _mm512_max_ps(x, _mm512_set1_ps(-100.0f));
+    const __m512 n = _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    const __m512 f = _mm512_sub_ps(x, n); // [-1/2, 1/2]
+    __m512 p = _mm512_set1_ps(1.3333558e-3f); // ln2^5 / 5!
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(9.6181291e-3f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(5.5504109e-2f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(2.4022651e-1f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(6.9314718e-1f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
+    return _mm512_scalef_ps(p, n);
+}
+
+// The online-softmax step of all the tile's rows over 32 keys from t0, stage by stage across
+// rows so that the rows' reductions and exponentials overlap instead of waiting on each other.
+// Scores s0/s1 (keys t0..t0+15, t0+16..t0+31) are raw Q·K; m holds each row's running max in
+// units of log2 (score × scale × log2 e), lsum each row's running sum as a vector (summed
+// across lanes once, at the end). Rows whose max grows have their output o rescaled. The
+// probabilities go to pb rounded to bf16, key pairs adjacent, for P·V.
+HS_AVX512_BF16 static inline __attribute__((always_inline)) void
+softmaxBlockBf16(const PrefillArgs& a, const TileRows& t, int64_t t0, bool edge, const __m512* s0, const __m512* s1,
+                 float* m, __m512* lsum, float* o, uint16_t* pb)
+{
+    const __m512 minusInf = _mm512_set1_ps(kMinusInf);
+    const float log2Scale = a.scale * 1.44269504088896341f;
+    __m512 x0[kRowTile], x1[kRowTile];
+    __mmask16 v0[kRowTile], v1[kRowTile];
+    for (int64_t r = 0; r < kRowTile; ++r) {
+        v0[r] = v1[r] = 0xffff;
+        x0[r] = s0[r];
+        x1[r] = s1[r];
+    }
+    if (edge) {
+        const __m512i iota = _mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        const __m512i key0 = _mm512_add_epi32(iota, _mm512_set1_epi32(static_cast<int32_t>(t0)));
+        const __m512i key1 = _mm512_add_epi32(key0, _mm512_set1_epi32(16));
+        for (int64_t r = 0; r < kRowTile; ++r) {
+            const __m512i p = _mm512_set1_epi32(static_cast<int32_t>(t.pos[r]));
+            v0[r] = _mm512_cmple_epi32_mask(key0, p);
+            v1[r] = _mm512_cmple_epi32_mask(key1, p);
+            if (a.window > 0) {
+                const __m512i oldest = _mm512_set1_epi32(static_cast<int32_t>(t.pos[r] - a.window));
+                v0[r] &= _mm512_cmpgt_epi32_mask(key0, oldest);
+                v1[r] &= _mm512_cmpgt_epi32_mask(key1, oldest);
+            }
+            x0[r] = _mm512_mask_mov_ps(minusInf, v0[r], x0[r]);
+            x1[r] = _mm512_mask_mov_ps(minusInf, v1[r], x1[r]);
+        }
+    }
+    // The scale is positive (prefillUsable), so the scaled max is the max scaled.
+    float blockMax[kRowTile];
+    for (int64_t r = 0; r < kRowTile; ++r)
+        blockMax[r] = _mm512_reduce_max_ps(_mm512_max_ps(x0[r], x1[r])) * log2Scale;
+    const __m512 scale = _mm512_set1_ps(log2Scale);
+    for (int64_t r = 0; r < kRowTile; ++r) {
+        const float mNew = std::max(m[r], blockMax[r]);
+        if (mNew == kMinusInf) { // no key of the block, nor any before it, is visible to this row
+            _mm512_storeu_si512(pb + r * kKeyBlock, _mm512_setzero_si512());
+            continue;
+        }
+        if (m[r] != kMinusInf && mNew > m[r]) {
+            const float alpha = std::exp2(m[r] - mNew);
+            const __m512 av = _mm512_set1_ps(alpha);
+            lsum[r] = _mm512_mul_ps(lsum[r], av);
+            for (int64_t c = 0; c < a.d; c += 16)
+                _mm512_storeu_ps(o + r * a.d + c, _mm512_mul_ps(_mm512_loadu_ps(o + r * a.d + c), av));
+        }
+        m[r] = mNew;
+        const __m512 mv = _mm512_set1_ps(mNew);
+        const __m512 p0 = _mm512_maskz_mov_ps(v0[r], exp2NonPositive(_mm512_fmsub_ps(x0[r], scale, mv)));
+        const __m512 p1 = _mm512_maskz_mov_ps(v1[r], exp2NonPositive(_mm512_fmsub_ps(x1[r], scale, mv)));
+        lsum[r] = _mm512_add_ps(lsum[r], _mm512_add_ps(p0, p1));
+        _mm512_storeu_si512(pb + r * kKeyBlock, (__m512i)_mm512_cvtne2ps_pbh(p1, p0)); // P rounded to bf16
+    }
+}
+
+// O += P · V for the tile's rows over one block's 16 key pairs, `Chunks` (1 or 2) 16-column
+// chunks from column 16 * c: with two, 16 independent accumulators keep the vdpbf16ps pipeline
+// full (one chunk's 8 chains would wait on the instruction's latency).
+template <int Chunks>
+HS_AVX512_BF16 static inline __attribute__((always_inline)) void pvChunksBf16(int64_t d, int64_t c, const uint16_t* vb,
+                                                                            const uint16_t* pb, float* o)
+{
+    __m512 acc[Chunks][kRowTile];
+    for (int k = 0; k < Chunks; ++k)
+        for (int64_t r = 0; r < kRowTile; ++r)
+            acc[k][r] = _mm512_loadu_ps(o + r * d + 16 * (c + k));
+    for (int64_t j = 0; j < kKeyBlock / 2; ++j) {
+        __m512bh vv[Chunks];
+        for (int k = 0; k < Chunks; ++k)
+            vv[k] = simd::loadPairs(vb + (j * d + 16 * (c + k)) * 2);
+        for (int64_t r = 0; r < kRowTile; ++r) {
+            int32_t pair;
+            std::memcpy(&pair, pb + r * kKeyBlock + 2 * j, sizeof pair);
+            const __m512bh pv = (__m512bh)_mm512_set1_epi32(pair);
+            for (int k = 0; k < Chunks; ++k)
+                acc[k][r] = _mm512_dpbf16_ps(acc[k][r], pv, vv[k]);
+        }
+    }
+    for (int k = 0; k < Chunks; ++k)
+        for (int64_t r = 0; r < kRowTile; ++r)
+            _mm512_storeu_ps(o + r * d + 16 * (c + k), acc[k][r]);
+}
+
+// One tile's step over the 32 keys from t0: S = Q · Kᵀ (two 16-key halves per row, bf16 pairs
+// accumulated in float32), the online softmax, O += P · V. The tile's state (m, lsum, o) is
+// read from and written back to the unit's arrays.
+HS_AVX512_BF16 static inline __attribute__((always_inline)) void
+tileBlockBf16(const PrefillArgs& a, const TileRows& t, const uint16_t* const* qrow, int64_t t0, const uint16_t* kp,
+              const uint16_t* vp, float* m, float* lsumLanes, float* o, uint16_t* pb)
 {
     const int64_t d = a.d, half = d / 2, chunks = d / 16;
-    const TileRows t = tileRows(a, kh, qBase, r0, rows);
-    const uint16_t* qrow[kRowTile];
+    __m512 s0[kRowTile], s1[kRowTile];
     for (int64_t r = 0; r < kRowTile; ++r)
-        qrow[r] = static_cast<const uint16_t*>(a.q) + (t.head[r] * a.n + t.query[r]) * d;
-    float m[kRowTile], l[kRowTile];
-    for (int64_t r = 0; r < kRowTile; ++r) {
-        m[r] = kMinusInf;
-        l[r] = 0.0f;
+        s0[r] = s1[r] = _mm512_setzero_ps();
+    const uint16_t* kb0 = kp + (t0 / 16) * half * 32;
+    const uint16_t* kb1 = kb0 + half * 32;
+    for (int64_t i = 0; i < half; ++i) {
+        const __m512bh k0 = simd::loadPairs(kb0 + i * 32), k1 = simd::loadPairs(kb1 + i * 32);
+        for (int64_t r = 0; r < kRowTile; ++r) {
+            int32_t pair;
+            std::memcpy(&pair, qrow[r] + 2 * i, sizeof pair);
+            const __m512bh qb = (__m512bh)_mm512_set1_epi32(pair);
+            s0[r] = _mm512_dpbf16_ps(s0[r], qb, k0);
+            s1[r] = _mm512_dpbf16_ps(s1[r], qb, k1);
+        }
     }
-    std::fill(o, o + kRowTile * d, 0.0f);
+    __m512 lsum[kRowTile];
+    for (int64_t r = 0; r < kRowTile; ++r)
+        lsum[r] = _mm512_loadu_ps(lsumLanes + 16 * r);
+    softmaxBlockBf16(a, t, t0, blockNeedsMask(a, t, t0), s0, s1, m, lsum, o, pb);
+    for (int64_t r = 0; r < kRowTile; ++r)
+        _mm512_storeu_ps(lsumLanes + 16 * r, lsum[r]);
+    // O += P · V over the block's 16 key pairs, two 16-column chunks at a time.
+    const uint16_t* vb = vp + (t0 / 2) * d * 2;
+    int64_t c = 0;
+    for (; c + 2 <= chunks; c += 2)
+        pvChunksBf16<2>(d, c, vb, pb, o);
+    if (c < chunks)
+        pvChunksBf16<1>(d, c, vb, pb, o);
+}
+
+// Scratch of one work unit: each row's output, running max and running sum (as 16 lanes).
+struct UnitScratch {
+    std::vector<float> o, m, lsum;
+    std::vector<uint16_t> pb;
+};
+
+// All the rows of one work unit (KV head kh, `queries` queries from qBase, × the group's heads)
+// in tiles of kRowTile rows, key block by key block: each 32-key block of K and V is loaded
+// once into L1 and used by every tile before the next block (tile by tile, each tile would
+// stream the whole of K and V through L2 again: at 8K keys, 2 MiB per KV head).
+HS_AVX512_BF16 static void prefillUnitBf16(const PrefillArgs& a, int64_t kh, int64_t qBase, int64_t queries,
+                                           UnitScratch& s)
+{
+    const int64_t d = a.d, rows = queries * a.group, tiles = (rows + kRowTile - 1) / kRowTile;
+    const auto tileCount = static_cast<std::size_t>(tiles);
+    s.o.assign(tileCount * kRowTile * d, 0.0f);
+    s.m.assign(tileCount * kRowTile, kMinusInf);
+    s.lsum.assign(tileCount * kRowTile * 16, 0.0f);
+    s.pb.resize(kRowTile * kKeyBlock);
+    std::vector<TileRows> tr(tileCount);
+    std::vector<const uint16_t*> qrows(tileCount * kRowTile);
+    int64_t from = std::numeric_limits<int64_t>::max(), to = 0;
+    for (int64_t i = 0; i < tiles; ++i) {
+        const int64_t r0 = i * kRowTile;
+        TileRows& t = tr[static_cast<std::size_t>(i)];
+        t = tileRows(a, kh, qBase, r0, std::min(kRowTile, rows - r0));
+        for (int64_t r = 0; r < kRowTile; ++r)
+            qrows[static_cast<std::size_t>(i * kRowTile + r)] =
+                static_cast<const uint16_t*>(a.q) + (t.head[r] * a.n + t.query[r]) * d;
+        from = std::min(from, firstBlock(a, t));
+        to = std::max(to, t.maxPos);
+    }
     const uint16_t* kp = static_cast<const uint16_t*>(a.kp) + kh * a.keysPadded * d;
     const uint16_t* vp = static_cast<const uint16_t*>(a.vp) + kh * a.keysPadded * d;
-    for (int64_t t0 = firstBlock(a, t); t0 <= t.maxPos; t0 += kKeyBlock) {
-        // S = Q · Kᵀ for 32 keys: two 16-key halves per row, bf16 pairs accumulated in float32.
-        __m512 s0[kRowTile], s1[kRowTile];
-        for (int64_t r = 0; r < kRowTile; ++r)
-            s0[r] = s1[r] = _mm512_setzero_ps();
-        const uint16_t* kb0 = kp + (t0 / 16) * half * 32;
-        const uint16_t* kb1 = kb0 + half * 32;
-        for (int64_t i = 0; i < half; ++i) {
-            const __m512bh k0 = simd::loadPairs(kb0 + i * 32), k1 = simd::loadPairs(kb1 + i * 32);
-            for (int64_t r = 0; r < kRowTile; ++r) {
-                int32_t pair;
-                std::memcpy(&pair, qrow[r] + 2 * i, sizeof pair);
-                const __m512bh qb = (__m512bh)_mm512_set1_epi32(pair);
-                s0[r] = _mm512_dpbf16_ps(s0[r], qb, k0);
-                s1[r] = _mm512_dpbf16_ps(s1[r], qb, k1);
-            }
+    for (int64_t t0 = from; t0 <= to; t0 += kKeyBlock)
+        for (int64_t i = 0; i < tiles; ++i) {
+            const TileRows& t = tr[static_cast<std::size_t>(i)];
+            if (t0 > t.maxPos || t0 < firstBlock(a, t))
+                continue;
+            tileBlockBf16(a, t, qrows.data() + i * kRowTile, t0, kp, vp, s.m.data() + i * kRowTile,
+                          s.lsum.data() + i * kRowTile * 16, s.o.data() + i * kRowTile * d, s.pb.data());
         }
-        const bool edge = blockNeedsMask(a, t, t0);
+    for (int64_t i = 0; i < tiles; ++i) {
+        // Each row's lanes summed in a fixed order.
+        float l[kRowTile];
         for (int64_t r = 0; r < kRowTile; ++r) {
-            __m512 p0, p1;
-            softmaxStep(a, t.pos[r], t0, edge, s0[r], s1[r], m[r], l[r], o + r * d, p0, p1);
-            _mm512_storeu_si512(pb + r * kKeyBlock, (__m512i)_mm512_cvtne2ps_pbh(p1, p0)); // P rounded to bf16
+            const float* lanes = s.lsum.data() + (i * kRowTile + r) * 16;
+            l[r] = 0.0f;
+            for (int64_t j = 0; j < 16; ++j)
+                l[r] += lanes[j];
         }
-        // O += P · V over the block's 16 key pairs, one 16-column chunk at a time.
-        const uint16_t* vb = vp + (t0 / 2) * d * 2;
-        for (int64_t c = 0; c < chunks; ++c) {
-            __m512 acc[kRowTile];
-            for (int64_t r = 0; r < kRowTile; ++r)
-                acc[r] = _mm512_loadu_ps(o + r * d + 16 * c);
-            for (int64_t j = 0; j < kKeyBlock / 2; ++j) {
-                const __m512bh vv = simd::loadPairs(vb + (j * d + 16 * c) * 2);
-                for (int64_t r = 0; r < kRowTile; ++r) {
-                    int32_t pair;
-                    std::memcpy(&pair, pb + r * kKeyBlock + 2 * j, sizeof pair);
-                    acc[r] = _mm512_dpbf16_ps(acc[r], (__m512bh)_mm512_set1_epi32(pair), vv);
-                }
-            }
-            for (int64_t r = 0; r < kRowTile; ++r)
-                _mm512_storeu_ps(o + r * d + 16 * c, acc[r]);
-        }
+        const int64_t r0 = i * kRowTile;
+        writeTile<uint16_t>(a, tr[static_cast<std::size_t>(i)], std::min(kRowTile, rows - r0), s.o.data() + i * kRowTile * d, l);
     }
-    writeTile<uint16_t>(a, t, rows, o, l);
 }
 
 HS_AVX512 static void prefillTileF32(const PrefillArgs& a, int64_t kh, int64_t qBase, int64_t r0, int64_t rows, float* o,
@@ -560,7 +703,7 @@ at::Tensor attentionRow(const at::Tensor& q, const at::Tensor& k, int64_t pos, c
 at::Tensor prefillAttention(const at::Tensor& q, const at::Tensor& k, const at::Tensor& v, int64_t start,
                             const AttentionParams& params)
 {
-    if (params.softcap > 0.0 || !prefillUsable(q, k, v))
+    if (params.softcap > 0.0 || !(params.scale > 0.0) || !prefillUsable(q, k, v))
         return {};
     const bool bf16 = q.scalar_type() == at::kBFloat16;
     const at::Tensor qc = q.contiguous();
@@ -600,19 +743,24 @@ at::Tensor prefillAttention(const at::Tensor& q, const at::Tensor& k, const at::
     const int64_t workPerUnit = std::max<int64_t>(1, kQueryBlock * a.group * a.keys * a.d);
     const int64_t grain = std::max<int64_t>(1, (int64_t(1) << 20) / workPerUnit);
     at::parallel_for(0, units, grain, [&](int64_t begin, int64_t end) {
+        if (bf16) {
+            UnitScratch scratch;
+            for (int64_t u = begin; u < end; ++u) {
+                const int64_t block = order[static_cast<std::size_t>(u / a.kvHeads)], kh = u % a.kvHeads;
+                const int64_t qBase = block * kQueryBlock;
+                prefillUnitBf16(a, kh, qBase, std::min(kQueryBlock, a.n - qBase), scratch);
+            }
+            return;
+        }
         std::vector<float> o(static_cast<std::size_t>(kRowTile * a.d));
         std::vector<float> pf(static_cast<std::size_t>(kRowTile * kKeyBlock));
-        std::vector<uint16_t> pb(static_cast<std::size_t>(kRowTile * kKeyBlock));
         for (int64_t u = begin; u < end; ++u) {
             const int64_t block = order[static_cast<std::size_t>(u / a.kvHeads)], kh = u % a.kvHeads;
             const int64_t qBase = block * kQueryBlock;
             const int64_t rows = std::min(kQueryBlock, a.n - qBase) * a.group;
             for (int64_t r0 = 0; r0 < rows; r0 += kRowTile) {
                 const int64_t tile = std::min(kRowTile, rows - r0);
-                if (bf16)
-                    prefillTileBf16(a, kh, qBase, r0, tile, o.data(), pb.data());
-                else
-                    prefillTileF32(a, kh, qBase, r0, tile, o.data(), pf.data());
+                prefillTileF32(a, kh, qBase, r0, tile, o.data(), pf.data());
             }
         }
     });
