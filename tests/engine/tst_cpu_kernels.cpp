@@ -24,6 +24,13 @@ using namespace headscope::model;
 
 namespace {
 
+// out[i] = 2^in[i] by the kernel's exp2NonPositive; n a multiple of 16.
+HS_AVX512 void evalExp2(const float* in, float* out, std::size_t n)
+{
+    for (std::size_t i = 0; i < n; i += 16)
+        _mm512_storeu_ps(out + i, simd::exp2NonPositive(_mm512_loadu_ps(in + i)));
+}
+
 // float64 attention of queries q [H, n, d] at positions [start, start + n) over k, v [KV, T, d].
 // Returns out [H, n, d] and, for each query, the probabilities [H, n, T].
 struct Reference {
@@ -178,6 +185,11 @@ private Q_SLOTS:
             QTest::addRow("%s g3 d96 odd rows", t) << bf16 << 6 << 2 << 96 << 5 << 19 << 0;
             QTest::addRow("%s mqa d16 window 7", t) << bf16 << 8 << 1 << 16 << 10 << 45 << 7;
             QTest::addRow("%s g4 d64 window 40 long", t) << bf16 << 8 << 2 << 64 << 100 << 130 << 40;
+            // Five 16-column chunks: P·V's pair of chunks and a single one; tiles of a unit ending at
+            // different keys with a window whose far edge cuts blocks.
+            QTest::addRow("%s g2 d80 window 33", t) << bf16 << 4 << 2 << 80 << 31 << 45 << 33;
+            // Hundreds of key blocks: running maxima that grow late, sums over many blocks.
+            QTest::addRow("%s g4 d64 700 keys", t) << bf16 << 8 << 2 << 64 << 640 << 60 << 0;
         }
     }
 
@@ -210,6 +222,38 @@ private Q_SLOTS:
         cpu::setSimdForTesting(false);
         const double aten = maxAbsDiff(blockedAttention(q, k, v, start, 16, params).to(at::kFloat), ref.out);
         QVERIFY2(aten < (bf16 ? 5e-2 : 1e-5), qPrintable(QString::number(aten)));
+    }
+
+    // The bf16 prefill's 2^x (x ≤ 0) against std::exp2 in double: within 4e-6 relative on
+    // [-100, 0] (every representable step near 0, then a sweep), 2^-100 below, at most 1 at 0.
+    void exp2NonPositive()
+    {
+        if (!simd::cpuHasAvx512())
+            QSKIP("needs AVX-512");
+        std::vector<float> xs;
+        for (float x = 0.0f; x > -1.0f; x = std::nextafter(x, -2.0f) - 1e-7f)
+            xs.push_back(x);
+        for (double x = -1.0; x >= -100.0; x -= 0.000731)
+            xs.push_back(static_cast<float>(x));
+        xs.push_back(-100.0f);
+        while (xs.size() % 16 != 0)
+            xs.push_back(-0.5f);
+        std::vector<float> ys(xs.size());
+        evalExp2(xs.data(), ys.data(), xs.size());
+        double worst = 0.0;
+        for (std::size_t i = 0; i < xs.size(); ++i) {
+            const double want = std::exp2(static_cast<double>(xs[i]));
+            worst = std::max(worst, std::abs(ys[i] - want) / want);
+        }
+        qInfo("worst relative error %.2g over %zu inputs", worst, xs.size());
+        QVERIFY2(worst < 4e-6, qPrintable(QString::number(worst)));
+        const float below[16] = {-101.0f, -150.0f, -1e30f, -std::numeric_limits<float>::infinity(),
+                                 -100.5f, -127.0f, -1000.0f, -200.0f, -101.0f, -150.0f, -1e30f, -1e10f,
+                                 -100.5f, -127.0f, -1000.0f, -200.0f};
+        float out[16];
+        evalExp2(below, out, 16);
+        for (float y : out)
+            QCOMPARE(y, std::exp2(-100.0f));
     }
 
     void elementwise_data()

@@ -402,23 +402,6 @@ HS_AVX512 static void writeTile(const PrefillArgs& a, const TileRows& t, int64_t
     }
 }
 
-// 2^x for x ≤ 0 to about 2.4e-6 relative (degree-5 Taylor polynomial of 2^f on |f| ≤ 1/2):
-// far below the 2^-9 rounding of the bf16 probabilities it feeds, in half the instructions of
-// simd::exp. Inputs below −100 give 2^−100 (normal floats; masked keys are zeroed by the caller).
-HS_AVX512 static inline __m512 exp2NonPositive(__m512 x)
-{
-    x = _mm512_max_ps(x, _mm512_set1_ps(-100.0f));
-    const __m512 n = _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    const __m512 f = _mm512_sub_ps(x, n); // [-1/2, 1/2]
-    __m512 p = _mm512_set1_ps(1.3333558e-3f); // ln2^5 / 5!
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(9.6181291e-3f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(5.5504109e-2f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(2.4022651e-1f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(6.9314718e-1f));
-    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
-    return _mm512_scalef_ps(p, n);
-}
-
 // The online-softmax step of all the tile's rows over 32 keys from t0, stage by stage across
 // rows so that the rows' reductions and exponentials overlap instead of waiting on each other.
 // Scores s0/s1 (keys t0..t0+15, t0+16..t0+31) are raw Q·K; m holds each row's running max in
@@ -475,8 +458,8 @@ softmaxBlockBf16(const PrefillArgs& a, const TileRows& t, int64_t t0, bool edge,
         }
         m[r] = mNew;
         const __m512 mv = _mm512_set1_ps(mNew);
-        const __m512 p0 = _mm512_maskz_mov_ps(v0[r], exp2NonPositive(_mm512_fmsub_ps(x0[r], scale, mv)));
-        const __m512 p1 = _mm512_maskz_mov_ps(v1[r], exp2NonPositive(_mm512_fmsub_ps(x1[r], scale, mv)));
+        const __m512 p0 = _mm512_maskz_mov_ps(v0[r], simd::exp2NonPositive(_mm512_fmsub_ps(x0[r], scale, mv)));
+        const __m512 p1 = _mm512_maskz_mov_ps(v1[r], simd::exp2NonPositive(_mm512_fmsub_ps(x1[r], scale, mv)));
         lsum[r] = _mm512_add_ps(lsum[r], _mm512_add_ps(p0, p1));
         _mm512_storeu_si512(pb + r * kKeyBlock, (__m512i)_mm512_cvtne2ps_pbh(p1, p0)); // P rounded to bf16
     }

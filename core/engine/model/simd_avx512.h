@@ -91,6 +91,23 @@ HS_AVX512 static inline __m512 exp(__m512 x)
     return _mm512_maskz_mov_ps(static_cast<__mmask16>(~tiny), _mm512_scalef_ps(p, n));
 }
 
+// 2^x for x ≤ 0 to 3.3e-6 relative (degree-5 Taylor polynomial of 2^f on |f| ≤ 1/2, in float32):
+// far below the 2^-9 rounding of the bf16 probabilities it feeds, in half the instructions of
+// simd::exp. Inputs below −100 give 2^−100 (normal floats; masked keys are zeroed by the caller).
+HS_AVX512 static inline __m512 exp2NonPositive(__m512 x)
+{
+    x = _mm512_max_ps(x, _mm512_set1_ps(-100.0f));
+    const __m512 n = _mm512_roundscale_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    const __m512 f = _mm512_sub_ps(x, n); // [-1/2, 1/2]
+    __m512 p = _mm512_set1_ps(1.3333558e-3f); // ln2^5 / 5!
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(9.6181291e-3f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(5.5504109e-2f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(2.4022651e-1f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(6.9314718e-1f));
+    p = _mm512_fmadd_ps(p, f, _mm512_set1_ps(1.0f));
+    return _mm512_scalef_ps(p, n);
+}
+
 // Sixteen dot-product accumulators a[j] → one vector whose lane j is the sum of a[j]'s lanes.
 // A fixed tree of in-lane and cross-lane shuffles: the summation order never depends on data.
 HS_AVX512 static inline __m512 reduce16(const __m512* a)
