@@ -192,6 +192,20 @@ private Q_SLOTS:
                  path + QStringLiteral(": /manifest field \"depths\": expected an array of finite numbers, got [null]"));
     }
 
+    // A message too long for the bar is cut on screen; the bar's tooltip holds all of it, and
+    // follows the message (cleared with it).
+    void longStatusMessageInTooltip()
+    {
+        MainWindow window;
+        window.resize(640, 480);
+        const QString message = QStringLiteral("Wrote /a/long/path/") + QString(300, QLatin1Char('x')) +
+                                QStringLiteral("/budget.json: 32 layers, 8 KV heads, 1 024 tokens per head on average");
+        window.statusBar()->showMessage(message);
+        QCOMPARE(window.statusBar()->toolTip(), message);
+        window.statusBar()->clearMessage();
+        QCOMPARE(window.statusBar()->toolTip(), QString());
+    }
+
     void everyTabHasAShortcut()
     {
         // View ▸ <tab> with Ctrl+1 … Ctrl+9, in tab order, for keyboard users and scripted runs.

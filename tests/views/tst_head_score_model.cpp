@@ -42,8 +42,22 @@ private Q_SLOTS:
         QCOMPARE(model.index(CellRef{0, 2}).data(HeadScoreModel::RankRole).toInt(), 3);
         QCOMPARE(model.index(CellRef{1, 2}).data(HeadScoreModel::RankRole).toInt(), 6);
         QCOMPARE(model.fromIndex(idx), (CellRef{1, 1}));
-        QCOMPARE(model.index(CellRef{1, 0}, HeadScoreModel::CiColumn).data().toString(), QStringLiteral("± 0.04"));
+        QCOMPARE(model.index(CellRef{1, 0}, HeadScoreModel::CiColumn).data().toString(), QStringLiteral("± 0.0400"));
         QVERIFY(!model.index(CellRef{2, 0}).isValid());
+        // One number of decimals per column (four significant digits of the largest value), so
+        // 0.9 and 0.1234 line up instead of showing as "0.9" and "0.1234".
+        QCOMPARE(model.index(CellRef{0, 1}, HeadScoreModel::ValueColumn).data().toString(), QStringLiteral("0.9000"));
+        QCOMPARE(model.index(CellRef{1, 2}, HeadScoreModel::ValueColumn).data().toString(), QStringLiteral("0.0000"));
+        const std::vector<double> mixed = {12.5, 0.012345, std::nan(""), -3.25};
+        model.setScores(1, 4, mixed);
+        QCOMPARE(model.index(CellRef{0, 0}, HeadScoreModel::ValueColumn).data().toString(), QStringLiteral("12.50"));
+        QCOMPARE(model.index(CellRef{0, 1}, HeadScoreModel::ValueColumn).data().toString(), QStringLiteral("0.01"));
+        QCOMPARE(model.index(CellRef{0, 2}, HeadScoreModel::ValueColumn).data().toString(), QStringLiteral("—"));
+        QCOMPARE(model.index(CellRef{0, 3}, HeadScoreModel::ValueColumn).data().toString(), QStringLiteral("-3.25"));
+        const std::vector<double> tiny = {0.000123, 0.0000456};
+        model.setScores(1, 2, tiny);
+        QCOMPARE(model.index(CellRef{0, 0}, HeadScoreModel::ValueColumn).data().toString(), QStringLiteral("0.0001230"));
+        QCOMPARE(model.index(CellRef{0, 1}, HeadScoreModel::ValueColumn).data().toString(), QStringLiteral("0.0000456"));
     }
 
     void proxySortsAndKeepsTopN()
@@ -79,6 +93,7 @@ private Q_SLOTS:
         const std::vector<double> ci = {0.0111, 0.0222};
         model.setScores(1, 2, v, ci);
         QCOMPARE(model.index(1, HeadScoreModel::CiColumn).data().toString(), QStringLiteral("± 0.0222"));
+        QCOMPARE(model.index(1, HeadScoreModel::ValueColumn).data().toString(), QStringLiteral("0.7500"));
         csv = tableToCsv(model, {{QStringLiteral("Metric"), QStringLiteral("InfScore (inf)")},
                                  {QStringLiteral("Gate"), QStringLiteral("rouge1_recall > 50")}});
         lines = csv.trimmed().split(QLatin1Char('\n'));

@@ -8,6 +8,24 @@
 
 namespace headscope::views {
 
+namespace {
+
+// One number of decimals for a whole column, so the values line up and compare at a glance:
+// four significant digits of the largest magnitude (0.8731 → 4 decimals, 12.31 → 2, 0.000123
+// → 6), at most 10.
+int decimalsFor(const std::vector<double>& values)
+{
+    double largest = 0.0;
+    for (double v : values)
+        if (std::isfinite(v))
+            largest = std::max(largest, std::abs(v));
+    if (largest == 0.0)
+        return 4;
+    return std::clamp(3 - static_cast<int>(std::floor(std::log10(largest))), 0, 10);
+}
+
+} // namespace
+
 HeadScoreModel::HeadScoreModel(QObject* parent) : QAbstractTableModel(parent) {}
 
 void HeadScoreModel::setScores(int layers, int heads, std::span<const double> values, std::span<const double> ci)
@@ -26,6 +44,7 @@ void HeadScoreModel::setScores(int layers, int heads, std::span<const double> va
     std::iota(order.begin(), order.end(), std::size_t{0});
     const auto key = [this](std::size_t i) { return std::isnan(m_values[i]) ? -HUGE_VAL : m_values[i]; };
     std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return key(a) > key(b); });
+    m_decimals = decimalsFor(m_values);
     m_ranks.assign(n, 0);
     for (std::size_t i = 0; i < n; ++i) {
         const bool tie = i > 0 && key(order[i]) == key(order[i - 1]);
@@ -97,8 +116,8 @@ QVariant HeadScoreModel::data(const QModelIndex& index, int role) const
         case RankColumn: return m_ranks[row];
         case LayerColumn: return layer;
         case HeadColumn: return head;
-        case ValueColumn: return std::isnan(v) ? QStringLiteral("—") : QString::number(v, 'g', 5);
-        case CiColumn: return std::isnan(ci) ? QString() : QStringLiteral("± %1").arg(ci, 0, 'g', 3);
+        case ValueColumn: return std::isnan(v) ? QStringLiteral("—") : QString::number(v, 'f', m_decimals);
+        case CiColumn: return std::isnan(ci) ? QString() : QStringLiteral("± %1").arg(ci, 0, 'f', m_decimals);
         default: return {};
         }
     case kCsvRole:

@@ -47,6 +47,7 @@ private:
     std::vector<double> m_values; // [layers, heads]
     std::vector<double> m_ci;     // [layers, heads] or empty
     std::vector<int> m_ranks;     // [layers, heads]
+    int m_decimals = 4;           // shown for every value and CI of the column
     QString m_valueName = QStringLiteral("Score");
 };
 
