@@ -25,6 +25,7 @@
 #include <cmath>
 #include <cstdio>
 #include <string>
+#include <thread>
 #include <vector>
 
 using namespace headscope;
@@ -128,6 +129,9 @@ int main(int argc, char** argv)
             const double pairs = static_cast<double>(n) * static_cast<double>(start) + 0.5 * static_cast<double>(n) * (n + 1);
             const double gflops = 4.0 * static_cast<double>(heads * d) * pairs / prefillS / 1e9;
             auto q1 = at::randn({heads, d}).to(dtype); // [H, d]
+            // OpenMP's workers spin for a while after the prefill's parallel loops, on the core the
+            // decode kernel's helper needs (a generate's first decode steps pay the same, once).
+            std::this_thread::sleep_for(std::chrono::milliseconds(300));
             const model::cpu::DecodeThreads decodeThreads(threads);
             const double decodeS = best(20, [&] { out = model::decodeAttention(q1, k, v, params, nullptr); });
             const double boundS = 2.0 * static_cast<double>(kvHeads * ctx * d * kCache.element_size()) / (bandwidth * 1e9);

@@ -8,6 +8,10 @@ if(HEADSCOPE_BUILD_GUI)
 endif()
 if(NOT HEADSCOPE_FUZZ) # the fuzzing build is headscope_core only: no engine, no torch
   find_package(Torch REQUIRED)
+  # LibTorch's CPU backend is OpenMP, and at::parallel_for is a header template: it splits work
+  # among threads only in code compiled with OpenMP. Without it, every at::parallel_for in the
+  # engine's own kernels (flash prefill, K/V packing, norms, RoPE, SwiGLU) ran on one thread.
+  find_package(OpenMP REQUIRED COMPONENTS CXX)
 endif()
 find_package(HDF5 REQUIRED COMPONENTS C) # the C API only: libhdf5_cpp's exit handler closes files HeadScope already closed
 # zlib: session chunks are inflated once to check their size before HDF5 reads them.

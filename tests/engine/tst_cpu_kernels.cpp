@@ -256,6 +256,18 @@ private Q_SLOTS:
             QCOMPARE(y, std::exp2(-100.0f));
     }
 
+    // The engine's kernels share out rows with at::parallel_for, which runs in parallel only in
+    // code compiled with OpenMP (LibTorch's CPU backend): built without it, every such loop ran
+    // on one thread, and the flash prefill took as long on 2 cores as on 1.
+    void parallelForUsesThreads()
+    {
+        const int saved = at::get_num_threads();
+        at::set_num_threads(2);
+        const int used = cpu::parallelForThreads(64);
+        at::set_num_threads(saved);
+        QCOMPARE(used, 2);
+    }
+
     void elementwise_data()
     {
         QTest::addColumn<bool>("bf16");

@@ -58,18 +58,19 @@ Rows<T> typed(const Rows<void>& r)
 
 // Pass 1 of decodeHeadAvx512 for bf16 with AVX512-BF16: vdpbf16ps multiplies bf16 pairs of the
 // query and key exactly and accumulates in float32 (no widening of either to float32: about
-// half the instructions); the scale multiplies each finished dot product. scores [G, n].
+// half the instructions); the scale multiplies each finished dot product. Each block of 16 keys
+// is scored for all G query heads while it is in L1: at 8K keys a KV head's K is 1 MiB, and G
+// passes over all of it would read it G times from L2 or beyond. scores [G, n].
 HS_AVX512_BF16 static void scoresBf16(const DecodeArgs& a, const uint16_t* qAll, Rows<uint16_t> k, int64_t kh,
                                       float* scores)
 {
     const int64_t G = a.group, first = a.first, n = a.length - first, pairs = a.d / 32;
     const __m512 scale = _mm512_set1_ps(a.scale);
-    for (int64_t g = 0; g < G; ++g) {
-        __m512i qv[8];
-        for (int64_t c = 0; c < pairs; ++c)
-            qv[c] = _mm512_loadu_si512(qAll + (kh * G + g) * a.d + 32 * c);
-        for (int64_t t0 = 0; t0 < n; t0 += 16) {
-            const int64_t count = std::min<int64_t>(16, n - t0);
+    const uint16_t* qGroup = qAll + kh * G * a.d;
+    for (int64_t t0 = 0; t0 < n; t0 += 16) {
+        const int64_t count = std::min<int64_t>(16, n - t0);
+        for (int64_t g = 0; g < G; ++g) {
+            const uint16_t* qg = qGroup + g * a.d;
             __m512 acc[16];
             for (int j = 0; j < 16; ++j)
                 acc[j] = _mm512_setzero_ps();
@@ -77,7 +78,8 @@ HS_AVX512_BF16 static void scoresBf16(const DecodeArgs& a, const uint16_t* qAll,
                 const uint16_t* kr = k.row(kh, first + t0 + j);
                 __m512 s = _mm512_setzero_ps();
                 for (int64_t c = 0; c < pairs; ++c)
-                    s = _mm512_dpbf16_ps(s, (__m512bh)qv[c], (__m512bh)_mm512_loadu_si512(kr + 32 * c));
+                    s = _mm512_dpbf16_ps(s, (__m512bh)_mm512_loadu_si512(qg + 32 * c),
+                                         (__m512bh)_mm512_loadu_si512(kr + 32 * c));
                 acc[j] = s;
             }
             _mm512_mask_storeu_ps(scores + g * n + t0, simd::tailMask(count), _mm512_mul_ps(simd::reduce16(acc), scale));

@@ -6,6 +6,9 @@
 #include <c10/util/BFloat16.h>
 
 #include <cmath>
+#include <mutex>
+#include <set>
+#include <thread>
 
 namespace headscope::model::cpu {
 
@@ -272,6 +275,17 @@ at::Tensor swiglu(const at::Tensor& gate, const at::Tensor& up)
 void setSimdForTesting(bool enabled)
 {
     simd::portableOnly.store(!enabled, std::memory_order_relaxed);
+}
+
+int parallelForThreads(int64_t items)
+{
+    std::mutex lock;
+    std::set<std::thread::id> threads;
+    at::parallel_for(0, items, 1, [&](int64_t, int64_t) {
+        const std::lock_guard guard(lock);
+        threads.insert(std::this_thread::get_id());
+    });
+    return static_cast<int>(threads.size());
 }
 
 } // namespace headscope::model::cpu

@@ -51,4 +51,9 @@ void setRowKernelForTesting(RowKernel kernel);
 // AVX-512 (portable loops here, the ATen path for attention; linearRow's AVX2 or portable kernel).
 void setSimdForTesting(bool enabled);
 
+// How many threads an at::parallel_for over `items` items in the engine's code runs on (the
+// kernels share out their rows that way): at::get_num_threads() for a loop of enough items when
+// the engine is built with OpenMP as LibTorch is, 1 when it is not (tests keep the build right).
+int parallelForThreads(int64_t items);
+
 } // namespace headscope::model::cpu
