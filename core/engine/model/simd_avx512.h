@@ -1,7 +1,7 @@
 #pragma once
-// AVX-512 building blocks of the fused CPU kernels (cpu_kernels.cpp, cpu_attention.cpp, cpu_flash_prefill.cpp): loads
-// of bf16/f32 as float32 vectors, a vectorised exp, and the 16-way transpose-reduction of dot
-// products. Every function is `static` with an explicit target attribute, so including this
+// AVX-512 building blocks of the fused CPU kernels (cpu_kernels.cpp, cpu_attention.cpp,
+// cpu_flash_prefill.cpp): loads of bf16/f32 as float32 vectors, vectorised exponentials, and the
+// 16-way transpose-reduction of dot products. Every function is `static` with an explicit target attribute, so including this
 // header never changes how anything else is compiled; callers check cpuHasAvx512() first.
 // No template from another header is defined here (a template instantiated under a wider
 // target could be picked by the linker for baseline callers).
