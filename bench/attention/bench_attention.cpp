@@ -11,6 +11,7 @@
 // Defaults are the Llama-3.2-1B shape (docs/performance.md says why attention decides the
 // prefill rate at long contexts).
 #include "../common/bench_shapes.h"
+#include "../common/machine_rates.h"
 
 #include "headscope/core/runtime_setup.h"
 
@@ -29,6 +30,8 @@
 #include <vector>
 
 using namespace headscope;
+using bench::gemmGflops;
+using bench::readGBps;
 using Clock = std::chrono::steady_clock;
 
 namespace {
@@ -49,20 +52,6 @@ double best(int reps, F&& f)
         b = std::min(b, seconds(t0));
     }
     return b;
-}
-
-double gemmGflops(at::ScalarType dtype, int64_t m, int64_t k, int64_t n)
-{
-    auto a = at::randn({m, k}).to(dtype), b = at::randn({n, k}).to(dtype);
-    auto c = at::linear(a, b);
-    return 2.0 * static_cast<double>(m * k * n) / best(5, [&] { c = at::linear(a, b); }) / 1e9;
-}
-
-double readGBps()
-{
-    const int64_t bytes = int64_t(1) << 30;
-    auto src = at::ones({bytes / 4});
-    return static_cast<double>(bytes) / best(5, [&] { (void)src.sum().item<float>(); }) / 1e9;
 }
 
 } // namespace
@@ -115,7 +104,7 @@ int main(int argc, char** argv)
                 "decode ms/layer", "bound ms", "x bound");
     for (const std::string& name : dtypes) {
         const at::ScalarType dtype = name == "bf16" ? at::kBFloat16 : at::kFloat;
-        const double gemm = gemmGflops(dtype, 1024, hidden, intermediate);
+        const double gemm = gemmGflops(name == "bf16", 1024, hidden, intermediate);
         for (int ctx : contexts) {
             const int64_t n = std::min<int64_t>(chunk, ctx), start = ctx - n;
             // The cache as the decoder holds it: [KV, capacity, d] with room for new tokens.

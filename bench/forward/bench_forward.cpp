@@ -9,6 +9,7 @@
 // decode <= 1.3x the weight-streaming bound at the 1B shape; the toy shape decodes in
 // < 0.5 ms/token; peak RSS <= 1.2x weights + KV cache + the estimated scratch.
 #include "../common/bench_shapes.h"
+#include "../common/machine_rates.h"
 
 #include "headscope/core/errors.h"
 #include "headscope/core/memory_estimate.h"
@@ -19,7 +20,6 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <string>
@@ -27,42 +27,8 @@
 
 using namespace headscope;
 using namespace headscope::bench;
-using Clock = std::chrono::steady_clock;
 
 namespace {
-
-double seconds(Clock::time_point t0)
-{
-    return std::chrono::duration<double>(Clock::now() - t0).count();
-}
-
-// Best of 5 [m, k] × [k, n] products in `dtype`, GFLOP/s.
-double gemmGflops(at::ScalarType dtype, int64_t m, int64_t k, int64_t n)
-{
-    auto a = at::randn({m, k}).to(dtype), b = at::randn({n, k}).to(dtype);
-    auto c = at::linear(a, b);
-    double best = 1e30;
-    for (int i = 0; i < 5; ++i) {
-        const auto t0 = Clock::now();
-        c = at::linear(a, b);
-        best = std::min(best, seconds(t0));
-    }
-    return 2.0 * static_cast<double>(m * k * n) / best / 1e9;
-}
-
-// Best of 5 sums over 1 GiB (far beyond the caches): read bandwidth, GB/s.
-double readGBps()
-{
-    const int64_t bytes = int64_t(1) << 30;
-    auto src = at::ones({bytes / 4});
-    double best = 1e30;
-    for (int i = 0; i < 5; ++i) {
-        const auto t0 = Clock::now();
-        (void)src.sum().item<float>();
-        best = std::min(best, seconds(t0));
-    }
-    return static_cast<double>(bytes) / best / 1e9;
-}
 
 std::vector<int32_t> promptOf(int length, int64_t vocab)
 {
@@ -182,13 +148,12 @@ int main(int argc, char** argv)
                 "of GEMM", "decode ms", "bound ms", "x bound");
     std::vector<std::string> memoryLines;
     for (const std::string& dtype : dtypes) {
-        const at::ScalarType st = dtype == "bf16" ? at::kBFloat16 : at::kFloat;
         const std::vector<int>& runContexts = dtype == "f32" ? f32Contexts : contexts;
         const std::string contextList = listOf(runContexts);
-        Rates before{gemmGflops(st, 1024, c.hiddenSize, c.intermediateSize), readGBps()};
+        Rates before{gemmGflops(dtype == "bf16", 1024, c.hiddenSize, c.intermediateSize), readGBps()};
         const ChildOutput out = runChild(std::string(argv[0]) + " --child " + dir.string() + " " + dtype + " " +
                                          contextList + " " + std::to_string(newTokens) + " " + std::to_string(chunk));
-        Rates after{gemmGflops(st, 1024, c.hiddenSize, c.intermediateSize), readGBps()};
+        Rates after{gemmGflops(dtype == "bf16", 1024, c.hiddenSize, c.intermediateSize), readGBps()};
         const double gemm = 0.5 * (before.gemm + after.gemm), bw = 0.5 * (before.bandwidth + after.bandwidth);
         if (number(out, "refused", 0) == 1) {
             std::printf("%-5s refused by the memory check (see the message above)\n", dtype.c_str());
