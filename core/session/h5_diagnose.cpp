@@ -1,5 +1,7 @@
 #include "h5_diagnose.h"
 
+#include "h5_screen.h"
+
 #include "headscope/core/errors.h"
 
 #include <array>
@@ -118,6 +120,19 @@ bool hasSignature(const fs::path& path)
     return signatureOffset(path).has_value();
 }
 
+std::optional<int> superblockVersion(const fs::path& path)
+{
+    const auto base = signatureOffset(path);
+    if (!base)
+        return std::nullopt;
+    std::ifstream in(path, std::ios::binary);
+    in.seekg(static_cast<std::streamoff>(*base + 8));
+    const int version = in.get();
+    if (!in)
+        return std::nullopt;
+    return version;
+}
+
 std::optional<unsigned long long> recordedEnd(const fs::path& path)
 {
     const auto base = signatureOffset(path);
@@ -194,6 +209,7 @@ Handle openFile(const fs::path& path, unsigned flags, const std::string& what)
     const fs::file_status st = fs::status(path, ec);
     if (st.type() == fs::file_type::not_found)
         throw LoadError(path.string() + ": no such file (expected " + what + ")");
+    screenOlderFormat(path);
     const hid_t id = H5Fopen(path.c_str(), flags, H5P_DEFAULT);
     if (id < 0) {
         const std::string why = explainOpenFailure(path, what);
@@ -252,6 +268,11 @@ FileContent identify(const fs::path& path)
 {
     if (!hasSignature(path))
         return FileContent::NotHdf5;
+    try {
+        screenOlderFormat(path);
+    } catch (const Error&) {
+        return FileContent::Unreadable;
+    }
     silenceLibraryErrors();
     Handle fapl(H5Pcreate(H5P_FILE_ACCESS), &H5Pclose);
     // Looking must not wait for, or be refused by, a writer's lock.

@@ -20,6 +20,8 @@ std::optional<int> errorNumber();
 bool lockedByWriter(const std::filesystem::path& path);
 // The HDF5 signature is at one of the places the format allows (0, 512, 1024, …).
 bool hasSignature(const std::filesystem::path& path);
+// The superblock's version (0–3; 0 and 1 are the older format, without checksums), if readable.
+std::optional<int> superblockVersion(const std::filesystem::path& path);
 // The end-of-file address the superblock records (bytes the file must have), if readable.
 std::optional<unsigned long long> recordedEnd(const std::filesystem::path& path);
 

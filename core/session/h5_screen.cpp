@@ -1,0 +1,189 @@
+#include "h5_screen.h"
+
+#include "h5_diagnose.h"
+#include "h5_walk.h"
+
+#include "headscope/core/errors.h"
+
+#include <hdf5.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <csignal>
+#include <cstring>
+#include <fcntl.h>
+#include <mutex>
+#include <set>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <thread>
+#include <tuple>
+#include <unistd.h>
+
+// Present only in sanitizer builds: a fuzzer's death callback must not run in the child (it would
+// record the parent's input as a crash of its own).
+extern "C" void __sanitizer_set_death_callback(void (*callback)()) __attribute__((weak));
+
+namespace headscope::h5 {
+
+namespace {
+
+constexpr int kWorkThrew = 125;
+// What the walk may read of datasets' and attributes' values in all.
+constexpr std::size_t kWalkDataBudget = std::size_t{256} << 20;
+
+[[noreturn]] void runChild(const std::function<void()>& work)
+{
+    // The default action for crash signals: the parent reads the signal from the exit status.
+    // No core file: a crash here is an expected verdict, not a bug to keep.
+    for (int s : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGABRT, SIGTRAP, SIGSYS})
+        std::signal(s, SIG_DFL);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    const rlimit noCore{0, 0};
+    setrlimit(RLIMIT_CORE, &noCore);
+    if (__sanitizer_set_death_callback)
+        __sanitizer_set_death_callback(nullptr);
+    if (const int quiet = ::open("/dev/null", O_RDWR | O_CLOEXEC); quiet >= 0) {
+        dup2(quiet, STDOUT_FILENO);
+        dup2(quiet, STDERR_FILENO);
+    }
+    try {
+        work();
+    } catch (...) {
+        _exit(kWorkThrew);
+    }
+    _exit(0); // no exit handlers: they belong to the parent (HDF5's would close its files)
+}
+
+struct ForkRequest {
+    const std::function<void()>* work = nullptr;
+    pid_t pid = -1;
+    int error = 0;
+};
+
+// Called by H5Piterate, that is, while this thread holds HDF5's (recursive) API lock: no other
+// thread is inside libhdf5, so the child's copy of its state is consistent and its lock is
+// owned by the child's only thread, which may therefore call the library again.
+herr_t forkHoldingTheLibrary(hid_t, const char*, void* data)
+{
+    auto* request = static_cast<ForkRequest*>(data);
+    const pid_t pid = fork();
+    if (pid == 0)
+        runChild(*request->work);
+    request->pid = pid;
+    request->error = pid < 0 ? errno : 0;
+    return 1; // one call is enough
+}
+
+std::string signalName(int sig)
+{
+    const char* abbrev = sigabbrev_np(sig);
+    const char* description = sigdescr_np(sig);
+    std::string name = abbrev ? std::string("SIG") + abbrev : "signal " + std::to_string(sig);
+    if (description)
+        name += ", " + std::string(description);
+    return name;
+}
+
+// An unchanged file passes once per process: the GUI and the CLI open the same session more than once.
+using FileKey = std::tuple<dev_t, ino_t, off_t, long long, long long>;
+std::mutex g_passedMutex;
+std::set<FileKey> g_passed;
+
+std::optional<FileKey> keyOf(const std::filesystem::path& path)
+{
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0)
+        return std::nullopt;
+    return FileKey{st.st_dev, st.st_ino, st.st_size, st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec,
+                   st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec};
+}
+
+} // namespace
+
+IsolatedRun runIsolated(const std::function<void()>& work, std::chrono::milliseconds timeout)
+{
+    ForkRequest request;
+    request.work = &work;
+    Handle props(H5Pcreate(H5P_FILE_ACCESS), &H5Pclose);
+    if (!props.valid())
+        throw LoadError("HDF5 cannot create a property list (" + errorDetail() + ")");
+    H5Piterate(props.get(), nullptr, forkHoldingTheLibrary, &request);
+    if (request.pid < 0)
+        throw LoadError(std::string("cannot start a process to check the file: ") +
+                        (request.error ? std::strerror(request.error) : "HDF5 did not call back"));
+
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    auto pause = std::chrono::microseconds(50);
+    int status = 0;
+    for (;;) {
+        const pid_t done = waitpid(request.pid, &status, WNOHANG);
+        if (done == request.pid)
+            break;
+        if (done < 0 && errno != EINTR)
+            throw LoadError(std::string("lost the process checking the file: ") + std::strerror(errno));
+        if (std::chrono::steady_clock::now() >= deadline) {
+            kill(request.pid, SIGKILL);
+            while (waitpid(request.pid, &status, 0) < 0 && errno == EINTR) {
+            }
+            return {IsolatedRun::Outcome::TimedOut, 0, 0};
+        }
+        std::this_thread::sleep_for(pause);
+        pause = std::min<std::chrono::microseconds>(pause * 2, std::chrono::milliseconds(10));
+    }
+    if (WIFSIGNALED(status))
+        return {IsolatedRun::Outcome::Crashed, WTERMSIG(status), 0};
+    if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+        return {IsolatedRun::Outcome::Failed, 0, WEXITSTATUS(status)};
+    return {};
+}
+
+std::chrono::milliseconds walkTimeout(unsigned long long bytes)
+{
+    // 30 s, and a minute more per GiB: far beyond what reading the file's metadata and values
+    // takes (milliseconds for a session of a few megabytes).
+    return std::chrono::milliseconds(30000 + static_cast<long long>(bytes >> 30) * 60000);
+}
+
+void screenOlderFormat(const std::filesystem::path& path)
+{
+    const std::optional<int> version = superblockVersion(path);
+    if (!version || *version >= 2)
+        return;
+    const std::optional<FileKey> key = keyOf(path);
+    if (!key)
+        return; // the open that follows says why the file cannot be read
+    {
+        const std::lock_guard lock(g_passedMutex);
+        if (g_passed.count(*key))
+            return;
+    }
+    const auto bytes = static_cast<unsigned long long>(std::get<2>(*key));
+    const auto timeout = walkTimeout(bytes);
+    const IsolatedRun run = runIsolated([&path] { walkWholeFile(path, kWalkDataBudget); }, timeout);
+    const std::string why = "; found by a separate process that reads files of HDF5's older format (superblock " +
+                            std::to_string(*version) + ", no checksums on the metadata) before they are opened";
+    switch (run.outcome) {
+    case IsolatedRun::Outcome::Finished: {
+        const std::lock_guard lock(g_passedMutex);
+        g_passed.insert(*key);
+        return;
+    }
+    case IsolatedRun::Outcome::Crashed:
+        throw FormatError(path.string() + ": damaged: its metadata crashes the HDF5 library (" + signalName(run.signal) +
+                          ")" + why);
+    case IsolatedRun::Outcome::Failed:
+        if (run.exitCode == kWorkThrew)
+            throw FormatError(path.string() + ": its metadata could not be checked (the check ran out of memory)" + why);
+        throw FormatError(path.string() + ": damaged: reading its metadata fails a memory check inside the HDF5 library (exit status " +
+                          std::to_string(run.exitCode) + ", a sanitizer's report)" + why);
+    case IsolatedRun::Outcome::TimedOut:
+        throw FormatError(path.string() + ": damaged: the HDF5 library did not finish reading its metadata within " +
+                          std::to_string(timeout.count() / 1000) + " s" + why);
+    }
+}
+
+} // namespace headscope::h5
