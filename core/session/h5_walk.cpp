@@ -137,7 +137,9 @@ private:
             count *= static_cast<std::size_t>(d);
         }
         const std::size_t typeSize = std::max<std::size_t>(H5Tget_size(type.get()), 1);
-        if (count > SIZE_MAX / typeSize)
+        // What the readers refuse before reading (h5::arrayDims) is not read here either.
+        hsize_t fileSize = 0;
+        if (count > SIZE_MAX / typeSize || H5Fget_filesize(set, &fileSize) < 0 || count * typeSize > plausibleBytes(fileSize))
             return;
         H5Dget_storage_size(set);
         try {
