@@ -11,9 +11,12 @@
 #include <cerrno>
 #include <csignal>
 #include <cstring>
+#include <climits>
 #include <fcntl.h>
+#include <poll.h>
 #include <mutex>
 #include <set>
+#include <sys/pidfd.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -102,6 +105,44 @@ std::optional<FileKey> keyOf(const std::filesystem::path& path)
                    st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec};
 }
 
+// Waits for `pid` to end, at most `timeout`; false when it is still running then. A pidfd wakes
+// this thread the moment the child ends; without one (a kernel before 5.3), polling does.
+bool waitWithin(pid_t pid, std::chrono::milliseconds timeout, int& status)
+{
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    if (const int fd = pidfd_open(pid, 0); fd >= 0) {
+        for (;;) {
+            const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+            pollfd ended{fd, POLLIN, 0};
+            const int ready = left.count() > 0 ? poll(&ended, 1, static_cast<int>(std::min<long long>(left.count(), INT_MAX))) : 0;
+            if (ready > 0)
+                break;
+            if (ready == 0 || errno != EINTR) {
+                close(fd);
+                return false;
+            }
+        }
+        close(fd);
+        while (waitpid(pid, &status, 0) < 0) {
+            if (errno != EINTR)
+                throw LoadError(std::string("lost the process checking the file: ") + std::strerror(errno));
+        }
+        return true;
+    }
+    auto pause = std::chrono::microseconds(50);
+    for (;;) {
+        const pid_t done = waitpid(pid, &status, WNOHANG);
+        if (done == pid)
+            return true;
+        if (done < 0 && errno != EINTR)
+            throw LoadError(std::string("lost the process checking the file: ") + std::strerror(errno));
+        if (std::chrono::steady_clock::now() >= deadline)
+            return false;
+        std::this_thread::sleep_for(pause);
+        pause = std::min<std::chrono::microseconds>(pause * 2, std::chrono::milliseconds(10));
+    }
+}
+
 } // namespace
 
 IsolatedRun runIsolated(const std::function<void()>& work, std::chrono::milliseconds timeout)
@@ -116,23 +157,12 @@ IsolatedRun runIsolated(const std::function<void()>& work, std::chrono::millisec
         throw LoadError(std::string("cannot start a process to check the file: ") +
                         (request.error ? std::strerror(request.error) : "HDF5 did not call back"));
 
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    auto pause = std::chrono::microseconds(50);
     int status = 0;
-    for (;;) {
-        const pid_t done = waitpid(request.pid, &status, WNOHANG);
-        if (done == request.pid)
-            break;
-        if (done < 0 && errno != EINTR)
-            throw LoadError(std::string("lost the process checking the file: ") + std::strerror(errno));
-        if (std::chrono::steady_clock::now() >= deadline) {
-            kill(request.pid, SIGKILL);
-            while (waitpid(request.pid, &status, 0) < 0 && errno == EINTR) {
-            }
-            return {IsolatedRun::Outcome::TimedOut, 0, 0};
+    if (!waitWithin(request.pid, timeout, status)) {
+        kill(request.pid, SIGKILL);
+        while (waitpid(request.pid, &status, 0) < 0 && errno == EINTR) {
         }
-        std::this_thread::sleep_for(pause);
-        pause = std::min<std::chrono::microseconds>(pause * 2, std::chrono::milliseconds(10));
+        return {IsolatedRun::Outcome::TimedOut, 0, 0};
     }
     if (WIFSIGNALED(status))
         return {IsolatedRun::Outcome::Crashed, WTERMSIG(status), 0};
