@@ -16,7 +16,7 @@
 #include <poll.h>
 #include <mutex>
 #include <set>
-#include <sys/pidfd.h>
+#include <sys/syscall.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -110,7 +110,8 @@ std::optional<FileKey> keyOf(const std::filesystem::path& path)
 bool waitWithin(pid_t pid, std::chrono::milliseconds timeout, int& status)
 {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
-    if (const int fd = pidfd_open(pid, 0); fd >= 0) {
+    // The system call itself: glibc 2.36's <sys/pidfd.h> declares pidfd_open without C linkage.
+    if (const int fd = static_cast<int>(syscall(SYS_pidfd_open, pid, 0)); fd >= 0) {
         for (;;) {
             const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
             pollfd ended{fd, POLLIN, 0};
