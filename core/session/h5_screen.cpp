@@ -8,6 +8,7 @@
 #include <hdf5.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -15,7 +16,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <mutex>
-#include <set>
 #include <sys/syscall.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -91,10 +91,32 @@ std::string signalName(int sig)
     return name;
 }
 
-// An unchanged file passes once per process: the GUI and the CLI open the same session more than once.
+// An unchanged file passes once per process: the GUI and the CLI open the same session more than
+// once. The last few files that passed are kept, in place (no allocation per file checked).
 using FileKey = std::tuple<dev_t, ino_t, off_t, long long, long long>;
-std::mutex g_passedMutex;
-std::set<FileKey> g_passed;
+class PassedFiles {
+public:
+    bool contains(const FileKey& key)
+    {
+        const std::lock_guard lock(m_mutex);
+        return std::find(m_keys.begin(), m_keys.begin() + static_cast<std::ptrdiff_t>(m_count), key) !=
+               m_keys.begin() + static_cast<std::ptrdiff_t>(m_count);
+    }
+    void add(const FileKey& key)
+    {
+        const std::lock_guard lock(m_mutex);
+        m_keys[m_next] = key;
+        m_next = (m_next + 1) % m_keys.size();
+        m_count = std::min(m_count + 1, m_keys.size());
+    }
+
+private:
+    std::mutex m_mutex;
+    std::array<FileKey, 32> m_keys{};
+    std::size_t m_next = 0;
+    std::size_t m_count = 0;
+};
+PassedFiles g_passed;
 
 std::optional<FileKey> keyOf(const std::filesystem::path& path)
 {
@@ -187,22 +209,17 @@ void screenOlderFormat(const std::filesystem::path& path)
     const std::optional<FileKey> key = keyOf(path);
     if (!key)
         return; // the open that follows says why the file cannot be read
-    {
-        const std::lock_guard lock(g_passedMutex);
-        if (g_passed.count(*key))
-            return;
-    }
+    if (g_passed.contains(*key))
+        return;
     const auto bytes = static_cast<unsigned long long>(std::get<2>(*key));
     const auto timeout = walkTimeout(bytes);
     const IsolatedRun run = runIsolated([&path] { walkWholeFile(path, kWalkDataBudget); }, timeout);
     const std::string why = "; found by a separate process that reads files of HDF5's older format (superblock " +
                             std::to_string(*version) + ", no checksums on the metadata) before they are opened";
     switch (run.outcome) {
-    case IsolatedRun::Outcome::Finished: {
-        const std::lock_guard lock(g_passedMutex);
-        g_passed.insert(*key);
+    case IsolatedRun::Outcome::Finished:
+        g_passed.add(*key);
         return;
-    }
     case IsolatedRun::Outcome::Crashed:
         throw FormatError(path.string() + ": damaged: its metadata crashes the HDF5 library (" + signalName(run.signal) +
                           ")" + why);
