@@ -35,6 +35,7 @@ namespace {
 constexpr int kWorkThrew = 125;
 // What the walk may read of datasets' and attributes' values in all.
 constexpr std::size_t kWalkDataBudget = std::size_t{256} << 20;
+constexpr auto kSettledAfter = std::chrono::seconds(2);
 
 [[noreturn]] void runChild(const std::function<void()>& work)
 {
@@ -93,6 +94,10 @@ std::string signalName(int sig)
 
 // An unchanged file passes once per process: the GUI and the CLI open the same session more than
 // once. The last few files that passed are kept, in place (no allocation per file checked).
+// A file is known by device, inode, size and times; the file system stamps times from a clock
+// that advances in ticks of a few milliseconds, so a file rewritten with the same size within one
+// tick keeps its key. Like git's "racily clean" entries, a file modified less than
+// kSettledAfter before its walk began is therefore walked again next time.
 using FileKey = std::tuple<dev_t, ino_t, off_t, long long, long long>;
 class PassedFiles {
 public:
@@ -118,13 +123,23 @@ private:
 };
 PassedFiles g_passed;
 
-std::optional<FileKey> keyOf(const std::filesystem::path& path)
+struct FileState {
+    FileKey key;
+    bool settled = false; // last changed at least kSettledAfter ago
+};
+
+std::optional<FileState> stateOf(const std::filesystem::path& path)
 {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0)
         return std::nullopt;
-    return FileKey{st.st_dev, st.st_ino, st.st_size, st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec,
-                   st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec};
+    const long long modified = st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+    const long long changed = st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec;
+    const long long now = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                              std::chrono::system_clock::now().time_since_epoch())
+                              .count();
+    const long long settledNs = std::chrono::duration_cast<std::chrono::nanoseconds>(kSettledAfter).count();
+    return FileState{{st.st_dev, st.st_ino, st.st_size, modified, changed}, std::max(modified, changed) + settledNs <= now};
 }
 
 // Waits for `pid` to end, at most `timeout`; false when it is still running then. A pidfd wakes
@@ -206,19 +221,20 @@ void screenOlderFormat(const std::filesystem::path& path)
     const std::optional<int> version = superblockVersion(path);
     if (!version || *version >= 2)
         return;
-    const std::optional<FileKey> key = keyOf(path);
-    if (!key)
+    const std::optional<FileState> state = stateOf(path);
+    if (!state)
         return; // the open that follows says why the file cannot be read
-    if (g_passed.contains(*key))
+    if (g_passed.contains(state->key))
         return;
-    const auto bytes = static_cast<unsigned long long>(std::get<2>(*key));
+    const auto bytes = static_cast<unsigned long long>(std::get<2>(state->key));
     const auto timeout = walkTimeout(bytes);
     const IsolatedRun run = runIsolated([&path] { walkWholeFile(path, kWalkDataBudget); }, timeout);
     const std::string why = "; found by a separate process that reads files of HDF5's older format (superblock " +
                             std::to_string(*version) + ", no checksums on the metadata) before they are opened";
     switch (run.outcome) {
     case IsolatedRun::Outcome::Finished:
-        g_passed.add(*key);
+        if (state->settled)
+            g_passed.add(state->key);
         return;
     case IsolatedRun::Outcome::Crashed:
         throw FormatError(path.string() + ": damaged: its metadata crashes the HDF5 library (" + signalName(run.signal) +
