@@ -4,6 +4,7 @@
 #include "h5_util.h"
 
 #include <hdf5.h>
+#include <malloc.h>
 
 #include <algorithm>
 #include <memory>
@@ -197,6 +198,16 @@ private:
 void walkWholeFile(const std::filesystem::path& path, std::size_t dataBudgetBytes)
 {
     silenceLibraryErrors();
+    // libhdf5 reads some names from a damaged file without their terminator (strlen past the
+    // end of its buffer). Whether that leaves the buffer depends on what the memory held before;
+    // the process that opens the file afterwards may hold other bytes there than this one. So the
+    // walk takes every buffer fresh from malloc (no HDF5 free lists) and, without a sanitizer
+    // (whose allocator fills new memory itself), filled with non-zero bytes: an unterminated name
+    // then reads past its buffer here whenever it could in the reader. This changes
+    // process-wide settings, which is why only the screen's child process walks files.
+    H5set_free_list_limits(0, 0, 0, 0, 0, 0);
+    H5garbage_collect();
+    mallopt(M_PERTURB, 0x5a);
     Handle access(H5Pcreate(H5P_FILE_ACCESS), &H5Pclose);
     H5Pset_file_locking(access.get(), false, true);
     Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, access.get()), &H5Fclose);
