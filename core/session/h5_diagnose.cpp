@@ -1,6 +1,6 @@
 #include "h5_diagnose.h"
 
-#include "h5_screen.h"
+#include "h5_older_format.h"
 
 #include "headscope/core/errors.h"
 
@@ -209,8 +209,16 @@ Handle openFile(const fs::path& path, unsigned flags, const std::string& what)
     const fs::file_status st = fs::status(path, ec);
     if (st.type() == fs::file_type::not_found)
         throw LoadError(path.string() + ": no such file (expected " + what + ")");
-    screenOlderFormat(path);
-    const hid_t id = H5Fopen(path.c_str(), flags, H5P_DEFAULT);
+    // Older-format files are read through a current-format copy made in a child process
+    // (h5_older_format.h); nullopt means libhdf5 could not open one at all, explained below.
+    const bool older = isOlderFormat(path);
+    if (older) {
+        if (flags == H5F_ACC_RDWR && lockedByWriter(path))
+            throw LoadError(path.string() + ": locked by another process (a probe may be running on it; wait for it to finish or stop it)");
+        if (std::optional<Handle> copy = openThroughCopy(path, flags, true))
+            return std::move(*copy);
+    }
+    const hid_t id = older ? -1 : H5Fopen(path.c_str(), flags, H5P_DEFAULT);
     if (id < 0) {
         const std::string why = explainOpenFailure(path, what);
         if (why.rfind("locked", 0) == 0 || why.rfind("cannot", 0) == 0 || why.rfind("no such", 0) == 0)
@@ -268,16 +276,21 @@ FileContent identify(const fs::path& path)
 {
     if (!hasSignature(path))
         return FileContent::NotHdf5;
-    try {
-        screenOlderFormat(path);
-    } catch (const Error&) {
-        return FileContent::Unreadable;
-    }
     silenceLibraryErrors();
-    Handle fapl(H5Pcreate(H5P_FILE_ACCESS), &H5Pclose);
-    // Looking must not wait for, or be refused by, a writer's lock.
-    H5Pset_file_locking(fapl.get(), false, true);
-    Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get()), &H5Fclose);
+    Handle file;
+    if (isOlderFormat(path)) {
+        try {
+            if (std::optional<Handle> copy = openThroughCopy(path, H5F_ACC_RDONLY, false))
+                file = std::move(*copy);
+        } catch (const Error&) {
+            return FileContent::Unreadable;
+        }
+    } else {
+        Handle fapl(H5Pcreate(H5P_FILE_ACCESS), &H5Pclose);
+        // Looking must not wait for, or be refused by, a writer's lock.
+        H5Pset_file_locking(fapl.get(), false, true);
+        file = Handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get()), &H5Fclose);
+    }
     if (!file.valid())
         return FileContent::Unreadable;
     const htri_t hasManifest = H5Lexists(file.get(), "manifest", H5P_DEFAULT);

@@ -195,10 +195,34 @@ hsize_t fileSizeOf(hid_t loc, const std::string& file, const std::string& where)
     return size;
 }
 
+namespace {
+constexpr const char* kUnreadableMark = "headscope_unreadable";
+} // namespace
+
+void markUnreadable(hid_t set, const std::string& why)
+{
+    const std::string text = why.empty() ? std::string("cannot be read") : why;
+    Handle type(H5Tcopy(H5T_C_S1), &H5Tclose);
+    Handle space(H5Screate(H5S_SCALAR), &H5Sclose);
+    if (!type.valid() || H5Tset_size(type.get(), text.size()) < 0 || !space.valid())
+        throw FormatError("cannot mark a dataset as unreadable");
+    Handle attr(H5Acreate2(set, kUnreadableMark, type.get(), space.get(), H5P_DEFAULT, H5P_DEFAULT), &H5Aclose);
+    if (!attr.valid() || H5Awrite(attr.get(), type.get(), text.data()) < 0)
+        throw FormatError("cannot mark a dataset as unreadable");
+}
+
 std::vector<hsize_t> arrayDims(hid_t loc, const std::string& name, const std::string& file)
 {
     const std::string where = pathOf(loc, name);
     Handle set(check(H5Dopen2(loc, name.c_str(), H5P_DEFAULT), file, "missing dataset " + where), &H5Dclose);
+    if (H5Aexists(set.get(), kUnreadableMark) > 0) {
+        Handle attr(H5Aopen(set.get(), kUnreadableMark, H5P_DEFAULT), &H5Aclose);
+        Handle type(attr.valid() ? H5Aget_type(attr.get()) : -1, &H5Tclose);
+        std::string why(type.valid() ? std::min<std::size_t>(H5Tget_size(type.get()), 4096) : 0, '\0');
+        if (why.empty() || H5Tget_size(type.get()) != why.size() || H5Aread(attr.get(), type.get(), why.data()) < 0)
+            why = where + " cannot be read";
+        throw FormatError(file + ": damaged: " + why);
+    }
     Handle space(check(H5Dget_space(set.get()), file, "no dataspace for " + where), &H5Sclose);
     const int rank = H5Sget_simple_extent_ndims(space.get());
     if (rank < 0)

@@ -75,6 +75,11 @@ void writeArray(hid_t loc, const std::string& name, hid_t memType, const std::ve
 // chunked one row at a time along the last dimension and deflated.
 void writeHalfArray(hid_t loc, const std::string& name, const std::vector<hsize_t>& dims, const uint16_t* bits,
                     const std::string& file);
+// A dataset that could not be copied out of an older-format file (h5_format_copy.h) is an empty
+// one of the same type and shape, marked with why; arrayDims (which every read goes through)
+// throws FormatError "<file>: damaged: <why>" for it.
+void markUnreadable(hid_t set, const std::string& why);
+
 // A dataset's dimensions. Throws FormatError when their product overflows or the data it claims
 // could not come from this file (more than deflate's 1032:1 ratio of the file's size), so a
 // caller may allocate the product without trusting the file.

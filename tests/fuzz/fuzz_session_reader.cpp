@@ -1,6 +1,6 @@
-// libFuzzer: an HDF5 probe session → SessionReader: open (for an older-format file, after the
-// walk in a child process that refuses files crashing libhdf5), every test's steps, prompt ids and
-// stored full rows, and aggregates. The seed corpus holds sessions written by SessionWriter;
+// libFuzzer: an HDF5 probe session → SessionReader: open (an older-format file through the
+// current-format copy a child process makes of it), every test's steps, prompt ids and stored full
+// rows, and aggregates. The seed corpus holds sessions written by SessionWriter;
 // libFuzzer mutates their bytes. Run with HEADSCOPE_FUZZ_WRITE_SEED=FILE to (re)write the seed.
 #include "fuzz_support.h"
 
@@ -74,7 +74,7 @@ void writeSeed(const std::filesystem::path& out)
 // shadow memory, which trips the 2 GB RSS limit. Refusing requests over that limit (as a machine
 // that cannot back them would) lets HDF5 report the failure as it does without ASan.
 //
-// Older-format inputs are walked in a child process first (core/session/h5_screen.h). After each
+// Older-format inputs are copied in a child process (core/session/h5_older_format.h). After each
 // fork this process takes a page fault on every page it writes again; a smaller quarantine of
 // freed memory (64 MB instead of 256) keeps its allocations on fewer pages: 18 → 14 ms per input.
 extern "C" const char* __asan_default_options()

@@ -1,14 +1,14 @@
-#include "h5_screen.h"
+#include "h5_older_format.h"
 
 #include "h5_diagnose.h"
-#include "h5_walk.h"
+#include "h5_format_copy.h"
 
 #include "headscope/core/errors.h"
 
 #include <hdf5.h>
 
 #include <algorithm>
-#include <array>
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -21,7 +21,6 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <thread>
-#include <tuple>
 #include <unistd.h>
 
 // Present only in sanitizer builds: a fuzzer's death callback must not run in the child (it would
@@ -33,11 +32,10 @@ namespace headscope::h5 {
 namespace {
 
 constexpr int kWorkThrew = 125;
-// What the walk may read of datasets' and attributes' values in all.
-constexpr std::size_t kWalkDataBudget = std::size_t{256} << 20;
-constexpr auto kSettledAfter = std::chrono::seconds(2);
+// The most memory the copy holds values in at once.
+constexpr std::size_t kCopyBudget = std::size_t{1} << 30;
 
-[[noreturn]] void runChild(const std::function<void()>& work)
+[[noreturn]] void runChild(const std::function<int()>& work)
 {
     // The default action for crash signals: the parent reads the signal from the exit status.
     // No core file: a crash here is an expected verdict, not a bug to keep.
@@ -54,16 +52,16 @@ constexpr auto kSettledAfter = std::chrono::seconds(2);
         dup2(quiet, STDOUT_FILENO);
         dup2(quiet, STDERR_FILENO);
     }
+    int code = kWorkThrew;
     try {
-        work();
+        code = work();
     } catch (...) {
-        _exit(kWorkThrew);
     }
-    _exit(0); // no exit handlers: they belong to the parent (HDF5's would close its files)
+    _exit(code); // no exit handlers: they belong to the parent (HDF5's would close its files)
 }
 
 struct ForkRequest {
-    const std::function<void()>* work = nullptr;
+    const std::function<int()>* work = nullptr;
     pid_t pid = -1;
     int error = 0;
 };
@@ -92,55 +90,48 @@ std::string signalName(int sig)
     return name;
 }
 
-// An unchanged file passes once per process: the GUI and the CLI open the same session more than
-// once. The last few files that passed are kept, in place (no allocation per file checked).
-// A file is known by device, inode, size and times; the file system stamps times from a clock
-// that advances in ticks of a few milliseconds, so a file rewritten with the same size within one
-// tick keeps its key. Like git's "racily clean" entries, a file modified less than
-// kSettledAfter before its walk began is therefore walked again next time.
-using FileKey = std::tuple<dev_t, ino_t, off_t, long long, long long>;
-class PassedFiles {
-public:
-    bool contains(const FileKey& key)
-    {
-        const std::lock_guard lock(m_mutex);
-        return std::find(m_keys.begin(), m_keys.begin() + static_cast<std::ptrdiff_t>(m_count), key) !=
-               m_keys.begin() + static_cast<std::ptrdiff_t>(m_count);
-    }
-    void add(const FileKey& key)
-    {
-        const std::lock_guard lock(m_mutex);
-        m_keys[m_next] = key;
-        m_next = (m_next + 1) % m_keys.size();
-        m_count = std::min(m_count + 1, m_keys.size());
-    }
+// Exit codes of the copying child.
+constexpr int kComplete = 0;
+constexpr int kPartial = 10;
+constexpr int kSourceUnreadable = 11;
+constexpr int kTargetFailed = 12;
 
-private:
-    std::mutex m_mutex;
-    std::array<FileKey, 32> m_keys{};
-    std::size_t m_next = 0;
-    std::size_t m_count = 0;
-};
-PassedFiles g_passed;
-
-struct FileState {
-    FileKey key;
-    bool settled = false; // last changed at least kSettledAfter ago
-};
-
-std::optional<FileState> stateOf(const std::filesystem::path& path)
+int exitCodeOf(CopyOutcome outcome)
 {
-    struct stat st {};
-    if (::stat(path.c_str(), &st) != 0)
-        return std::nullopt;
-    const long long modified = st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
-    const long long changed = st.st_ctim.tv_sec * 1000000000LL + st.st_ctim.tv_nsec;
-    const long long now = std::chrono::duration_cast<std::chrono::nanoseconds>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count();
-    const long long settledNs = std::chrono::duration_cast<std::chrono::nanoseconds>(kSettledAfter).count();
-    return FileState{{st.st_dev, st.st_ino, st.st_size, modified, changed}, std::max(modified, changed) + settledNs <= now};
+    switch (outcome) {
+    case CopyOutcome::Complete:
+        return kComplete;
+    case CopyOutcome::Partial:
+        return kPartial;
+    case CopyOutcome::SourceUnreadable:
+        return kSourceUnreadable;
+    case CopyOutcome::TargetFailed:
+        break;
+    }
+    return kTargetFailed;
 }
+
+// A name no other file has: beside the file when it will replace it (a rename stays within one
+// file system), else in the temporary directory.
+std::filesystem::path copyPathFor(const std::filesystem::path& path, bool beside)
+{
+    static std::atomic<unsigned> counter{0};
+    const std::string name = "." + path.filename().string() + ".headscope-" + std::to_string(::getpid()) + "-" +
+                             std::to_string(counter++) + ".h5";
+    std::error_code ec;
+    const std::filesystem::path folder = beside ? path.parent_path() : std::filesystem::temp_directory_path(ec);
+    return (folder.empty() ? std::filesystem::path(".") : folder) / name;
+}
+
+struct RemoveOnExit {
+    std::filesystem::path path;
+    ~RemoveOnExit()
+    {
+        std::error_code ec;
+        if (!path.empty())
+            std::filesystem::remove(path, ec);
+    }
+};
 
 // Waits for `pid` to end, at most `timeout`; false when it is still running then. A pidfd wakes
 // this thread the moment the child ends; without one (a kernel before 5.3), polling does.
@@ -183,7 +174,7 @@ bool waitWithin(pid_t pid, std::chrono::milliseconds timeout, int& status)
 
 } // namespace
 
-IsolatedRun runIsolated(const std::function<void()>& work, std::chrono::milliseconds timeout)
+IsolatedRun runIsolated(const std::function<int()>& work, std::chrono::milliseconds timeout)
 {
     ForkRequest request;
     request.work = &work;
@@ -203,51 +194,80 @@ IsolatedRun runIsolated(const std::function<void()>& work, std::chrono::millisec
         return {IsolatedRun::Outcome::TimedOut, 0, 0};
     }
     if (WIFSIGNALED(status))
-        return {IsolatedRun::Outcome::Crashed, WTERMSIG(status), 0};
-    if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
-        return {IsolatedRun::Outcome::Failed, 0, WEXITSTATUS(status)};
-    return {};
+        return {IsolatedRun::Outcome::Crashed, 0, WTERMSIG(status)};
+    return {IsolatedRun::Outcome::Exited, WEXITSTATUS(status), 0};
 }
 
-std::chrono::milliseconds walkTimeout(unsigned long long bytes)
+std::chrono::milliseconds copyTimeout(unsigned long long bytes)
 {
-    // 10 s, and a minute more per GiB: far beyond what reading the file's metadata and values
-    // takes (70 ms for the 233 KB sample session of 75 tests on a 2-core machine).
+    // 10 s, and a minute more per GiB: far beyond what copying takes (the 233 KB sample session
+    // of 75 tests: about 0.1 s on a 2-core machine).
     return std::chrono::milliseconds(10000 + static_cast<long long>(bytes >> 30) * 60000);
 }
 
-void screenOlderFormat(const std::filesystem::path& path)
+bool isOlderFormat(const std::filesystem::path& path)
 {
     const std::optional<int> version = superblockVersion(path);
-    if (!version || *version >= 2)
-        return;
-    const std::optional<FileState> state = stateOf(path);
-    if (!state)
-        return; // the open that follows says why the file cannot be read
-    if (g_passed.contains(state->key))
-        return;
-    const auto bytes = static_cast<unsigned long long>(std::get<2>(state->key));
-    const auto timeout = walkTimeout(bytes);
-    const IsolatedRun run = runIsolated([&path] { walkWholeFile(path, kWalkDataBudget); }, timeout);
-    const std::string why = "; found by a separate process that reads files of HDF5's older format (superblock " +
-                            std::to_string(*version) + ", no checksums on the metadata) before they are opened";
+    return version && (*version == 0 || *version == 1);
+}
+
+std::optional<Handle> openThroughCopy(const std::filesystem::path& path, unsigned flags, bool lock)
+{
+    namespace fs = std::filesystem;
+    const bool writing = flags == H5F_ACC_RDWR;
+    const fs::path copy = copyPathFor(path, writing);
+    std::error_code ec;
+    const auto bytes = fs::file_size(path, ec);
+    const IsolatedRun run = runIsolated(
+        [&] { return exitCodeOf(copyIntoCurrentFormat(path, copy, kCopyBudget)); }, copyTimeout(ec ? 0 : bytes));
+    RemoveOnExit cleanup{copy};
+    const std::string how = "; found by a separate process copying this file of HDF5's older format (superblock " +
+                            std::to_string(superblockVersion(path).value_or(0)) +
+                            ", no checksums on its metadata) into the current format";
     switch (run.outcome) {
-    case IsolatedRun::Outcome::Finished:
-        if (state->settled)
-            g_passed.add(state->key);
-        return;
     case IsolatedRun::Outcome::Crashed:
         throw FormatError(path.string() + ": damaged: its metadata crashes the HDF5 library (" + signalName(run.signal) +
-                          ")" + why);
-    case IsolatedRun::Outcome::Failed:
-        if (run.exitCode == kWorkThrew)
-            throw FormatError(path.string() + ": its metadata could not be checked (the check ran out of memory)" + why);
-        throw FormatError(path.string() + ": damaged: reading its metadata fails a memory check inside the HDF5 library (exit status " +
-                          std::to_string(run.exitCode) + ", a sanitizer's report)" + why);
+                          ")" + how);
     case IsolatedRun::Outcome::TimedOut:
         throw FormatError(path.string() + ": damaged: the HDF5 library did not finish reading its metadata within " +
-                          std::to_string(timeout.count() / 1000) + " s" + why);
+                          std::to_string(copyTimeout(ec ? 0 : bytes).count() / 1000) + " s" + how);
+    case IsolatedRun::Outcome::Exited:
+        break;
     }
+    switch (run.exitCode) {
+    case kComplete:
+        break;
+    case kPartial:
+        if (writing)
+            throw FormatError(path.string() + ": damaged: parts of it cannot be read" + how +
+                              "; it was left unchanged and cannot be written to");
+        break; // the reader names what is missing
+    case kSourceUnreadable:
+        return std::nullopt;
+    case kTargetFailed:
+        throw WriteError(copy.string() + ": cannot write the current-format copy of " + path.string() +
+                         " (is the disk full or the folder read-only?)");
+    default:
+        throw FormatError(path.string() + ": damaged: reading its metadata fails a memory check inside the HDF5 library (exit status " +
+                          std::to_string(run.exitCode) + ")" + how);
+    }
+    if (writing) {
+        // Renamed over the original only now that it holds everything: the session keeps its name,
+        // and a crash at any moment leaves either file whole.
+        fs::rename(copy, path, ec);
+        if (ec)
+            throw WriteError(path.string() + ": cannot replace it by its current-format copy: " + ec.message());
+        cleanup.path.clear();
+        const hid_t id = H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+        return id < 0 ? std::nullopt : std::optional<Handle>(Handle(id, &H5Fclose));
+    }
+    Handle access(H5Pcreate(H5P_FILE_ACCESS), &H5Pclose);
+    H5Pset_file_locking(access.get(), lock, true);
+    const hid_t id = H5Fopen(copy.c_str(), H5F_ACC_RDONLY, access.get());
+    if (id < 0)
+        throw LoadError(copy.string() + ": cannot open the current-format copy of " + path.string() + " (" +
+                        errorDetail() + ")");
+    return Handle(id, &H5Fclose); // the copy's name is removed now; the open file stays readable
 }
 
 } // namespace headscope::h5
