@@ -76,8 +76,10 @@ void requireChunks(hid_t set, hid_t props, std::size_t elementBytes, const std::
     const Pipeline pipeline = readPipeline(props, file, where);
     Handle space(check(H5Dget_space(set), file, "no dataspace for " + where), &H5Sclose);
     const int rank = H5Sget_simple_extent_ndims(space.get());
+    // HDF5 creates chunked datasets with one dimension or more only; reading a scalar one sets
+    // libhdf5 iterating over a chunk grid sized from whatever the layout message holds.
     if (rank <= 0)
-        return;
+        throw FormatError(damaged(file, where) + ": chunked storage for a dataset without dimensions");
     std::vector<hsize_t> chunkDims(static_cast<std::size_t>(rank));
     if (H5Pget_chunk(props, rank, chunkDims.data()) != rank)
         throw FormatError(damaged(file, where) + ": its chunk shape does not match its " + std::to_string(rank) +
@@ -89,6 +91,19 @@ void requireChunks(hid_t set, hid_t props, std::size_t elementBytes, const std::
             throw FormatError(damaged(file, where) + ": chunk dimension " + std::to_string(d) + " is impossible for a " +
                               std::to_string(fileSize) + "-byte file");
         chunkBytes *= static_cast<std::size_t>(d);
+    }
+    // HeadScope writes every chunk of a dataset, and each written chunk takes at least an 8-byte
+    // address in the file's chunk index: more chunks than that are a damaged shape. (Reading one
+    // makes libhdf5 set up every chunk of the selection, seconds to minutes for millions.)
+    std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+    H5Sget_simple_extent_dims(space.get(), dims.data(), nullptr);
+    hsize_t grid = 1;
+    for (std::size_t i = 0; i < dims.size(); ++i) {
+        const hsize_t along = dims[i] / chunkDims[i] + (dims[i] % chunkDims[i] != 0);
+        if (along != 0 && grid > (fileSize / 8 + 1) / along)
+            throw FormatError(damaged(file, where) + ": its shape " + dimsText(dims) + " in chunks of " + dimsText(chunkDims) +
+                              " needs more chunks than a " + std::to_string(fileSize) + "-byte file can index");
+        grid *= along;
     }
     hsize_t chunks = 0;
     if (H5Dget_num_chunks(set, space.get(), &chunks) < 0)

@@ -21,6 +21,7 @@ std::string pathOf(hid_t loc, const std::string& name)
         base += '/';
     return base + name;
 }
+} // namespace
 
 std::string dimsText(const std::vector<hsize_t>& dims)
 {
@@ -29,7 +30,6 @@ std::string dimsText(const std::vector<hsize_t>& dims)
         s += (i ? ", " : "") + std::to_string(dims[i]);
     return s + "]";
 }
-} // namespace
 
 void silenceLibraryErrors()
 {

@@ -92,6 +92,8 @@ inline hsize_t plausibleBytes(hsize_t fileSize)
 {
     return fileSize * 1032 + 65536;
 }
+// "[3, 4, 5]", for messages.
+std::string dimsText(const std::vector<hsize_t>& dims);
 // Product of dims (arrayDims has checked it fits).
 std::size_t elementCount(const std::vector<hsize_t>& dims);
 // Reads a whole dataset into `out`, which holds `count` elements of memType. Throws FormatError

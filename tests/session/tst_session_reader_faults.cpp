@@ -231,6 +231,38 @@ private Q_SLOTS:
         expectFormatError([&] { r->promptIds(0); }, "prompt_ids: dimensions [1099511627776] claim more data than a");
     }
 
+    // A plausible number of values in more chunks than the file could index (none of them
+    // written): libhdf5 would set up each of the 4 M chunks to read fill values.
+    void chunksBeyondTheFileRefused()
+    {
+        const fs::path p = fresh("grid.h5");
+        {
+            const hid_t f = H5Fopen(p.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
+            QVERIFY(f >= 0);
+            H5Ldelete(f, "tests/000000/prompt_ids", H5P_DEFAULT);
+            const hsize_t count = hsize_t(1) << 22, one = 1;
+            const hid_t space = H5Screate_simple(1, &count, nullptr);
+            const hid_t props = H5Pcreate(H5P_DATASET_CREATE);
+            H5Pset_chunk(props, 1, &one);
+            const hid_t set = H5Dcreate2(f, "tests/000000/prompt_ids", H5T_NATIVE_INT32, space, H5P_DEFAULT, props, H5P_DEFAULT);
+            QVERIFY(set >= 0);
+            H5Dclose(set);
+            H5Pclose(props);
+            H5Sclose(space);
+            H5Fclose(f);
+        }
+        const auto r = SessionReader::open(p);
+        expectFormatError([&] { r->promptIds(0); }, "prompt_ids: its shape [4194304] in chunks of [1] needs more chunks than a");
+    }
+
+    // A chunked dataset without dimensions (HDF5 never writes one; found by fuzzing, where
+    // reading it took minutes).
+    void chunkedScalarRefused()
+    {
+        const fs::path fuzzed = fs::path(HEADSCOPE_SOURCE_DIR) / "tests/data/broken/session/older_format_chunked_scalar.h5";
+        expectFormatError([&] { SessionReader::open(fuzzed); }, "/tests/000000/scores: chunked storage for a dataset without dimensions");
+    }
+
     void manifestShapeBounded()
     {
         const fs::path p = fresh("manifest.h5");
