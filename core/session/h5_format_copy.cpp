@@ -21,18 +21,19 @@ namespace {
 constexpr int kMaxDepth = 64;
 constexpr std::size_t kMaxLinks = 1u << 20;
 
-std::vector<std::string> linkNames(hid_t g)
+// The group's member names; `complete` false when its index could not be walked to the end.
+std::vector<std::string> linkNames(hid_t g, bool& complete)
 {
     std::vector<std::string> names;
     hsize_t at = 0;
-    H5Literate(
-        g, H5_INDEX_NAME, H5_ITER_INC, &at,
-        [](hid_t, const char* name, const H5L_info_t*, void* data) -> herr_t {
-            auto* out = static_cast<std::vector<std::string>*>(data);
-            out->emplace_back(name);
-            return out->size() < kMaxLinks ? 0 : 1;
-        },
-        &names);
+    complete = H5Literate(
+                   g, H5_INDEX_NAME, H5_ITER_INC, &at,
+                   [](hid_t, const char* name, const H5L_info_t*, void* data) -> herr_t {
+                       auto* out = static_cast<std::vector<std::string>*>(data);
+                       out->emplace_back(name);
+                       return out->size() < kMaxLinks ? 0 : 1;
+                   },
+                   &names) == 0;
     return names;
 }
 
@@ -42,7 +43,8 @@ std::string objectPath(hid_t obj)
     return H5Iget_name(obj, name, sizeof name) > 0 ? std::string(name) : std::string("a dataset");
 }
 
-// Values of `count` elements of `type`, unconverted: the memory type is the file's type itself.
+// Values of fixed size (HeadScope writes no others) are copied as bytes, unconverted: the file's
+// type serves as the memory type too.
 bool hasFixedSize(hid_t type)
 {
     return H5Tdetect_class(type, H5T_VLEN) == 0 && H5Tis_variable_str(type) == 0 &&
@@ -64,7 +66,10 @@ public:
             m_complete = m_complete && depth <= kMaxDepth;
             return;
         }
-        for (const std::string& name : linkNames(from)) {
+        bool listed = true;
+        const std::vector<std::string> names = linkNames(from, listed);
+        m_complete = m_complete && listed;
+        for (const std::string& name : names) {
             H5L_info_t link{};
             if (H5Lget_info(from, name.c_str(), &link, H5P_DEFAULT) < 0 || link.type != H5L_TYPE_HARD) {
                 m_complete = false; // HeadScope writes hard links only

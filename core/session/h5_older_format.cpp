@@ -15,10 +15,8 @@
 #include <climits>
 #include <fcntl.h>
 #include <poll.h>
-#include <mutex>
 #include <sys/syscall.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <thread>
 #include <unistd.h>
@@ -183,7 +181,7 @@ IsolatedRun runIsolated(const std::function<int()>& work, std::chrono::milliseco
         throw LoadError("HDF5 cannot create a property list (" + errorDetail() + ")");
     H5Piterate(props.get(), nullptr, forkHoldingTheLibrary, &request);
     if (request.pid < 0)
-        throw LoadError(std::string("cannot start a process to check the file: ") +
+        throw LoadError(std::string("cannot start a process to copy the older-format file: ") +
                         (request.error ? std::strerror(request.error) : "HDF5 did not call back"));
 
     int status = 0;
@@ -201,7 +199,7 @@ IsolatedRun runIsolated(const std::function<int()>& work, std::chrono::milliseco
 std::chrono::milliseconds copyTimeout(unsigned long long bytes)
 {
     // 10 s, and a minute more per GiB: far beyond what copying takes (the 233 KB sample session
-    // of 75 tests: about 0.1 s on a 2-core machine).
+    // of 75 tests: about 0.2 s on a 2-core machine).
     return std::chrono::milliseconds(10000 + static_cast<long long>(bytes >> 30) * 60000);
 }
 
@@ -247,13 +245,16 @@ std::optional<Handle> openThroughCopy(const std::filesystem::path& path, unsigne
     case kTargetFailed:
         throw WriteError(copy.string() + ": cannot write the current-format copy of " + path.string() +
                          " (is the disk full or the folder read-only?)");
+    case kWorkThrew:
+        throw LoadError(path.string() + ": the copy into the current format stopped on an error (out of memory?)");
     default:
         throw FormatError(path.string() + ": damaged: reading its metadata fails a memory check inside the HDF5 library (exit status " +
                           std::to_string(run.exitCode) + ")" + how);
     }
     if (writing) {
-        // Renamed over the original only now that it holds everything: the session keeps its name,
-        // and a crash at any moment leaves either file whole.
+        // Renamed over the original only now that it holds everything: the session keeps its name
+        // and permissions, and a crash at any moment leaves either file whole.
+        fs::permissions(copy, fs::status(path, ec).permissions(), ec);
         fs::rename(copy, path, ec);
         if (ec)
             throw WriteError(path.string() + ": cannot replace it by its current-format copy: " + ec.message());
