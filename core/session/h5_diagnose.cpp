@@ -18,6 +18,9 @@ namespace fs = std::filesystem;
 
 namespace {
 
+constexpr const char* kLockedByWriter =
+    "locked by another process (a probe may be running on it; wait for it to finish or stop it)";
+
 constexpr std::array<unsigned char, 8> kSignature = {0x89, 'H', 'D', 'F', '\r', '\n', 0x1a, '\n'};
 
 struct StackScan {
@@ -191,11 +194,11 @@ std::string explainOpenFailure(const fs::path& path, const std::string& what)
         return "truncated: the file ends at byte " + std::to_string(size) + " of " + std::to_string(*end) + " (" +
                withBytes(*end - size) + " missing; was a copy or download cut short?)";
     if (lockedByWriter(path))
-        return "locked by another process (a probe may be running on it; wait for it to finish or stop it)";
+        return kLockedByWriter;
     if (scan.errnoValue == EAGAIN || scan.errnoValue == EWOULDBLOCK)
         return lockedByReader(path)
                    ? "open in another process that is reading it (the GUI, or an inspect); close it there to write to it"
-                   : "locked by another process (a probe may be running on it; wait for it to finish or stop it)";
+                   : kLockedByWriter;
     if (scan.errnoValue)
         return std::string("cannot open: ") + std::strerror(*scan.errnoValue);
     return "damaged: HDF5 cannot read its superblock or root group" +
@@ -214,7 +217,7 @@ Handle openFile(const fs::path& path, unsigned flags, const std::string& what)
     const bool older = isOlderFormat(path);
     if (older) {
         if (flags == H5F_ACC_RDWR && lockedByWriter(path))
-            throw LoadError(path.string() + ": locked by another process (a probe may be running on it; wait for it to finish or stop it)");
+            throw LoadError(path.string() + ": " + kLockedByWriter);
         if (std::optional<Handle> copy = openThroughCopy(path, flags, true))
             return std::move(*copy);
     }

@@ -216,8 +216,9 @@ std::optional<Handle> openThroughCopy(const std::filesystem::path& path, unsigne
     const fs::path copy = copyPathFor(path, writing);
     std::error_code ec;
     const auto bytes = fs::file_size(path, ec);
-    const IsolatedRun run = runIsolated(
-        [&] { return exitCodeOf(copyIntoCurrentFormat(path, copy, kCopyBudget)); }, copyTimeout(ec ? 0 : bytes));
+    const std::chrono::milliseconds timeout = copyTimeout(ec ? 0 : bytes);
+    const IsolatedRun run =
+        runIsolated([&] { return exitCodeOf(copyIntoCurrentFormat(path, copy, kCopyBudget)); }, timeout);
     RemoveOnExit cleanup{copy};
     const std::string how = "; found by a separate process copying this file of HDF5's older format (superblock " +
                             std::to_string(superblockVersion(path).value_or(0)) +
@@ -228,7 +229,7 @@ std::optional<Handle> openThroughCopy(const std::filesystem::path& path, unsigne
                           ")" + how);
     case IsolatedRun::Outcome::TimedOut:
         throw FormatError(path.string() + ": damaged: the HDF5 library did not finish reading its metadata within " +
-                          std::to_string(copyTimeout(ec ? 0 : bytes).count() / 1000) + " s" + how);
+                          std::to_string(timeout.count() / 1000) + " s" + how);
     case IsolatedRun::Outcome::Exited:
         break;
     }
